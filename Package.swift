@@ -1,0 +1,81 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "AnalyticsRegistry",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "registry", targets: ["registry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibgit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        .target(
+            name: "RegistrySupport",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "ProductModel",
+            dependencies: ["RegistrySupport", "Yams"]
+        ),
+        .target(
+            name: "GitStore",
+            dependencies: ["CLibgit2", "ProductModel", "RegistrySupport"]
+        ),
+        .target(
+            name: "RegistryIndex",
+            dependencies: ["ProductModel", "RegistrySupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "Sandbox",
+            dependencies: ["ProductModel", "RegistrySupport"]
+        ),
+        .target(
+            name: "Policy",
+            dependencies: ["ProductModel", "RegistrySupport"]
+        ),
+        .target(
+            name: "Reviews",
+            dependencies: ["ProductModel", "RegistrySupport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "Catalog",
+            dependencies: ["ProductModel", "RegistrySupport"]
+        ),
+        .target(
+            name: "RegistryCore",
+            dependencies: ["ProductModel", "RegistrySupport", "GitStore", "RegistryIndex", "Sandbox", "Policy", "Reviews", "Catalog"]
+        ),
+        .target(
+            name: "RegistryCommands",
+            dependencies: ["RegistryCore", "Sandbox", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "registry",
+            dependencies: ["RegistryCommands", "Sandbox"]
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["RegistrySupport"],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "ProductModelTests", dependencies: ["ProductModel", "TestSupport"]),
+        .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "TestSupport"]),
+        .testTarget(name: "RegistryIndexTests", dependencies: ["RegistryIndex", "TestSupport"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "TestSupport"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "TestSupport"]),
+        .testTarget(name: "ReviewsTests", dependencies: ["Reviews", "TestSupport"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

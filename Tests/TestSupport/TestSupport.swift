@@ -1,0 +1,120 @@
+import Foundation
+import RegistrySupport
+
+/// The outcome of running a program in a test.
+public struct ProcessResult: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+    /// True when the process ended by a signal (a crash), not by exit.
+    public let crashed: Bool
+}
+
+/// Runs a program to completion, capturing its output. Test-only: the registry never shells out.
+@discardableResult
+public func runProcess(_ executable: String, _ arguments: [String], in directory: URL? = nil,
+                       environment: [String: String]? = nil, stdin: String? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    if let environment { process.environment = environment }
+    let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)")
+    let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("err-\(UUID().uuidString)")
+    FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    defer {
+        try? FileManager.default.removeItem(at: outURL)
+        try? FileManager.default.removeItem(at: errURL)
+    }
+    let outHandle = try FileHandle(forWritingTo: outURL)
+    let errHandle = try FileHandle(forWritingTo: errURL)
+    process.standardOutput = outHandle
+    process.standardError = errHandle
+    if let stdin {
+        let pipe = Pipe()
+        process.standardInput = pipe
+        try process.run()
+        pipe.fileHandleForWriting.write(Data(stdin.utf8))
+        try pipe.fileHandleForWriting.close()
+    } else {
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+    process.waitUntilExit()
+    try outHandle.close()
+    try errHandle.close()
+    return ProcessResult(status: process.terminationStatus,
+                         stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+                         stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self),
+                         crashed: process.terminationReason == .uncaughtSignal)
+}
+
+/// Runs `git` for building fixtures (tests may use stock git; the registry itself uses libgit2).
+@discardableResult
+public func git(_ arguments: [String], in directory: URL) throws -> String {
+    let result = try runProcess("/usr/bin/git", arguments, in: directory, environment: fixtureGitEnvironment)
+    guard result.status == 0 else {
+        throw FixtureError("git \(arguments.joined(separator: " ")) failed: \(result.stderr)")
+    }
+    return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// A fixed identity and clock for fixture commits, so fixtures are reproducible.
+public let fixtureGitEnvironment: [String: String] = {
+    var env = ProcessInfo.processInfo.environment
+    env["GIT_AUTHOR_NAME"] = "Fixture Author"
+    env["GIT_AUTHOR_EMAIL"] = "fixture@example.org"
+    env["GIT_COMMITTER_NAME"] = "Fixture Author"
+    env["GIT_COMMITTER_EMAIL"] = "fixture@example.org"
+    env["GIT_CONFIG_NOSYSTEM"] = "1"
+    return env
+}()
+
+/// A failure while building a test fixture.
+public struct FixtureError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A temporary directory that lives for one test; call `remove()` in a `defer`.
+public func makeTemporaryDirectory(_ name: String = "registry-test") throws -> TemporaryDirectory {
+    try TemporaryDirectory(prefix: name)
+}
+
+/// Writes text to a path below a directory, creating folders as needed.
+public func writeFile(_ text: String, to relativePath: String, in directory: URL) throws {
+    let url = directory.appendingPathComponent(relativePath)
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try Data(text.utf8).write(to: url)
+}
+
+/// The package root (the folder holding Package.swift), found from this source file's location.
+public let packageRoot: URL = {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+}()
+
+/// The built `registry` executable next to the test bundle.
+public let registryExecutable: URL = {
+    var url = Bundle.main.bundleURL
+    for candidate in [Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()] {
+        var dir = candidate
+        for _ in 0..<4 {
+            let exe = dir.appendingPathComponent("registry")
+            if FileManager.default.isExecutableFile(atPath: exe.path) { return exe }
+            dir = dir.deletingLastPathComponent()
+        }
+        url = candidate
+    }
+    return url.appendingPathComponent("registry")
+}()
+
+/// Runs the built `registry` binary with arguments in a directory.
+@discardableResult
+public func runRegistry(_ arguments: [String], in directory: URL,
+                        environment: [String: String] = [:]) throws -> ProcessResult {
+    var env = fixtureGitEnvironment
+    env["NO_COLOR"] = "1"
+    for (key, value) in environment { env[key] = value }
+    return try runProcess(registryExecutable.path, arguments, in: directory, environment: env)
+}
