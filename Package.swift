@@ -21,43 +21,53 @@ let package = Package(
         ),
         .target(
             name: "RegistrySupport",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["README.md"]
         ),
         .target(
             name: "ProductModel",
-            dependencies: ["RegistrySupport", "Yams"]
+            dependencies: ["RegistrySupport", "Yams"],
+            exclude: ["README.md"]
         ),
         .target(
             name: "GitStore",
-            dependencies: ["CLibgit2", "ProductModel", "RegistrySupport"]
+            dependencies: ["CLibgit2", "ProductModel", "RegistrySupport"],
+            exclude: ["README.md"]
         ),
         .target(
             name: "RegistryIndex",
-            dependencies: ["ProductModel", "RegistrySupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["ProductModel", "RegistrySupport", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["README.md"]
         ),
         .target(
             name: "Sandbox",
-            dependencies: ["ProductModel", "RegistrySupport"]
+            dependencies: ["ProductModel", "RegistrySupport"],
+            exclude: ["README.md"]
         ),
         .target(
             name: "Policy",
-            dependencies: ["ProductModel", "RegistrySupport"]
+            dependencies: ["ProductModel", "RegistrySupport"],
+            exclude: ["README.md"]
         ),
         .target(
             name: "Reviews",
-            dependencies: ["ProductModel", "RegistrySupport", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["ProductModel", "RegistrySupport", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["README.md"]
         ),
         .target(
             name: "Catalog",
-            dependencies: ["ProductModel", "RegistrySupport"]
+            dependencies: ["ProductModel", "RegistrySupport"],
+            exclude: ["README.md"]
         ),
         .target(
             name: "RegistryCore",
-            dependencies: ["ProductModel", "RegistrySupport", "GitStore", "RegistryIndex", "Sandbox", "Policy", "Reviews", "Catalog"]
+            dependencies: ["ProductModel", "RegistrySupport", "GitStore", "RegistryIndex", "Sandbox", "Policy", "Reviews", "Catalog"],
+            exclude: ["README.md"]
         ),
         .target(
             name: "RegistryCommands",
-            dependencies: ["RegistryCore", "Sandbox", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["RegistryCore", "Sandbox", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            exclude: ["README.md"]
         ),
         .executableTarget(
             name: "registry",
@@ -70,7 +80,7 @@ let package = Package(
         ),
         .testTarget(name: "ProductModelTests", dependencies: ["ProductModel", "TestSupport"]),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "TestSupport"]),
-        .testTarget(name: "RegistryIndexTests", dependencies: ["RegistryIndex", "TestSupport"]),
+        .testTarget(name: "RegistryIndexTests", dependencies: ["RegistryIndex", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "TestSupport"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "TestSupport"]),
         .testTarget(name: "ReviewsTests", dependencies: ["Reviews", "TestSupport"]),

@@ -1,0 +1,21 @@
+import Foundation
+import RegistrySupport
+
+/// Why the index could not be opened or used.
+public enum IndexError: RegistryDiagnostic {
+    /// The file exists but is not a usable SQLite database (it is moved aside and rebuilt by the core).
+    case corrupt(path: String, detail: String)
+    /// The database could not be opened or written for another reason.
+    case unavailable(path: String, detail: String)
+
+    public var message: String {
+        switch self {
+        case let .corrupt(path, detail):
+            "The index '\(path)' is damaged (\(detail)); it will be moved aside and rebuilt from git."
+        case let .unavailable(path, detail):
+            "The index '\(path)' cannot be used (\(detail)); check the folder's permissions and free space, or delete the file to rebuild it with 'registry index --rebuild'."
+        }
+    }
+
+    public var category: DiagnosticCategory { .environment }
+}
