@@ -1,1 +1,3 @@
 import RegistryCommands
+
+await RegistryCLI.runAndExit()

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import RegistryCore
+
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Run products in the sandbox and apply every policy rule; results are cached by content.",
+        discussion: """
+        Examples:
+          registry check --all
+          registry check fare-inspection-allocation --no-cache --json
+          registry check --list-rules
+        """
+    )
+
+    @Argument(help: "Product ids to check.")
+    var ids: [String] = []
+    @Flag(name: .long, help: "Check every product (the default when no ids are given).")
+    var all = false
+    @Option(name: .long, help: "How many products to check at once (default: one per core).")
+    var jobs: Int?
+    @Flag(name: .long, help: "Run every product again even if an identical check is cached.")
+    var noCache = false
+    @Flag(name: .long, help: "Print the policy rules and exit.")
+    var listRules = false
+    @Option(name: .long, help: "Check as committed at this revision (default: HEAD).")
+    var at: String?
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, not \(jobs).") }
+        if all && !ids.isEmpty { throw ValidationError("Give product ids or --all, not both.") }
+    }
+
+    func run() async throws {
+        if listRules {
+            let rules = RegistryWorkspace.policyRules()
+            try output.emit(rules) {
+                rules.map { "\($0.id.padding(toLength: 28, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n")
+            }
+            return
+        }
+        let registry = try global.openRegistry()
+        let progress = CheckProgressDisplay(enabled: !output.json)
+        let report = try await registry.check(
+            ids: ids, at: at, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+            useCache: !noCache, progress: { event in progress.show(event) })
+        progress.finish()
+        try output.emit(report) { CheckReportText.render(report, terminal: .standardOutput) }
+        if !report.passed { throw FindingsExit() }
+    }
+}
+
+/// A one-line progress display on a terminal's standard error, silent otherwise.
+final class CheckProgressDisplay: Sendable {
+    private let enabled: Bool
+
+    init(enabled: Bool) {
+        self.enabled = enabled && isatty(STDERR_FILENO) == 1
+    }
+
+    func show(_ event: CheckProgress) {
+        guard enabled else { return }
+        let line = "\r\u{1B}[2K[\(event.completed)/\(event.total)] \(event.productID) \(event.cached ? "(cached)" : "")"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+    }
+}
+
+/// The human form of a check report: findings grouped by product, then one summary line.
+enum CheckReportText {
+    static func render(_ report: CheckReport, terminal: Terminal) -> String {
+        var lines: [String] = []
+        for product in report.products {
+            let verdict = product.passed ? terminal.styled("PASS", .green) : terminal.styled("FAIL", .red)
+            lines.append("\(verdict) \(terminal.styled(product.id, .bold))\(product.cached ? terminal.styled(" (cached)", .dim) : "")")
+            for finding in product.findings {
+                let severity: String
+                switch finding.severity {
+                case .error: severity = terminal.styled("error", .red)
+                case .warning: severity = terminal.styled("warning", .yellow)
+                case .note: severity = terminal.styled("note", .dim)
+                }
+                var place = [finding.location.file, finding.location.column.map { "column \($0)" },
+                             finding.location.row.map { "row \($0)" }, finding.location.group]
+                    .compactMap { $0 }.joined(separator: ", ")
+                if !place.isEmpty { place = " [\(place)]" }
+                lines.append("  \(severity) \(finding.rule)\(place): \(finding.message)")
+            }
+        }
+        let failed = report.products.filter { !$0.passed }.count
+        lines.append("\(report.products.count) products checked, \(failed) failing, \(report.products.filter(\.cached).count) from cache, \(report.errorCount) errors, \(report.warningCount) warnings.")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import RegistryCore
+import RegistrySupport
+
+/// The `registry` command and its subcommands.
+public struct RegistryCLI: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "registry",
+        abstract: "Register, run, check, review and publish a public agency's analytic products.",
+        discussion: """
+        Works on the git repository containing the current directory, or on --repo PATH.
+        Exit status: 0 success, 1 findings (invalid manifest, failed check, not approved), 2 usage or environment error.
+        """,
+        version: RegistryVersion.current,
+        subcommands: [
+            InitCommand.self, NewCommand.self, ValidateCommand.self, ListCommand.self, ShowCommand.self,
+            HistoryCommand.self, DiffCommand.self, RegisterCommand.self, RunCommand.self, CheckCommand.self,
+            FairnessCommand.self, ReviewCommand.self, StatusCommand.self, BoardCommand.self,
+            CatalogCommand.self, IndexCommand.self, AuditCommand.self,
+        ]
+    )
+
+    public init() {}
+
+    /// Parses the command line, runs the command and exits with the status DESIGN section 8 fixes.
+    public static func runAndExit() async -> Never {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            exit(0)
+        } catch let diagnostic as RegistryDiagnostic {
+            Terminal.standardError.writeLine("registry: \(diagnostic.message)")
+            exit(diagnostic.category.exitStatus)
+        } catch let findings as FindingsExit {
+            exit(findings.status)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                exit(0)
+            }
+            Terminal.standardError.writeLine(fullMessage(for: error))
+            exit(2)
+        }
+    }
+}
+
+/// Thrown by a command after it has reported findings, to exit with status 1 and nothing more.
+struct FindingsExit: Error {
+    var status: Int32 = 1
+}
+
+/// Options every command accepts.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "The registry repository (default: the git repository containing the current directory).")
+    var repo: String?
+
+    /// Opens the registry these options point at.
+    func openRegistry() throws -> RegistryWorkspace {
+        let start = repo.map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        return try RegistryWorkspace.open(from: start, explicit: repo != nil)
+    }
+}
+
+/// The `--json` switch of reporting commands.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print one JSON document on stdout instead of text (keys are documented in the README).")
+    var json = false
+
+    /// Prints a report as JSON or as text.
+    func emit<Report: Encodable>(_ report: Report, text: () -> String) throws {
+        if json {
+            print(try CanonicalJSON.string(report, pretty: true))
+        } else {
+            let rendered = text()
+            if !rendered.isEmpty { print(rendered) }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import RegistrySupport
+
+/// Errors of the use cases themselves (the peers have their own).
+public enum CoreError: RegistryDiagnostic {
+    case unknownProduct(String, known: [String])
+    case invalidProductID(String)
+    case productExists(String)
+    case invalidArgument(String)
+    case notARegistry(path: String)
+    case configuration(path: String, detail: String)
+    case invalidManifest(id: String, problems: [String])
+    case noCommits
+    case fileProblem(path: String, detail: String)
+
+    public var message: String {
+        switch self {
+        case let .unknownProduct(id, known):
+            let hint = known.isEmpty ? "there are no products yet; create one with 'registry new <id>'"
+                : "known products: \(known.prefix(8).joined(separator: ", "))\(known.count > 8 ? ", …" : "")"
+            return "There is no product '\(id)' at this revision; \(hint)."
+        case let .invalidProductID(id):
+            return "'\(id)' is not a valid product id; use 2 to 63 lowercase letters, digits and hyphens, starting with a letter or digit (and not 'board')."
+        case let .productExists(id):
+            return "Products/\(id) already exists; choose another id or edit the existing product."
+        case let .invalidArgument(text):
+            return text
+        case let .notARegistry(path):
+            return "'\(path)' is not a product registry (no Products/ folder); run 'registry init' there first."
+        case let .configuration(path, detail):
+            return "The registry configuration '\(path)' is invalid: \(detail)."
+        case let .invalidManifest(id, problems):
+            return "The manifest of '\(id)' is invalid: \(problems.first ?? "unknown problem")\(problems.count > 1 ? " (and \(problems.count - 1) more; run 'registry validate \(id)')" : "")"
+        case .noCommits:
+            return "The repository has no commits yet; register a product first with 'registry register <id> -m MESSAGE'."
+        case let .fileProblem(path, detail):
+            return "Cannot use '\(path)': \(detail)."
+        }
+    }
+
+    public var category: DiagnosticCategory {
+        switch self {
+        case .invalidManifest: .invalidContent
+        case .invalidArgument, .invalidProductID, .unknownProduct, .productExists: .usage
+        case .notARegistry, .configuration, .noCommits, .fileProblem: .environment
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import GitStore
+import ProductModel
+import RegistryIndex
+import RegistrySupport
+
+/// What `registry index` did.
+public struct IndexReport: Codable, Sendable {
+    public var head: String
+    public var newCommits: Int
+    public var products: Int
+    public var productsReindexed: [String]
+    public var rebuilt: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case head, products, rebuilt
+        case newCommits = "new_commits"
+        case productsReindexed = "products_reindexed"
+    }
+}
+
+extension RegistryWorkspace {
+    /// Brings the index up to date with HEAD, or rebuilds it from scratch.
+    @discardableResult
+    public func updateIndex(rebuild: Bool) throws -> IndexReport {
+        if rebuild { try index.clearRebuildable() }
+        var report = try refreshIndex()
+        report.rebuilt = rebuild
+        if rebuild || report.newCommits > 0 {
+            try audit(rebuild ? "index-rebuild" : "index", "\(report.newCommits) commits, \(report.products) products", commit: report.head)
+        }
+        return report
+    }
+
+    /// Indexes only the commits not seen before, and re-reads only the products they touched.
+    @discardableResult
+    func refreshIndex() throws -> IndexReport {
+        guard let head = try repository.head() else {
+            return IndexReport(head: "", newCommits: 0, products: 0, productsReindexed: [], rebuilt: false)
+        }
+        let indexedHead = try index.indexedHead()
+        if indexedHead == head.description {
+            return IndexReport(head: head.description, newCommits: 0, products: try index.headProducts().count,
+                               productsReindexed: [], rebuilt: false)
+        }
+        let known = Set(try index.indexedCommits().compactMap { try? repository.resolve($0) })
+        let newCommits = try repository.commits(from: head, excluding: known)
+
+        // A product needs its history re-read when a new commit changed its folder.
+        var touched = Set<String>()
+        for commit in newCommits {
+            let parents = commit.parents
+            let here = try repository.productTreeIDs(at: commit.id)
+            if parents.isEmpty {
+                touched.formUnion(here.keys)
+            }
+            for parent in parents {
+                let there = try repository.productTreeIDs(at: parent)
+                for id in Set(here.keys).union(there.keys) where here[id] != there[id] {
+                    touched.insert(id)
+                }
+            }
+        }
+
+        let headIDs = try repository.productIDs(at: head)
+        let previousHeads = Dictionary(uniqueKeysWithValues: try index.headProducts().map { ($0.productID, $0) })
+        var histories: [String: [ProductVersionRecord]] = [:]
+        for id in touched.sorted() {
+            histories[id] = try versionRecords(of: id, head: head)
+        }
+        var heads: [ProductHeadRecord] = []
+        for id in headIDs {
+            if !touched.contains(id), let previous = previousHeads[id] {
+                var kept = previous
+                kept.commitID = head.description
+                heads.append(kept)
+                continue
+            }
+            heads.append(try headRecord(of: id, at: head))
+        }
+        try index.applyIndexUpdate(head: head.description, newCommits: newCommits.map(\.id.description),
+                                   histories: histories, heads: heads)
+        return IndexReport(head: head.description, newCommits: newCommits.count, products: heads.count,
+                           productsReindexed: touched.sorted(), rebuilt: false)
+    }
+
+    private func versionRecords(of id: String, head: CommitID) throws -> [ProductVersionRecord] {
+        let commits = try repository.history(of: id, from: head)
+        return try commits.enumerated().compactMap { position, commit in
+            guard let tree = try? repository.productTree(id, at: commit.id) else { return nil }
+            let manifest = try? loadManifest(id: id, at: commit.id)
+            return ProductVersionRecord(
+                productID: id, commitID: commit.id.description, position: position, treeID: tree.treeID.description,
+                contentDigest: tree.contentDigest, versionLabel: manifest?.version,
+                authorName: commit.authorName, authorEmail: commit.authorEmail, authoredAt: commit.authorDate,
+                committedAt: commit.committerDate, message: commit.message)
+        }.enumerated().map { position, record in
+            var record = record
+            record.position = position
+            return record
+        }
+    }
+
+    private func headRecord(of id: String, at head: CommitID) throws -> ProductHeadRecord {
+        let tree = try repository.productTree(id, at: head)
+        do {
+            let manifest = try loadManifest(id: id, at: head)
+            return ProductHeadRecord(productID: id, commitID: head.description, treeID: tree?.treeID.description ?? "",
+                                     contentDigest: tree?.contentDigest ?? "",
+                                     manifestJSON: try CanonicalJSON.string(manifest), manifestError: nil,
+                                     name: manifest.name, status: manifest.status.rawValue, versionLabel: manifest.version)
+        } catch let error as RegistryDiagnostic {
+            return ProductHeadRecord(productID: id, commitID: head.description, treeID: tree?.treeID.description ?? "",
+                                     contentDigest: tree?.contentDigest ?? "", manifestJSON: nil,
+                                     manifestError: error.message, name: nil, status: nil, versionLabel: nil)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import GitStore
+import ProductModel
+import RegistryIndex
+import RegistrySupport
+
+/// An opened registry: its git repository, configuration and index, and every use case on them.
+///
+/// Not `Sendable`: it owns a libgit2 repository, which stays on the task that opened it. Work that
+/// runs in parallel (sandboxed checks) receives plain values prepared here.
+public final class RegistryWorkspace {
+    let repository: GitRepository
+    /// The repository's working directory.
+    public let root: URL
+    let configuration: RegistryConfiguration
+    let index: RegistryDatabase
+    /// Who is acting, for the audit log (git identity, else the login name).
+    let actor: String
+
+    init(repository: GitRepository, root: URL, configuration: RegistryConfiguration, index: RegistryDatabase, actor: String) {
+        self.repository = repository
+        self.root = root
+        self.configuration = configuration
+        self.index = index
+        self.actor = actor
+    }
+
+    /// The folder holding local state (index, remembered keyring version); git-ignored.
+    static func stateDirectory(_ root: URL) -> URL { root.appendingPathComponent(".registry", isDirectory: true) }
+
+    /// Opens the registry containing `start` (or at `start` when `explicit`), bringing the index up to date.
+    public static func open(from start: URL, explicit: Bool) throws -> RegistryWorkspace {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: start.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CoreError.fileProblem(path: start.path, detail: "no such folder; pass --repo the path of a registry repository")
+        }
+        let repository = try GitRepository.discover(from: start)
+        let root = repository.workingDirectory
+        guard FileManager.default.fileExists(atPath: root.appendingPathComponent("Products").path) else {
+            throw CoreError.notARegistry(path: root.path)
+        }
+        let configuration = try RegistryConfiguration.load(from: root)
+        let index = try openIndex(in: root)
+        let workspace = RegistryWorkspace(repository: repository, root: root, configuration: configuration,
+                                          index: index.database, actor: repository.identityDescription ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown")
+        if let damaged = index.movedAside {
+            try workspace.index.appendAudit(actor: workspace.actor, command: "index-recover",
+                                            detail: "moved damaged index to \(damaged) and rebuilt", commitID: nil)
+        }
+        try workspace.refreshIndex()
+        return workspace
+    }
+
+    /// Opens the index, moving a damaged file aside (never deleting it) and starting a new one.
+    private static func openIndex(in root: URL) throws -> (database: RegistryDatabase, movedAside: String?) {
+        let url = stateDirectory(root).appendingPathComponent("index.sqlite")
+        do {
+            return (try RegistryDatabase.open(at: url), nil)
+        } catch IndexError.corrupt {
+            let stamp = Int(Date().timeIntervalSince1970)
+            let aside = url.path + ".damaged-\(stamp)"
+            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: url.path + suffix) {
+                try? FileManager.default.moveItem(atPath: url.path + suffix, toPath: aside + suffix)
+            }
+            return (try RegistryDatabase.open(at: url), aside)
+        }
+    }
+
+    /// Records a state-changing command in the audit log.
+    func audit(_ command: String, _ detail: String, commit: String? = nil) throws {
+        try index.appendAudit(actor: actor, command: command, detail: detail, commitID: commit)
+    }
+
+    /// The repository-relative folder of a product.
+    static func productPath(_ id: String) -> String { "Products/\(id)" }
+
+    /// Validates a product id given on the command line.
+    static func productID(_ text: String) throws -> ProductID {
+        guard let id = ProductID(text) else { throw CoreError.invalidProductID(text) }
+        return id
+    }
+}

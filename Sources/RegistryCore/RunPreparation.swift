@@ -1,0 +1,204 @@
+import Foundation
+import GitStore
+import ProductModel
+import RegistrySupport
+
+/// Which content of a product to run: a commit, or the analyst's working tree.
+enum ProductSource {
+    case commit(CommitID)
+    case workingTree
+}
+
+/// Everything a sandboxed run needs, prepared on the host as plain files and values.
+///
+/// The product folder is a copy without its samples and audit files (the product must never read
+/// them); each declared input is a projection of its sample to the declared columns only.
+struct PreparedRun: Sendable {
+    let id: ProductID
+    let manifest: ProductManifest
+    /// Tree id and content digest of the version being run ("" for an uncommitted working tree).
+    let treeID: String
+    let contentDigest: String
+    let scratch: TemporaryDirectory
+    let productDirectory: URL
+    let inputDirectory: URL
+    /// Raw sample files by input name, for the input rules (never mounted in the sandbox).
+    let samples: [String: URL]
+    /// The held-back audit file, if the manifest has one.
+    let auditFile: URL?
+    /// SHA-256 of each projected input, by input name.
+    let inputDigests: [String: String]
+    /// SHA-256 of each raw sample file, by sample path (part of the check cache key).
+    let sampleDigests: [String: String]
+}
+
+extension RegistryWorkspace {
+    /// Copies a product out of git (or the working tree) and builds its inputs.
+    func prepareRun(id: ProductID, source: ProductSource) throws -> PreparedRun {
+        let scratch = try TemporaryDirectory(prefix: "registry-run-\(id.rawValue)")
+        do {
+            return try prepareRun(id: id, source: source, scratch: scratch)
+        } catch {
+            scratch.remove()
+            throw error
+        }
+    }
+
+    private func prepareRun(id: ProductID, source: ProductSource, scratch: TemporaryDirectory) throws -> PreparedRun {
+        let manifest: ProductManifest
+        var treeID = ""
+        var contentDigest = ""
+        let productDirectory = scratch.url.appendingPathComponent("product", isDirectory: true)
+        let heldBack: Set<String>
+        switch source {
+        case let .commit(commit):
+            manifest = try loadManifest(id: id.rawValue, at: commit)
+            heldBack = Set(manifest.heldBackPaths)
+            guard let tree = try repository.productTree(id.rawValue, at: commit) else {
+                throw CoreError.unknownProduct(id.rawValue, known: try repository.productIDs(at: commit))
+            }
+            treeID = tree.treeID.description
+            contentDigest = tree.contentDigest
+            try repository.materializeProduct(id.rawValue, at: commit, into: productDirectory, excluding: heldBack)
+        case .workingTree:
+            manifest = try loadWorkingManifest(id: id.rawValue)
+            heldBack = Set(manifest.heldBackPaths)
+            try WorkingTreeCopy.copyProduct(from: root.appendingPathComponent(Self.productPath(id.rawValue)),
+                                            to: productDirectory, excluding: heldBack)
+        }
+
+        let heldBackDirectory = scratch.url.appendingPathComponent("held-back", isDirectory: true)
+        func fetch(_ relative: String) throws -> URL {
+            let target = heldBackDirectory.appendingPathComponent(relative)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let path = Self.productPath(id.rawValue) + "/" + relative
+            switch source {
+            case let .commit(commit):
+                guard let data = try repository.readFile(path, at: commit) else {
+                    throw CoreError.fileProblem(path: path, detail: "the file is not committed; add it or fix the path in product.yaml")
+                }
+                try data.write(to: target)
+            case .workingTree:
+                let data: Data
+                do {
+                    data = try WorkingTreeCopy.readRegularFile(root.appendingPathComponent(path))
+                } catch {
+                    throw CoreError.fileProblem(path: path, detail: "\(error); fix the path in product.yaml")
+                }
+                try data.write(to: target)
+            }
+            return target
+        }
+
+        let inputDirectory = scratch.url.appendingPathComponent("input", isDirectory: true)
+        try FileManager.default.createDirectory(at: inputDirectory, withIntermediateDirectories: true)
+        var samples: [String: URL] = [:]
+        var inputDigests: [String: String] = [:]
+        var sampleDigests: [String: String] = [:]
+        for input in manifest.inputs {
+            let sample = try fetch(input.sample)
+            samples[input.name] = sample
+            sampleDigests[input.sample] = try SHA256Hex.ofFile(at: sample)
+            let projected = inputDirectory.appendingPathComponent(input.name)
+            try InputProjection.project(sample: sample, displayName: Self.productPath(id.rawValue) + "/" + input.sample,
+                                        columns: input.columns, to: projected)
+            inputDigests[input.name] = try SHA256Hex.ofFile(at: projected)
+        }
+        var auditFile: URL?
+        if let audit = manifest.audit {
+            let url = try fetch(audit.file)
+            sampleDigests[audit.file] = try SHA256Hex.ofFile(at: url)
+            auditFile = url
+        }
+        try makeReadOnly(productDirectory)
+        try makeReadOnly(inputDirectory)
+        return PreparedRun(id: id, manifest: manifest, treeID: treeID, contentDigest: contentDigest, scratch: scratch,
+                           productDirectory: productDirectory, inputDirectory: inputDirectory, samples: samples,
+                           auditFile: auditFile, inputDigests: inputDigests, sampleDigests: sampleDigests)
+    }
+
+    /// Removes write permission everywhere below a folder (the sandbox also mounts it read-only).
+    private func makeReadOnly(_ directory: URL) throws {
+        let fileManager = FileManager.default
+        guard let walker = fileManager.enumerator(atPath: directory.path) else { return }
+        for case let relative as String in walker {
+            let path = directory.appendingPathComponent(relative).path
+            let attributes = try fileManager.attributesOfItem(atPath: path)
+            let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value ?? 0o644
+            try fileManager.setAttributes([.posixPermissions: mode & ~0o222], ofItemAtPath: path)
+        }
+        try fileManager.setAttributes([.posixPermissions: 0o555], ofItemAtPath: directory.path)
+    }
+}
+
+/// Builds a product's input file from its sample: only the declared columns, in declared order.
+enum InputProjection {
+    static func project(sample: URL, displayName: String, columns: [String], to destination: URL) throws {
+        let reader = try CSVReader(url: sample, displayName: displayName)
+        var indexes: [Int] = []
+        for column in columns {
+            guard let index = reader.columnIndex(column) else {
+                throw CSVError(file: displayName, line: 1,
+                               reason: "the declared input column '\(column)' is not in the sample's header (\(reader.header.joined(separator: ", "))); add it to the sample or remove it from inputs[].columns")
+            }
+            indexes.append(index)
+        }
+        FileManager.default.createFile(atPath: destination.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: destination)
+        defer { try? handle.close() }
+        var writer = CSVWriter()
+        writer.write(columns)
+        while let record = try reader.next() {
+            writer.write(indexes.map { $0 < record.count ? record[$0] : "" })
+            if writer.bytes.count > 1 << 20 {
+                try handle.write(contentsOf: writer.bytes)
+                writer = CSVWriter()
+            }
+        }
+        try handle.write(contentsOf: writer.bytes)
+    }
+}
+
+/// Copies a working-tree product folder without following links out of it.
+enum WorkingTreeCopy {
+    struct CopyError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Copies regular files and folders; a symbolic link is refused, since the committed form is what gets approved.
+    static func copyProduct(from source: URL, to destination: URL, excluding: Set<String>) throws {
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(at: destination, withIntermediateDirectories: true)
+        guard let walker = fileManager.enumerator(atPath: source.path) else {
+            throw CoreError.fileProblem(path: source.path, detail: "the folder cannot be read")
+        }
+        for case let relative as String in walker {
+            if relative.split(separator: "/").contains(where: { $0 == ".git" || $0 == "__pycache__" }) { continue }
+            if excluding.contains(relative) { continue }
+            let from = source.appendingPathComponent(relative)
+            let to = destination.appendingPathComponent(relative)
+            let attributes = try fileManager.attributesOfItem(atPath: from.path)
+            switch attributes[.type] as? FileAttributeType {
+            case .typeDirectory?:
+                try fileManager.createDirectory(at: to, withIntermediateDirectories: true)
+            case .typeRegular?:
+                try fileManager.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(contentsOf: from).write(to: to)
+                let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value ?? 0o644
+                try fileManager.setAttributes([.posixPermissions: mode & 0o111 != 0 ? 0o755 : 0o644], ofItemAtPath: to.path)
+            default:
+                throw CoreError.fileProblem(path: "Products/\(source.lastPathComponent)/\(relative)",
+                                            detail: "it is a link or special file, which a product may not contain in the working tree; replace it with a regular file")
+            }
+        }
+    }
+
+    /// Reads a file that must be a regular file (not a link).
+    static func readRegularFile(_ url: URL) throws -> Data {
+        let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+            throw CopyError(description: "it is not a regular file")
+        }
+        return try Data(contentsOf: url)
+    }
+}
