@@ -12,7 +12,7 @@ import pathlib
 
 WEEKLY_SHIFTS = 8
 MAXIMUM_SHIFTS_PER_CELL = 2
-MINIMUM_CELL = 5
+MINIMUM_CELL = 11
 
 
 def read(folder, name):
@@ -25,6 +25,10 @@ def write(folder, name, header, rows):
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
+
+
+def is_small(count):
+    return 0 < count < MINIMUM_CELL
 
 
 def allocate(expected):
@@ -59,7 +63,7 @@ def main():
 
     respondents, inspected = {}, {}
     for row in read(source, "ridership_by_age.csv"):
-        group = (row["time_band"], row["age_band"])
+        group = row["age_band"]
         count = int(row["respondents"])
         respondents[group] = respondents.get(group, 0) + count
         if shifts.get((row["line"], row["time_band"])):
@@ -67,12 +71,14 @@ def main():
     rows = []
     for group in sorted(respondents):
         count = respondents[group]
-        if 0 < count < MINIMUM_CELL:
-            rows.append([*group, "", ""])
+        on_inspected = inspected.get(group, 0)
+        # The share times the respondents gives both parts of the split, so each must be large enough too.
+        if is_small(count) or is_small(on_inspected) or is_small(count - on_inspected):
+            rows.append([group, "", ""])
         else:
-            share = inspected.get(group, 0) / count if count else 0.0
-            rows.append([*group, count, f"{share:.3f}"])
-    write(target, "age_band_check.csv", ["time_band", "age_band", "respondents", "share_in_inspected_cells"], rows)
+            share = on_inspected / count if count else 0.0
+            rows.append([group, count, f"{share:.3f}"])
+    write(target, "age_band_check.csv", ["age_band", "respondents", "share_in_inspected_cells"], rows)
 
 
 if __name__ == "__main__":
