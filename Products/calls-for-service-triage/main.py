@@ -3,8 +3,9 @@
 Reads `$REGISTRY_INPUT/calls.csv`; writes `triage_decisions.jsonl` (one recommendation per
 call) and `route_summary.csv` (calls per responder, small counts suppressed) to
 `$REGISTRY_OUTPUT`. Transit police are recommended only where a weapon, violence in progress
-or a crime needing a police report is involved; everything else goes to medical, crisis,
-outreach, maintenance, rail operations or station staff.
+or a robbery or harassment report is involved; thefts after the fact go to the civilian report
+desk, and everything else to medical, crisis, outreach, maintenance, rail operations or station
+staff.
 """
 import csv
 import json
@@ -19,7 +20,7 @@ ROUTES_BY_TYPE = {
     "weapon_seen": ("transit_police", 1, "weapon_reported"),
     "suspicious_package": ("transit_police", 1, "suspicious_package"),
     "robbery_report": ("transit_police", 2, "crime_report"),
-    "theft_report": ("transit_police", 3, "crime_report"),
+    "theft_report": ("report_desk", 3, "property_crime_report"),
     "harassment": ("transit_police", 2, "crime_report"),
     "medical_emergency": ("medical", 1, "medical_need"),
     "person_in_crisis": ("crisis_team", 2, "behavioral_health"),
