@@ -42,25 +42,24 @@ def forecast(series):
 def main():
     source = pathlib.Path(os.environ["REGISTRY_INPUT"])
     target = pathlib.Path(os.environ["REGISTRY_OUTPUT"])
+    weekly = sorted(read(source, "outreach_contacts.csv"), key=lambda row: (row["week_start"], row["station"]))
     series = {}
-    for row in sorted(read(source, "outreach_contacts.csv"), key=lambda row: row["week_start"]):
+    for row in weekly:
         series.setdefault(row["station"], []).append(int(row["contacts"]))
-    weeks = sorted({row["week_start"] for row in read(source, "outreach_contacts.csv")})
+    weeks = sorted({row["week_start"] for row in weekly})
     cold = {row["week_start"]: int(row["cold_nights"]) for row in read(source, "weather.csv")}
     recent_cold = [cold.get(week, 0) for week in weeks[-4:]]
-    lift = 1 + COLD_NIGHT_LIFT * (sum(recent_cold) / len(recent_cold)) if recent_cold else 1.0
-    last_week = datetime.date.fromisoformat(weeks[-1])
+    lift = 1 + COLD_NIGHT_LIFT * sum(recent_cold) / len(recent_cold) if recent_cold else 1.0
 
     with (target / "outreach_forecast.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["station", "week_start", "forecast_contacts", "outreach_shifts"])
         for station in sorted(series):
             for step, value in enumerate(forecast(series[station]), start=1):
-                contacts = round(value * lift)
-                shifts = max(1, math.ceil(contacts / CONTACTS_PER_SHIFT))
-                week = last_week + datetime.timedelta(weeks=step)
-                writer.writerow([station, week.isoformat(), "" if 0 < contacts < MINIMUM_CELL else contacts, shifts])
-
+                expected = round(value * lift)
+                shifts = max(1, math.ceil(expected / CONTACTS_PER_SHIFT))
+                week = datetime.date.fromisoformat(weeks[-1]) + datetime.timedelta(weeks=step)
+                writer.writerow([station, week.isoformat(), "" if 0 < expected < MINIMUM_CELL else expected, shifts])
 
 if __name__ == "__main__":
     main()
