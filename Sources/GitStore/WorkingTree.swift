@@ -25,6 +25,13 @@ public struct WorkingTreeChange: Sendable, Hashable {
     public let kind: Kind
     /// True for a change recorded in the staging area, false for one only in the working tree.
     public let staged: Bool
+
+    /// Describes one change; GitStore builds these from `git status` information.
+    public init(path: String, kind: Kind, staged: Bool) {
+        self.path = path
+        self.kind = kind
+        self.staged = staged
+    }
 }
 
 extension GitRepository {
