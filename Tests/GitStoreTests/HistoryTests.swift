@@ -7,7 +7,7 @@ import TestSupport
 struct HistoryTests {
     /// Builds a history with several products, two branches merged twice (once differing from both
     /// parents, once TREESAME to one parent), renames, a clock that runs backwards on a side branch,
-    /// and a product deleted then re-added. `clock` maps a step to its commit date.
+    /// a side branch whose change was reverted before its merge, and a product deleted then re-added. `clock` maps a step to its commit date.
     static func buildHistory(_ repo: FixtureRepository, clock: (Int) -> Int) throws {
         try repo.write("id: alpha\n", to: "Products/alpha/product.yaml")
         try repo.write("print('a')\n", to: "Products/alpha/run.py")
@@ -40,6 +40,13 @@ struct HistoryTests {
         try repo.write("notes 3\n", to: "Products/beta/notes.txt")
         try repo.commitAll("Main: edit beta", date: clock(11))
         try repo.run(["merge", "-q", "--no-ff", "-m", "Merge side", "side"], date: clock(12))
+
+        try repo.run(["checkout", "-q", "-b", "experiment"])
+        try repo.write("print('experiment')\n", to: "Products/alpha/run.py")
+        try repo.commitAll("Experiment: change alpha", date: clock(12))
+        try repo.run(["revert", "--no-edit", "HEAD"], date: clock(12))
+        try repo.run(["checkout", "-q", "main"])
+        try repo.run(["merge", "-q", "--no-ff", "-m", "Merge experiment", "experiment"], date: clock(12))
 
         try repo.run(["mv", "Products/beta/notes.txt", "Products/beta/docs-notes.txt"])
         try repo.commitAll("Rename a beta file", date: clock(13))
@@ -88,6 +95,7 @@ struct HistoryTests {
         let subjects = alpha.map { $0.message.split(separator: "\n").first.map(String.init) ?? "" }
         #expect(subjects.contains("Merge feature"), "a merge that differs from both parents is shown")
         #expect(!subjects.contains("Merge late"), "a merge TREESAME to one parent is hidden")
+        #expect(!subjects.contains("Experiment: change alpha"), "a side branch behind a TREESAME merge is not walked")
         #expect(subjects.contains("Retire alpha") && subjects.contains("Bring alpha back"))
     }
 
