@@ -155,16 +155,24 @@ public final class GitRepository {
 
     /// The names of the folders under `Products/` at a commit, sorted bytewise.
     public func productIDs(at commit: CommitID) throws -> [String] {
+        try productTreeIDs(at: commit).keys.sorted(by: bytewiseLess)
+    }
+
+    /// The tree id of every folder under `Products/` at a commit, keyed by product id.
+    ///
+    /// Reads only the `Products` tree, so comparing two commits' maps tells which products changed
+    /// between them without diffing or hashing any file.
+    public func productTreeIDs(at commit: CommitID) throws -> [String: TreeID] {
         let tree = try rootTree(of: lookupCommit(commit.oid))
-        guard let products = try entry(at: productsFolder, in: tree), products.type == GIT_OBJECT_TREE else { return [] }
+        guard let products = try entry(at: productsFolder, in: tree), products.type == GIT_OBJECT_TREE else { return [:] }
         let productsTree = try lookupTree(products.oid)
-        var names: [String] = []
+        var trees: [String: TreeID] = [:]
         for index in 0..<git_tree_entrycount(productsTree.pointer) {
-            guard let entry = git_tree_entry_byindex(productsTree.pointer, index),
-                  git_tree_entry_type(entry) == GIT_OBJECT_TREE else { continue }
-            names.append(String(cString: git_tree_entry_name(entry)))
+            guard let raw = git_tree_entry_byindex(productsTree.pointer, index) else { continue }
+            let record = TreeEntryRecord(raw)
+            if record.type == GIT_OBJECT_TREE { trees[record.name] = TreeID(record.oid) }
         }
-        return names.sorted(by: bytewiseLess)
+        return trees
     }
 }
 

@@ -71,8 +71,8 @@ extension GitRepository {
     /// parents only by the id of the product's subtree. A commit whose subtree equals one parent's
     /// (the first such parent, for a merge) is not shown and the walk follows only that parent; a
     /// merge that differs from every parent is shown and all its parents are followed; a root commit
-    /// is shown when the product exists in it. libgit2's `GIT_SORT_TIME` walk does not do this
-    /// simplification, and its heap does not keep git's order between commits with equal dates.
+    /// is shown when the product exists in it. libgit2's `GIT_SORT_TIME` walk neither simplifies
+    /// history this way nor promises git's order between commits with equal dates, hence the replay.
     public func history(of id: String, from start: CommitID) throws -> [ProductVersionCommit] {
         let folder = try productFolder(id)
         var states: [CommitID: TreeEntryRecord?] = [:]

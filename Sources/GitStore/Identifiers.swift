@@ -57,10 +57,13 @@ public struct GitObjectID<Kind: GitObjectKind>: Sendable, Hashable, Comparable, 
     /// The first seven digits, as git shows them to people.
     public var short: String { String(hex.prefix(7)) }
 
+    /// The full hexadecimal id, as git prints it.
     public var description: String { hex }
 
+    /// Orders ids by their hexadecimal text, for stable listings.
     public static func < (lhs: GitObjectID, rhs: GitObjectID) -> Bool { lhs.hex < rhs.hex }
 
+    /// Decodes the hexadecimal text form, rejecting anything that is not a full id.
     public init(from decoder: Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let id = GitObjectID(hex: text) else {
@@ -70,6 +73,7 @@ public struct GitObjectID<Kind: GitObjectKind>: Sendable, Hashable, Comparable, 
         self = id
     }
 
+    /// Encodes the hexadecimal text form.
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(hex)

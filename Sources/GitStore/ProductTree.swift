@@ -103,8 +103,11 @@ extension GitRepository {
     /// target's content** (with the target's mode) so that nothing in `directory` can point elsewhere;
     /// a symlink whose target leaves the product folder, is absolute, dangles or names a folder is
     /// refused with `invalidProductTree`. Existing files are never overwritten or followed.
+    ///
+    /// - Returns: the product tree that was written, so a run can record exactly which content it used.
+    @discardableResult
     public func materializeProduct(_ id: String, at commit: CommitID, into directory: URL,
-                                   excluding excluded: Set<String> = []) throws {
+                                   excluding excluded: Set<String> = []) throws -> ProductTree {
         guard let product = try productTree(id, at: commit) else {
             throw GitError(.missingProduct, .usage,
                            "There is no folder '\(try productFolder(id))' at commit \(commit.short); check the product id with registry list.")
@@ -115,6 +118,7 @@ extension GitRepository {
             try writeFile(readBlob(source.blob), mode: source.mode == .executable ? 0o755 : 0o644,
                           relativePath: entry.path, under: directory)
         }
+        return product
     }
 
     private func isExcluded(_ path: String, by excluded: Set<String>) -> Bool {

@@ -8,7 +8,7 @@ struct CommitProductTests {
     /// A repository with one committed product, opened with the fixture identity.
     static func makeRegistry() throws -> FixtureRepository {
         let repo = try FixtureRepository()
-        try repo.write("*.tmp\n", to: ".gitignore")
+        try repo.write("*.tmp\nbuild/\n", to: ".gitignore")
         try repo.write("id: hotspots\n", to: "Products/hotspots/product.yaml")
         try repo.write("old\n", to: "Products/hotspots/old.txt")
         try repo.write("id: other\n", to: "Products/other/product.yaml")
@@ -25,6 +25,7 @@ struct CommitProductTests {
         try repo.write("#!/bin/sh\n", to: "Products/hotspots/run.sh")
         try repo.makeExecutable("Products/hotspots/run.sh")
         try repo.write("scratch\n", to: "Products/hotspots/scratch.tmp")
+        try repo.write("built\n", to: "Products/hotspots/build/out.bin")
         try repo.symlink("Products/hotspots/link.yaml", to: "product.yaml")
         try repo.delete("Products/hotspots/old.txt")
         try repo.write("staged elsewhere\n", to: "Products/other/staged.txt")
@@ -45,6 +46,19 @@ struct CommitProductTests {
                         "Products/hotspots/run.sh"])
         #expect(try repo.run(["log", "-1", "--format=%an <%ae>%n%B"]) == "Fixture Author <fixture@example.org>\nRegister hotspots\n\nWith a body.")
         #expect(try repo.run(["status", "--porcelain"]) == "A  Products/other/staged.txt")
+        try repo.run(["fsck", "--strict", "--no-progress"])
+    }
+
+    @Test("a product whose folder was deleted is removed from the branch")
+    func removesDeletedProduct() throws {
+        let repo = try Self.makeRegistry()
+        defer { repo.remove() }
+        try repo.delete("Products/hotspots")
+        let repository = try GitRepository.open(at: repo.url, environment: fixtureGitEnvironment)
+        let registered = try repository.commitProduct("hotspots", message: "Retire hotspots")
+        #expect(registered.productTree == nil)
+        #expect(try repository.productIDs(at: registered.commit) == ["other"])
+        #expect(try repo.run(["status", "--porcelain"]) == "")
         try repo.run(["fsck", "--strict", "--no-progress"])
     }
 

@@ -67,6 +67,11 @@ struct ProductTreeTests {
         let commit = try #require(CommitID(hex: try repo.commitAll("Products")))
         let repository = try GitRepository.open(at: repo.url)
         #expect(try repository.productIDs(at: commit) == ["a9", "b", "b-2"])
+        let trees = try repository.productTreeIDs(at: commit)
+        for (id, tree) in trees {
+            #expect(tree.hex == (try repo.run(["rev-parse", "\(commit.hex):Products/\(id)"])))
+        }
+        #expect(trees.count == 3)
     }
 
     @Test("a submodule inside a product makes its tree invalid")
@@ -149,7 +154,9 @@ struct ProductTreeTests {
         let target = try makeTemporaryDirectory("materialized")
         defer { target.remove() }
         let out = target.url.appendingPathComponent("product")
-        try repository.materializeProduct("hotspots", at: commit, into: out, excluding: ["samples-old.txt", "samples"])
+        let written = try repository.materializeProduct("hotspots", at: commit, into: out,
+                                                        excluding: ["samples-old.txt", "samples"])
+        #expect(written.contentDigest == (try repo.shellDigest(of: "hotspots", at: commit.hex)))
 
         let files = FileManager.default
         func permissions(_ path: String) throws -> Int {
