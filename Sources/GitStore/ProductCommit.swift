@@ -31,6 +31,8 @@ extension GitRepository {
         let branch = try currentBranch()
         let subject = text.prefix { $0 != "\n" }
 
+        var lastOutcome = BranchMove.moved
+        var lockedAttempts = 0
         for attempt in 0..<maximumCommitAttempts {
             let parent = try branchTip(branch)
             let parentCommit = try parent.map(lookupCommit)
@@ -47,18 +49,29 @@ extension GitRepository {
             try check(git_commit_create(&commitID, pointer, nil, author.pointer, committer.pointer, nil, text,
                                         tree.pointer, parents.count, &parents),
                       "writing the commit for '\(folder)'")
-            if try moveBranch(branch, to: commitID, from: parent, reflog: "commit: \(subject)") {
+            lastOutcome = try moveBranch(branch, to: commitID, from: parent, reflog: "commit: \(subject)")
+            if lastOutcome == .moved {
                 let commit = CommitID(commitID)
                 return RegisteredCommit(commit: commit, productTree: productTree.map(TreeID.init),
                                         stagingNote: refreshStagingArea(folder: folder, commit: commit))
             }
-            usleep(useconds_t(1_000 * (5 + Int.random(in: 0...20) + attempt * 5)))
+            lockedAttempts = lastOutcome == .locked ? lockedAttempts + 1 : 0
+            if lockedAttempts >= maximumLockedAttempts { break }
+            usleep(useconds_t(1_000 * (5 + Int.random(in: 0...20) + min(attempt, 8) * 5)))
+        }
+        if lastOutcome == .locked {
+            let lockFile = String(cString: git_repository_path(pointer)) + branch + ".lock"
+            throw GitError(.library, .environment,
+                           "The branch '\(branch)' stayed locked by '\(lockFile)' while '\(folder)' was being committed; if no other git command is running, delete that file and register again.")
         }
         throw GitError(.library, .environment,
                        "The branch '\(branch)' kept changing while '\(folder)' was being committed; wait for other registrations to finish and run the command again.")
     }
 
+    /// Enough rebuilds for dozens of simultaneous registrations; each lost race costs one retry.
     private var maximumCommitAttempts: Int { 60 }
+    /// About a second of a branch lock that does not go away, which means a stale lock file.
+    private var maximumLockedAttempts: Int { 20 }
 
     /// Cleans the message as `git commit` does (trailing spaces, blank lines), refusing an empty one.
     private func prettified(_ message: String, folder: String) throws -> String {
@@ -150,8 +163,18 @@ extension GitRepository {
         return oid
     }
 
-    /// Moves the branch from `expected` to `commit` only if nobody moved it meanwhile; false means retry.
-    private func moveBranch(_ branch: String, to commit: git_oid, from expected: git_oid?, reflog: String) throws -> Bool {
+    /// What happened when trying to move the branch.
+    private enum BranchMove {
+        /// The branch now points at the new commit.
+        case moved
+        /// Someone else moved or created the branch first; rebuild on the new tip.
+        case movedByOther
+        /// Another process holds the branch's lock file.
+        case locked
+    }
+
+    /// Moves the branch from `expected` to `commit` only if nobody moved it meanwhile.
+    private func moveBranch(_ branch: String, to commit: git_oid, from expected: git_oid?, reflog: String) throws -> BranchMove {
         var target = commit
         var reference: OpaquePointer?
         let code: Int32
@@ -161,11 +184,10 @@ extension GitRepository {
             code = git_reference_create_matching(&reference, pointer, branch, &target, 0, nil, reflog)
         }
         if let reference { git_reference_free(reference) }
-        if code == GIT_EMODIFIED.rawValue || code == GIT_EEXISTS.rawValue || code == GIT_ELOCKED.rawValue {
-            return false
-        }
+        if code == GIT_EMODIFIED.rawValue || code == GIT_EEXISTS.rawValue { return .movedByOther }
+        if code == GIT_ELOCKED.rawValue { return .locked }
         try check(code, "moving the branch '\(branch)' to the new commit")
-        return true
+        return .moved
     }
 
     /// Writes blobs and trees for a working-tree folder; nil when it holds no files (or is gone).

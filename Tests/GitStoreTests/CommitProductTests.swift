@@ -165,6 +165,21 @@ struct CommitProductTests {
         try repo.run(["fsck", "--strict", "--no-progress"])
     }
 
+    @Test("a branch lock held by someone else is named in the error, and the branch is untouched")
+    func lockedBranch() throws {
+        let repo = try Self.makeRegistry()
+        defer { repo.remove() }
+        let before = try repo.run(["rev-parse", "HEAD"])
+        try repo.write("edited\n", to: "Products/hotspots/old.txt")
+        try repo.write("", to: ".git/refs/heads/main.lock")
+        let repository = try GitRepository.open(at: repo.url, environment: fixtureGitEnvironment)
+        let error = try #require(throws: GitError.self) { try repository.commitProduct("hotspots", message: "Edit") }
+        #expect(error.message.contains("refs/heads/main.lock"))
+        #expect(error.category == .environment)
+        #expect(try repo.run(["rev-parse", "HEAD"]) == before)
+        try repo.run(["fsck", "--strict", "--no-progress"])
+    }
+
     @Test("working-tree changes report untracked, modified, staged and deleted files under a folder")
     func workingTreeChanges() throws {
         let repo = try Self.makeRegistry()
