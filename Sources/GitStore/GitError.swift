@@ -28,6 +28,8 @@ public struct GitError: RegistryDiagnostic, Equatable {
         case nothingToCommit
         /// The commit message is empty.
         case emptyMessage
+        /// The branch stayed locked, or kept moving, for as long as a registration would wait.
+        case branchBusy
         /// A file could not be written while materializing a product.
         case fileSystem
         /// libgit2 reported a failure the registry did not anticipate.

@@ -61,10 +61,10 @@ extension GitRepository {
         }
         if lastOutcome == .locked {
             let lockFile = String(cString: git_repository_path(pointer)) + branch + ".lock"
-            throw GitError(.library, .environment,
+            throw GitError(.branchBusy, .environment,
                            "The branch '\(branch)' stayed locked by '\(lockFile)' while '\(folder)' was being committed; if no other git command is running, delete that file and register again.")
         }
-        throw GitError(.library, .environment,
+        throw GitError(.branchBusy, .environment,
                        "The branch '\(branch)' kept changing while '\(folder)' was being committed; wait for other registrations to finish and run the command again.")
     }
 

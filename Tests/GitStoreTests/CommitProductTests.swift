@@ -174,6 +174,7 @@ struct CommitProductTests {
         try repo.write("", to: ".git/refs/heads/main.lock")
         let repository = try GitRepository.open(at: repo.url, environment: fixtureGitEnvironment)
         let error = try #require(throws: GitError.self) { try repository.commitProduct("hotspots", message: "Edit") }
+        #expect(error.reason == .branchBusy)
         #expect(error.message.contains("refs/heads/main.lock"))
         #expect(error.category == .environment)
         #expect(try repo.run(["rev-parse", "HEAD"]) == before)
