@@ -46,6 +46,7 @@ struct CommitProductTests {
                         "Products/hotspots/run.sh"])
         #expect(try repo.run(["log", "-1", "--format=%an <%ae>%n%B"]) == "Fixture Author <fixture@example.org>\nRegister hotspots\n\nWith a body.")
         #expect(try repo.run(["status", "--porcelain"]) == "A  Products/other/staged.txt")
+        #expect(try repo.run(["reflog", "-1", "--format=%gs", "main"]) == "commit: Register hotspots")
         try repo.run(["fsck", "--strict", "--no-progress"])
     }
 
@@ -106,6 +107,18 @@ struct CommitProductTests {
         let configured = try GitRepository.open(at: repo.url, environment: environment)
         _ = try configured.commitProduct("hotspots", message: "Edit")
         #expect(try repo.run(["log", "-1", "--format=%an <%ae>"]) == "Local Person <local@example.org>")
+    }
+
+    @Test("registering on a detached HEAD is refused with the way out")
+    func detachedHead() throws {
+        let repo = try Self.makeRegistry()
+        defer { repo.remove() }
+        try repo.run(["checkout", "-q", "--detach"])
+        try repo.write("edited\n", to: "Products/hotspots/old.txt")
+        let repository = try GitRepository.open(at: repo.url, environment: fixtureGitEnvironment)
+        let error = try #require(throws: GitError.self) { try repository.commitProduct("hotspots", message: "Edit") }
+        #expect(error.reason == .detachedHead)
+        #expect(error.message.contains("git switch"))
     }
 
     @Test("a nested git repository inside the product is refused")
@@ -192,6 +205,7 @@ struct CommitProductTests {
         try repo.write("staged\n", to: "Products/hotspots/staged.txt")
         try repo.run(["add", "Products/hotspots/staged.txt"])
         try repo.write("elsewhere\n", to: "Products/other/new.txt")
+        try repo.write("similar name\n", to: "Products/hotspots-two/product.yaml")
         let repository = try GitRepository.open(at: repo.url)
 
         let changes = try repository.workingTreeChanges(under: "Products/hotspots")
