@@ -39,8 +39,8 @@ extension RegistryWorkspace {
             return IndexReport(head: "", newCommits: 0, products: 0, productsReindexed: [], rebuilt: false)
         }
         let indexedHead = try index.indexedHead()
-        if indexedHead == head.description {
-            return IndexReport(head: head.description, newCommits: 0, products: try index.headProducts().count,
+        if indexedHead == head.hex {
+            return IndexReport(head: head.hex, newCommits: 0, products: try index.headProducts().count,
                                productsReindexed: [], rebuilt: false)
         }
         let known = Set(try index.indexedCommits().compactMap { try? repository.resolve($0) })
@@ -72,27 +72,27 @@ extension RegistryWorkspace {
         for id in headIDs {
             if !touched.contains(id), let previous = previousHeads[id] {
                 var kept = previous
-                kept.commitID = head.description
+                kept.commitID = head.hex
                 heads.append(kept)
                 continue
             }
             heads.append(try headRecord(of: id, at: head))
         }
-        try index.applyIndexUpdate(head: head.description, newCommits: newCommits.map(\.id.description),
+        try index.applyIndexUpdate(head: head.hex, newCommits: newCommits.map(\.id.hex),
                                    histories: histories, heads: heads)
-        return IndexReport(head: head.description, newCommits: newCommits.count, products: heads.count,
+        return IndexReport(head: head.hex, newCommits: newCommits.count, products: heads.count,
                            productsReindexed: touched.sorted(), rebuilt: false)
     }
 
     private func versionRecords(of id: String, head: CommitID) throws -> [ProductVersionRecord] {
         let commits = try repository.history(of: id, from: head)
         return try commits.enumerated().compactMap { position, commit in
-            guard let tree = try? repository.productTree(id, at: commit.id) else { return nil }
-            let manifest = try? loadManifest(id: id, at: commit.id)
+            guard let tree = try? repository.productTree(id, at: commit.commit) else { return nil }
+            let manifest = try? loadManifest(id: id, at: commit.commit)
             return ProductVersionRecord(
-                productID: id, commitID: commit.id.description, position: position, treeID: tree.treeID.description,
+                productID: id, commitID: commit.commit.hex, position: position, treeID: tree.tree.hex,
                 contentDigest: tree.contentDigest, versionLabel: manifest?.version,
-                authorName: commit.authorName, authorEmail: commit.authorEmail, authoredAt: commit.authorDate,
+                authorName: commit.author.name, authorEmail: commit.author.email, authoredAt: commit.author.date,
                 committedAt: commit.committerDate, message: commit.message)
         }.enumerated().map { position, record in
             var record = record
@@ -105,12 +105,12 @@ extension RegistryWorkspace {
         let tree = try repository.productTree(id, at: head)
         do {
             let manifest = try loadManifest(id: id, at: head)
-            return ProductHeadRecord(productID: id, commitID: head.description, treeID: tree?.treeID.description ?? "",
+            return ProductHeadRecord(productID: id, commitID: head.hex, treeID: tree?.tree.hex ?? "",
                                      contentDigest: tree?.contentDigest ?? "",
                                      manifestJSON: try CanonicalJSON.string(manifest), manifestError: nil,
                                      name: manifest.name, status: manifest.status.rawValue, versionLabel: manifest.version)
         } catch let error as RegistryDiagnostic {
-            return ProductHeadRecord(productID: id, commitID: head.description, treeID: tree?.treeID.description ?? "",
+            return ProductHeadRecord(productID: id, commitID: head.hex, treeID: tree?.tree.hex ?? "",
                                      contentDigest: tree?.contentDigest ?? "", manifestJSON: nil,
                                      manifestError: error.message, name: nil, status: nil, versionLabel: nil)
         }

@@ -8,7 +8,7 @@ extension RegistryWorkspace {
     func loadManifest(id: String, at commit: CommitID) throws -> ProductManifest {
         let path = Self.productPath(id) + "/product.yaml"
         guard let data = try repository.readFile(path, at: commit) else {
-            throw CoreError.invalidManifest(id: id, problems: ["\(path) is missing at \(commit.description.prefix(12)); every product folder needs a product.yaml"])
+            throw CoreError.invalidManifest(id: id, problems: ["\(path) is missing at \(commit.short); every product folder needs a product.yaml"])
         }
         return try ManifestDecoder.decode(data, path: path, folderName: id)
     }

@@ -249,8 +249,8 @@ extension RegistryWorkspace {
         let changes = ManifestDiff.between(before, after).map {
             FieldChangeSummary(keyPath: $0.keyPath, before: $0.before, after: $0.after)
         }
-        return DiffReport(id: id, from: DiffEnd(commit: old.description, version: before.version),
-                          to: DiffEnd(commit: new.description, version: after.version), changes: changes)
+        return DiffReport(id: id, from: DiffEnd(commit: old.hex, version: before.version),
+                          to: DiffEnd(commit: new.hex, version: after.version), changes: changes)
     }
 
     /// Validates the working-tree product and commits exactly its folder.
@@ -261,14 +261,14 @@ extension RegistryWorkspace {
         }
         let problems = workingTreeManifestProblems(id: id.rawValue)
         guard problems.isEmpty else { throw CoreError.invalidManifest(id: id.rawValue, problems: problems) }
-        let commit = try repository.commitProduct(id.rawValue, message: message)
+        let commit = try repository.commitProduct(id.rawValue, message: message).commit
         guard let tree = try repository.productTree(id.rawValue, at: commit) else {
             throw CoreError.invalidArgument("Products/\(id.rawValue) is empty; add its files before registering it.")
         }
         let manifest = try loadManifest(id: id.rawValue, at: commit)
-        try audit("register", "\(id.rawValue) \(manifest.version) tree \(tree.treeID)", commit: commit.description)
+        try audit("register", "\(id.rawValue) \(manifest.version) tree \(tree.tree.hex)", commit: commit.hex)
         try refreshIndex()
-        return RegisterReport(id: id.rawValue, version: manifest.version, commit: commit.description,
-                              tree: tree.treeID.description, contentDigest: tree.contentDigest)
+        return RegisterReport(id: id.rawValue, version: manifest.version, commit: commit.hex,
+                              tree: tree.tree.hex, contentDigest: tree.contentDigest)
     }
 }

@@ -57,7 +57,7 @@ extension RegistryWorkspace {
             guard let tree = try repository.productTree(id.rawValue, at: commit) else {
                 throw CoreError.unknownProduct(id.rawValue, known: try repository.productIDs(at: commit))
             }
-            treeID = tree.treeID.description
+            treeID = tree.tree.hex
             contentDigest = tree.contentDigest
             try repository.materializeProduct(id.rawValue, at: commit, into: productDirectory, excluding: heldBack)
         case .workingTree:
