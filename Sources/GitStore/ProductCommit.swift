@@ -87,7 +87,7 @@ extension GitRepository {
     }
 
     /// The author or committer identity, resolved like git: environment first, then configuration.
-    private func signature(role: String) throws -> Owned<UnsafeMutablePointer<git_signature>> {
+    func signature(role: String) throws -> Owned<UnsafeMutablePointer<git_signature>> {
         let configuration = try identityConfiguration()
         func configured(_ key: String) -> String? {
             var value: UnsafePointer<CChar>?

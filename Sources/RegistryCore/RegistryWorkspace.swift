@@ -42,7 +42,7 @@ public final class RegistryWorkspace {
         let configuration = try RegistryConfiguration.load(from: root)
         let index = try openIndex(in: root)
         let workspace = RegistryWorkspace(repository: repository, root: root, configuration: configuration,
-                                          index: index.database, actor: repository.identityDescription ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown")
+                                          index: index.database, actor: repository.configuredIdentity() ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown")
         if let damaged = index.movedAside {
             try workspace.index.appendAudit(actor: workspace.actor, command: "index-recover",
                                             detail: "moved damaged index to \(damaged) and rebuilt", commitID: nil)
