@@ -93,10 +93,15 @@ public enum ManifestDecoder {
             let line = invalidUTF8Line(bytes)
             throw stop(line, "the file is not valid UTF-8", "save it as UTF-8 text")
         }
+        if let line = aliasKeyLine(text) {
+            throw stop(line, "a YAML alias or complex value is used as a mapping key, which can expand without bound",
+                       "anchors, aliases and complex keys are not allowed in a manifest; write every key as a plain word")
+        }
         do {
-            var duplicates: [ManifestProblem] = []
+            var duplicates: [DuplicateKey] = []
             var source = text
-            // Yams stops at the first duplicate key; mark it and parse again to find the next one.
+            // Yams stops at the first duplicate key: rename it to a marker and parse again until the
+            // document parses; each marker's place in the final tree then gives the key path.
             while true {
                 do {
                     let parser = try Parser(yaml: source, encoding: .utf8)
@@ -108,19 +113,20 @@ public enum ManifestDecoder {
                         throw stop(extra.mark?.line, "the file holds more than one YAML document",
                                    "keep one document and remove every '---' separator after the first")
                     }
-                    if let error = ManifestError(problems: duplicates) { throw error }
+                    if let error = ManifestError(problems: inFileOrder(duplicates.map { $0.problem(in: root, file: file) })) {
+                        throw error
+                    }
                     // The parser must outlive the walk: Yams holds anchors weakly on the nodes.
                     reader.parser = parser
                     return root
                 } catch let YamlError.duplicatedKeysInMapping(keys, context) {
-                    guard duplicates.count < 20,
-                          let (problem, marked) = duplicateKeyProblem(keys.first ?? "", at: context.mark, in: source, file: file)
-                    else {
-                        if let error = ManifestError(problems: duplicates) { throw error }
-                        throw stop(context.mark.line, "the key '\(keys.first ?? "")' appears more than once in the same mapping",
+                    let key = keys.first ?? ""
+                    let marker = "\u{E000}\(duplicates.count)\u{E000}"
+                    guard duplicates.count < 20, let marked = insert(marker, at: context.mark, in: source) else {
+                        throw stop(context.mark.line, "the key '\(key)' appears more than once in the same mapping",
                                    "keep one of them")
                     }
-                    duplicates.append(problem)
+                    duplicates.append(DuplicateKey(key: key, renamed: marker + key, firstLine: context.mark.line))
                     source = marked
                 }
             }
@@ -138,6 +144,22 @@ public enum ManifestDecoder {
         }
     }
 
+    /// The line of a key that looks like an alias or a complex key, when the text also defines an anchor.
+    ///
+    /// Yams hashes every mapping key while composing, before the tree can be checked for anchors, so
+    /// an alias bomb used as a key would cost exponential time. Values are safe (aliases share nodes),
+    /// so this lexical guard only looks at key positions, and only when an anchor could exist at all.
+    static func aliasKeyLine(_ text: String) -> Int? {
+        guard text.contains(/(^|[\s\[{,])&[A-Za-z0-9_-]/.anchorsMatchLineEndings()) else { return nil }
+        let aliasKey = /(^|[\s\[{,?])\*[A-Za-z0-9_-]+\s*:(\s|$)/
+        let explicitKey = /^\s*(-\s+)*\?(\s|$)/
+        let aliasInCollectionKey = /(^|[\s\[{,])\*[A-Za-z0-9_-].*[\]}]\s*:(\s|$)/
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.contains(aliasKey) || line.contains(explicitKey) || line.contains(aliasInCollectionKey) { return index + 1 }
+        }
+        return nil
+    }
+
     /// The line of the first byte that breaks UTF-8.
     private static func invalidUTF8Line(_ bytes: [UInt8]) -> Int {
         var line = 1
@@ -150,14 +172,8 @@ public enum ManifestDecoder {
         return line
     }
 
-    /// Names a duplicate key by its key path and second line, and returns the source with the first
-    /// occurrence renamed so the next parse can get past it.
-    ///
-    /// Yams reports only the first occurrence's position, so the key is renamed there to a marker and
-    /// the document parsed again; the marker's position in the tree gives the key path.
-    private static func duplicateKeyProblem(_ key: String, at mark: Mark, in source: String,
-                                            file: String) -> (ManifestProblem, String)? {
-        let marker = "\u{E000}duplicate\u{E000}"
+    /// The source with `marker` inserted where a key starts (inside its quotes, if quoted).
+    private static func insert(_ marker: String, at mark: Mark, in source: String) -> String? {
         var lines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard mark.line >= 1, mark.line <= lines.count else { return nil }
         var scalars = Array(lines[mark.line - 1].unicodeScalars)
@@ -168,32 +184,39 @@ public enum ManifestDecoder {
         var line = String.UnicodeScalarView()
         line.append(contentsOf: scalars)
         lines[mark.line - 1] = String(line)
-        let marked = lines.joined(separator: "\n")
-        guard let parser = try? Parser(yaml: marked, encoding: .utf8), let root = try? parser.nextRoot(),
-              let found = findMarkedKey(in: root, marker: marker + key, path: "") else { return nil }
-        let keyPath = found.path.isEmpty ? key : "\(found.path).\(key)"
-        let problem = ManifestProblem(SourceLocation(file: file, line: found.secondLine, keyPath: keyPath),
-                                      "the key '\(key)' appears again (first on line \(mark.line))",
-                                      fix: "keep one of the two and delete the other")
-        return (problem, marked)
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// A key found twice in one mapping, whose first occurrence was renamed so parsing could go on.
+private struct DuplicateKey {
+    let key: String
+    let renamed: String
+    let firstLine: Int
+
+    /// The problem, at the next occurrence of the key after the renamed one.
+    func problem(in root: Node, file: String) -> ManifestProblem {
+        let found = locate(in: root, path: "")
+        return ManifestProblem(SourceLocation(file: file, line: found?.line ?? firstLine, keyPath: found?.path),
+                               "the key '\(key)' appears again (first on line \(firstLine))",
+                               fix: "keep one of the two and delete the other")
     }
 
-    private static func findMarkedKey(in node: Node, marker: String, path: String) -> (path: String, secondLine: Int)? {
+    private func locate(in node: Node, path: String) -> (path: String, line: Int)? {
         switch node {
         case .mapping(let mapping):
-            let original = String(marker.dropFirst("\u{E000}duplicate\u{E000}".count))
-            if mapping.contains(where: { $0.key.scalar?.string == marker }),
-               let second = mapping.first(where: { $0.key.scalar?.string == original }) {
-                return (path, second.key.mark?.line ?? 0)
+            let keys = mapping.map { $0.key.scalar?.string ?? "" }
+            if let index = keys.firstIndex(of: renamed),
+               let next = keys[(index + 1)...].firstIndex(where: { $0 == key || ($0.hasPrefix("\u{E000}") && $0.hasSuffix("\u{E000}" + key)) }),
+               let line = mapping[mapping.index(mapping.startIndex, offsetBy: next)].key.mark?.line {
+                return (KeyPath.child(path, key), line)
             }
-            for (key, value) in mapping {
-                if let found = findMarkedKey(in: value, marker: marker, path: KeyPath.child(path, key.scalar?.string ?? "?")) {
-                    return found
-                }
+            for (name, (_, value)) in zip(keys, mapping) {
+                if let found = locate(in: value, path: KeyPath.child(path, name)) { return found }
             }
         case .sequence(let sequence):
             for (index, element) in sequence.enumerated() {
-                if let found = findMarkedKey(in: element, marker: marker, path: KeyPath.element(path, index)) { return found }
+                if let found = locate(in: element, path: KeyPath.element(path, index)) { return found }
             }
         case .scalar, .alias:
             break

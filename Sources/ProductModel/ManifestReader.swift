@@ -50,7 +50,8 @@ final class ManifestReader {
         }
         if case .mapping(let mapping) = node {
             for (key, value) in mapping {
-                guard let name = key.scalar?.string, key.anchor == nil, explicitTag(key) == nil else {
+                // Keys' tags are not checked: Yams resolves them in place while looking for duplicates.
+                guard let name = key.scalar?.string, key.anchor == nil else {
                     report(path, key, "a key is not plain text", fix: "write every key as a plain word such as 'name'")
                     continue
                 }
@@ -98,11 +99,13 @@ final class ManifestReader {
             return nil
         }
         var values: [String: Node] = [:]
+        var suggested: Set<String> = []
         for (key, value) in mapping {
             guard let name = key.scalar?.string else { continue }
             guard shape.keys.contains(name) else {
                 let keyPath = KeyPath.child(path, name)
                 if let nearest = Self.nearest(to: name, in: shape.keys) {
+                    suggested.insert(nearest)
                     report(keyPath, key, "unknown key '\(name)'", fix: "rename it to '\(nearest)' or remove it")
                 } else {
                     report(keyPath, key, "unknown key '\(name)'",
@@ -112,7 +115,8 @@ final class ManifestReader {
             }
             values[name] = value
         }
-        for key in shape.requiredKeys where values[key] == nil {
+        // A missing key that a misspelt one was suggested to become needs no second message.
+        for key in shape.requiredKeys where values[key] == nil && !suggested.contains(key) {
             report(KeyPath.child(path, key), node, "the required key '\(key)' is missing",
                    fix: "add '\(key):' to \(path.isEmpty ? "the top level" : "'\(path)'")")
         }
