@@ -1,0 +1,187 @@
+import Yams
+
+/// The manifest's own shape: which key is read as what.
+extension ManifestReader {
+    func readManifest(_ root: Node, folder: String?) -> ProductManifest? {
+        guard let fields = mapping(root, at: "", shape: .manifest) else { return nil }
+        let id = fields["id"].flatMap { readID($0, folder: folder) }
+        let name = text(fields, "name"), version = text(fields, "version")
+        let status = fields["status"].flatMap { choice($0, at: "status", ProductStatus.self) }
+        let summary = text(fields, "summary"), purpose = text(fields, "purpose")
+        let decisionUse = text(fields, "decision_use"), humanOversight = text(fields, "human_oversight")
+        let nonLawEnforcement = fields["non_law_enforcement_response"].flatMap { bool($0, at: "non_law_enforcement_response") }
+        let owner = fields["owner"].flatMap(readOwner)
+        let vendor = fields["vendor"].map(readVendor)
+        let legalBasis = text(fields, "legal_basis")
+        let risks = fields["risks"].flatMap { list($0, at: "risks", readRisk) }
+        let assessments = fields["impact_assessments"].flatMap { list($0, at: "impact_assessments", readImpactAssessment) }
+        let reviewDue = fields["review_due"].flatMap { date($0, at: "review_due") }
+        let sources = fields["data_sources"].flatMap { list($0, at: "data_sources", readDataSource) }
+        let demographics = fields["demographic_fields"].flatMap { list($0, at: "demographic_fields", readDemographicField) }
+        let inputs = fields["inputs"].flatMap { list($0, at: "inputs", readInput) }
+        let outputs = fields["outputs"].flatMap { list($0, at: "outputs", readOutput) }
+        let run = fields["run"].flatMap(readRun)
+        let audit = fields["audit"].map(readAudit)
+        let publication = fields["public"].map(readPublication)
+        let translations = fields["translations"].map { dictionary($0, at: "translations", readTranslation) }
+
+        guard let id, let name, let version, let status, let summary, let purpose, let decisionUse,
+              let humanOversight, let nonLawEnforcement, let owner, let legalBasis, let risks, let assessments,
+              let reviewDue, let sources, let demographics, let inputs, let outputs, let run
+        else { return nil }
+        // An optional section that was present but unreadable has been reported; do not drop it silently.
+        if vendor == .some(nil) || audit == .some(nil) || publication == .some(nil) || translations == .some(nil) {
+            return nil
+        }
+        return ProductManifest(
+            id: id, name: name, version: version, status: status, summary: summary, purpose: purpose,
+            decisionUse: decisionUse, humanOversight: humanOversight, nonLawEnforcementResponse: nonLawEnforcement,
+            owner: owner, vendor: vendor ?? nil, legalBasis: legalBasis, risks: risks, impactAssessments: assessments,
+            reviewDue: reviewDue, dataSources: sources, demographicFields: demographics, inputs: inputs,
+            outputs: outputs, run: run, audit: audit ?? nil, publication: (publication ?? nil) ?? PublicationSpec(),
+            translations: (translations ?? nil) ?? [:])
+    }
+
+    private func text(_ fields: Fields, _ key: String) -> String? {
+        fields[key].flatMap { string($0, at: fields.path(key)) }
+    }
+
+    private func readID(_ node: Node, folder: String?) -> ProductID? {
+        guard let text = string(node, at: "id") else { return nil }
+        guard let id = ProductID(text) else {
+            let why = ProductID.reserved.contains(text) ? "is reserved for the board" : "is not a valid product id"
+            report("id", node, "the id '\(text)' \(why)",
+                   fix: "use 2 to 63 lower-case letters, digits and hyphens, starting with a letter or digit, and rename the folder to match")
+            return nil
+        }
+        if let folder, folder != text {
+            report("id", node, "the id '\(text)' differs from the product folder name '\(folder)'",
+                   fix: "set id to '\(folder)' or rename the folder to '\(text)'")
+            return nil
+        }
+        return id
+    }
+
+    private func readOwner(_ node: Node) -> ProductOwner? {
+        guard let fields = mapping(node, at: "owner", shape: .owner) else { return nil }
+        let team = text(fields, "team"), role = text(fields, "accountable_role"), contact = text(fields, "contact")
+        let members = fields["board_members"].map { stringList($0, at: fields.path("board_members")) }
+        guard let team, let role, let contact, members != .some(nil) else { return nil }
+        return ProductOwner(team: team, accountableRole: role, contact: contact, boardMembers: (members ?? nil) ?? [])
+    }
+
+    private func readVendor(_ node: Node) -> Vendor? {
+        guard let fields = mapping(node, at: "vendor", shape: .vendor) else { return nil }
+        let name = text(fields, "name")
+        let product = fields["product"].map { string($0, at: fields.path("product")) }
+        let contract = fields["contract"].map { string($0, at: fields.path("contract")) }
+        guard let name, product != .some(nil), contract != .some(nil) else { return nil }
+        return Vendor(name: name, product: product ?? nil, contract: contract ?? nil)
+    }
+
+    private func readRisk(_ node: Node, _ path: String) -> Risk? {
+        guard let fields = mapping(node, at: path, shape: .risk) else { return nil }
+        guard let risk = text(fields, "risk"), let mitigation = text(fields, "mitigation") else { return nil }
+        return Risk(risk: risk, mitigation: mitigation)
+    }
+
+    private func readImpactAssessment(_ node: Node, _ path: String) -> ImpactAssessment? {
+        guard let fields = mapping(node, at: path, shape: .impactAssessment) else { return nil }
+        let title = text(fields, "title"), link = text(fields, "link")
+        let day = fields["date"].flatMap { date($0, at: fields.path("date")) }
+        guard let title, let day, let link else { return nil }
+        return ImpactAssessment(title: title, date: day, link: link)
+    }
+
+    private func readDataSource(_ node: Node, _ path: String) -> DataSource? {
+        guard let fields = mapping(node, at: path, shape: .dataSource) else { return nil }
+        let id = text(fields, "id"), name = text(fields, "name"), steward = text(fields, "steward")
+        let origin = fields["origin"].flatMap { choice($0, at: fields.path("origin"), DataOrigin.self) }
+        let names = fields["fields"].flatMap { stringList($0, at: fields.path("fields")) }
+        guard let id, let name, let origin, let steward, let names else { return nil }
+        return DataSource(id: id, name: name, origin: origin, steward: steward, fields: names)
+    }
+
+    private func readDemographicField(_ node: Node, _ path: String) -> DemographicField? {
+        guard let fields = mapping(node, at: path, shape: .demographicField) else { return nil }
+        guard let field = text(fields, "field"), let source = text(fields, "source"),
+              let justification = text(fields, "justification") else { return nil }
+        return DemographicField(field: field, source: source, justification: justification)
+    }
+
+    private func readInput(_ node: Node, _ path: String) -> ProductInput? {
+        guard let fields = mapping(node, at: path, shape: .input) else { return nil }
+        let name = text(fields, "name"), source = text(fields, "source"), sample = text(fields, "sample")
+        let columns = fields["columns"].flatMap { stringList($0, at: fields.path("columns")) }
+        guard let name, let source, let sample, let columns else { return nil }
+        return ProductInput(name: name, source: source, sample: sample, columns: columns)
+    }
+
+    private func readOutput(_ node: Node, _ path: String) -> ProductOutput? {
+        guard let fields = mapping(node, at: path, shape: .output) else { return nil }
+        let name = text(fields, "name")
+        let format = fields["format"].flatMap { choice($0, at: fields.path("format"), OutputFormat.self) }
+        let level = fields["level"].flatMap { choice($0, at: fields.path("level"), OutputLevel.self) }
+        let columns = fields["columns"].flatMap { list($0, at: fields.path("columns"), readColumn) }
+        let countColumn = fields["count_column"].map { string($0, at: fields.path("count_column")) }
+        let directs = fields["directs_deployment"].flatMap { bool($0, at: fields.path("directs_deployment")) }
+        let published = fields["public"].map { bool($0, at: fields.path("public")) }
+        guard let name, let format, let level, let columns, let directs,
+              countColumn != .some(nil), published != .some(nil) else { return nil }
+        return ProductOutput(name: name, format: format, level: level, columns: columns, countColumn: countColumn ?? nil,
+                             directsDeployment: directs, published: (published ?? nil) ?? false)
+    }
+
+    private func readColumn(_ node: Node, _ path: String) -> OutputColumn? {
+        guard let fields = mapping(node, at: path, shape: .outputColumn) else { return nil }
+        let name = text(fields, "name")
+        let type = fields["type"].flatMap { choice($0, at: fields.path("type"), ColumnType.self) }
+        guard let name, let type else { return nil }
+        return OutputColumn(name: name, type: type)
+    }
+
+    private func readRun(_ node: Node) -> RunSpec? {
+        guard let fields = mapping(node, at: "run", shape: .run) else { return nil }
+        let command = fields["command"].flatMap { stringList($0, at: fields.path("command")) }
+        let time = fields["time_limit_seconds"].map { integer($0, at: fields.path("time_limit_seconds")) }
+        let memory = fields["memory_limit_mb"].map { integer($0, at: fields.path("memory_limit_mb")) }
+        guard let command, time != .some(nil), memory != .some(nil) else { return nil }
+        let defaults = RunSpec(command: command)
+        return RunSpec(command: command, timeLimitSeconds: (time ?? nil) ?? defaults.timeLimitSeconds,
+                       memoryLimitMB: (memory ?? nil) ?? defaults.memoryLimitMB)
+    }
+
+    private func readAudit(_ node: Node) -> AuditSpec? {
+        guard let fields = mapping(node, at: "audit", shape: .audit) else { return nil }
+        let file = text(fields, "file"), key = text(fields, "key"), output = text(fields, "output")
+        let attributes = fields["attributes"].flatMap { stringList($0, at: fields.path("attributes")) }
+        let label = fields["label_column"].map { string($0, at: fields.path("label_column")) }
+        let decision = text(fields, "decision_column"), selected = text(fields, "selected_value")
+        let polarity = fields["selection_is"].flatMap { choice($0, at: fields.path("selection_is"), OutcomePolarity.self) }
+        guard let file, let key, let attributes, label != .some(nil), let output, let decision, let selected,
+              let polarity else { return nil }
+        return AuditSpec(file: file, key: key, attributes: attributes, labelColumn: label ?? nil, output: output,
+                         decisionColumn: decision, selectedValue: selected, selectionIs: polarity)
+    }
+
+    private func readPublication(_ node: Node) -> PublicationSpec? {
+        guard let fields = mapping(node, at: "public", shape: .publication) else { return nil }
+        guard let withheld = fields["withheld"].flatMap({ list($0, at: fields.path("withheld"), readWithheld) }) else { return nil }
+        return PublicationSpec(withheld: withheld)
+    }
+
+    private func readWithheld(_ node: Node, _ path: String) -> WithheldField? {
+        guard let fields = mapping(node, at: path, shape: .withheldField) else { return nil }
+        guard let field = text(fields, "field"), let reason = text(fields, "reason") else { return nil }
+        return WithheldField(field: field, reason: reason)
+    }
+
+    private func readTranslation(_ node: Node, _ path: String) -> Translation? {
+        guard let fields = mapping(node, at: path, shape: .translation) else { return nil }
+        let name = fields["name"].map { string($0, at: fields.path("name")) }
+        let summary = fields["summary"].map { string($0, at: fields.path("summary")) }
+        let purpose = fields["purpose"].map { string($0, at: fields.path("purpose")) }
+        guard name != .some(nil), summary != .some(nil), purpose != .some(nil) else { return nil }
+        return Translation(name: name ?? nil, summary: summary ?? nil, purpose: purpose ?? nil)
+    }
+}

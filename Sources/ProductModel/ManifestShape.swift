@@ -1,0 +1,69 @@
+/// The mappings a manifest may contain: for each, the keys allowed and the keys required.
+///
+/// This is the single list the decoder checks keys against; the JSON Schema test walks it too, so
+/// the published schema and the decoder cannot drift apart.
+enum ManifestShape: CaseIterable {
+    case manifest, owner, vendor, risk, impactAssessment, dataSource, demographicField, input, output
+    case outputColumn, run, audit, publication, withheldField, translation
+
+    /// Where the mapping sits, with `[]` for any list element and `{}` for any mapping value
+    /// (`outputs[].columns[]`, `translations{}`).
+    var pattern: String {
+        switch self {
+        case .manifest: ""
+        case .owner: "owner"
+        case .vendor: "vendor"
+        case .risk: "risks[]"
+        case .impactAssessment: "impact_assessments[]"
+        case .dataSource: "data_sources[]"
+        case .demographicField: "demographic_fields[]"
+        case .input: "inputs[]"
+        case .output: "outputs[]"
+        case .outputColumn: "outputs[].columns[]"
+        case .run: "run"
+        case .audit: "audit"
+        case .publication: "public"
+        case .withheldField: "public.withheld[]"
+        case .translation: "translations{}"
+        }
+    }
+
+    /// Every key allowed, in the order the types declare them.
+    var keys: [String] {
+        switch self {
+        case .manifest: ProductManifest.CodingKeys.allCases.map(\.rawValue)
+        case .owner: ProductOwner.CodingKeys.allCases.map(\.rawValue)
+        case .vendor: Vendor.CodingKeys.allCases.map(\.rawValue)
+        case .risk: Risk.CodingKeys.allCases.map(\.rawValue)
+        case .impactAssessment: ImpactAssessment.CodingKeys.allCases.map(\.rawValue)
+        case .dataSource: DataSource.CodingKeys.allCases.map(\.rawValue)
+        case .demographicField: DemographicField.CodingKeys.allCases.map(\.rawValue)
+        case .input: ProductInput.CodingKeys.allCases.map(\.rawValue)
+        case .output: ProductOutput.CodingKeys.allCases.map(\.rawValue)
+        case .outputColumn: OutputColumn.CodingKeys.allCases.map(\.rawValue)
+        case .run: RunSpec.CodingKeys.allCases.map(\.rawValue)
+        case .audit: AuditSpec.CodingKeys.allCases.map(\.rawValue)
+        case .publication: PublicationSpec.CodingKeys.allCases.map(\.rawValue)
+        case .withheldField: WithheldField.CodingKeys.allCases.map(\.rawValue)
+        case .translation: Translation.CodingKeys.allCases.map(\.rawValue)
+        }
+    }
+
+    /// The keys that may be left out; every other key is required.
+    var optionalKeys: Set<String> {
+        switch self {
+        case .manifest: ["vendor", "audit", "public", "translations"]
+        case .owner: ["board_members"]
+        case .vendor: ["product", "contract"]
+        case .output: ["count_column", "public"]
+        case .run: ["time_limit_seconds", "memory_limit_mb"]
+        case .audit: ["label_column"]
+        case .translation: ["name", "summary", "purpose"]
+        case .risk, .impactAssessment, .dataSource, .demographicField, .input, .outputColumn,
+             .publication, .withheldField: []
+        }
+    }
+
+    /// The keys that must be present.
+    var requiredKeys: [String] { keys.filter { !optionalKeys.contains($0) } }
+}

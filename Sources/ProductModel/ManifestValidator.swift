@@ -1,0 +1,344 @@
+import RegistrySupport
+
+/// The checks a decoded manifest must pass that relate one field to another or to the product's files.
+///
+/// Pure: it reads the manifest and, when given one, a listing of the product folder; it never opens
+/// files itself. Problems are returned as values so the policy rules can turn them into findings, and
+/// `validate` throws them for commands that simply refuse an invalid manifest.
+public struct ManifestValidator: Sendable {
+    /// The run time limits a manifest may ask for, in seconds.
+    public static let timeLimitRange = 1...3600
+    /// The memory limits a manifest may ask for, in MiB.
+    public static let memoryLimitRange = 16...16384
+    /// Top-level keys that can never be withheld: the catalog cannot list a product without them, and
+    /// the policy requires demographic fields and their justification to be public.
+    public static let neverWithheld: Set<String> = ["id", "name", "version", "status", "public", "demographic_fields"]
+
+    /// The product folder's files, or `nil` to check only what the manifest says.
+    public let files: (any ProductFileListing)?
+
+    /// A validator that checks file references against `files` when given.
+    public init(files: (any ProductFileListing)? = nil) { self.files = files }
+
+    /// Throws every problem found, the first as the message.
+    public func validate(_ document: DecodedManifest) throws(ManifestError) {
+        if let error = ManifestError(problems: problems(in: document)) { throw error }
+    }
+
+    /// Every problem found, in the order of the manifest's sections.
+    public func problems(in document: DecodedManifest) -> [ManifestProblem] {
+        var check = Check(document: document, files: files)
+        check.version()
+        check.owner()
+        check.dataSources()
+        check.demographicFields()
+        check.inputs()
+        check.outputs()
+        check.run()
+        check.audit()
+        check.publication()
+        check.translations()
+        return check.problems
+    }
+}
+
+/// One validation pass, collecting problems.
+private struct Check {
+    let document: DecodedManifest
+    let files: (any ProductFileListing)?
+    var problems: [ManifestProblem] = []
+
+    var manifest: ProductManifest { document.manifest }
+
+    init(document: DecodedManifest, files: (any ProductFileListing)?) {
+        self.document = document
+        self.files = files
+    }
+
+    mutating func report(_ path: String, _ reason: String, fix: String) {
+        problems.append(ManifestProblem(document.location(path), reason, fix: fix))
+    }
+
+    mutating func version() {
+        if !Self.isSemanticVersion(manifest.version) {
+            report("version", "the version '\(manifest.version)' is not a semantic version",
+                   fix: "write MAJOR.MINOR.PATCH, such as 1.2.0, without a leading 'v'")
+        }
+    }
+
+    mutating func owner() {
+        reportDuplicates(manifest.owner.boardMembers, at: "owner.board_members", what: "board member")
+    }
+
+    mutating func dataSources() {
+        reportDuplicates(manifest.dataSources.map(\.id), at: "data_sources", key: "id", what: "data source id")
+        for (index, source) in manifest.dataSources.enumerated() {
+            let path = "data_sources[\(index)]"
+            if source.fields.isEmpty {
+                report("\(path).fields", "data source '\(source.id)' lists no fields",
+                       fix: "list the fields the product uses from it")
+            }
+            reportDuplicates(source.fields, at: "\(path).fields", what: "field")
+        }
+    }
+
+    mutating func demographicFields() {
+        reportDuplicates(manifest.demographicFields.map(\.field), at: "demographic_fields", key: "field", what: "demographic field")
+        for (index, demographic) in manifest.demographicFields.enumerated() {
+            let path = "demographic_fields[\(index)]"
+            guard let source = source(named: demographic.source, at: "\(path).source") else { continue }
+            if !source.fields.contains(demographic.field) {
+                report("\(path).field", "the demographic field '\(demographic.field)' is not among the fields of data source '\(source.id)'",
+                       fix: "add '\(demographic.field)' to that source's fields or correct the name")
+            }
+        }
+    }
+
+    mutating func inputs() {
+        reportDuplicates(manifest.inputs.map(\.name), at: "inputs", key: "name", what: "input name")
+        for (index, input) in manifest.inputs.enumerated() {
+            let path = "inputs[\(index)]"
+            plainFileName(input.name, at: "\(path).name")
+            if input.columns.isEmpty {
+                report("\(path).columns", "input '\(input.name)' lists no columns", fix: "list the columns the product may see")
+            }
+            reportDuplicates(input.columns, at: "\(path).columns", what: "column")
+            if let source = source(named: input.source, at: "\(path).source") {
+                for (offset, column) in input.columns.enumerated() where !source.fields.contains(column) {
+                    report("\(path).columns[\(offset)]", "the column '\(column)' is not among the fields of data source '\(source.id)'",
+                           fix: "add '\(column)' to that source's fields or remove it from the input")
+                }
+            }
+            dataFile(input.sample, at: "\(path).sample", role: "sample file")
+        }
+    }
+
+    mutating func outputs() {
+        if manifest.outputs.isEmpty {
+            report("outputs", "the product declares no outputs", fix: "declare at least one output file the product writes")
+        }
+        reportDuplicates(manifest.outputs.map(\.name), at: "outputs", key: "name", what: "output name")
+        for (index, output) in manifest.outputs.enumerated() {
+            let path = "outputs[\(index)]"
+            plainFileName(output.name, at: "\(path).name")
+            if output.columns.isEmpty {
+                report("\(path).columns", "output '\(output.name)' declares no columns", fix: "declare each column with its name and type")
+            }
+            reportDuplicates(output.columns.map(\.name), at: "\(path).columns", key: "name", what: "column")
+            switch (output.level, output.countColumn) {
+            case (.aggregate, nil):
+                report("\(path).count_column", "aggregate output '\(output.name)' names no count column",
+                       fix: "set count_column to the column holding counts so small cells can be checked")
+            case (.aggregate, let count?):
+                if let column = output.columns.first(where: { $0.name == count }) {
+                    if column.type != .integer {
+                        report("\(path).count_column", "the count column '\(count)' has type '\(column.type.rawValue)'",
+                               fix: "declare it with type: integer")
+                    }
+                } else {
+                    report("\(path).count_column", "the count column '\(count)' is not one of the columns of output '\(output.name)'",
+                           fix: "use one of: \(output.columns.map(\.name).joined(separator: ", "))")
+                }
+            case (.record, let count?):
+                report("\(path).count_column", "record-level output '\(output.name)' names a count column '\(count)'",
+                       fix: "remove count_column, or set level: aggregate if the output holds counts")
+            case (.record, nil):
+                break
+            }
+        }
+    }
+
+    mutating func run() {
+        let command = manifest.run.command
+        if command.isEmpty {
+            report("run.command", "the command is empty", fix: "give the program and its arguments, such as [python3, main.py]")
+        }
+        for (index, argument) in command.enumerated() {
+            let path = "run.command[\(index)]"
+            if index == 0, argument.hasPrefix("/") {
+                report(path, "the program '\(argument)' is an absolute path",
+                       fix: "name a program on the sandbox's PATH (python3) or a path inside the product folder (./main.py)")
+            } else if argument.contains("/"), argument.split(separator: "/").contains("..") {
+                report(path, "the path '\(argument)' leaves the product folder", fix: "refer only to files inside the product folder")
+            } else if index == 0, argument.contains("/") {
+                programFile(argument, at: path)
+            } else if argument.hasPrefix("./") {
+                dataFile(argument, at: path, role: "file")
+            }
+        }
+        let limits = manifest.run
+        if !ManifestValidator.timeLimitRange.contains(limits.timeLimitSeconds) {
+            report("run.time_limit_seconds", "the time limit \(limits.timeLimitSeconds) is out of range",
+                   fix: "use \(ManifestValidator.timeLimitRange.lowerBound) to \(ManifestValidator.timeLimitRange.upperBound) seconds")
+        }
+        if !ManifestValidator.memoryLimitRange.contains(limits.memoryLimitMB) {
+            report("run.memory_limit_mb", "the memory limit \(limits.memoryLimitMB) is out of range",
+                   fix: "use \(ManifestValidator.memoryLimitRange.lowerBound) to \(ManifestValidator.memoryLimitRange.upperBound) MiB")
+        }
+    }
+
+    mutating func audit() {
+        guard let audit = manifest.audit else { return }
+        dataFile(audit.file, at: "audit.file", role: "audit file")
+        if audit.attributes.isEmpty {
+            report("audit.attributes", "the audit compares no attributes", fix: "list the protected attribute columns of the audit file")
+        }
+        reportDuplicates(audit.attributes, at: "audit.attributes", what: "attribute")
+        if let label = audit.labelColumn, label == audit.key || audit.attributes.contains(label) {
+            report("audit.label_column", "the label column '\(label)' is also the join key or an attribute",
+                   fix: "name the column holding true outcomes (1 or 0)")
+        }
+        guard let output = manifest.outputs.first(where: { $0.name == audit.output }) else {
+            report("audit.output", "the audit output '\(audit.output)' is not a declared output",
+                   fix: "use one of: \(manifest.outputs.map(\.name).joined(separator: ", "))")
+            return
+        }
+        let columns = output.columns.map(\.name)
+        for (key, column) in [("decision_column", audit.decisionColumn), ("key", audit.key)] where !columns.contains(column) {
+            report("audit.\(key)", "the column '\(column)' is not one of the columns of output '\(output.name)'",
+                   fix: "use one of: \(columns.joined(separator: ", "))")
+        }
+    }
+
+    mutating func publication() {
+        let topLevel = ProductManifest.CodingKeys.allCases.map(\.rawValue)
+        reportDuplicates(manifest.publication.withheld.map(\.field), at: "public.withheld", key: "field", what: "withheld field")
+        for (index, withheld) in manifest.publication.withheld.enumerated() {
+            let path = "public.withheld[\(index)].field"
+            if !topLevel.contains(withheld.field) {
+                let hint = ManifestReader.nearest(to: withheld.field, in: topLevel).map { "did you mean '\($0)'? " } ?? ""
+                report(path, "'\(withheld.field)' is not a top-level manifest key", fix: "\(hint)name a key such as vendor, risks or legal_basis")
+            } else if ManifestValidator.neverWithheld.contains(withheld.field) {
+                report(path, "'\(withheld.field)' cannot be withheld from the public catalog",
+                       fix: "remove this entry; only fields other than \(ManifestValidator.neverWithheld.sorted().joined(separator: ", ")) may be withheld")
+            } else if !isPresent(withheld.field) {
+                report(path, "'\(withheld.field)' is withheld but the manifest does not set it", fix: "remove this entry")
+            }
+        }
+    }
+
+    mutating func translations() {
+        for language in manifest.translations.keys.sorted() where !Self.isLanguageTag(language) {
+            report("translations.\(language)", "'\(language)' is not a language tag", fix: "use a tag such as es, zh-Hant or pt-BR")
+        }
+    }
+
+    // MARK: Helpers
+
+    private func isPresent(_ key: String) -> Bool {
+        switch key {
+        case "vendor": manifest.vendor != nil
+        case "audit": manifest.audit != nil
+        case "translations": !manifest.translations.isEmpty
+        default: true
+        }
+    }
+
+    private mutating func source(named id: String, at path: String) -> DataSource? {
+        if let source = manifest.dataSources.first(where: { $0.id == id }) { return source }
+        let ids = manifest.dataSources.map(\.id)
+        report(path, "the data source '\(id)' is not declared in data_sources",
+               fix: ids.isEmpty ? "declare it under data_sources" : "use one of: \(ids.joined(separator: ", "))")
+        return nil
+    }
+
+    private mutating func reportDuplicates(_ values: [String], at path: String, key: String? = nil, what: String) {
+        var seen = Set<String>()
+        for (index, value) in values.enumerated() where !seen.insert(value).inserted {
+            let itemPath = key.map { "\(path)[\(index)].\($0)" } ?? "\(path)[\(index)]"
+            report(itemPath, "the \(what) '\(value)' is listed more than once", fix: "remove the repeated entry or rename it")
+        }
+    }
+
+    private mutating func plainFileName(_ name: String, at path: String) {
+        if !Self.isPlainFileName(name) {
+            report(path, "'\(name)' is not a plain file name",
+                   fix: "use letters, digits, '.', '_' and '-' only, starting with a letter or digit, such as hotspots.csv")
+        }
+    }
+
+    /// A data file the registry reads from the product folder: inside it, and a regular file.
+    private mutating func dataFile(_ path: String, at keyPath: String, role: String) {
+        guard let entry = resolve(path, at: keyPath, role: role) else { return }
+        if case .regularFile = entry { return }
+        report(keyPath, "the \(role) '\(path)' is not a regular file", fix: "point it at a file, not a folder or submodule")
+    }
+
+    /// A program inside the product folder: a regular file with the executable bit.
+    private mutating func programFile(_ path: String, at keyPath: String) {
+        guard let entry = resolve(path, at: keyPath, role: "program") else { return }
+        if case .regularFile(executable: true) = entry { return }
+        if case .regularFile = entry {
+            report(keyPath, "the program '\(path)' is not executable",
+                   fix: "run 'chmod +x \(path)' and 'git update-index --chmod=+x' on it, or run it through its interpreter, such as [python3, main.py]")
+        } else {
+            report(keyPath, "the program '\(path)' is not a regular file", fix: "point the command at the entry point file")
+        }
+    }
+
+    private mutating func resolve(_ path: String, at keyPath: String, role: String) -> ProductFileEntry? {
+        let outside = "keep the \(role) inside the product folder and refer to it by a relative path such as data/sample.csv"
+        switch ProductPath.resolve(path, in: files ?? ProductFileList([:])) {
+        case .absolute:
+            report(keyPath, "the \(role) '\(path)' is an absolute path", fix: outside)
+        case .climbs:
+            report(keyPath, "the \(role) '\(path)' leaves the product folder through '..'", fix: outside)
+        case .escapes(let link, let target):
+            report(keyPath, "the \(role) '\(path)' goes through the symbolic link '\(link)', which points outside the product folder to '\(target)'",
+                   fix: "replace the link with the file itself")
+        case .loop(let link):
+            report(keyPath, "the \(role) '\(path)' goes through the symbolic link '\(link)', which loops", fix: "replace the link with the file itself")
+        case .missing(let missing):
+            guard files != nil else { return nil }
+            let detail = missing == path ? "" : " ('\(missing)' is missing)"
+            report(keyPath, "the \(role) '\(path)' does not exist in the product folder\(detail)",
+                   fix: "add the file or correct the path")
+        case .found(_, let entry):
+            return files == nil ? nil : entry
+        }
+        return nil
+    }
+
+    // MARK: Formats
+
+    static func isPlainFileName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.utf8.count <= 128 else { return false }
+        func alphanumeric(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar))
+        }
+        return alphanumeric(first) && name.unicodeScalars.allSatisfy { alphanumeric($0) || ".-_".unicodeScalars.contains($0) }
+    }
+
+    /// SemVer 2.0.0: numeric core without leading zeros, optional pre-release and build identifiers.
+    static func isSemanticVersion(_ text: String) -> Bool {
+        let (withoutBuild, build) = split(text, at: "+")
+        let (core, prerelease) = split(withoutBuild, at: "-")
+        let numbers = core.split(separator: ".", omittingEmptySubsequences: false)
+        func numeric(_ part: Substring) -> Bool {
+            !part.isEmpty && part.allSatisfy { $0.isASCII && $0.isNumber } && (part == "0" || part.first != "0")
+        }
+        func identifiers(_ text: Substring?, allowLeadingZero: Bool) -> Bool {
+            guard let text else { return true }
+            return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { part in
+                !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+                    && (allowLeadingZero || !part.allSatisfy(\.isNumber) || numeric(part))
+            }
+        }
+        return numbers.count == 3 && numbers.allSatisfy(numeric)
+            && identifiers(prerelease, allowLeadingZero: false) && identifiers(build, allowLeadingZero: true)
+    }
+
+    private static func split(_ text: some StringProtocol, at separator: Character) -> (Substring, Substring?) {
+        let whole = Substring(text)
+        guard let index = whole.firstIndex(of: separator) else { return (whole, nil) }
+        return (whole[..<index], whole[whole.index(after: index)...])
+    }
+
+    /// A BCP 47 tag in its common shape: a 2–3 letter language and optional subtags.
+    static func isLanguageTag(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard let language = parts.first, (2...3).contains(language.count),
+              language.allSatisfy({ $0.isASCII && $0.isLowercase }) else { return false }
+        return parts.dropFirst().allSatisfy { (1...8).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+    }
+}
