@@ -4,6 +4,12 @@
 public let allPolicyRules: [any PolicyRule.Type] = [
     DeclaredInputsRule.self,
     DeclaredOutputsRule.self,
+    DirectIdentifiersRule.self,
+    DisparityRule.self,
     ManifestCompletenessRule.self,
+    ProtectedAttributesInOutputsRule.self,
+    ReproducibilityRule.self,
     ReviewDueRule.self,
+    RunOutcomeRule.self,
+    SmallCellsRule.self,
 ]

@@ -97,13 +97,3 @@ extension ProductManifest {
         }
     }
 }
-
-extension String {
-    /// The text without surrounding spaces and line breaks.
-    var trimmed: String {
-        var text = Substring(self)
-        while let first = text.first, first.isWhitespace { text = text.dropFirst() }
-        while let last = text.last, last.isWhitespace { text = text.dropLast() }
-        return String(text)
-    }
-}
