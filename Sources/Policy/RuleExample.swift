@@ -67,7 +67,7 @@ public struct RuleExample: Sendable {
 
 extension ProductManifest {
     /// A copy with one change applied, for writing examples.
-    func with(_ change: (inout ProductManifest) -> Void) -> ProductManifest {
+    public func with(_ change: (inout ProductManifest) -> Void) -> ProductManifest {
         var copy = self
         change(&copy)
         return copy

@@ -215,7 +215,7 @@ extension PolicyParameters {
             let (head, labelText) = PolicyParameters.split(text, on: " | ")
             let words = head.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
             guard words.count == 2, PolicyParameters.isColumnName(words[0]) else {
-                throw fail(key, "'\(text)' must read 'name column,column | Label,Label' (a snake_case name, one space, comma-separated column names, then optionally ' | ' and group labels)", occurrence: occurrence)
+                throw fail(key, "the 'protected-attribute' value '\(text)' must read 'name column,column | Label,Label' (a snake_case name, one space, comma-separated column names, then optionally ' | ' and group labels)", occurrence: occurrence)
             }
             if attributes.contains(where: { $0.name == words[0] }) {
                 throw fail(key, "protected attribute '\(words[0])' is listed twice; put all its names on one line", occurrence: occurrence)
@@ -248,7 +248,7 @@ extension PolicyParameters {
             let words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
             let names = words.count == 2 ? words[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init) : []
             guard words.count == 2, !words[0].isEmpty, names.allSatisfy(PolicyParameters.isColumnName) else {
-                throw fail("identifier-column", "'\(text)' must read 'kind column,column' (a kind, one space, comma-separated snake_case column names)", occurrence: occurrence)
+                throw fail("identifier-column", "the 'identifier-column' value '\(text)' must read 'kind column,column' (a kind, one space, comma-separated snake_case column names)", occurrence: occurrence)
             }
             if identifiers.contains(where: { $0.kind == words[0] }) {
                 throw fail("identifier-column", "identifier kind '\(words[0])' is listed twice; put all its column names on one line", occurrence: occurrence)
