@@ -1,0 +1,257 @@
+import Foundation
+import ProductModel
+import RegistrySupport
+
+/// Why a disparity analysis could not be computed: one sentence naming the file, line or column.
+public struct DisparityError: RegistryDiagnostic, Hashable {
+    public let message: String
+    public let category: DiagnosticCategory
+
+    init(_ message: String, category: DiagnosticCategory = .invalidContent) {
+        self.message = message; self.category = category
+    }
+}
+
+/// Per-group and intersectional fairness metrics of a decision output, joined to held-back audit
+/// attributes the product never saw.
+///
+/// The audit file (the smaller side) is hashed by key; the decision output is then streamed once,
+/// so memory grows with the audit file only. Counting happens per intersection cell, and each
+/// single-attribute breakdown is summed from those cells.
+public enum DisparityAnalysis {
+    /// Computes the report for `outputURL` (the decision output) against `auditURL`.
+    ///
+    /// - Parameters:
+    ///   - spec: the manifest's `audit` section (its `file` and `output` are used only in messages).
+    ///   - parameters: supplies the minimum group size and the digest recorded in the report.
+    public static func run(outputURL: URL, auditURL: URL, spec: AuditSpec,
+                           parameters: PolicyParameters) throws(DisparityError) -> DisparityReport {
+        let audit = try AuditTable(url: auditURL, spec: spec)
+        var cells = [CellCounts](repeating: CellCounts(), count: audit.cellValues.count)
+        var joined = [Bool](repeating: false, count: audit.rowCount)
+        var matched = 0
+        var unmatched = 0
+        do {
+            let reader = try CSVReader(url: outputURL, displayName: spec.output)
+            guard let keyIndex = reader.columnIndex(spec.key) else {
+                throw DisparityError("The decision output '\(spec.output)' has no join key column '\(spec.key)'; write the key in the output or fix 'audit.key'.")
+            }
+            guard let decisionIndex = reader.columnIndex(spec.decisionColumn) else {
+                throw DisparityError("The decision output '\(spec.output)' has no column '\(spec.decisionColumn)'; fix 'audit.decision_column' or write the decision in that column.")
+            }
+            let selectedBytes = Array(spec.selectedValue.utf8)
+            while let record = try reader.next() {
+                guard let row = audit.rowIndex[record[keyIndex]] else {
+                    unmatched += 1
+                    continue
+                }
+                matched += 1
+                joined[Int(row)] = true
+                let selected = record.field(decisionIndex, equals: selectedBytes)
+                let cell = Int(audit.rowCell[Int(row)])
+                cells[cell].count += 1
+                if selected { cells[cell].selected += 1 }
+                if audit.hasLabels, audit.rowLabel[Int(row)] {
+                    cells[cell].positives += 1
+                    if selected { cells[cell].truePositives += 1 }
+                }
+            }
+        } catch let error as DisparityError {
+            throw error
+        } catch let error as CSVError {
+            throw DisparityError(error.message, category: error.category)
+        } catch {
+            throw DisparityError("Reading '\(spec.output)' failed unexpectedly (\(error)); report this as a bug.", category: .bug)
+        }
+
+        var attributeSets = spec.attributes.map { [$0] }
+        if spec.attributes.count > 1 { attributeSets.append(spec.attributes) }
+        let breakdowns = attributeSets.map { attributes in
+            breakdown(attributes, spec: spec, audit: audit, cells: cells, minimumGroupSize: parameters.minimumGroupSize)
+        }
+        return DisparityReport(parametersDigest: parameters.digest, minimumGroupSize: parameters.minimumGroupSize,
+                               selectionIs: spec.selectionIs, hasLabels: audit.hasLabels, matchedRows: matched,
+                               unmatchedOutputRows: unmatched, unmatchedAuditRows: joined.lazy.filter { !$0 }.count,
+                               breakdowns: breakdowns)
+    }
+
+    private static func breakdown(_ attributes: [String], spec: AuditSpec, audit: AuditTable, cells: [CellCounts],
+                                  minimumGroupSize: Int) -> GroupBreakdown {
+        let positions = attributes.compactMap { spec.attributes.firstIndex(of: $0) }
+        var byValues: [[String]: CellCounts] = [:]
+        for (cell, counts) in cells.enumerated() where counts.count > 0 {
+            let values = positions.map { audit.cellValues[cell][$0] }
+            byValues[values, default: CellCounts()].add(counts)
+        }
+        var groups = byValues.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { values, counts in
+            metrics(values: values, attributes: attributes, counts: counts, hasLabels: audit.hasLabels,
+                    minimumGroupSize: minimumGroupSize)
+        }
+        let reference = groups.max { $0.count < $1.count || ($0.count == $1.count && $0.label > $1.label) }
+        if let reference {
+            let referenceRates = Dictionary(uniqueKeysWithValues: reference.namedRates.map { ($0.name, $0.rate?.value) })
+            for index in groups.indices {
+                var ratios: [String: Double?] = [:]
+                for (name, rate) in groups[index].namedRates where name != "base_rate" {
+                    guard let rate else { continue }
+                    if let value = rate.value, let base = referenceRates[name] ?? nil, base != 0 {
+                        ratios[name] = value / base
+                    } else {
+                        ratios[name] = .some(nil)
+                    }
+                }
+                groups[index].ratiosToReference = ratios
+            }
+        }
+        return GroupBreakdown(attributes: attributes, groups: groups, referenceGroup: reference?.label,
+                              disparities: measures(groups.filter(\.eligible), selectionIs: spec.selectionIs))
+    }
+
+    private static func metrics(values: [String], attributes: [String], counts: CellCounts, hasLabels: Bool,
+                                minimumGroupSize: Int) -> GroupMetrics {
+        let label = zip(attributes, values).map { "\($0)=\($1.isEmpty ? "(blank)" : $1)" }.joined(separator: " × ")
+        let negatives = counts.count - counts.positives
+        let falsePositives = counts.selected - counts.truePositives
+        let falseNegatives = counts.positives - counts.truePositives
+        let trueNegatives = negatives - falsePositives
+        return GroupMetrics(
+            label: label, values: values, count: counts.count, eligible: counts.count >= minimumGroupSize,
+            selectionRate: Rate(counts.selected, of: counts.count),
+            baseRate: hasLabels ? Rate(counts.positives, of: counts.count) : nil,
+            truePositiveRate: hasLabels ? Rate(counts.truePositives, of: counts.positives) : nil,
+            falsePositiveRate: hasLabels ? Rate(falsePositives, of: negatives) : nil,
+            trueNegativeRate: hasLabels ? Rate(trueNegatives, of: negatives) : nil,
+            falseNegativeRate: hasLabels ? Rate(falseNegatives, of: counts.positives) : nil,
+            precision: hasLabels ? Rate(counts.truePositives, of: counts.selected) : nil,
+            ratiosToReference: [:])
+    }
+
+    private static func measures(_ eligible: [GroupMetrics], selectionIs: OutcomePolarity) -> DisparityMeasures {
+        func spread(_ values: [Double]) -> (min: Double, max: Double)? {
+            guard values.count >= 2, let low = values.min(), let high = values.max() else { return nil }
+            return (low, high)
+        }
+        func ratio(_ range: (min: Double, max: Double)?) -> Double? {
+            guard let range, range.max > 0 else { return nil }
+            return range.min / range.max
+        }
+        let selection = eligible.compactMap(\.selectionRate.value)
+        let favourable = eligible.compactMap { group -> (String, Double)? in
+            guard let rate = group.selectionRate.value else { return nil }
+            return (group.label, selectionIs == .favourable ? rate : 1 - rate)
+        }
+        let selectionSpread = spread(selection)
+        let tprSpread = spread(eligible.compactMap { $0.truePositiveRate?.value })
+        let fprSpread = spread(eligible.compactMap { $0.falsePositiveRate?.value })
+        let oddsDifferences = [tprSpread, fprSpread].compactMap { $0.map { $0.max - $0.min } }
+        return DisparityMeasures(
+            eligibleGroups: eligible.count,
+            favourableRateRatio: ratio(spread(favourable.map(\.1))),
+            leastFavouredGroup: favourable.count >= 2 ? favourable.min { $0.1 < $1.1 }?.0 : nil,
+            demographicParityRatio: ratio(selectionSpread),
+            demographicParityDifference: selectionSpread.map { $0.max - $0.min },
+            equalizedOddsDifference: oddsDifferences.max())
+    }
+}
+
+/// Counts for one intersection cell.
+struct CellCounts: Sendable, Hashable {
+    var count = 0
+    var selected = 0
+    var positives = 0
+    var truePositives = 0
+
+    mutating func add(_ other: CellCounts) {
+        count += other.count; selected += other.selected
+        positives += other.positives; truePositives += other.truePositives
+    }
+}
+
+/// The audit file held in memory: each key's intersection cell and label.
+struct AuditTable {
+    /// Row number (0-based) by join key.
+    var rowIndex: [String: Int32] = [:]
+    var rowCell: [Int32] = []
+    var rowLabel: [Bool] = []
+    /// Each cell's attribute values, in the spec's attribute order.
+    var cellValues: [[String]] = []
+    var hasLabels: Bool
+    var rowCount: Int { rowCell.count }
+
+    init(url: URL, spec: AuditSpec) throws(DisparityError) {
+        hasLabels = spec.labelColumn != nil
+        guard spec.attributes.count <= 4 else {
+            throw DisparityError("'audit.attributes' lists \(spec.attributes.count) attributes; compare at most 4 at once so intersections keep enough people.")
+        }
+        do {
+            let reader = try CSVReader(url: url, displayName: spec.file)
+            guard let keyIndex = reader.columnIndex(spec.key) else {
+                throw DisparityError("The audit file '\(spec.file)' has no join key column '\(spec.key)'; add it or fix 'audit.key'.")
+            }
+            var attributeIndices: [Int] = []
+            for attribute in spec.attributes {
+                guard let index = reader.columnIndex(attribute) else {
+                    throw DisparityError("The audit file '\(spec.file)' has no column '\(attribute)' named in 'audit.attributes'; add the column or remove the attribute.")
+                }
+                attributeIndices.append(index)
+            }
+            var labelIndex: Int?
+            if let label = spec.labelColumn {
+                guard let index = reader.columnIndex(label) else {
+                    throw DisparityError("The audit file '\(spec.file)' has no label column '\(label)'; add it or fix 'audit.label_column'.")
+                }
+                labelIndex = index
+            }
+            // Each attribute has few distinct values, so a linear scan over their bytes beats hashing a String per field.
+            var valueBytes = [[[UInt8]]](repeating: [], count: attributeIndices.count)
+            var cellByCode: [UInt64: Int32] = [:]
+            let one = Array("1".utf8), zero = Array("0".utf8), yes = Array("true".utf8), no = Array("false".utf8)
+            while let record = try reader.next() {
+                var code: UInt64 = 0
+                for (position, column) in attributeIndices.enumerated() {
+                    let bytes = record.bytes(at: column)
+                    var valueIndex = valueBytes[position].firstIndex { $0.elementsEqual(bytes) }
+                    if valueIndex == nil {
+                        guard valueBytes[position].count < 0xFFFF else {
+                            throw DisparityError("The audit file '\(spec.file)' column '\(spec.attributes[position])' has more than 65,535 distinct values; audit attributes must be group labels, not identifiers.")
+                        }
+                        valueBytes[position].append(Array(bytes))
+                        valueIndex = valueBytes[position].count - 1
+                    }
+                    code |= UInt64(valueIndex ?? 0) << (16 * UInt64(position))
+                }
+                let cell: Int32
+                if let existing = cellByCode[code] {
+                    cell = existing
+                } else {
+                    cell = Int32(cellValues.count)
+                    cellByCode[code] = cell
+                    cellValues.append((0..<attributeIndices.count).map { position in
+                        let valueIndex = Int((code >> (16 * UInt64(position))) & 0xFFFF)
+                        return String(decoding: valueBytes[position][valueIndex], as: UTF8.self)
+                    })
+                }
+                var label = false
+                if let labelIndex {
+                    if record.field(labelIndex, equals: one) || record.field(labelIndex, equals: yes) {
+                        label = true
+                    } else if !(record.field(labelIndex, equals: zero) || record.field(labelIndex, equals: no)) {
+                        throw DisparityError("The audit file '\(spec.file)' line \(record.line) has label '\(record[labelIndex])' in column '\(spec.labelColumn ?? "")'; write 1 or 0 (true or false).")
+                    }
+                }
+                let key = record[keyIndex]
+                guard rowIndex.updateValue(Int32(rowCell.count), forKey: key) == nil else {
+                    throw DisparityError("The audit file '\(spec.file)' line \(record.line) repeats the key '\(key)'; each key must appear once.")
+                }
+                rowCell.append(cell)
+                rowLabel.append(label)
+            }
+        } catch let error as DisparityError {
+            throw error
+        } catch let error as CSVError {
+            throw DisparityError(error.message, category: error.category)
+        } catch {
+            throw DisparityError("Reading '\(spec.file)' failed unexpectedly (\(error)); report this as a bug.", category: .bug)
+        }
+    }
+}

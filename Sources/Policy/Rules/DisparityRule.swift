@@ -1,0 +1,118 @@
+import ProductModel
+
+/// Groups the product never saw are selected at rates within the board's disparity thresholds.
+public struct DisparityRule: PolicyRule {
+    public init() {}
+
+    public static let description = RuleDescription(
+        id: "disparity",
+        summary: "Per group and per intersection of audit attributes, the four-fifths ratio, demographic parity and equalized odds are within the policy thresholds.",
+        rationale: "The Bias-Free Policing Policy requires that data used to deploy security and law enforcement is used in a non-discriminatory way; comparing outcomes across held-back protected attributes is how that is shown rather than asserted.",
+        policies: [.biasFreePolicing],
+        triggeringExamples: [
+            RuleExample("Black riders inspected at three times the rate of White riders",
+                        manifest: auditedManifest, parameters: smallGroups,
+                        audit: audit([("Black", 20), ("White", 20)]),
+                        outputs: decisions([("Black", 20, 12), ("White", 20, 4)])),
+            RuleExample("the audit file is missing", manifest: auditedManifest, parameters: smallGroups,
+                        audit: nil, outputs: decisions([("Black", 20, 5), ("White", 20, 5)])),
+        ],
+        nonTriggeringExamples: [
+            RuleExample("equal inspection rates", manifest: auditedManifest, parameters: smallGroups,
+                        audit: audit([("Black", 20), ("White", 20)]),
+                        outputs: decisions([("Black", 20, 5), ("White", 20, 5)])),
+            RuleExample("a large difference only in a group below the minimum size",
+                        manifest: auditedManifest, parameters: smallGroups,
+                        audit: audit([("Black", 20), ("White", 20), ("Asian", 3)]),
+                        outputs: decisions([("Black", 20, 5), ("White", 20, 5), ("Asian", 3, 3)])),
+            RuleExample("no audit section"),
+        ])
+
+    public func findings(in context: RuleContext) -> [Finding] {
+        guard let spec = context.manifest.audit, let run = context.run else { return [] }
+        guard let auditURL = context.auditFile else {
+            return [finding(.error, "The audit file '\(spec.file)' is missing, so disparities cannot be measured; add the held-back audit file to the product folder or fix 'audit.file'.",
+                            in: context, file: spec.file)]
+        }
+        guard let outputURL = run.outputs[spec.output] else { return [] }
+        let report: DisparityReport
+        do {
+            report = try DisparityAnalysis.run(outputURL: outputURL, auditURL: auditURL, spec: spec, parameters: context.parameters)
+        } catch {
+            return [finding(.error, error.message, in: context, file: spec.file)]
+        }
+        return findings(for: report, spec: spec, in: context)
+    }
+
+    /// Turns a report into findings; public so `registry fairness` can show the same verdicts.
+    public func findings(for report: DisparityReport, spec: AuditSpec, in context: RuleContext) -> [Finding] {
+        let parameters = context.parameters
+        var findings: [Finding] = []
+        if report.unmatchedOutputRows > 0 {
+            findings.append(finding(.warning, "\(report.unmatchedOutputRows) row(s) of '\(spec.output)' have a '\(spec.key)' not found in the audit file '\(spec.file)' and are left out of the disparity measures; add them to the audit file.",
+                                    in: context, file: spec.output, numbers: ["unmatched_rows": Double(report.unmatchedOutputRows)]))
+        }
+        for breakdown in report.breakdowns {
+            let by = breakdown.attributes.joined(separator: " × ")
+            let small = breakdown.groups.filter { !$0.eligible }
+            for group in small {
+                findings.append(finding(.note, "Group '\(group.label)' has \(group.count) rows, fewer than the minimum group size of \(parameters.minimumGroupSize), so it gets no verdict.",
+                                        in: context, file: spec.output, group: group.label, numbers: ["count": Double(group.count)]))
+            }
+            let measures = breakdown.disparities
+            guard measures.eligibleGroups >= 2 else {
+                findings.append(finding(.warning, "Fewer than two groups by \(by) have at least \(parameters.minimumGroupSize) rows, so no disparity verdict is possible; use a larger sample for the check.",
+                                        in: context, file: spec.output, numbers: ["eligible_groups": Double(measures.eligibleGroups)]))
+                continue
+            }
+            let outcome = spec.selectionIs == .favourable ? "being selected" : "not being selected"
+            if let ratio = measures.favourableRateRatio, ratio < parameters.disparityRatioThreshold {
+                findings.append(finding(.error, "By \(by), the favourable outcome (\(outcome)) reaches '\(measures.leastFavouredGroup ?? "")' at \(Optional(ratio).displayed) times the rate of the most favoured group, below the four-fifths threshold of \(parameters.disparityRatioThreshold); change the product so groups are selected at comparable rates, and review which inputs drive the difference.",
+                                        in: context, file: spec.output, group: measures.leastFavouredGroup,
+                                        numbers: ["favourable_rate_ratio": ratio, "threshold": parameters.disparityRatioThreshold]))
+            }
+            if let difference = measures.demographicParityDifference, difference > parameters.disparityDifferenceThreshold {
+                findings.append(finding(.error, "By \(by), selection rates differ by \(Optional(difference).displayed) between groups, more than the demographic parity threshold of \(parameters.disparityDifferenceThreshold); change the product so its selection rates are comparable across groups.",
+                                        in: context, file: spec.output,
+                                        numbers: ["demographic_parity_difference": difference, "demographic_parity_ratio": measures.demographicParityRatio ?? .nan,
+                                                  "threshold": parameters.disparityDifferenceThreshold]))
+            }
+            if let difference = measures.equalizedOddsDifference, difference > parameters.disparityDifferenceThreshold {
+                findings.append(finding(.error, "By \(by), true- or false-positive rates differ by \(Optional(difference).displayed) between groups, more than the equalized-odds threshold of \(parameters.disparityDifferenceThreshold); the product's errors fall unevenly, so review its inputs and thresholds per group.",
+                                        in: context, file: spec.output,
+                                        numbers: ["equalized_odds_difference": difference, "threshold": parameters.disparityDifferenceThreshold]))
+            }
+        }
+        return findings
+    }
+
+    private static let smallGroups: PolicyParameters = {
+        var parameters = PolicyParameters.defaults
+        parameters.minimumGroupSize = 10
+        return parameters
+    }()
+
+    private static let auditedManifest = RuleExample.cleanManifest.with {
+        $0.outputs.append(ProductOutput(name: "inspections.csv", format: .csv, level: .record,
+                                        columns: [OutputColumn(name: "rider_id", type: .string), OutputColumn(name: "inspect", type: .integer)],
+                                        directsDeployment: true))
+        $0.audit = AuditSpec(file: "audit/riders.csv", key: "rider_id", attributes: ["race"], output: "inspections.csv",
+                             decisionColumn: "inspect", selectedValue: "1", selectionIs: .adverse)
+    }
+
+    private static func audit(_ groups: [(race: String, count: Int)]) -> String {
+        var text = "rider_id,race\n"
+        for group in groups {
+            for index in 0..<group.count { text += "\(group.race)-\(index),\(group.race)\n" }
+        }
+        return text
+    }
+
+    private static func decisions(_ groups: [(race: String, count: Int, selected: Int)]) -> [String: String] {
+        var text = "rider_id,inspect\n"
+        for group in groups {
+            for index in 0..<group.count { text += "\(group.race)-\(index),\(index < group.selected ? 1 : 0)\n" }
+        }
+        return RuleExample.cleanOutputs.merging(["inspections.csv": text]) { $1 }
+    }
+}
