@@ -85,20 +85,18 @@ extension RegistryWorkspace {
     }
 
     private func versionRecords(of id: String, head: CommitID) throws -> [ProductVersionRecord] {
-        let commits = try repository.history(of: id, from: head)
-        return try commits.enumerated().compactMap { position, commit in
-            guard let tree = try? repository.productTree(id, at: commit.commit) else { return nil }
-            let manifest = try? loadManifest(id: id, at: commit.commit)
-            return ProductVersionRecord(
-                productID: id, commitID: commit.commit.hex, position: position, treeID: tree.tree.hex,
-                contentDigest: tree.contentDigest, versionLabel: manifest?.version,
+        var records: [ProductVersionRecord] = []
+        for commit in try repository.history(of: id, from: head) {
+            // A commit that removed the product is listed with an empty tree, as git log lists it.
+            let tree = commit.tree == nil ? nil : try repository.productTree(id, at: commit.commit)
+            let manifest = tree == nil ? nil : try? loadManifest(id: id, at: commit.commit)
+            records.append(ProductVersionRecord(
+                productID: id, commitID: commit.commit.hex, position: records.count, treeID: tree?.tree.hex ?? "",
+                contentDigest: tree?.contentDigest ?? "", versionLabel: manifest?.version,
                 authorName: commit.author.name, authorEmail: commit.author.email, authoredAt: commit.author.date,
-                committedAt: commit.committerDate, message: commit.message)
-        }.enumerated().map { position, record in
-            var record = record
-            record.position = position
-            return record
+                committedAt: commit.committerDate, message: commit.message))
         }
+        return records
     }
 
     private func headRecord(of id: String, at head: CommitID) throws -> ProductHeadRecord {

@@ -4,40 +4,65 @@ import ProductModel
 import RegistrySupport
 
 extension RegistryWorkspace {
-    /// Decodes and validates the manifest of a product as committed.
+    /// Decodes and validates the manifest of a product as committed, against the committed files.
     func loadManifest(id: String, at commit: CommitID) throws -> ProductManifest {
         let path = Self.productPath(id) + "/product.yaml"
         guard let data = try repository.readFile(path, at: commit) else {
-            throw CoreError.invalidManifest(id: id, problems: ["\(path) is missing at \(commit.short); every product folder needs a product.yaml"])
+            throw CoreError.invalidManifest(id: id, problems: ["\(path) is missing at commit \(commit.short); every product folder needs a product.yaml"])
         }
-        return try ManifestDecoder.decode(data, path: path, folderName: id)
+        let document = try ManifestDecoder.decodeDocument(Array(data), file: path)
+        let listing = try repository.productTree(id, at: commit).map { try GitTreeListing($0, repository: repository) }
+        try ManifestValidator(files: listing).validate(document)
+        return document.manifest
     }
 
-    /// Decodes the manifest of a product as it is in the working tree.
+    /// Decodes and validates the manifest of a product as it is in the working tree.
     func loadWorkingManifest(id: String) throws -> ProductManifest {
         let path = Self.productPath(id) + "/product.yaml"
-        let url = root.appendingPathComponent(path)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
+        guard let data = FileManager.default.contents(atPath: root.appendingPathComponent(path).path) else {
             throw CoreError.invalidManifest(id: id, problems: ["\(path) is missing; every product folder needs a product.yaml (run 'registry new' for a template)"])
         }
-        return try ManifestDecoder.decode(data, path: path, folderName: id)
+        let document = try ManifestDecoder.decodeDocument(Array(data), file: path)
+        try ManifestValidator(files: WorkingTreeListing(folder: root.appendingPathComponent(Self.productPath(id))))
+            .validate(document)
+        return document.manifest
     }
 
     /// Every problem with a working-tree product's manifest, as sentences; empty when valid.
     func workingTreeManifestProblems(id: String) -> [String] {
-        let manifest: ProductManifest
         do {
-            manifest = try loadWorkingManifest(id: id)
-        } catch let error as ManifestErrors {
-            return error.errors.map(\.message)
+            _ = try loadWorkingManifest(id: id)
+            return []
+        } catch let error as ManifestError {
+            return error.problems.map(\.message)
         } catch let error as RegistryDiagnostic {
             return [error.message]
         } catch {
-            return ["\(error)"]
+            return ["Products/\(id)/product.yaml cannot be read: \(error.localizedDescription)."]
         }
-        let listing = WorkingTreeListing(folder: root.appendingPathComponent(Self.productPath(id)))
-        return ManifestValidator.validate(manifest, path: Self.productPath(id) + "/product.yaml", files: listing).map(\.message)
     }
+}
+
+/// The files of a committed product folder, as the manifest validator sees them.
+struct GitTreeListing: ProductFileListing {
+    let entries: ProductFileList
+
+    init(_ tree: ProductTree, repository: GitRepository) throws {
+        var entries: [String: ProductFileEntry] = [:]
+        for entry in tree.entries {
+            switch entry.mode {
+            case .symlink:
+                entries[entry.path] = .symlink(target: String(decoding: try repository.readBlob(entry.blob), as: UTF8.self))
+            case .executable:
+                entries[entry.path] = .regularFile(executable: true)
+            default:
+                entries[entry.path] = .regularFile(executable: false)
+            }
+        }
+        self.entries = ProductFileList(entries)
+    }
+
+    func entry(at relativePath: String) -> ProductFileEntry? { entries.entry(at: relativePath) }
 }
 
 /// The files of a working-tree product folder, as the manifest validator sees them.
@@ -45,18 +70,16 @@ struct WorkingTreeListing: ProductFileListing {
     let folder: URL
 
     func entry(at relativePath: String) -> ProductFileEntry? {
-        let url = folder.appendingPathComponent(relativePath)
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path) else { return nil }
+        let path = folder.appendingPathComponent(relativePath).path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
         switch attributes[.type] as? FileAttributeType {
         case .typeDirectory?:
-            return .directory
+            return FileManager.default.fileExists(atPath: path + "/.git") ? .submodule : .directory
         case .typeSymbolicLink?:
-            return .symlink(target: (try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)) ?? "")
-        case .typeRegular?:
-            let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value ?? 0
-            return mode & 0o111 != 0 ? .executable : .regular
+            return .symlink(target: (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "")
         default:
-            return .other
+            let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value ?? 0
+            return .regularFile(executable: mode & 0o111 != 0)
         }
     }
 }

@@ -138,7 +138,7 @@ extension RegistryWorkspace {
             let fileURL = url.appendingPathComponent(name)
             let existing = (try? String(contentsOf: fileURL, encoding: .utf8)) ?? ""
             if !existing.split(separator: "\n").contains(Substring(line.trimmingCharacters(in: .newlines))) {
-                try Data((existing.isEmpty || existing.hasSuffix("\n") ? existing : existing + "\n").utf8 + line.utf8).write(to: fileURL)
+                try Data(((existing.isEmpty || existing.hasSuffix("\n") ? existing : existing + "\n") + line).utf8).write(to: fileURL)
                 created.append(name)
             }
         }
@@ -157,11 +157,11 @@ extension RegistryWorkspace {
         }
         let folder = root.appendingPathComponent(Self.productPath(id.rawValue))
         guard !FileManager.default.fileExists(atPath: folder.path) else { throw CoreError.productExists(id.rawValue) }
-        let files = ProductTemplate.files(for: id, language: kind)
+        let files = ProductTemplate.files(for: id, language: kind, today: CalendarDate(Self.today()) ?? CalendarDate(year: 2026, month: 1, day: 1))
         for file in files {
             let url = folder.appendingPathComponent(file.path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(file.contents.utf8).write(to: url)
+            try Data(file.content.utf8).write(to: url)
             if file.executable {
                 try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
             }
