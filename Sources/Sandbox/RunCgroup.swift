@@ -1,16 +1,20 @@
 import Foundation
 import Glibc
 
-/// A per-run group under the cgroup v1 memory and pids hierarchies, created and removed by the parent.
+/// A per-run group under the cgroup v1 memory, pids and (where mounted) cpuacct hierarchies,
+/// created and removed by the parent.
 ///
 /// The launcher joins it (while still root) before dropping privileges, so every process of the
 /// run is charged to it and can be found and killed through `cgroup.procs`.
 struct RunCgroup: Sendable {
     let memory: URL
     let pids: URL
+    /// CPU accounting for the whole tree, including processes killed before anyone waited for them.
+    let cpuAccounting: URL?
 
     private static let memoryRoot = URL(fileURLWithPath: "/sys/fs/cgroup/memory", isDirectory: true)
     private static let pidsRoot = URL(fileURLWithPath: "/sys/fs/cgroup/pids", isDirectory: true)
+    private static let cpuAccountingRoot = URL(fileURLWithPath: "/sys/fs/cgroup/cpuacct", isDirectory: true)
 
     /// Whether both v1 controllers are mounted and writable.
     static var hostSupportsV1: Bool {
@@ -28,7 +32,8 @@ struct RunCgroup: Sendable {
             rmdir(memory.path)
             throw SandboxSetupFailure("mkdir \(pids.path): \(LinuxSystem.lastError)")
         }
-        let group = RunCgroup(memory: memory, pids: pids)
+        let cpu = ownGroup(controller: "cpuacct", root: cpuAccountingRoot).appendingPathComponent(name, isDirectory: true)
+        let group = RunCgroup(memory: memory, pids: pids, cpuAccounting: mkdir(cpu.path, 0o755) == 0 ? cpu : nil)
         do {
             try write("\(memoryBytes)", to: memory.appendingPathComponent("memory.limit_in_bytes"))
             // Swap accounting may be off; where it is on, swap must not extend the limit.
@@ -43,7 +48,7 @@ struct RunCgroup: Sendable {
 
     /// The `cgroup.procs` files the launcher writes its pid to.
     var procsFiles: [String] {
-        [memory.appendingPathComponent("cgroup.procs").path, pids.appendingPathComponent("cgroup.procs").path]
+        ([memory, pids] + [cpuAccounting].compactMap { $0 }).map { $0.appendingPathComponent("cgroup.procs").path }
     }
 
     /// The pids currently in the group.
@@ -59,23 +64,34 @@ struct RunCgroup: Sendable {
         let control = (try? String(contentsOfFile: memory.appendingPathComponent("memory.oom_control").path, encoding: .utf8)) ?? ""
         let kills = control.split(separator: "\n").first { $0.hasPrefix("oom_kill ") }
             .flatMap { Int($0.dropFirst("oom_kill ".count)) } ?? 0
-        return kills > 0 || counter("memory.failcnt") > 0
+        return kills > 0 || counter(memory, "memory.failcnt") > 0
+    }
+
+    /// Whether a fork or clone was refused because the group was at its process limit.
+    var processLimitHit: Bool {
+        let events = (try? String(contentsOfFile: pids.appendingPathComponent("pids.events").path, encoding: .utf8)) ?? ""
+        return events.split(separator: "\n").contains { $0.hasPrefix("max ") && $0 != "max 0" }
     }
 
     /// The group's peak memory use in bytes.
-    var peakMemory: UInt64 { counter("memory.max_usage_in_bytes") }
+    var peakMemory: UInt64 { counter(memory, "memory.max_usage_in_bytes") }
+
+    /// CPU time used by every process that was ever in the group, in seconds.
+    var cpuSeconds: Double? {
+        cpuAccounting.map { Double(counter($0, "cpuacct.usage")) / 1e9 }
+    }
 
     /// Removes both groups; retried briefly because the kernel releases exiting tasks asynchronously.
     func remove() {
-        for directory in [memory, pids] {
+        for directory in [memory, pids] + [cpuAccounting].compactMap({ $0 }) {
             for _ in 0..<100 where rmdir(directory.path) != 0 && errno == EBUSY {
                 usleep(10_000)
             }
         }
     }
 
-    private func counter(_ file: String) -> UInt64 {
-        let text = (try? String(contentsOfFile: memory.appendingPathComponent(file).path, encoding: .utf8)) ?? ""
+    private func counter(_ group: URL, _ file: String) -> UInt64 {
+        let text = (try? String(contentsOfFile: group.appendingPathComponent(file).path, encoding: .utf8)) ?? ""
         return UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 

@@ -94,7 +94,7 @@ struct RunStage: Sendable {
 
 /// Finding and killing a run's processes on the host.
 enum RunProcesses {
-    /// Host pids whose real, effective, saved or filesystem uid is `uid`.
+    /// Host pids whose real, effective, saved or filesystem uid is `uid`, zombies included.
     static func owned(by uid: UInt32) -> [pid_t] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
         return entries.compactMap { entry -> pid_t? in
@@ -130,11 +130,13 @@ enum RunProcesses {
         if let identity = stage.identity {
             pids.formUnion(owned(by: identity.uid))
         }
-        return pids.filter { pid in
-            // Zombies are already dead; they only wait to be reaped by their parent.
-            let status = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-            guard let close = status.lastIndex(of: ")") else { return false }
-            return !status[close...].hasPrefix(") Z")
-        }
+        return pids.filter(isRunning)
+    }
+
+    /// Whether a pid exists and is not a zombie; zombies are dead and only wait for their parent to reap them.
+    static func isRunning(_ pid: pid_t) -> Bool {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        guard let close = status.lastIndex(of: ")") else { return false }
+        return !status[close...].hasPrefix(") Z")
     }
 }

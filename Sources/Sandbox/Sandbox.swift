@@ -114,7 +114,12 @@ public enum Sandbox {
             .noCoreDumps,
         ]
         // RLIMIT_NPROC counts every process of the real uid, so it is exact only for a per-run uid.
-        if perRunUser { limits.append(.processes(profile.limits.processes + RunStage.bubblewrapProcesses)) }
+        // With a cgroup it sits a little above pids.max, so the cgroup refuses first and says so
+        // in pids.events, which is how a fork bomb is told apart from an ordinary failure.
+        if perRunUser {
+            let headroom: UInt64 = cgroup ? 8 : 0
+            limits.append(.processes(profile.limits.processes + RunStage.bubblewrapProcesses + headroom))
+        }
         return limits
     }
 
@@ -125,6 +130,8 @@ public enum Sandbox {
         let finalUsage = stage.output.usage(entryLimit: profile.limits.outputFiles)
         let status = watch.status
         let memoryHit = stage.cgroup?.memoryLimitHit ?? false
+        let processesHit = stage.cgroup?.processLimitHit ?? false
+        let cpuSeconds = max(outcome.cpuSeconds, stage.cgroup?.cpuSeconds ?? 0)
         var exitStatus: Int32?
         var signal: Int32?
         if outcome.stop == nil, let code = status.exitCode {
@@ -145,12 +152,14 @@ public enum Sandbox {
             detail = watch.firstStderrLine ?? "bubblewrap exited with status \(outcome.launcherExit.map(String.init) ?? "unknown") before starting the command"
         } else if memoryHit && (signal != nil || exitStatus != 0) {
             reason = .memoryLimit
-        } else if signal == SIGXCPU || (signal == SIGKILL && outcome.cpuSeconds >= Double(cpuLimit)) {
+        } else if signal == SIGXCPU || (signal == SIGKILL && cpuSeconds >= Double(cpuLimit)) {
             reason = .cpuTimeLimit
         } else if signal == SIGXFSZ || ((exitStatus ?? 0) != 0 && finalUsage.largestFile >= profile.limits.outputBytes) {
             reason = .fileSizeLimit
         } else if finalUsage.bytes > profile.limits.outputBytes || finalUsage.entries > profile.limits.outputFiles {
             reason = .outputQuota
+        } else if processesHit && (signal != nil || exitStatus != 0) {
+            reason = .processLimit
         } else if let signal {
             reason = .killedBySignal
             detail = "signal \(signal)"
@@ -168,7 +177,7 @@ public enum Sandbox {
             stdout: watch.stdout.data,
             stderr: watch.stderr.data,
             durationSeconds: outcome.durationSeconds,
-            cpuSeconds: outcome.cpuSeconds,
+            cpuSeconds: cpuSeconds,
             peakMemoryBytes: stage.cgroup?.peakMemory ?? outcome.maxResidentBytes,
             outputs: collection.collected,
             rejectedOutputs: collection.rejected,
@@ -184,6 +193,7 @@ public enum Sandbox {
         case .killedBySignal: return "The product was ended by \(detail) before it finished."
         case .timedOut: return "The product was still running after its \(profile.timeLimitSeconds) s time limit, so the whole process tree was killed."
         case .cpuTimeLimit: return "The product used more CPU time than its \(profile.timeLimitSeconds) s limit allows and was stopped."
+        case .processLimit: return "The product tried to run more than \(limits.processes) processes at once and was refused."
         case .memoryLimit: return "The product went over its memory limit of \(profile.memoryLimitBytes) bytes and was stopped."
         case .outputQuota: return "The product wrote more than \(limits.outputBytes) bytes or \(limits.outputFiles) entries to /output and was stopped."
         case .stdoutCap: return "The product wrote more than \(limits.stdoutBytes) bytes to standard output and was stopped."

@@ -16,7 +16,7 @@ public struct SandboxRun: Sendable, Codable, Equatable {
     public var stderr: Data
     /// Wall-clock time from launch to the end of the process tree, in seconds.
     public var durationSeconds: Double
-    /// User plus system CPU time of the process tree, in seconds.
+    /// User plus system CPU time of the process tree, in seconds (cgroup accounting where available).
     public var cpuSeconds: Double
     /// Peak memory in bytes (cgroup peak where available, else the largest process's resident size).
     public var peakMemoryBytes: UInt64
@@ -43,6 +43,7 @@ public enum SandboxStopReason: String, Sendable, Codable, Equatable, CaseIterabl
     case timedOut
     case cpuTimeLimit
     case memoryLimit
+    case processLimit
     case outputQuota
     case stdoutCap
     case stderrCap

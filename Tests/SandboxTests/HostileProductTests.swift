@@ -100,12 +100,13 @@ struct HostileProductTests {
         let keyPath = home.url.appendingPathComponent(".ssh/id_ed25519").path
         let fixture = try ProductFixture.shell("""
             cat /etc/shadow "$1" /root/.ssh/id_ed25519 2>&1
-            find / -name 'id_*' -exec cat {} + 2>/dev/null
-            grep -r "SECRET-KEY" / 2>/dev/null | head -c 2000
+            find / -xdev -name 'id_*' -exec cat {} + 2>/dev/null
+            ls -la / /tmp /root /home 2>&1
             echo done
             """)
         defer { fixture.remove() }
         let run = try await fixture.run(arguments: [keyPath], seconds: 3)
+        #expect(run.stopReason == .none, "\(run.explanation)")
         #expect(!run.everythingEmitted.contains(secret))
         #expect(!run.everythingEmitted.contains("root:"))
         #expect(run.stdoutText.contains("done"))
@@ -116,10 +117,12 @@ struct HostileProductTests {
         defer { other.remove() }
         let fixture = try ProductFixture.shell("""
             cat "$1/model.py" 2>&1
-            ls -R / 2>/dev/null | grep -c model.py
+            find / -xdev -name model.py 2>/dev/null
+            ls -la "$(dirname "$1")" 2>&1
             """)
         defer { fixture.remove() }
         let run = try await fixture.run(arguments: [other.product.path])
+        #expect(run.stopReason == .nonZeroExit, "\(run.explanation)")
         #expect(!run.everythingEmitted.contains("other-product-secret"))
         #expect(run.stdoutText.contains("No such file"))
     }
@@ -201,7 +204,7 @@ struct HostileProductTests {
             """)
         defer { fixture.remove() }
         let run = try await fixture.run(seconds: 2)
-        #expect(run.stopReason == .timedOut)
+        #expect([.processLimit, .timedOut].contains(run.stopReason), "\(run.stopReason)")
         #expect(run.isolation.leftoverProcesses == 0)
         #expect(run.survivingProcesses.isEmpty)
         #expect(run.durationSeconds < 5)
@@ -225,8 +228,10 @@ struct HostileProductTests {
             dd if=/dev/zero of=/dev/shm/fill bs=1M count=64 2>&1
             """)
         defer { fixture.remove() }
-        let run = try await fixture.run(seconds: 3)
-        #expect(run.stdoutText.contains("No space left on device"))
+        var limits = ProductFixture.smallLimits
+        limits.outputBytes = 32 << 20
+        let run = try await fixture.run(seconds: 3, limits: limits)
+        #expect(run.stdoutText.components(separatedBy: "No space left on device").count == 3, "\(run.stdoutText)")
         #expect(run.stopReason != .none)
     }
 
@@ -360,7 +365,7 @@ struct HostileProductTests {
     @Test func terminalInjectionIsDenied() async throws {
         let fixture = try ProductFixture.python("""
             import fcntl, termios, os
-            for descriptor in (0, 1, 2, os.open("/dev/tty", os.O_RDWR) if os.path.exists("/dev/tty") else 0):
+            for descriptor in (0, 1, 2):
                 for request in (termios.TIOCSTI, 0x541C):
                     try:
                         fcntl.ioctl(descriptor, request, b"x")

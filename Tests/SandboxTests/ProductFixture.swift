@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import RegistrySupport
 @testable import Sandbox
 import TestSupport
 
@@ -88,8 +89,8 @@ extension SandboxRun {
         let outputs = self.outputs.compactMap { try? String(contentsOf: $0.url, encoding: .utf8) }
         return ([stdoutText, stderrText] + outputs).joined(separator: "\n")
     }
-    /// Processes still running as the run's uid on the host.
-    var survivingProcesses: [pid_t] { RunProcesses.owned(by: isolation.uid) }
+    /// Processes still running (not zombies) as the run's uid on the host.
+    var survivingProcesses: [pid_t] { RunProcesses.owned(by: isolation.uid).filter(RunProcesses.isRunning) }
 }
 
 /// A TCP listener on 127.0.0.1 the host opens to prove the product cannot reach it.
@@ -98,7 +99,8 @@ struct LoopbackListener {
     let port: UInt16
 
     init() throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        self.descriptor = descriptor
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -117,7 +119,7 @@ struct LoopbackListener {
     /// Whether any connection is waiting to be accepted.
     var receivedConnection: Bool {
         let client = accept(descriptor, nil, nil)
-        if client >= 0 { close(client) }
+        if client >= 0 { Glibc.close(client) }
         return client >= 0
     }
 
@@ -131,7 +133,7 @@ struct AbstractSocketListener {
 
     init() throws {
         name = "registry-sandbox-test-\(UUID().uuidString)"
-        descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = [UInt8(0)] + Array(name.utf8)
@@ -143,6 +145,7 @@ struct AbstractSocketListener {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
         }
         guard bound == 0, listen(descriptor, 16) == 0 else { throw FixtureError("could not listen on abstract socket") }
+        self.descriptor = descriptor
     }
 
     var receivedConnection: Bool {

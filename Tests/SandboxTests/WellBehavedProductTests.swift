@@ -42,10 +42,12 @@ struct WellBehavedProductTests {
             """)
         defer { fixture.remove() }
         let run = try await fixture.run()
+        // bubblewrap always sets PWD after --chdir; it names the working folder and nothing else.
         #expect(run.stdoutText == """
             HOME=/tmp
             LANG=C.UTF-8
             PATH=/usr/local/bin:/usr/bin:/bin
+            PWD=/product
             REGISTRY_INPUT=/input
             REGISTRY_OUTPUT=/output
 
