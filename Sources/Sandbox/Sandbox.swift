@@ -7,11 +7,11 @@ public enum Sandbox {
     ///
     /// Throws only when the sandbox cannot be set up at all (`SandboxError`); everything the
     /// product does, including every breach attempt, ends as a `SandboxRun` value.
-    public static func run(_ profile: SandboxProfile) async throws -> SandboxRun {
+    public static func run(_ profile: SandboxProfile) async throws(SandboxError) -> SandboxRun {
         let host = try SandboxHost.detect()
         try validate(profile)
         guard let architecture = SeccompFilter.Architecture(rawValue: host.seccompArchitecture) else {
-            throw SandboxError.unsupportedArchitecture
+            throw .unsupportedArchitecture
         }
         let stage = try RunStage.prepare(profile, host: host)
         defer { stage.remove() }

@@ -88,6 +88,20 @@ struct WellBehavedProductTests {
         #expect(run.stdoutText == "/product\n/product/bin/run\n")
     }
 
+    @Test func aLauncherThatNeverStartsBubblewrapIsASetupFailure() async throws {
+        let fixture = try ProductFixture.shell("echo ran > /output/result.csv\n")
+        defer { fixture.remove() }
+        let profile = SandboxProfile(launcherExecutable: URL(fileURLWithPath: "/bin/true"),
+                                     productDirectory: fixture.product, inputDirectory: fixture.input,
+                                     collectionDirectory: fixture.collection, command: ["/bin/sh", "main.sh"],
+                                     declaredOutputs: ["result.csv"], timeLimitSeconds: 2)
+        let run = try await Sandbox.run(profile)
+        #expect(run.stopReason == .setupFailed)
+        #expect(run.explanation.contains("the product did not run"))
+        #expect(run.outputs.isEmpty)
+        #expect(!run.succeeded)
+    }
+
     @Test func anInvalidDeclaredOutputNameIsRefusedBeforeRunning() async throws {
         let fixture = try ProductFixture.shell("true\n")
         defer { fixture.remove() }
