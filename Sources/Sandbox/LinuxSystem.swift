@@ -1,0 +1,143 @@
+import Foundation
+import Glibc
+
+/// Thin wrappers over the Linux calls the sandbox needs that Swift cannot import directly.
+enum LinuxSystem {
+    /// `prctl(2)`, which is variadic in C and therefore not imported; resolved through the loader.
+    static func prctl(_ option: Int32, _ argument: UInt) -> Int32 {
+        typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prctl") else { return -1 }
+        return unsafeBitCast(symbol, to: Prctl.self)(option, argument, 0, 0, 0)
+    }
+
+    /// `pipe2(2)`, a GNU extension Swift's Glibc module does not import; resolved through the loader.
+    ///
+    /// The flags must apply atomically: another thread spawning a process between `pipe` and
+    /// `fcntl` would otherwise inherit our write end and hold the pipe open.
+    private static func pipe2(_ ends: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32 {
+        typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pipe2") else {
+            errno = ENOSYS
+            return -1
+        }
+        return unsafeBitCast(symbol, to: Pipe2.self)(ends, flags)
+    }
+
+    static let setNoNewPrivileges: Int32 = 38   // PR_SET_NO_NEW_PRIVS
+    static let getNoNewPrivileges: Int32 = 39   // PR_GET_NO_NEW_PRIVS
+
+    /// The description of the current `errno`.
+    static var lastError: String { String(cString: strerror(errno)) }
+
+    /// The numbers of every open descriptor of this process.
+    static func openDescriptors() -> [Int32] {
+        guard let directory = opendir("/proc/self/fd") else { return [] }
+        defer { closedir(directory) }
+        let own = dirfd(directory)
+        var found: [Int32] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if let number = Int32(name), number != own { found.append(number) }
+        }
+        return found
+    }
+
+    /// A pipe whose ends close on exec; `nonBlockingRead` makes the read end non-blocking.
+    static func pipe(nonBlockingRead: Bool) throws(SandboxSetupFailure) -> (read: Int32, write: Int32) {
+        var ends: [Int32] = [-1, -1]
+        guard pipe2(&ends, O_CLOEXEC) == 0 else { throw SandboxSetupFailure("pipe2: \(lastError)") }
+        if nonBlockingRead {
+            _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
+        }
+        return (ends[0], ends[1])
+    }
+
+    /// Starts `path` with exactly the given descriptors (`target ← source`) and environment.
+    static func spawn(_ path: String, arguments: [String], environment: [String],
+                      descriptors: [(source: Int32, target: Int32)]) throws(SandboxSetupFailure) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for mapping in descriptors {
+            posix_spawn_file_actions_adddup2(&actions, mapping.source, mapping.target)
+        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup($0) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        guard status == 0 else {
+            throw SandboxSetupFailure("could not start '\(path)': \(String(cString: strerror(status)))")
+        }
+        return pid
+    }
+
+    /// Runs a short helper program to completion and returns its exit status and standard output.
+    static func capture(_ path: String, arguments: [String]) throws(SandboxSetupFailure) -> (status: Int32, output: String) {
+        let output = try pipe(nonBlockingRead: false)
+        let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { close(null) }
+        let pid: pid_t
+        do {
+            pid = try spawn(path, arguments: arguments, environment: ["PATH=/usr/bin:/bin"],
+                            descriptors: [(null, 0), (output.write, 1), (null, 2)])
+        } catch {
+            close(output.read)
+            close(output.write)
+            throw error
+        }
+        close(output.write)
+        let data = readToEnd(output.read)
+        close(output.read)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (exitCode(status) ?? -1, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Reads a blocking descriptor until end of file.
+    static func readToEnd(_ descriptor: Int32) -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count > 0 {
+                data.append(contentsOf: buffer[0..<count])
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                return data
+            }
+        }
+    }
+
+    /// The exit code of a `waitpid` status, or nil when the process was killed by a signal.
+    static func exitCode(_ status: Int32) -> Int32? {
+        status & 0x7F == 0 ? (status >> 8) & 0xFF : nil
+    }
+
+    /// The signal that killed a process, from a `waitpid` status.
+    static func terminatingSignal(_ status: Int32) -> Int32? {
+        let signal = status & 0x7F
+        return signal != 0 && signal != 0x7F ? signal : nil
+    }
+}
+
+/// A step of sandbox set-up that failed, with the system's reason.
+struct SandboxSetupFailure: Error, Sendable {
+    let detail: String
+    init(_ detail: String) { self.detail = detail }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Glibc
+
+/// A per-run group under the cgroup v1 memory, pids and (where mounted) cpuacct hierarchies,
+/// created and removed by the parent.
+///
+/// The launcher joins it (while still root) before dropping privileges, so every process of the
+/// run is charged to it and can be found and killed through `cgroup.procs`.
+struct RunCgroup: Sendable {
+    let memory: URL
+    let pids: URL
+    /// CPU accounting for the whole tree, including processes killed before anyone waited for them.
+    let cpuAccounting: URL?
+
+    private static let memoryRoot = URL(fileURLWithPath: "/sys/fs/cgroup/memory", isDirectory: true)
+    private static let pidsRoot = URL(fileURLWithPath: "/sys/fs/cgroup/pids", isDirectory: true)
+    private static let cpuAccountingRoot = URL(fileURLWithPath: "/sys/fs/cgroup/cpuacct", isDirectory: true)
+
+    /// Whether both v1 controllers are mounted and writable.
+    static var hostSupportsV1: Bool {
+        [memoryRoot, pidsRoot].allSatisfy {
+            access($0.appendingPathComponent("cgroup.procs").path, W_OK) == 0
+        }
+    }
+
+    /// Creates the groups below this process's own groups and applies the limits.
+    static func create(name: String, memoryBytes: UInt64, processes: UInt64) throws(SandboxSetupFailure) -> RunCgroup {
+        let memory = ownGroup(controller: "memory", root: memoryRoot).appendingPathComponent(name, isDirectory: true)
+        let pids = ownGroup(controller: "pids", root: pidsRoot).appendingPathComponent(name, isDirectory: true)
+        guard mkdir(memory.path, 0o755) == 0 else { throw SandboxSetupFailure("mkdir \(memory.path): \(LinuxSystem.lastError)") }
+        guard mkdir(pids.path, 0o755) == 0 else {
+            rmdir(memory.path)
+            throw SandboxSetupFailure("mkdir \(pids.path): \(LinuxSystem.lastError)")
+        }
+        let cpu = ownGroup(controller: "cpuacct", root: cpuAccountingRoot).appendingPathComponent(name, isDirectory: true)
+        let group = RunCgroup(memory: memory, pids: pids, cpuAccounting: mkdir(cpu.path, 0o755) == 0 ? cpu : nil)
+        do {
+            try write("\(memoryBytes)", to: memory.appendingPathComponent("memory.limit_in_bytes"))
+            // Swap accounting may be off; where it is on, swap must not extend the limit.
+            try? write("\(memoryBytes)", to: memory.appendingPathComponent("memory.memsw.limit_in_bytes"))
+            try write("\(processes)", to: pids.appendingPathComponent("pids.max"))
+        } catch {
+            group.remove()
+            throw error
+        }
+        return group
+    }
+
+    /// The `cgroup.procs` files the launcher writes its pid to.
+    var procsFiles: [String] {
+        ([memory, pids] + [cpuAccounting].compactMap { $0 }).map { $0.appendingPathComponent("cgroup.procs").path }
+    }
+
+    /// The pids currently in the group.
+    var members: [pid_t] {
+        procsFiles.flatMap { file in
+            ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
+                .split(separator: "\n").compactMap { pid_t($0) }
+        }
+    }
+
+    /// Whether the kernel's OOM killer acted or an allocation hit the limit in this group.
+    var memoryLimitHit: Bool {
+        let control = (try? String(contentsOfFile: memory.appendingPathComponent("memory.oom_control").path, encoding: .utf8)) ?? ""
+        let kills = control.split(separator: "\n").first { $0.hasPrefix("oom_kill ") }
+            .flatMap { Int($0.dropFirst("oom_kill ".count)) } ?? 0
+        return kills > 0 || counter(memory, "memory.failcnt") > 0
+    }
+
+    /// Whether a fork or clone was refused because the group was at its process limit.
+    var processLimitHit: Bool {
+        let events = (try? String(contentsOfFile: pids.appendingPathComponent("pids.events").path, encoding: .utf8)) ?? ""
+        return events.split(separator: "\n").contains { $0.hasPrefix("max ") && $0 != "max 0" }
+    }
+
+    /// The group's peak memory use in bytes.
+    var peakMemory: UInt64 { counter(memory, "memory.max_usage_in_bytes") }
+
+    /// CPU time used by every process that was ever in the group, in seconds.
+    var cpuSeconds: Double? {
+        cpuAccounting.map { Double(counter($0, "cpuacct.usage")) / 1e9 }
+    }
+
+    /// Removes both groups; retried briefly because the kernel releases exiting tasks asynchronously.
+    func remove() {
+        for directory in [memory, pids] + [cpuAccounting].compactMap({ $0 }) {
+            for _ in 0..<100 where rmdir(directory.path) != 0 && errno == EBUSY {
+                usleep(10_000)
+            }
+        }
+    }
+
+    private func counter(_ group: URL, _ file: String) -> UInt64 {
+        let text = (try? String(contentsOfFile: group.appendingPathComponent(file).path, encoding: .utf8)) ?? ""
+        return UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    private static func ownGroup(controller: String, root: URL) -> URL {
+        let lines = ((try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? "").split(separator: "\n")
+        for line in lines {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3, fields[1].split(separator: ",").contains(Substring(controller)) else { continue }
+            let candidate = root.appendingPathComponent(String(fields[2]), isDirectory: true)
+            if access(candidate.path, W_OK) == 0 { return candidate }
+        }
+        return root
+    }
+
+    static func write(_ text: String, to url: URL) throws(SandboxSetupFailure) {
+        let descriptor = open(url.path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw SandboxSetupFailure("open \(url.path): \(LinuxSystem.lastError)") }
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        guard Glibc.write(descriptor, bytes, bytes.count) == bytes.count else {
+            throw SandboxSetupFailure("write \(url.path): \(LinuxSystem.lastError)")
+        }
+    }
+}

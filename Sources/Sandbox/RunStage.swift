@@ -1,0 +1,142 @@
+import Foundation
+import Glibc
+
+/// The host side of one run: private copies of the product and inputs, the output folder, the
+/// identity the product runs as, and the cgroup; all removed afterwards.
+struct RunStage: Sendable {
+    let root: URL
+    let product: URL
+    let input: URL
+    let output: OutputFolder
+    let identity: LaunchPlan.Identity?
+    let cgroup: RunCgroup?
+
+    /// Copies the product and inputs to a folder the unprivileged uid can read, and creates `/output`.
+    ///
+    /// Copies rather than bind mounts of the caller's folders because those usually sit below
+    /// private (0700) temporary folders that bubblewrap, running as the run's uid, cannot traverse.
+    static func prepare(_ profile: SandboxProfile, host: SandboxCapabilities) throws(SandboxError) -> RunStage {
+        let name = "registry-sandbox-\(UUID().uuidString.lowercased())"
+        let root = profile.workRoot.appendingPathComponent(name, isDirectory: true)
+        let identity = host.runningAsRoot ? allocateIdentity() : nil
+        let fileManager = FileManager.default
+        do {
+            try fileManager.createDirectory(at: root, withIntermediateDirectories: false,
+                                            attributes: [.posixPermissions: 0o711])
+        } catch {
+            throw .staging(path: root.path, detail: error.localizedDescription)
+        }
+        let product = root.appendingPathComponent("product", isDirectory: true)
+        let input = root.appendingPathComponent("input", isDirectory: true)
+        let output = root.appendingPathComponent("output", isDirectory: true)
+        var cgroup: RunCgroup?
+        do {
+            try fileManager.copyItem(at: profile.productDirectory, to: product)
+            try fileManager.copyItem(at: profile.inputDirectory, to: input)
+            try makeWorldReadable(product)
+            try makeWorldReadable(input)
+            try fileManager.createDirectory(at: output, withIntermediateDirectories: false,
+                                            attributes: [.posixPermissions: 0o700])
+            if let identity, chown(output.path, identity.uid, identity.gid) != 0 {
+                throw SandboxSetupFailure("chown \(output.path): \(LinuxSystem.lastError)")
+            }
+            try fileManager.createDirectory(at: profile.collectionDirectory, withIntermediateDirectories: true)
+            if host.cgroupBackend == .cgroupV1 {
+                cgroup = try RunCgroup.create(name: name, memoryBytes: profile.memoryLimitBytes,
+                                              processes: profile.limits.processes + Self.bubblewrapProcesses)
+            }
+        } catch let failure as SandboxSetupFailure {
+            try? fileManager.removeItem(at: root)
+            throw .staging(path: root.path, detail: failure.detail)
+        } catch {
+            try? fileManager.removeItem(at: root)
+            throw .staging(path: root.path, detail: error.localizedDescription)
+        }
+        return RunStage(root: root, product: product, input: input, output: OutputFolder(url: output),
+                        identity: identity, cgroup: cgroup)
+    }
+
+    /// bubblewrap's own processes (the outer monitor and the namespace's init) count against limits too.
+    static let bubblewrapProcesses: UInt64 = 3
+
+    /// Removes the cgroup and every file of the run except the collected outputs.
+    func remove() {
+        cgroup?.remove()
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    /// Picks a uid no process uses, so every process of this run (and only those) can be found by uid.
+    private static func allocateIdentity() -> LaunchPlan.Identity {
+        var id: UInt32
+        repeat {
+            id = UInt32.random(in: 1_900_000_000..<2_000_000_000)
+        } while !RunProcesses.owned(by: id).isEmpty
+        return LaunchPlan.Identity(uid: id, gid: id)
+    }
+
+    private static func makeWorldReadable(_ url: URL) throws {
+        var paths = [url.path]
+        if let enumerator = FileManager.default.enumerator(atPath: url.path) {
+            for case let relative as String in enumerator {
+                paths.append(url.appendingPathComponent(relative).path)
+            }
+        }
+        for path in paths {
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFLNK else { continue }
+            let executable = info.st_mode & S_IFMT == S_IFDIR || info.st_mode & 0o111 != 0
+            guard chmod(path, executable ? 0o755 : 0o644) == 0 else {
+                throw SandboxSetupFailure("chmod \(path): \(LinuxSystem.lastError)")
+            }
+        }
+    }
+}
+
+/// Finding and killing a run's processes on the host.
+enum RunProcesses {
+    /// Host pids whose real, effective, saved or filesystem uid is `uid`, zombies included.
+    static func owned(by uid: UInt32) -> [pid_t] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap { entry -> pid_t? in
+            guard let pid = pid_t(entry),
+                  let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }) else { return nil }
+            let ids = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().compactMap { UInt32($0) }
+            return ids.contains(uid) ? pid : nil
+        }
+    }
+
+    /// Kills everything the run started and returns how many processes were still found afterwards.
+    ///
+    /// `launcher` is the unreaped launcher (now bubblewrap), whose pid and process group cannot
+    /// have been reused; pass nil once it has been reaped.
+    static func killAll(launcher: pid_t?, stage: RunStage) async -> Int {
+        if let launcher {
+            kill(launcher, SIGKILL)
+            kill(-launcher, SIGKILL)
+        }
+        var remaining: [pid_t] = []
+        for _ in 0..<200 {
+            remaining = survivors(stage)
+            if remaining.isEmpty { return 0 }
+            remaining.forEach { kill($0, SIGKILL) }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return remaining.count
+    }
+
+    private static func survivors(_ stage: RunStage) -> [pid_t] {
+        var pids = Set(stage.cgroup?.members ?? [])
+        if let identity = stage.identity {
+            pids.formUnion(owned(by: identity.uid))
+        }
+        return pids.filter(isRunning)
+    }
+
+    /// Whether a pid exists and is not a zombie; zombies are dead and only wait for their parent to reap them.
+    static func isRunning(_ pid: pid_t) -> Bool {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        guard let close = status.lastIndex(of: ")") else { return false }
+        return !status[close...].hasPrefix(") Z")
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+@testable import Sandbox
+import RegistrySupport
+import Testing
+import TestSupport
+
+/// Products that do their job: their outputs are collected and the run says how it was isolated.
+@Suite(.serialized)
+struct WellBehavedProductTests {
+    @Test func pythonProductReadsInputAndItsOutputIsCollected() async throws {
+        let fixture = try ProductFixture.python("""
+            import csv, os
+            with open(os.path.join(os.environ["REGISTRY_INPUT"], "stops.csv")) as source:
+                rows = list(csv.DictReader(source))
+            with open(os.path.join(os.environ["REGISTRY_OUTPUT"], "counts.csv"), "w") as target:
+                target.write("district,count\\n")
+                for district in sorted({row["district"] for row in rows}):
+                    target.write(f"{district},{sum(1 for row in rows if row['district'] == district)}\\n")
+            print("rows", len(rows))
+            """, inputs: ["stops.csv": "district,hour\nnorth,1\nsouth,2\nnorth,3\n"])
+        defer { fixture.remove() }
+        let run = try await fixture.run(outputs: ["counts.csv"])
+        let expected = "district,count\nnorth,2\nsouth,1\n"
+        #expect(run.stopReason == .none, "\(run.explanation) \(run.stderrText)")
+        #expect(run.succeeded)
+        #expect(run.exitStatus == 0)
+        #expect(run.stdoutText == "rows 3\n")
+        let output = try #require(run.outputs.first)
+        #expect(output.name == "counts.csv")
+        #expect(output.sha256 == SHA256Hex.of(expected))
+        #expect(output.size == UInt64(expected.utf8.count))
+        #expect(output.url == fixture.collection.appendingPathComponent("counts.csv"))
+        #expect(try String(contentsOf: output.url, encoding: .utf8) == expected)
+        #expect(run.rejectedOutputs.isEmpty && run.missingOutputs.isEmpty)
+    }
+
+    @Test func onlyTheAllowedEnvironmentIsVisible() async throws {
+        let fixture = try ProductFixture.python("""
+            import os
+            for key in sorted(os.environ):
+                print(f"{key}={os.environ[key]}")
+            """)
+        defer { fixture.remove() }
+        let run = try await fixture.run()
+        // bubblewrap always sets PWD after --chdir; it names the working folder and nothing else.
+        #expect(run.stdoutText == """
+            HOME=/tmp
+            LANG=C.UTF-8
+            PATH=/usr/local/bin:/usr/bin:/bin
+            PWD=/product
+            REGISTRY_INPUT=/input
+            REGISTRY_OUTPUT=/output
+
+            """)
+    }
+
+    @Test func isolationIsRecordedInTheRun() async throws {
+        let fixture = try ProductFixture.shell("true\n")
+        defer { fixture.remove() }
+        let run = try await fixture.run()
+        let capabilities = try SandboxHost.detect()
+        #expect(run.isolation.bubblewrapVersion == capabilities.bubblewrapVersion)
+        #expect(run.isolation.userNamespace)
+        #expect(run.isolation.seccompArchitecture == capabilities.seccompArchitecture)
+        #expect(run.isolation.cgroupBackend == capabilities.cgroupBackend)
+        #expect(run.isolation.rlimits["RLIMIT_CORE"] == 0)
+        #expect(run.isolation.rlimits["RLIMIT_FSIZE"] == ProductFixture.smallLimits.outputBytes)
+        #expect(run.isolation.rlimits["RLIMIT_NOFILE"] == ProductFixture.smallLimits.openFiles)
+        let record = try CanonicalJSON.encode(run)
+        #expect(try JSONDecoder().decode(SandboxRun.self, from: record) == run)
+    }
+
+    @Test func nonZeroExitIsReportedWithItsStatus() async throws {
+        let fixture = try ProductFixture.shell("echo 'bad input' >&2\nexit 3\n")
+        defer { fixture.remove() }
+        let run = try await fixture.run(outputs: ["result.csv"])
+        #expect(run.stopReason == .nonZeroExit)
+        #expect(run.exitStatus == 3)
+        #expect(run.explanation.contains("status 3"))
+        #expect(run.stderrText == "bad input\n")
+        #expect(run.missingOutputs == ["result.csv"])
+    }
+
+    @Test func executableInTheProductResolvesInsideProduct() async throws {
+        let fixture = try ProductFixture(["bin/run": "#!/bin/sh\npwd\necho \"$0\"\n"], executable: ["bin/run"])
+        defer { fixture.remove() }
+        let run = try await fixture.run(["bin/run"])
+        #expect(run.stdoutText == "/product\n/product/bin/run\n")
+    }
+
+    @Test func aLauncherThatNeverStartsBubblewrapIsASetupFailure() async throws {
+        let fixture = try ProductFixture.shell("echo ran > /output/result.csv\n")
+        defer { fixture.remove() }
+        let profile = SandboxProfile(launcherExecutable: URL(fileURLWithPath: "/bin/true"),
+                                     productDirectory: fixture.product, inputDirectory: fixture.input,
+                                     collectionDirectory: fixture.collection, command: ["/bin/sh", "main.sh"],
+                                     declaredOutputs: ["result.csv"], timeLimitSeconds: 2)
+        let run = try await Sandbox.run(profile)
+        #expect(run.stopReason == .setupFailed)
+        #expect(run.explanation.contains("the product did not run"))
+        #expect(run.outputs.isEmpty)
+        #expect(!run.succeeded)
+    }
+
+    @Test func anInvalidDeclaredOutputNameIsRefusedBeforeRunning() async throws {
+        let fixture = try ProductFixture.shell("true\n")
+        defer { fixture.remove() }
+        await #expect(throws: SandboxError.invalidProfile("the declared output '../escape.csv' is not a plain file name; name outputs without folders.")) {
+            try await fixture.run(outputs: ["../escape.csv"])
+        }
+    }
+}
+
+/// Refusing to run when the host cannot sandbox.
+struct SandboxHostTests {
+    @Test func missingBubblewrapSaysHowToInstallIt() throws {
+        let scratch = try makeTemporaryDirectory()
+        defer { scratch.remove() }
+        let missing = scratch.url.appendingPathComponent("bwrap").path
+        #expect {
+            try SandboxHost.detect(bubblewrapCandidates: [missing], kernelSettings: URL(fileURLWithPath: "/proc/sys"))
+        } throws: { error in
+            guard let error = error as? SandboxError else { return false }
+            return error.category == .environment && error.message.contains("apt-get install bubblewrap")
+                && error.message.contains(missing)
+        }
+    }
+
+    @Test func disabledUserNamespacesSayWhichSysctlToSet() throws {
+        let settings = try makeTemporaryDirectory()
+        defer { settings.remove() }
+        try writeFile("0\n", to: "user/max_user_namespaces", in: settings.url)
+        #expect {
+            try SandboxHost.detect(bubblewrapCandidates: SandboxHost.bubblewrapCandidates, kernelSettings: settings.url)
+        } throws: { error in
+            guard let error = error as? SandboxError else { return false }
+            return error.category == .environment && error.message.contains("sysctl -w user.max_user_namespaces=")
+        }
+    }
+
+    @Test func thisHostCanSandbox() throws {
+        let capabilities = try SandboxHost.detect()
+        #expect(capabilities.bubblewrapVersion.hasPrefix("bubblewrap"))
+        #expect(FileManager.default.isExecutableFile(atPath: capabilities.bubblewrapPath))
+    }
+
+    @Test func seccompFilterChecksTheArchitectureFirst() throws {
+        let filter = SeccompFilter(architecture: .x86_64)
+        let program = filter.instructions
+        #expect(program.first == SeccompFilter.Instruction(code: 0x20, jumpIfTrue: 0, jumpIfFalse: 0, constant: 4))
+        #expect(program[1].constant == 0xC000_003E)
+        #expect(program.last?.constant == 0x7FFF_0000)
+        #expect(filter.bytes.count == program.count * 8)
+        #expect(SeccompFilter(architecture: .aarch64).instructions[1].constant == 0xC000_00B7)
+    }
+}
