@@ -16,8 +16,7 @@ public struct RegistryCLI: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, NewCommand.self, ValidateCommand.self, ListCommand.self, ShowCommand.self,
             HistoryCommand.self, DiffCommand.self, RegisterCommand.self, RunCommand.self, CheckCommand.self,
-            FairnessCommand.self, ReviewCommand.self, StatusCommand.self, BoardCommand.self,
-            CatalogCommand.self, IndexCommand.self, AuditCommand.self,
+            FairnessCommand.self, IndexCommand.self, AuditCommand.self,
         ]
     )
 
@@ -32,20 +31,20 @@ public struct RegistryCLI: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-            exit(0)
+            Foundation.exit(0)
         } catch let diagnostic as RegistryDiagnostic {
             Terminal.standardError.writeLine("registry: \(diagnostic.message)")
-            exit(diagnostic.category.exitStatus)
+            Foundation.exit(diagnostic.category.exitStatus)
         } catch let findings as FindingsExit {
-            exit(findings.status)
+            Foundation.exit(findings.status)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))
-                exit(0)
+                Foundation.exit(0)
             }
             Terminal.standardError.writeLine(fullMessage(for: error))
-            exit(2)
+            Foundation.exit(2)
         }
     }
 }

@@ -1,7 +1,7 @@
+import RegistryCommands
 import Sandbox
+
 // Becomes the sandbox launcher when re-executed for a product run; must come before anything else.
 SandboxLauncher.runIfRequested()
-
-import RegistryCommands
 
 await RegistryCLI.runAndExit()

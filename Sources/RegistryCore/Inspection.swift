@@ -1,0 +1,76 @@
+import Foundation
+import ProductModel
+import RegistryIndex
+import RegistrySupport
+
+/// What `registry show` shows: the product at HEAD with its identity and latest evidence.
+public struct ProductDetail: Codable, Sendable {
+    public var id: String
+    public var commit: String
+    public var tree: String
+    public var contentDigest: String
+    public var manifest: ProductManifest?
+    public var problem: String?
+    public var versions: [ProductVersionSummary]
+    public var latestCheck: ProductCheckResult?
+    /// Files changed in the working tree and not yet registered.
+    public var uncommittedChanges: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case id, commit, tree, manifest, problem, versions
+        case contentDigest = "content_sha256"
+        case latestCheck = "latest_check"
+        case uncommittedChanges = "uncommitted_changes"
+    }
+
+    /// The human form.
+    public var text: String {
+        var lines = ["\(id)  tree \(tree)  content-sha256 \(contentDigest)"]
+        if let manifest {
+            lines.append("\(manifest.name) \(manifest.version) — \(manifest.status.rawValue)")
+            lines.append("Summary: \(manifest.summary)")
+            lines.append("Purpose: \(manifest.purpose)")
+            lines.append("Owner: \(manifest.owner.team) (\(manifest.owner.accountableRole)), \(manifest.owner.contact)")
+            lines.append("Review due: \(manifest.reviewDue)")
+            lines.append("Data sources: " + manifest.dataSources.map { "\($0.id) (\($0.origin.rawValue))" }.joined(separator: ", "))
+            if manifest.demographicFields.isEmpty {
+                lines.append("Demographic fields: none")
+            } else {
+                lines.append("Demographic fields:")
+                lines += manifest.demographicFields.map { "  \($0.field) from \($0.source): \($0.justification)" }
+            }
+            lines.append("Outputs: " + manifest.outputs.map { "\($0.name) (\($0.level.rawValue)\($0.directsDeployment ? ", directs deployment" : ""))" }.joined(separator: ", "))
+        }
+        if let problem { lines.append("Manifest problem: \(problem)") }
+        lines.append("Versions: \(versions.count)" + (versions.first.map { ", newest \($0.version ?? "?") at \($0.commit.prefix(12)) on \($0.date)" } ?? ""))
+        if let check = latestCheck {
+            lines.append("Latest check (\(check.checkedOn)): \(check.passed ? "passed" : "failed") with \(check.findings.count) findings")
+        } else {
+            lines.append("Latest check: none at this tree; run 'registry check \(id)'")
+        }
+        if !uncommittedChanges.isEmpty {
+            lines.append("Uncommitted changes: \(uncommittedChanges.joined(separator: ", "))")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension RegistryWorkspace {
+    /// One product at HEAD, answered from the index plus a working-tree status check.
+    public func show(id: String) throws -> ProductDetail {
+        let head = try indexedHead(of: id)
+        let manifest = head.manifestJSON.flatMap { try? JSONDecoder().decode(ProductManifest.self, from: Data($0.utf8)) }
+        let check = try index.latestCheck(of: id, tree: head.treeID)
+            .flatMap { try? JSONDecoder().decode(ProductCheckResult.self, from: Data($0.resultJSON.utf8)) }
+        let changes = try repository.workingTreeChanges(under: Self.productPath(id)).map { "\($0.path) (\($0.kind.rawValue))" }
+        return ProductDetail(id: id, commit: head.commitID, tree: head.treeID, contentDigest: head.contentDigest,
+                             manifest: manifest, problem: head.manifestError,
+                             versions: try index.versions(of: id).map(Self.versionSummary),
+                             latestCheck: check, uncommittedChanges: changes)
+    }
+
+    /// Checks the audit log's hash chain.
+    public func verifyAudit() throws -> AuditVerification {
+        try index.verifyAudit()
+    }
+}
