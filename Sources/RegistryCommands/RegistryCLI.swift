@@ -25,7 +25,7 @@ public struct RegistryCLI: AsyncParsableCommand {
     /// Parses the command line, runs the command and exits with the status DESIGN section 8 fixes.
     public static func runAndExit() async -> Never {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(Self.movingLeadingRepositoryOption(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -46,6 +46,26 @@ public struct RegistryCLI: AsyncParsableCommand {
             Terminal.standardError.writeLine(fullMessage(for: error))
             Foundation.exit(2)
         }
+    }
+}
+
+extension RegistryCLI {
+    /// Lets `--repo PATH` stand before the subcommand (`registry --repo X list`) as well as after it,
+    /// by moving a leading occurrence to the end where the subcommand's own option parses it.
+    static func movingLeadingRepositoryOption(_ arguments: [String]) -> [String] {
+        var arguments = arguments
+        var moved: [String] = []
+        while let first = arguments.first, first.hasPrefix("-") {
+            if first == "--repo", arguments.count >= 2 {
+                moved += arguments.prefix(2)
+                arguments.removeFirst(2)
+            } else if first.hasPrefix("--repo=") {
+                moved.append(arguments.removeFirst())
+            } else {
+                break
+            }
+        }
+        return arguments + moved
     }
 }
 
