@@ -118,3 +118,47 @@ public func runRegistry(_ arguments: [String], in directory: URL,
     for (key, value) in environment { env[key] = value }
     return try runProcess(registryExecutable.path, arguments, in: directory, environment: env)
 }
+
+/// A throwaway registry repository for end-to-end tests.
+public struct FixtureRegistry {
+    /// The temporary folder holding the repository; remove it with `remove()`.
+    public let directory: TemporaryDirectory
+    public var url: URL { directory.url }
+
+    /// A clone of this repository's own example registry (products, reviews, data and history).
+    public static func cloneOfExamples() throws -> FixtureRegistry {
+        let directory = try makeTemporaryDirectory("registry-clone")
+        try TestSupport.git(["clone", "--quiet", "--no-hardlinks", packageRoot.path, directory.url.path], in: packageRoot)
+        return FixtureRegistry(directory: directory)
+    }
+
+    /// A new registry holding copies of some example products in one commit.
+    public static func withExampleProducts(_ ids: [String]) throws -> FixtureRegistry {
+        let directory = try makeTemporaryDirectory("registry-fixture")
+        try TestSupport.git(["init", "--quiet", "--initial-branch=main"], in: directory.url)
+        try FileManager.default.createDirectory(at: directory.url.appendingPathComponent("Products"),
+                                                withIntermediateDirectories: true)
+        for id in ids {
+            try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("Products/\(id)"),
+                                             to: directory.url.appendingPathComponent("Products/\(id)"))
+        }
+        try writeFile(".registry/\n", to: ".gitignore", in: directory.url)
+        try TestSupport.git(["add", "-A"], in: directory.url)
+        try TestSupport.git(["commit", "--quiet", "-m", "Fixture registry"], in: directory.url)
+        return FixtureRegistry(directory: directory)
+    }
+
+    public func remove() { directory.remove() }
+
+    /// Runs the built `registry` binary inside this registry.
+    @discardableResult
+    public func registry(_ arguments: String..., environment: [String: String] = [:]) throws -> ProcessResult {
+        try runRegistry(arguments, in: url, environment: environment)
+    }
+
+    /// Runs stock `git` inside this registry.
+    @discardableResult
+    public func git(_ arguments: String...) throws -> String {
+        try TestSupport.git(arguments, in: url)
+    }
+}
