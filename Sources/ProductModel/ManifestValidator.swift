@@ -20,6 +20,13 @@ public struct ManifestValidator: Sendable {
     /// A validator that checks file references against `files` when given.
     public init(files: (any ProductFileListing)? = nil) { self.files = files }
 
+    /// Decodes and validates a manifest file in one step, as `registry validate` and `register` need.
+    public func decodeAndValidate(_ bytes: [UInt8], file: String) throws(ManifestError) -> DecodedManifest {
+        let document = try ManifestDecoder.decodeDocument(bytes, file: file)
+        try validate(document)
+        return document
+    }
+
     /// Throws every problem found, the first as the message.
     public func validate(_ document: DecodedManifest) throws(ManifestError) {
         if let error = ManifestError(problems: problems(in: document)) { throw error }

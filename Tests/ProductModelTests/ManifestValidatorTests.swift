@@ -104,8 +104,11 @@ struct ManifestValidatorTests {
     func validExamples() throws {
         let fares = try decode(fareInspectionYAML)
         #expect(ManifestValidator(files: fareInspectionFiles).problems(in: fares).isEmpty)
-        let hotspots = try decode(hotspotsYAML, file: hotspotsFile)
-        try ManifestValidator(files: hotspotsFiles).validate(hotspots)
+        let hotspots = try ManifestValidator(files: hotspotsFiles).decodeAndValidate(Array(hotspotsYAML.utf8), file: hotspotsFile)
+        #expect(hotspots.manifest.outputs.first?.countColumn == "incidents")
+        #expect(throws: ManifestError.self) {
+            try ManifestValidator(files: ProductFileList([:])).decodeAndValidate(Array(hotspotsYAML.utf8), file: hotspotsFile)
+        }
     }
 
     @Test("an inconsistent manifest is refused with its line, key and a fix", arguments: inconsistentManifests)
