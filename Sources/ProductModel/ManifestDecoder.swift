@@ -134,6 +134,10 @@ public enum ManifestDecoder {
             throw error
         } catch let YamlError.scanner(context, problem, mark, _), let YamlError.parser(context, problem, mark, _),
                 let YamlError.composer(context, problem, mark, _) {
+            if problem.contains("Maximum nesting level") {
+                throw stop(mark.line, "the value is nested far more than \(maximumDepth) levels deep",
+                           "flatten it, since no manifest key needs that much nesting")
+            }
             let detail = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
             throw stop(mark.line, "the YAML is malformed (\(detail))",
                        "fix the indentation or quoting on that line or the one before it")

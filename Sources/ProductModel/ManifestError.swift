@@ -1,7 +1,7 @@
 import RegistrySupport
 
 /// One thing wrong with a product manifest, pointing at the file, line and key path.
-public struct ManifestProblem: Sendable, Hashable, CustomStringConvertible {
+public struct ManifestProblem: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Where the problem is: the manifest file, the line, and the key path (`outputs[1].columns[0].type`).
     public let location: SourceLocation
     /// One sentence naming the place, quoting the value and saying what to do.

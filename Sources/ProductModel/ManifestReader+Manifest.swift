@@ -49,9 +49,13 @@ extension ManifestReader {
     private func readID(_ node: Node, folder: String?) -> ProductID? {
         guard let text = string(node, at: "id") else { return nil }
         guard let id = ProductID(text) else {
-            let why = ProductID.reserved.contains(text) ? "is reserved for the board" : "is not a valid product id"
-            report("id", node, "the id '\(text)' \(why)",
-                   fix: "use 2 to 63 lower-case letters, digits and hyphens, starting with a letter or digit, and rename the folder to match")
+            if ProductID.reserved.contains(text) {
+                report("id", node, "the id '\(text)' is reserved for the board's own folder",
+                       fix: "choose another id and rename the product folder to match")
+            } else {
+                report("id", node, "the id '\(text)' is not a valid product id",
+                       fix: "use 2 to 63 lower-case letters, digits and hyphens, starting with a letter or digit, and rename the folder to match")
+            }
             return nil
         }
         if let folder, folder != text {

@@ -44,7 +44,7 @@ final class ManifestReader {
         case .mapping, .sequence:
             guard depth <= ManifestDecoder.maximumDepth else {
                 report(path, node, "the value is nested more than \(ManifestDecoder.maximumDepth) levels deep",
-                       fix: "flatten it; no manifest key needs that much nesting")
+                       fix: "flatten it, since no manifest key needs that much nesting")
                 return
             }
         }
@@ -109,7 +109,7 @@ final class ManifestReader {
                     report(keyPath, key, "unknown key '\(name)'", fix: "rename it to '\(nearest)' or remove it")
                 } else {
                     report(keyPath, key, "unknown key '\(name)'",
-                           fix: "remove it; the keys allowed here are \(shape.keys.joined(separator: ", "))")
+                           fix: "remove it (the keys allowed here are \(shape.keys.joined(separator: ", ")))")
                 }
                 continue
             }

@@ -20,6 +20,13 @@ public struct ManifestValidator: Sendable {
     /// A validator that checks file references against `files` when given.
     public init(files: (any ProductFileListing)? = nil) { self.files = files }
 
+    /// Decodes and validates a manifest file in one step, as `registry validate` and `register` need.
+    public func decodeAndValidate(_ bytes: [UInt8], file: String) throws(ManifestError) -> DecodedManifest {
+        let document = try ManifestDecoder.decodeDocument(bytes, file: file)
+        try validate(document)
+        return document
+    }
+
     /// Throws every problem found, the first as the message.
     public func validate(_ document: DecodedManifest) throws(ManifestError) {
         if let error = ManifestError(problems: problems(in: document)) { throw error }
@@ -206,8 +213,9 @@ private struct Check {
         for (index, withheld) in manifest.publication.withheld.enumerated() {
             let path = "public.withheld[\(index)].field"
             if !topLevel.contains(withheld.field) {
-                let hint = ManifestReader.nearest(to: withheld.field, in: topLevel).map { "did you mean '\($0)'? " } ?? ""
-                report(path, "'\(withheld.field)' is not a top-level manifest key", fix: "\(hint)name a key such as vendor, risks or legal_basis")
+                let fix = ManifestReader.nearest(to: withheld.field, in: topLevel).map { "write '\($0)' instead" }
+                    ?? "name a top-level key such as vendor, risks or legal_basis"
+                report(path, "'\(withheld.field)' is not a top-level manifest key", fix: fix)
             } else if ManifestValidator.neverWithheld.contains(withheld.field) {
                 report(path, "'\(withheld.field)' cannot be withheld from the public catalog",
                        fix: "remove this entry; only fields other than \(ManifestValidator.neverWithheld.sorted().joined(separator: ", ")) may be withheld")
@@ -277,7 +285,7 @@ private struct Check {
     }
 
     private mutating func resolve(_ path: String, at keyPath: String, role: String) -> ProductFileEntry? {
-        let outside = "keep the \(role) inside the product folder and refer to it by a relative path such as data/sample.csv"
+        let outside = "keep the \(role) inside the product folder and give its path relative to that folder"
         switch ProductPath.resolve(path, in: files ?? ProductFileList([:])) {
         case .absolute:
             report(keyPath, "the \(role) '\(path)' is an absolute path", fix: outside)

@@ -67,7 +67,7 @@ let inconsistentManifests: [InconsistentManifest] = [
     InconsistentManifest(name: "withheld key that does not exist",
                          text: edited(base, "    - field: vendor", "    - field: vendors"),
                          keyPath: "public.withheld[0].field", lineOf: "field: vendors",
-                         mentions: ["'vendors' is not a top-level manifest key", "did you mean 'vendor'?"]),
+                         mentions: ["'vendors' is not a top-level manifest key", "write 'vendor' instead"]),
     InconsistentManifest(name: "withholding the demographic fields",
                          text: edited(base, "    - field: vendor", "    - field: demographic_fields"),
                          keyPath: "public.withheld[0].field", lineOf: "field: demographic_fields",
@@ -75,7 +75,7 @@ let inconsistentManifests: [InconsistentManifest] = [
     InconsistentManifest(name: "sample outside the folder",
                          text: edited(base, "sample: samples/taps.csv", "sample: ../shared/taps.csv"),
                          keyPath: "inputs[0].sample", lineOf: "../shared/taps.csv",
-                         mentions: ["leaves the product folder through '..'", "relative path"]),
+                         mentions: ["leaves the product folder through '..'", "relative to that folder"]),
     InconsistentManifest(name: "absolute audit file",
                          text: edited(base, "  file: audit/riders.csv", "  file: /srv/audit/riders.csv"),
                          keyPath: "audit.file", lineOf: "/srv/audit/riders.csv", mentions: ["is an absolute path"]),
@@ -104,8 +104,11 @@ struct ManifestValidatorTests {
     func validExamples() throws {
         let fares = try decode(fareInspectionYAML)
         #expect(ManifestValidator(files: fareInspectionFiles).problems(in: fares).isEmpty)
-        let hotspots = try decode(hotspotsYAML, file: hotspotsFile)
-        try ManifestValidator(files: hotspotsFiles).validate(hotspots)
+        let hotspots = try ManifestValidator(files: hotspotsFiles).decodeAndValidate(Array(hotspotsYAML.utf8), file: hotspotsFile)
+        #expect(hotspots.manifest.outputs.first?.countColumn == "incidents")
+        #expect(throws: ManifestError.self) {
+            try ManifestValidator(files: ProductFileList([:])).decodeAndValidate(Array(hotspotsYAML.utf8), file: hotspotsFile)
+        }
     }
 
     @Test("an inconsistent manifest is refused with its line, key and a fix", arguments: inconsistentManifests)
