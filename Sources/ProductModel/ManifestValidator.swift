@@ -132,10 +132,9 @@ private struct Check {
                 report("\(path).columns", "output '\(output.name)' declares no columns", fix: "declare each column with its name and type")
             }
             reportDuplicates(output.columns.map(\.name), at: "\(path).columns", key: "name", what: "column")
+            // An aggregate of quantities that are not counts of people or events (hours, rates)
+            // has no count column; the small-cell rule checks the ones that are declared.
             switch (output.level, output.countColumn) {
-            case (.aggregate, nil):
-                report("\(path).count_column", "aggregate output '\(output.name)' names no count column",
-                       fix: "set count_column to the column holding counts so small cells can be checked")
             case (.aggregate, let count?):
                 if let column = output.columns.first(where: { $0.name == count }) {
                     if column.type != .integer {
@@ -149,7 +148,7 @@ private struct Check {
             case (.record, let count?):
                 report("\(path).count_column", "record-level output '\(output.name)' names a count column '\(count)'",
                        fix: "remove count_column, or set level: aggregate if the output holds counts")
-            case (.record, nil):
+            case (.record, nil), (.aggregate, nil):
                 break
             }
         }
