@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The foundation through the built binary: history against git, registering, the index and audit log.
+@Suite("Registry lifecycle")
+struct RegistryLifecycleTests {
+    struct HistoryVersion: Decodable {
+        let commit: String
+        let tree: String
+        let content_sha256: String
+    }
+
+    struct History: Decodable {
+        let versions: [HistoryVersion]
+    }
+
+    @Test("history lists exactly git log's commits for every example product, with git's tree ids")
+    func historyMatchesGit() throws {
+        let registry = try FixtureRegistry.cloneOfExamples()
+        defer { registry.remove() }
+        let products = try FileManager.default.contentsOfDirectory(atPath: registry.url.appendingPathComponent("Products").path)
+            .filter { !$0.hasPrefix(".") }.sorted()
+        #expect(products.count >= 6)
+        for id in products {
+            let result = try registry.registry("history", id, "--json")
+            #expect(result.status == 0, "\(result.stderr)")
+            let history = try JSONDecoder().decode(History.self, from: Data(result.stdout.utf8))
+            let expected = try registry.git("log", "--format=%H", "--", "Products/\(id)").split(separator: "\n").map(String.init)
+            #expect(history.versions.map(\.commit) == expected, "\(id)")
+            for version in history.versions where !version.tree.isEmpty {
+                #expect(version.tree == (try registry.git("rev-parse", "\(version.commit):Products/\(id)")))
+                #expect(version.content_sha256 == (try shellDigest(of: id, at: version.commit, in: registry.url)))
+            }
+        }
+    }
+
+    /// The content digest with stock tools, as DESIGN section 2 gives it.
+    private func shellDigest(of id: String, at commit: String, in directory: URL) throws -> String {
+        let script = """
+        set -e
+        git ls-tree -r "$1:Products/$2" | while read -r mode type object path; do
+          printf '%s %s %s\\n' "$mode" "$(git cat-file blob "$object" | sha256sum | cut -d' ' -f1)" "$path"
+        done | LC_ALL=C sort -k3 | sha256sum | cut -d' ' -f1
+        """
+        let result = try runProcess("/bin/bash", ["-c", script, "digest", commit, id], in: directory,
+                                    environment: fixtureGitEnvironment)
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test("new, validate, register: the commit passes git fsck --strict and sweeps nothing else in")
+    func scaffoldAndRegister() throws {
+        let registry = try FixtureRegistry.withExampleProducts(["station-incident-hotspots"])
+        defer { registry.remove() }
+        let created = try registry.registry("new", "station-crowding", "--language", "python")
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(try registry.registry("validate", "station-crowding").status == 0)
+        let run = try registry.registry("run", "station-crowding", "--working-tree")
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+
+        try writeFile("unrelated\n", to: "notes.txt", in: registry.url)
+        try registry.git("add", "notes.txt")
+        let registered = try registry.registry("register", "station-crowding", "-m", "First version of station crowding")
+        #expect(registered.status == 0, "\(registered.stderr)")
+        _ = try registry.git("fsck", "--strict")
+        let files = try registry.git("show", "--name-only", "--format=", "HEAD").split(separator: "\n")
+        #expect(files.allSatisfy { $0.hasPrefix("Products/station-crowding/") })
+        #expect(try registry.git("diff", "--cached", "--name-only") == "notes.txt")
+        let listed = try registry.registry("list", "--json")
+        #expect(listed.stdout.contains("station-crowding"))
+        let audit = try registry.registry("audit", "verify", "--json")
+        #expect(audit.status == 0)
+        #expect(audit.stdout.contains("\"intact\" : true"))
+    }
+
+    @Test("register refuses an invalid manifest with exit status 1 and commits nothing")
+    func registerInvalid() throws {
+        let registry = try FixtureRegistry.withExampleProducts(["station-incident-hotspots"])
+        defer { registry.remove() }
+        let before = try registry.git("rev-parse", "HEAD")
+        let manifest = registry.url.appendingPathComponent("Products/station-incident-hotspots/product.yaml")
+        let text = try String(contentsOf: manifest, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "status: in-use", with: "status: live").utf8).write(to: manifest)
+        let result = try registry.registry("register", "station-incident-hotspots", "-m", "Try an invalid status")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("status"))
+        #expect(try registry.git("rev-parse", "HEAD") == before)
+    }
+
+    @Test("two register processes started at the same moment for two products both land")
+    func concurrentRegister() async throws {
+        let registry = try FixtureRegistry.withExampleProducts(["station-incident-hotspots", "rider-safety-perception"])
+        defer { registry.remove() }
+        for id in ["station-incident-hotspots", "rider-safety-perception"] {
+            let readme = registry.url.appendingPathComponent("Products/\(id)/README.md")
+            try Data((try String(contentsOf: readme, encoding: .utf8) + "\nReviewed for the winter timetable.\n").utf8).write(to: readme)
+        }
+        let url = registry.url
+        async let first = runRegistry(["register", "station-incident-hotspots", "-m", "Note the winter review"], in: url)
+        async let second = runRegistry(["register", "rider-safety-perception", "-m", "Note the winter review"], in: url)
+        let results = try await [first, second]
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr))")
+        let subjects = try registry.git("log", "--format=%s", "-3").split(separator: "\n")
+        #expect(subjects.filter { $0 == "Note the winter review" }.count == 2)
+        _ = try registry.git("fsck", "--strict")
+        #expect(try registry.git("status", "--porcelain", "--", "Products") == "")
+    }
+
+    @Test("a register killed part-way leaves a repository and index the next command uses")
+    func killedRegister() throws {
+        let registry = try FixtureRegistry.withExampleProducts(["station-incident-hotspots"])
+        defer { registry.remove() }
+        let readme = registry.url.appendingPathComponent("Products/station-incident-hotspots/README.md")
+        for attempt in 0..<6 {
+            try Data("Attempt \(attempt)\n".utf8).write(to: readme)
+            let process = Process()
+            process.executableURL = registryExecutable
+            process.arguments = ["register", "station-incident-hotspots", "-m", "Attempt \(attempt)"]
+            process.currentDirectoryURL = registry.url
+            process.environment = fixtureGitEnvironment
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32(5_000 + attempt * 15_000))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        _ = try registry.git("fsck", "--strict")
+        let index = try registry.registry("index")
+        #expect(index.status == 0, "\(index.stderr)")
+        let history = try registry.registry("history", "station-incident-hotspots", "--json")
+        let parsed = try JSONDecoder().decode(History.self, from: Data(history.stdout.utf8))
+        let expected = try registry.git("log", "--format=%H", "--", "Products/station-incident-hotspots").split(separator: "\n").map(String.init)
+        #expect(parsed.versions.map(\.commit) == expected)
+        let final = try registry.registry("register", "station-incident-hotspots", "-m", "Final attempt")
+        #expect(final.status == 0, "\(final.stderr)")
+    }
+
+    @Test("index --rebuild gives the same versions as the incremental index")
+    func rebuildEqualsIncremental() throws {
+        let registry = try FixtureRegistry.cloneOfExamples()
+        defer { registry.remove() }
+        let incremental = try registry.registry("history", "fare-inspection-allocation", "--json").stdout
+        let rebuild = try registry.registry("index", "--rebuild")
+        #expect(rebuild.status == 0)
+        #expect(try registry.registry("history", "fare-inspection-allocation", "--json").stdout == incremental)
+    }
+
+    @Test("audit verify fails after an audit entry is edited")
+    func auditTamper() throws {
+        let registry = try FixtureRegistry.withExampleProducts(["station-incident-hotspots"])
+        defer { registry.remove() }
+        #expect(try registry.registry("index", "--rebuild").status == 0)
+        #expect(try registry.registry("index", "--rebuild").status == 0)
+        #expect(try registry.registry("audit", "verify").status == 0)
+        let database = registry.url.appendingPathComponent(".registry/index.sqlite").path
+        let edit = try runProcess("/usr/bin/python3", ["-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1]); db.execute("UPDATE audit_entry SET actor = 'mallory' WHERE sequence = 1"); db.commit()
+            """, database])
+        #expect(edit.status == 0, "\(edit.stderr)")
+        let result = try registry.registry("audit", "verify")
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("was edited"))
+    }
+}
