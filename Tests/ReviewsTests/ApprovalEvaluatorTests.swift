@@ -152,7 +152,7 @@ let approvalCases: [ApprovalCase] = [
                  reasons: [("alice.approval", "notCanonical")]) { board, setup in
         try corrupted(board, &setup) { $0.replacingOccurrences(of: "2026-11-25T08:30:00Z", with: "2026-11-25T08:30:00+00:00") }
     },
-    ApprovalCase("demographic fields not sorted", .pending, counted: [],
+    ApprovalCase("demographic fields not sorted", .pending, counted: ["bob"],
                  reasons: [("alice.approval", "notCanonical")]) { board, setup in
         setup.subject.demographicFields = ["age_band", "sex"]
         try setup.folder.add(S.statement(reviewer: "bob", fields: ["age_band", "sex"]), board: board)

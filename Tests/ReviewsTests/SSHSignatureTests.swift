@@ -126,7 +126,7 @@ let signatureCases: [SignatureCase] = [
         (message, try flipBlobByte(try board.sign(message, by: "alice", namespace: ReviewNamespace.review), fromEnd: 5),
          ReviewNamespace.review, "alice")
     },
-    SignatureCase(name: "truncated armor body", agreement: .bothRefuse(.malformedBlob)) { board in
+    SignatureCase(name: "truncated armor body", agreement: .bothRefuse(.malformedArmor)) { board in
         let signature = try board.sign(message, by: "alice", namespace: ReviewNamespace.review)
         var lines = String(decoding: signature, as: UTF8.self).split(separator: "\n").map(String.init)
         lines.remove(at: lines.count - 2)
@@ -135,6 +135,17 @@ let signatureCases: [SignatureCase] = [
     SignatureCase(name: "truncated file", agreement: .bothRefuse(.malformedArmor)) { board in
         let signature = try board.sign(message, by: "alice", namespace: ReviewNamespace.review)
         return (message, Array(signature.prefix(signature.count / 2)), ReviewNamespace.review, "alice")
+    },
+    SignatureCase(name: "blob cut short but re-armored", agreement: .bothRefuse(.malformedBlob)) { board in
+        let blob = try SSHSignature.dearmor(try board.sign(message, by: "alice", namespace: ReviewNamespace.review))
+        return (message, Array(SSHSignature.armor(Array(blob.dropLast(10)), begin: SSHSignature.armorBegin,
+                                                  end: SSHSignature.armorEnd).utf8), ReviewNamespace.review, "alice")
+    },
+    SignatureCase(name: "magic preamble changed", agreement: .bothRefuse(.malformedBlob)) { board in
+        var blob = try SSHSignature.dearmor(try board.sign(message, by: "alice", namespace: ReviewNamespace.review))
+        blob[0] = UInt8(ascii: "X")
+        return (message, Array(SSHSignature.armor(blob, begin: SSHSignature.armorBegin, end: SSHSignature.armorEnd).utf8),
+                ReviewNamespace.review, "alice")
     },
     SignatureCase(name: "SSHSIG version 2", agreement: .bothRefuse(.unsupportedVersion)) { board in
         (message, try CraftedSignature(version: 2).armored(message: message, signer: board.member("alice").signer),
@@ -176,7 +187,7 @@ let signatureCases: [SignatureCase] = [
         (message, try board.sign(message, by: "alice", namespace: ReviewNamespace.review) + Array("extra\n".utf8),
          ReviewNamespace.review, "alice")
     },
-    SignatureCase(name: "CRLF armor", agreement: .stricterThanSSHKeygen(.malformedArmor)) { board in
+    SignatureCase(name: "CRLF armor", agreement: .bothRefuse(.malformedArmor)) { board in
         let text = String(decoding: try board.sign(message, by: "alice", namespace: ReviewNamespace.review), as: UTF8.self)
         return (message, Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8), ReviewNamespace.review, "alice")
     },
