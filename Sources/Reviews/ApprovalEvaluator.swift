@@ -196,8 +196,8 @@ private struct Evaluation {
 
     /// Quorum over the exact bytes first, then the text; a board revocation does not expire.
     mutating func checkBoardRevocation(_ file: RepositoryFile) -> StandingStatement? {
-        let quorum = BoardQuorum.count(file, files: files, keyrings: [keyring], namespace: ReviewNamespace.keyring,
-                                       thresholds: [keyring.thresholdBoardRevocation])[0]
+        let quorum = BoardQuorum.count(file, files: files, keyring: keyring, namespace: ReviewNamespace.keyring,
+                                       threshold: keyring.thresholdBoardRevocation)
         uncounted += quorum.uncounted.map { UncountedStatement(path: $0.path, reason: .signatureNotCounted($0.reason)) }
         guard quorum.isMet else {
             reject(file.path, .insufficientBoardSignatures(signers: quorum.signers, required: quorum.required))

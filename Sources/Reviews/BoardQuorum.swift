@@ -33,20 +33,17 @@ public enum BoardQuorum {
     /// `files` may hold any files; only `<statement.path>.sigs/*.sig` are read.
     public static func verifyBoardStatement(_ statement: RepositoryFile, files: [RepositoryFile],
                                             keyring: Keyring) -> QuorumCount {
-        count(statement, files: files, keyrings: [keyring], namespace: ReviewNamespace.keyring,
-              thresholds: [keyring.thresholdKeyring])[0]
+        count(statement, files: files, keyring: keyring, namespace: ReviewNamespace.keyring,
+              threshold: keyring.thresholdKeyring)
     }
 
-    /// Counts signers against several keyrings at once (a rotation is checked against old and new).
-    ///
-    /// A signature file that counts for at least one keyring is not reported as uncounted.
-    static func count(_ statement: RepositoryFile, files: [RepositoryFile], keyrings: [Keyring],
-                      namespace: String, thresholds: [Int]) -> [QuorumCount] {
+    /// Counts the distinct members of `keyring` whose signatures verify over the statement's exact bytes.
+    static func count(_ statement: RepositoryFile, files: [RepositoryFile], keyring: Keyring,
+                      namespace: String, threshold: Int) -> QuorumCount {
         let folder = ReviewPaths.signatureFolder(of: statement.path) + "/"
-        var signers = Array(repeating: Set<String>(), count: keyrings.count)
+        var signers = Set<String>()
         var uncounted: [UncountedSignature] = []
-        let signatureFiles = files.filter { $0.path.hasPrefix(folder) }.sorted { $0.path < $1.path }
-        for file in signatureFiles {
+        for file in files.filter({ $0.path.hasPrefix(folder) }).sorted(by: { $0.path < $1.path }) {
             let name = file.path.dropFirst(folder.count)
             guard name.hasSuffix(".sig"), !name.contains("/"),
                   StatementSyntax.isMemberID(String(name.dropLast(4)))
@@ -55,33 +52,22 @@ public enum BoardQuorum {
                 continue
             }
             let member = String(name.dropLast(4))
-            let key: SSHPublicKey
             switch SSHSignature.verify(armored: file.bytes, message: statement.bytes, namespace: namespace) {
             case .failure(let problem):
                 uncounted.append(UncountedSignature(path: file.path, reason: problem.description))
-                continue
-            case .success(let signingKey):
-                key = signingKey
+            case .success(let key) where keyring.member(member)?.key == key:
+                signers.insert(member)
+            case .success(let key):
+                let reason = if let holder = keyring.memberID(holding: key) {
+                    "signed with the key of member '\(holder)', not of '\(member)'"
+                } else if keyring.member(member) != nil {
+                    "signed with key \(key.fingerprint), which is not the key of '\(member)' in keyring version \(keyring.version)"
+                } else {
+                    "'\(member)' is not a member of keyring version \(keyring.version)"
+                }
+                uncounted.append(UncountedSignature(path: file.path, reason: reason))
             }
-            var counted = false
-            for (index, keyring) in keyrings.enumerated() where keyring.member(member)?.key == key {
-                signers[index].insert(member)
-                counted = true
-            }
-            guard !counted else { continue }
-            let holder = keyrings.lazy.compactMap { $0.memberID(holding: key) }.first
-            let versions = keyrings.map { "v\($0.version)" }.joined(separator: " or ")
-            let reason = if let holder, holder != member {
-                "signed with the key of member '\(holder)', not of '\(member)'"
-            } else if keyrings.contains(where: { $0.member(member) != nil }) {
-                "signed with key \(key.fingerprint), which is not the key of '\(member)' in keyring \(versions)"
-            } else {
-                "'\(member)' is not a member of keyring \(versions)"
-            }
-            uncounted.append(UncountedSignature(path: file.path, reason: reason))
         }
-        return zip(signers, thresholds).map { set, threshold in
-            QuorumCount(signers: set.sorted(), required: threshold, uncounted: uncounted)
-        }
+        return QuorumCount(signers: signers.sorted(), required: threshold, uncounted: uncounted)
     }
 }

@@ -83,14 +83,13 @@ public enum KeyringChain {
             problems.append("the newest keyring is version \(newest) but this machine has already trusted version \(highestSeen); refusing a rollback")
         }
         var outcomes: [KeyringVersionOutcome] = []
-        var previous: Keyring?
         var current: Keyring?
         for version in present {
             guard let file = keyringFiles[version] else { continue }
+            let previous = current?.version == version - 1 ? current : nil
             let (outcome, keyring) = verifyVersion(file, version: version, previous: previous,
                                                    files: boardFiles, trustAnchor: trustAnchor)
             outcomes.append(outcome)
-            previous = keyring
             current = keyring
         }
         let allValid = outcomes.allSatisfy(\.isValid)
@@ -112,9 +111,9 @@ public enum KeyringChain {
     private static func verifyVersion(_ file: RepositoryFile, version: Int, previous: Keyring?,
                                       files: [RepositoryFile], trustAnchor: String) -> (KeyringVersionOutcome, Keyring?) {
         func refused(_ problems: [String], _ uncounted: [UncountedSignature] = [],
-                     previousSigners: [String] = [], ownSigners: [String] = []) -> (KeyringVersionOutcome, Keyring?) {
+                     previousSigners: [String] = []) -> (KeyringVersionOutcome, Keyring?) {
             (KeyringVersionOutcome(version: version, path: file.path, isValid: false, previousSigners: previousSigners,
-                                   ownSigners: ownSigners, problems: problems, uncountedSignatures: uncounted), nil)
+                                   ownSigners: [], problems: problems, uncountedSignatures: uncounted), nil)
         }
         if version == 1 {
             let digest = SHA256Hex.of(file.bytes)
@@ -122,32 +121,39 @@ public enum KeyringChain {
                 return refused(["its SHA-256 is \(digest) but the pinned trust anchor is \(trustAnchor); the first keyring was changed or the anchor is wrong"])
             }
         } else if previous == nil {
-            return refused(["not checked because version \(version - 1) is not valid"])
+            return refused(["not checked because version \(version - 1) is missing or not valid"])
+        }
+        // A rotation must be authorised by the previous members before its text is even parsed.
+        let old = previous.map {
+            BoardQuorum.count(file, files: files, keyring: $0, namespace: ReviewNamespace.keyring,
+                              threshold: $0.thresholdKeyring)
+        }
+        if let old, let previous, !old.isMet {
+            return refused(["signed by \(old.signers.count) members of version \(previous.version) (\(old.signers.joined(separator: ", "))) but threshold-keyring of version \(previous.version) is \(old.required)"],
+                           old.uncounted, previousSigners: old.signers)
         }
         let keyring: Keyring
         do {
             keyring = try Keyring(parsing: file.bytes)
         } catch {
-            return refused(["not a canonical keyring: \(error)"])
+            return refused(["not a canonical keyring: \(error)"], previousSigners: old?.signers ?? [])
         }
         var problems: [String] = []
         if keyring.version != version {
             problems.append("its file name says version \(version) but it declares version \(keyring.version)")
         }
-        let keyrings = [previous, keyring].compactMap { $0 }
-        let counts = BoardQuorum.count(file, files: files, keyrings: keyrings, namespace: ReviewNamespace.keyring,
-                                       thresholds: keyrings.map(\.thresholdKeyring))
-        let own = counts[counts.count - 1]
-        let old = previous == nil ? nil : counts[0]
-        if let old, !old.isMet, let previous {
-            problems.append("signed by \(old.signers.count) members of version \(previous.version) (\(old.signers.joined(separator: ", "))) but threshold-keyring of version \(previous.version) is \(old.required)")
-        }
+        let own = BoardQuorum.count(file, files: files, keyring: keyring, namespace: ReviewNamespace.keyring,
+                                    threshold: keyring.thresholdKeyring)
         if !own.isMet {
             problems.append("signed by \(own.signers.count) of its own members (\(own.signers.joined(separator: ", "))) but its threshold-keyring is \(own.required)")
         }
+        // A signature that counts on either side is not reported.
+        let uncounted = own.uncounted.filter { signature in
+            old.map { $0.uncounted.contains { $0.path == signature.path } } ?? true
+        }
         let outcome = KeyringVersionOutcome(version: version, path: file.path, isValid: problems.isEmpty,
                                             previousSigners: old?.signers ?? [], ownSigners: own.signers,
-                                            problems: problems, uncountedSignatures: own.uncounted)
+                                            problems: problems, uncountedSignatures: uncounted)
         return (outcome, problems.isEmpty ? keyring : nil)
     }
 }

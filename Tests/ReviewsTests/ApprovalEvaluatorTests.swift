@@ -288,6 +288,17 @@ let approvalCases: [ApprovalCase] = [
         try setup.folder.add(S.statement(.rejection, reviewer: "dave", issued: "2026-01-01T00:00:00Z",
                                          expires: "2026-06-01T00:00:00Z"), board: board)
     },
+    ApprovalCase("a removed member's rejection no longer stands", .approved, counted: ["alice", "bob"],
+                 reasons: [("erin.rejection", "unknownKey")]) { board, setup in
+        setup.keyringMembers = ["alice", "bob", "carol", "dave"]
+        try approvals(["alice", "bob"], board, &setup)
+        try setup.folder.add(S.statement(.rejection, reviewer: "erin"), board: board)
+    },
+    ApprovalCase("an owner's rejection still stands", .rejected, counted: ["bob", "carol"]) { board, setup in
+        setup.subject.owners = ["alice"]
+        try approvals(["bob", "carol"], board, &setup)
+        try setup.folder.add(S.statement(.rejection, reviewer: "alice"), board: board)
+    },
     ApprovalCase("board revocation signed by three members", .revoked, counted: [],
                  reasons: [("alice.approval", "revokedByBoard"), ("bob.approval", "revokedByBoard")]) { board, setup in
         try approvals(["alice", "bob"], board, &setup)

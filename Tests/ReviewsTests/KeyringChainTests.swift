@@ -158,6 +158,16 @@ let chainCases: [ChainCase] = [
         try folder.add(keyringText(board, thresholds: "3\n0\n3\n3", members: everyone.map { ($0, $0) }), version: 1,
                        signedBy: everyone.map(board.member), board: board)
     },
+    ChainCase("demographic threshold below the ordinary approval threshold", .refused, current: nil,
+              problem: "must be at least 'threshold-approval'") { board, folder in
+        try folder.add(keyringText(board, thresholds: "3\n3\n2\n3", members: everyone.map { ($0, $0) }), version: 1,
+                       signedBy: everyone.map(board.member), board: board)
+    },
+    ChainCase("a later version is not checked against a keyring that is missing", .refused, current: nil,
+              problem: "not checked because version 2 is missing or not valid") { board, folder in
+        try first(board, &folder)
+        try folder.add(board.keyring(version: 3), signedBy: ["alice", "bob", "carol"].map(board.member), board: board)
+    },
     ChainCase("one key under two members", .refused, current: nil, problem: "same key as member") { board, folder in
         try folder.add(keyringText(board, members: [("alice", "alice"), ("bob", "bob"), ("carol", "carol"), ("mallory", "alice")]),
                        version: 1, signedBy: ["alice", "bob", "carol"].map(board.member), board: board)
