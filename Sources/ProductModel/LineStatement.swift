@@ -2,22 +2,30 @@
 ///
 /// UTF-8, LF line endings only, a final newline, one `key: value` per line, keys in a fixed order,
 /// each key once unless the schema says it repeats. Non-canonical text is rejected, never normalised,
-/// because the exact bytes are what was signed.
+/// because the exact bytes are what was signed. Parsing works on bytes and Unicode scalars, never on
+/// `Character`, so two texts that merely look alike (canonically equivalent) stay different.
 public struct LineStatement: Sendable, Hashable {
     /// The fields in file order.
     public let fields: [(key: String, value: String)]
 
     /// The schema a statement type follows: its keys in order and which may repeat.
     public struct Schema: Sendable {
+        /// One key of a schema.
         public struct Key: Sendable {
+            /// The key's name, `[a-z0-9][a-z0-9-]*`.
             public let name: String
+            /// Whether the key may appear on several consecutive lines.
             public let repeats: Bool
+            /// Whether the key may be left out.
             public let optional: Bool
+            /// Describes one key.
             public init(_ name: String, repeats: Bool = false, optional: Bool = false) {
                 self.name = name; self.repeats = repeats; self.optional = optional
             }
         }
+        /// The keys in the only order they may appear.
         public let keys: [Key]
+        /// Describes a statement type by its keys in order.
         public init(_ keys: [Key]) { self.keys = keys }
     }
 
@@ -25,7 +33,12 @@ public struct LineStatement: Sendable, Hashable {
     public struct FormatError: Error, Sendable, Hashable, CustomStringConvertible {
         /// One-based line, or nil for whole-file problems.
         public let line: Int?
+        /// What is wrong, as a sentence fragment that quotes the offending text.
         public let reason: String
+        /// Describes a problem at a line (or the whole file when `line` is nil).
+        public init(line: Int?, reason: String) {
+            self.line = line; self.reason = reason
+        }
         public var description: String {
             if let line { return "line \(line): \(reason)" }
             return reason
@@ -34,76 +47,95 @@ public struct LineStatement: Sendable, Hashable {
 
     /// Parses bytes against a schema, rejecting anything non-canonical.
     public init(parsing bytes: [UInt8], schema: Schema) throws(FormatError) {
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        guard !bytes.isEmpty else { throw FormatError(line: nil, reason: "the file is empty") }
+        guard String(validating: bytes, as: UTF8.self) != nil else {
             throw FormatError(line: nil, reason: "the file is not valid UTF-8")
         }
-        if bytes.first == 0xEF, bytes.count >= 3, bytes[1] == 0xBB, bytes[2] == 0xBF {
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
             throw FormatError(line: 1, reason: "the file starts with a byte-order mark; save it as UTF-8 without BOM")
         }
-        guard !bytes.isEmpty else { throw FormatError(line: nil, reason: "the file is empty") }
         if bytes.contains(UInt8(ascii: "\r")) {
             throw FormatError(line: nil, reason: "the file has CR (Windows) line endings; statements use LF only")
         }
         guard bytes.last == UInt8(ascii: "\n") else {
             throw FormatError(line: nil, reason: "the file does not end with a newline")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        lines.removeLast()
+        let lines = bytes.dropLast().split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         var fields: [(key: String, value: String)] = []
-        var schemaIndex = 0
-        var seenCurrent = false
+        var position: Int?
+        var seen = Set<String>()
         for (offset, line) in lines.enumerated() {
             let number = offset + 1
-            guard let colon = line.firstIndex(of: ":") else {
-                throw FormatError(line: number, reason: "expected 'key: value' but found '\(line)'")
-            }
-            let key = String(line[..<colon])
-            let rest = line[line.index(after: colon)...]
-            let value: String
-            if rest.isEmpty {
-                value = ""
-            } else if rest == " " {
-                throw FormatError(line: number, reason: "key '\(key)' has an empty value written with a trailing space; write '\(key):' alone")
-            } else if rest.hasPrefix(" ") {
-                value = String(rest.dropFirst())
-            } else {
-                throw FormatError(line: number, reason: "key '\(key)' must be followed by ': ' (colon and one space)")
-            }
-            if value.hasPrefix(" ") || value.hasSuffix(" ") || value.hasSuffix("\t") || value.hasPrefix("\t") {
-                throw FormatError(line: number, reason: "the value of '\(key)' has leading or trailing white space")
-            }
-            if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-                throw FormatError(line: number, reason: "the value of '\(key)' contains a control character")
-            }
-            // Advance through the schema to this key, checking order and repetition.
-            while schemaIndex < schema.keys.count, schema.keys[schemaIndex].name != key {
-                let expected = schema.keys[schemaIndex]
-                if !expected.optional && !seenCurrent {
-                    if schema.keys.contains(where: { $0.name == key }) {
-                        throw FormatError(line: number, reason: "key '\(key)' is out of order; '\(expected.name)' must come before it")
-                    }
-                    throw FormatError(line: number, reason: "unknown key '\(key)'; expected '\(expected.name)'")
-                }
-                schemaIndex += 1
-                seenCurrent = false
-            }
-            guard schemaIndex < schema.keys.count else {
-                if schema.keys.contains(where: { $0.name == key }) {
-                    throw FormatError(line: number, reason: "key '\(key)' appears twice or out of order")
-                }
+            let (key, value) = try LineStatement.split(line, number: number)
+            guard let index = schema.keys.firstIndex(where: { $0.name == key }) else {
                 throw FormatError(line: number, reason: "unknown key '\(key)'")
             }
-            if seenCurrent && !schema.keys[schemaIndex].repeats {
-                throw FormatError(line: number, reason: "key '\(key)' appears twice")
+            if let current = position, index <= current {
+                if index == current && schema.keys[index].repeats {
+                    fields.append((key, value))
+                    continue
+                }
+                let reason = index == current || seen.contains(key)
+                    ? "key '\(key)' appears twice"
+                    : "key '\(key)' is out of order; it must come before '\(schema.keys[current].name)'"
+                throw FormatError(line: number, reason: reason)
             }
-            seenCurrent = true
+            let skipped = schema.keys[((position ?? -1) + 1)..<index]
+            if let missing = skipped.first(where: { !$0.optional }) {
+                throw FormatError(line: number, reason: "required key '\(missing.name)' is missing before '\(key)'")
+            }
+            position = index
+            seen.insert(key)
             fields.append((key, value))
         }
-        let seen = Set(fields.map(\.key))
-        if let missing = schema.keys.first(where: { !$0.optional && !seen.contains($0.name) }) {
+        let remaining = schema.keys[((position ?? -1) + 1)...]
+        if let missing = remaining.first(where: { !$0.optional }) {
             throw FormatError(line: nil, reason: "required key '\(missing.name)' is missing")
         }
         self.fields = fields
+    }
+
+    /// Splits one line into key and value, enforcing `key: value` with exactly one space.
+    private static func split(_ line: ArraySlice<UInt8>, number: Int) throws(FormatError) -> (String, String) {
+        let text = String(decoding: line, as: UTF8.self)
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
+            throw FormatError(line: number, reason: "expected 'key: value' but found '\(text)'")
+        }
+        let keyBytes = line[..<colon]
+        let key = String(decoding: keyBytes, as: UTF8.self)
+        guard isKeyName(keyBytes) else {
+            throw FormatError(line: number, reason: "'\(key)' is not a key (keys are lowercase letters, digits and '-')")
+        }
+        let rest = line[(colon + 1)...]
+        if rest.isEmpty { return (key, "") }
+        guard rest.first == UInt8(ascii: " "), rest.count > 1 else {
+            throw FormatError(line: number, reason: rest.elementsEqual([UInt8(ascii: " ")])
+                ? "key '\(key)' has an empty value written with a trailing space; write '\(key):' alone"
+                : "key '\(key)' must be followed by ': ' (colon and one space)")
+        }
+        let value = String(decoding: rest.dropFirst(), as: UTF8.self)
+        let scalars = value.unicodeScalars
+        if let first = scalars.first, let last = scalars.last,
+           first.properties.isWhitespace || last.properties.isWhitespace {
+            throw FormatError(line: number, reason: "the value of '\(key)' has leading or trailing white space")
+        }
+        if scalars.contains(where: isInvisibleControl) {
+            throw FormatError(line: number, reason: "the value of '\(key)' contains a control, formatting or line-separator character")
+        }
+        return (key, value)
+    }
+
+    private static func isKeyName(_ bytes: ArraySlice<UInt8>) -> Bool {
+        guard let first = bytes.first, first != UInt8(ascii: "-") else { return false }
+        return bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "-") }
+    }
+
+    /// Characters that change how a line displays without being seen (bidi overrides, separators).
+    private static func isInvisibleControl(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator: true
+        default: false
+        }
     }
 
     /// The single value of a key, if present.
@@ -116,16 +148,40 @@ public struct LineStatement: Sendable, Hashable {
         fields.filter { $0.key == key }.map(\.value)
     }
 
-    /// The canonical bytes of a statement with these fields, for writing new statements.
+    /// The canonical text of a statement with these fields, for writing new statements.
+    ///
+    /// Values are written as given; use `canonicalBytes(_:schema:)` when they come from people.
     public static func render(_ fields: [(key: String, value: String)]) -> String {
         fields.map { $0.value.isEmpty ? "\($0.key):\n" : "\($0.key): \($0.value)\n" }.joined()
     }
 
+    /// Renders fields and proves the result parses back to the same fields under `schema`.
+    ///
+    /// This is what keeps a value holding a newline from smuggling an extra key into a signed file.
+    public static func canonicalBytes(_ fields: [(key: String, value: String)], schema: Schema) throws(FormatError) -> [UInt8] {
+        let bytes = Array(render(fields).utf8)
+        let parsed = try LineStatement(parsing: bytes, schema: schema)
+        guard parsed == LineStatement(uncheckedFields: fields) else {
+            throw FormatError(line: nil, reason: "a value contains a line break, so the statement would not read back as written")
+        }
+        return bytes
+    }
+
+    private init(uncheckedFields fields: [(key: String, value: String)]) {
+        self.fields = fields
+    }
+
+    /// Equal when keys and values are the same bytes (not merely canonically equivalent text).
     public static func == (lhs: LineStatement, rhs: LineStatement) -> Bool {
-        lhs.fields.elementsEqual(rhs.fields) { $0.key == $1.key && $0.value == $1.value }
+        lhs.fields.elementsEqual(rhs.fields) {
+            $0.key.utf8.elementsEqual($1.key.utf8) && $0.value.utf8.elementsEqual($1.value.utf8)
+        }
     }
 
     public func hash(into hasher: inout Hasher) {
-        for field in fields { hasher.combine(field.key); hasher.combine(field.value) }
+        for field in fields {
+            hasher.combine(Array(field.key.utf8))
+            hasher.combine(Array(field.value.utf8))
+        }
     }
 }
