@@ -16,7 +16,8 @@ public struct RegistryCLI: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, NewCommand.self, ValidateCommand.self, ListCommand.self, ShowCommand.self,
             HistoryCommand.self, DiffCommand.self, RegisterCommand.self, RunCommand.self, CheckCommand.self,
-            FairnessCommand.self, IndexCommand.self, AuditCommand.self,
+            FairnessCommand.self, ReviewCommand.self, StatusCommand.self, BoardCommand.self,
+            IndexCommand.self, AuditCommand.self,
         ]
     )
 

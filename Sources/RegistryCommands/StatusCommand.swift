@@ -1,0 +1,37 @@
+import ArgumentParser
+import RegistryCore
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show each product's approval state; exit 1 when a product in use is not approved (a CI gate).",
+        discussion: "Example: registry status --json   |   registry status fare-inspection-allocation --at v2026.10"
+    )
+
+    @Argument(help: "Product ids (default: all).")
+    var ids: [String] = []
+    @Flag(name: .long, help: "Every product (the default when no ids are given).")
+    var all = false
+    @Option(name: .long, help: "Evaluate as of this revision (default: HEAD).")
+    var at: String?
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let report = try global.openRegistry().status(ids: ids, at: at)
+        try output.emit(report) {
+            var lines = [TextTable(headers: ["ID", "VERSION", "STATUS", "STATE", "APPROVALS"],
+                                   rows: report.products.map {
+                                       [$0.id, $0.version, $0.status, $0.state.rawValue,
+                                        "\($0.counted.count)/\($0.threshold)"]
+                                   }).render()]
+            for product in report.products where !product.notCounted.isEmpty {
+                lines.append("\(product.id): statements not counted:")
+                lines += product.notCounted.map { "  \($0.path): \($0.reason)" }
+            }
+            if let keyring = report.keyringProblem { lines.append("keyring: \(keyring)") }
+            return lines.joined(separator: "\n")
+        }
+        if !report.passed { throw FindingsExit() }
+    }
+}
