@@ -15,6 +15,7 @@ public enum SandboxError: RegistryDiagnostic, Equatable {
     /// Preparing the run's private folders failed.
     case staging(path: String, detail: String)
 
+    /// The sentence shown to the user.
     public var message: String {
         switch self {
         case .bubblewrapMissing(let searched):
@@ -32,6 +33,7 @@ public enum SandboxError: RegistryDiagnostic, Equatable {
         }
     }
 
+    /// Profile mistakes come from manifest content; everything else is the machine's set-up.
     public var category: DiagnosticCategory {
         switch self {
         case .invalidProfile: .invalidContent

@@ -32,6 +32,8 @@ struct WellBehavedProductTests {
         #expect(output.url == fixture.collection.appendingPathComponent("counts.csv"))
         #expect(try String(contentsOf: output.url, encoding: .utf8) == expected)
         #expect(run.rejectedOutputs.isEmpty && run.missingOutputs.isEmpty)
+        #expect(run.peakMemoryBytes > 1 << 20)
+        #expect(run.durationSeconds > 0 && run.durationSeconds < 2)
     }
 
     @Test func onlyTheAllowedEnvironmentIsVisible() async throws {
