@@ -104,6 +104,14 @@ struct WellBehavedProductTests {
         #expect(!run.succeeded)
     }
 
+    @Test func aCommandThatDoesNotExistIsASetupFailureNamingIt() async throws {
+        let fixture = try ProductFixture.shell("true\n")
+        defer { fixture.remove() }
+        let run = try await fixture.run(["no-such-interpreter", "main.py"])
+        #expect(run.stopReason == .setupFailed)
+        #expect(run.explanation.contains("no-such-interpreter"), "\(run.explanation)")
+    }
+
     @Test func anInvalidDeclaredOutputNameIsRefusedBeforeRunning() async throws {
         let fixture = try ProductFixture.shell("true\n")
         defer { fixture.remove() }
