@@ -168,6 +168,30 @@ struct HostileProductTests {
         #expect(run.stdoutText.contains("stdin ''"))
     }
 
+    @Test func otherLocalUsersCannotReadTheStagedInputs() async throws {
+        guard getuid() == 0 else { return }
+        let work = try makeTemporaryDirectory("sandbox-work")
+        defer { work.remove() }
+        chmod(work.url.path, 0o755)
+        let fixture = try ProductFixture(["main.sh": "cat /input/data.csv\nsleep 1\n"], inputs: ["data.csv": "staged-secret\n"])
+        defer { fixture.remove() }
+        async let running = fixture.run(seconds: 3, workRoot: work.url)
+        var stagedInput: URL?
+        for _ in 0..<200 where stagedInput == nil {
+            try await Task.sleep(for: .milliseconds(10))
+            let stages = try FileManager.default.contentsOfDirectory(atPath: work.url.path)
+            stagedInput = stages.first.map { work.url.appendingPathComponent($0).appendingPathComponent("input/data.csv") }
+                .flatMap { FileManager.default.fileExists(atPath: $0.path) ? $0 : nil }
+        }
+        let input = try #require(stagedInput)
+        let outsider = try runProcess("/usr/bin/setpriv", ["--reuid=54321", "--regid=54321", "--clear-groups", "/bin/cat", input.path])
+        let run = try await running
+        #expect(run.stdoutText == "staged-secret\n")
+        #expect(outsider.status != 0)
+        #expect(!outsider.stdout.contains("staged-secret"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.url.path).isEmpty)
+    }
+
     // MARK: Writing outside /output
 
     @Test func cannotWriteOutsideOutput() async throws {
