@@ -51,7 +51,7 @@ public enum Sandbox {
             throw .invalidProfile("the time limit '\(profile.timeLimitSeconds)' s and memory limit '\(profile.memoryLimitBytes)' bytes must both be positive.")
         }
         guard access(profile.launcherExecutable.path, X_OK) == 0 else {
-            throw .invalidProfile("the launcher '\(profile.launcherExecutable.path)' is not an executable; pass the registry binary.")
+            throw .launcherMissing(path: profile.launcherExecutable.path)
         }
     }
 

@@ -112,6 +112,19 @@ struct WellBehavedProductTests {
         #expect(run.explanation.contains("no-such-interpreter"), "\(run.explanation)")
     }
 
+    @Test func aMissingLauncherIsAnEnvironmentError() async throws {
+        let fixture = try ProductFixture.shell("true\n")
+        defer { fixture.remove() }
+        let missing = fixture.scratch.url.appendingPathComponent("registry")
+        let profile = SandboxProfile(launcherExecutable: missing, productDirectory: fixture.product,
+                                     inputDirectory: fixture.input, collectionDirectory: fixture.collection,
+                                     command: ["/bin/sh", "main.sh"], declaredOutputs: [])
+        await #expect(throws: SandboxError.launcherMissing(path: missing.path)) {
+            try await Sandbox.run(profile)
+        }
+        #expect(SandboxError.launcherMissing(path: missing.path).category == .environment)
+    }
+
     @Test func anInvalidDeclaredOutputNameIsRefusedBeforeRunning() async throws {
         let fixture = try ProductFixture.shell("true\n")
         defer { fixture.remove() }
