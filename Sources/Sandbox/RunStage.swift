@@ -45,8 +45,9 @@ struct RunStage: Sendable {
             }
             try fileManager.createDirectory(at: profile.collectionDirectory, withIntermediateDirectories: true)
             if host.cgroupBackend == .cgroupV1 {
-                cgroup = try RunCgroup.create(name: name, memoryBytes: profile.memoryLimitBytes,
-                                              processes: profile.limits.processes + Self.bubblewrapProcesses)
+                // A host that refuses the group still gets every rlimit; the run records `.none`.
+                cgroup = try? RunCgroup.create(name: name, memoryBytes: profile.memoryLimitBytes,
+                                               processes: profile.limits.processes + Self.bubblewrapProcesses)
             }
         } catch let failure as SandboxSetupFailure {
             try? fileManager.removeItem(at: root)
