@@ -16,6 +16,9 @@ struct OutputFolder: Sendable {
         var largestFile: UInt64 = 0
     }
 
+    /// How deep folders in `/output` may nest.
+    static let maximumDepth = 16
+
     /// Walks the folder without following links, stopping early once `entryLimit` is passed.
     func usage(entryLimit: Int) -> Usage {
         var usage = Usage()
@@ -40,7 +43,13 @@ struct OutputFolder: Sendable {
             let size = UInt64(max(info.st_size, 0))
             usage.bytes += size
             usage.largestFile = max(usage.largestFile, size)
-            if info.st_mode & S_IFMT == S_IFDIR && depth < 32 {
+            if info.st_mode & S_IFMT == S_IFDIR {
+                // Anything nested deeper than a product could need counts as over quota, so
+                // nothing can hide below the depth the walk is willing to go.
+                guard depth < Self.maximumDepth else {
+                    usage.entries = entryLimit + 1
+                    return
+                }
                 let child = openat(directoryDescriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
                 if child >= 0 { walk(child, depth: depth + 1, entryLimit: entryLimit, into: &usage) }
             }

@@ -11,10 +11,12 @@ struct RunStage: Sendable {
     let identity: LaunchPlan.Identity?
     let cgroup: RunCgroup?
 
-    /// Copies the product and inputs to a folder the unprivileged uid can read, and creates `/output`.
+    /// Copies the product and inputs to a folder only the run's uid can read, and creates `/output`.
     ///
     /// Copies rather than bind mounts of the caller's folders because those usually sit below
     /// private (0700) temporary folders that bubblewrap, running as the run's uid, cannot traverse.
+    /// The copies belong to root and the run's group, so other local users (who can read the
+    /// launcher's command line, and so the folder's name) still cannot read the inputs.
     static func prepare(_ profile: SandboxProfile, host: SandboxCapabilities) throws(SandboxError) -> RunStage {
         let name = "registry-sandbox-\(UUID().uuidString.lowercased())"
         let root = profile.workRoot.appendingPathComponent(name, isDirectory: true)
@@ -22,7 +24,7 @@ struct RunStage: Sendable {
         let fileManager = FileManager.default
         do {
             try fileManager.createDirectory(at: root, withIntermediateDirectories: false,
-                                            attributes: [.posixPermissions: 0o711])
+                                            attributes: [.posixPermissions: 0o700])
         } catch {
             throw .staging(path: root.path, detail: error.localizedDescription)
         }
@@ -33,8 +35,9 @@ struct RunStage: Sendable {
         do {
             try fileManager.copyItem(at: profile.productDirectory, to: product)
             try fileManager.copyItem(at: profile.inputDirectory, to: input)
-            try makeWorldReadable(product)
-            try makeWorldReadable(input)
+            try restrict(root, to: identity, recursive: false)
+            try restrict(product, to: identity, recursive: true)
+            try restrict(input, to: identity, recursive: true)
             try fileManager.createDirectory(at: output, withIntermediateDirectories: false,
                                             attributes: [.posixPermissions: 0o700])
             if let identity, chown(output.path, identity.uid, identity.gid) != 0 {
@@ -42,8 +45,9 @@ struct RunStage: Sendable {
             }
             try fileManager.createDirectory(at: profile.collectionDirectory, withIntermediateDirectories: true)
             if host.cgroupBackend == .cgroupV1 {
-                cgroup = try RunCgroup.create(name: name, memoryBytes: profile.memoryLimitBytes,
-                                              processes: profile.limits.processes + Self.bubblewrapProcesses)
+                // A host that refuses the group still gets every rlimit; the run records `.none`.
+                cgroup = try? RunCgroup.create(name: name, memoryBytes: profile.memoryLimitBytes,
+                                               processes: profile.limits.processes + Self.bubblewrapProcesses)
             }
         } catch let failure as SandboxSetupFailure {
             try? fileManager.removeItem(at: root)
@@ -74,9 +78,11 @@ struct RunStage: Sendable {
         return LaunchPlan.Identity(uid: id, gid: id)
     }
 
-    private static func makeWorldReadable(_ url: URL) throws {
+    /// Gives the run read access and nobody else: root-owned with the run's group when the
+    /// product runs as its own uid, otherwise private to the current user.
+    private static func restrict(_ url: URL, to identity: LaunchPlan.Identity?, recursive: Bool) throws {
         var paths = [url.path]
-        if let enumerator = FileManager.default.enumerator(atPath: url.path) {
+        if recursive, let enumerator = FileManager.default.enumerator(atPath: url.path) {
             for case let relative as String in enumerator {
                 paths.append(url.appendingPathComponent(relative).path)
             }
@@ -84,8 +90,19 @@ struct RunStage: Sendable {
         for path in paths {
             var info = stat()
             guard lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFLNK else { continue }
-            let executable = info.st_mode & S_IFMT == S_IFDIR || info.st_mode & 0o111 != 0
-            guard chmod(path, executable ? 0o755 : 0o644) == 0 else {
+            let isDirectory = info.st_mode & S_IFMT == S_IFDIR
+            let executable = isDirectory || info.st_mode & 0o111 != 0
+            let mode: mode_t
+            if let identity {
+                guard chown(path, 0, identity.gid) == 0 else {
+                    throw SandboxSetupFailure("chown \(path): \(LinuxSystem.lastError)")
+                }
+                // The stage root only needs to be traversed, not listed.
+                mode = path == url.path && !recursive ? 0o710 : (executable ? 0o750 : 0o640)
+            } else {
+                mode = executable ? 0o700 : 0o600
+            }
+            guard chmod(path, mode) == 0 else {
                 throw SandboxSetupFailure("chmod \(path): \(LinuxSystem.lastError)")
             }
         }

@@ -10,7 +10,9 @@ struct RunWatch {
         var durationSeconds: Double
         var cpuSeconds: Double
         var maxResidentBytes: UInt64
+        /// How the launcher (bubblewrap after exec) itself ended.
         var launcherExit: Int32?
+        var launcherSignal: Int32?
     }
 
     /// What bubblewrap (`--json-status-fd`) and the launcher reported on the status descriptor.
@@ -95,7 +97,8 @@ struct RunWatch {
                        durationSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
                        cpuSeconds: cpu,
                        maxResidentBytes: UInt64(max(usage.ru_maxrss, 0)) * 1024,
-                       launcherExit: LinuxSystem.exitCode(waitStatus))
+                       launcherExit: LinuxSystem.exitCode(waitStatus),
+                       launcherSignal: LinuxSystem.terminatingSignal(waitStatus))
     }
 
     /// Reads what is left in the pipes once every writer is gone, for at most a second.

@@ -51,7 +51,7 @@ public enum Sandbox {
             throw .invalidProfile("the time limit '\(profile.timeLimitSeconds)' s and memory limit '\(profile.memoryLimitBytes)' bytes must both be positive.")
         }
         guard access(profile.launcherExecutable.path, X_OK) == 0 else {
-            throw .invalidProfile("the launcher '\(profile.launcherExecutable.path)' is not an executable; pass the registry binary.")
+            throw .launcherMissing(path: profile.launcherExecutable.path)
         }
     }
 
@@ -134,10 +134,13 @@ public enum Sandbox {
         let cpuSeconds = max(outcome.cpuSeconds, stage.cgroup?.cpuSeconds ?? 0)
         var exitStatus: Int32?
         var signal: Int32?
-        if outcome.stop == nil, let code = status.exitCode {
-            if code > 128 && code <= 128 + 64 { signal = code - 128 } else { exitStatus = code }
-        } else if outcome.stop != nil {
+        if outcome.stop != nil {
             signal = SIGKILL
+        } else if let code = status.exitCode ?? outcome.launcherExit {
+            // bubblewrap reports a command killed by signal N as status 128 + N, like a shell.
+            if code > 128 && code <= 128 + 64 { signal = code - 128 } else { exitStatus = code }
+        } else {
+            signal = outcome.launcherSignal
         }
         let cpuLimit = UInt64(profile.timeLimitSeconds.rounded(.up)) + 1
         let reason: SandboxStopReason
@@ -150,6 +153,11 @@ public enum Sandbox {
         } else if status.childPid == nil {
             reason = .setupFailed
             detail = watch.firstStderrLine ?? "bubblewrap exited with status \(outcome.launcherExit.map(String.init) ?? "unknown") before starting the command"
+        } else if exitStatus == 1, let line = watch.firstStderrLine, line.hasPrefix("bwrap: ") {
+            // bubblewrap reports the child before mounting and exec'ing in it; failures there
+            // (a missing mount source, a command that does not exist) come back as status 1.
+            reason = .setupFailed
+            detail = line
         } else if memoryHit && (signal != nil || exitStatus != 0) {
             reason = .memoryLimit
         } else if signal == SIGXCPU || (signal == SIGKILL && cpuSeconds >= Double(cpuLimit)) {

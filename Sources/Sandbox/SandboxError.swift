@@ -10,11 +10,14 @@ public enum SandboxError: RegistryDiagnostic, Equatable {
     case userNamespacesDisabled(setting: String, value: String, fix: String)
     /// The system call filter has no table for this machine's architecture.
     case unsupportedArchitecture
+    /// The launcher executable (normally the registry binary itself) cannot be run.
+    case launcherMissing(path: String)
     /// The profile asks for something the sandbox cannot do.
     case invalidProfile(String)
     /// Preparing the run's private folders failed.
     case staging(path: String, detail: String)
 
+    /// The sentence shown to the user.
     public var message: String {
         switch self {
         case .bubblewrapMissing(let searched):
@@ -25,6 +28,8 @@ public enum SandboxError: RegistryDiagnostic, Equatable {
             "The kernel setting '\(setting)' is '\(value)', so bubblewrap cannot create the user namespace the sandbox needs; enable it with '\(fix)' and retry."
         case .unsupportedArchitecture:
             "The sandbox's system call filter only knows x86_64 and aarch64; run the registry on one of those machines."
+        case .launcherMissing(let path):
+            "The sandbox launcher '\(path)' is not an executable file; run products through the installed 'registry' binary, which re-executes itself to start the sandbox."
         case .invalidProfile(let detail):
             "The sandbox profile is invalid: \(detail)"
         case .staging(let path, let detail):
@@ -32,10 +37,12 @@ public enum SandboxError: RegistryDiagnostic, Equatable {
         }
     }
 
+    /// Profile mistakes come from manifest content; everything else is the machine's set-up.
     public var category: DiagnosticCategory {
         switch self {
         case .invalidProfile: .invalidContent
-        case .bubblewrapMissing, .bubblewrapUnusable, .userNamespacesDisabled, .unsupportedArchitecture, .staging:
+        case .bubblewrapMissing, .bubblewrapUnusable, .userNamespacesDisabled, .unsupportedArchitecture, .staging,
+             .launcherMissing:
             .environment
         }
     }

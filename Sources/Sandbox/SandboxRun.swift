@@ -37,18 +37,31 @@ public struct SandboxRun: Sendable, Codable, Equatable {
 
 /// Why a run ended; every breach attempt maps to one of these.
 public enum SandboxStopReason: String, Sendable, Codable, Equatable, CaseIterable {
+    /// The product exited with status 0.
     case none
+    /// The product exited with a non-zero status.
     case nonZeroExit
+    /// The product was ended by a signal not explained by a limit.
     case killedBySignal
+    /// The wall-clock limit passed and the process tree was killed.
     case timedOut
+    /// The CPU-time rlimit ended the product.
     case cpuTimeLimit
+    /// The memory limit was reached (cgroup OOM kill or refused allocation).
     case memoryLimit
+    /// A fork or clone was refused at the process limit and the product failed.
     case processLimit
+    /// `/output` grew past its byte or entry quota.
     case outputQuota
+    /// Standard output passed its cap.
     case stdoutCap
+    /// Standard error passed its cap.
     case stderrCap
+    /// A file reached the file-size rlimit.
     case fileSizeLimit
+    /// The launcher or bubblewrap failed before the product started.
     case setupFailed
+    /// The calling task was cancelled and the process tree was killed.
     case cancelled
 }
 

@@ -168,6 +168,30 @@ struct HostileProductTests {
         #expect(run.stdoutText.contains("stdin ''"))
     }
 
+    @Test func otherLocalUsersCannotReadTheStagedInputs() async throws {
+        guard getuid() == 0 else { return }
+        let work = try makeTemporaryDirectory("sandbox-work")
+        defer { work.remove() }
+        chmod(work.url.path, 0o755)
+        let fixture = try ProductFixture(["main.sh": "cat /input/data.csv\nsleep 1\n"], inputs: ["data.csv": "staged-secret\n"])
+        defer { fixture.remove() }
+        async let running = fixture.run(seconds: 3, workRoot: work.url)
+        var stagedInput: URL?
+        for _ in 0..<200 where stagedInput == nil {
+            try await Task.sleep(for: .milliseconds(10))
+            let stages = try FileManager.default.contentsOfDirectory(atPath: work.url.path)
+            stagedInput = stages.first.map { work.url.appendingPathComponent($0).appendingPathComponent("input/data.csv") }
+                .flatMap { FileManager.default.fileExists(atPath: $0.path) ? $0 : nil }
+        }
+        let input = try #require(stagedInput)
+        let outsider = try runProcess("/usr/bin/setpriv", ["--reuid=54321", "--regid=54321", "--clear-groups", "/bin/cat", input.path])
+        let run = try await running
+        #expect(run.stdoutText == "staged-secret\n")
+        #expect(outsider.status != 0)
+        #expect(!outsider.stdout.contains("staged-secret"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.url.path).isEmpty)
+    }
+
     // MARK: Writing outside /output
 
     @Test func cannotWriteOutsideOutput() async throws {
@@ -313,6 +337,18 @@ struct HostileProductTests {
         #expect(run.explanation.contains("/output"))
     }
 
+    @Test func deeplyNestedOutputFoldersStopWithOutputQuota() async throws {
+        let fixture = try ProductFixture.shell("""
+            cd /output
+            for level in $(seq 1 40); do mkdir d && cd d || exit 1; done
+            dd if=/dev/zero of=hidden bs=1M count=3 2>/dev/null
+            sleep 5
+            """)
+        defer { fixture.remove() }
+        let run = try await fixture.run(seconds: 3)
+        #expect(run.stopReason == .outputQuota, "\(run.stopReason)")
+    }
+
     @Test func stdoutFloodStopsAtTheCap() async throws {
         let fixture = try ProductFixture.shell("yes 'flood flood flood flood'\n")
         defer { fixture.remove() }
@@ -384,6 +420,44 @@ struct HostileProductTests {
         #expect(!run.stdoutText.contains("worked"), "\(run.stdoutText)")
         #expect(run.stdoutText.contains("unshare -U refused"))
         #expect(run.stdoutText.contains("threads work"))
+    }
+
+    @Test func dangerousSystemCallsAreRefusedByTheFilter() async throws {
+        let fixture = try ProductFixture.python("""
+            import ctypes, platform
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.syscall.restype = ctypes.c_long
+            x86 = platform.machine() == "x86_64"
+            calls = {
+                "clone-newuser": (56 if x86 else 220, 0x10000000 | 17),
+                "clone-newnet": (56 if x86 else 220, 0x40000000 | 17),
+                "clone3": (435, 0),
+                "mount": (165 if x86 else 40, 0),
+                "keyctl": (250 if x86 else 219, 0),
+                "bpf": (321 if x86 else 280, 0),
+                "io_uring_setup": (425, 1),
+                "perf_event_open": (298 if x86 else 241, 0),
+                "userfaultfd": (323 if x86 else 282, 0),
+                "personality-no-aslr": (135 if x86 else 92, 0x0040000),
+                "acct": (163 if x86 else 89, 0),
+            }
+            for name, (number, argument) in calls.items():
+                result = libc.syscall(ctypes.c_long(number), ctypes.c_long(argument), 0, 0, 0, 0)
+                print(name, result, ctypes.get_errno())
+            print("personality-query", libc.personality(ctypes.c_ulong(0xFFFFFFFF)) >= 0)
+            """)
+        defer { fixture.remove() }
+        let run = try await fixture.run()
+        let results = Dictionary(uniqueKeysWithValues: run.stdoutText.split(separator: "\n").map { line in
+            let words = line.split(separator: " ", maxSplits: 1)
+            return (String(words[0]), words.count > 1 ? String(words[1]) : "")
+        })
+        for name in ["clone-newuser", "clone-newnet", "mount", "keyctl", "bpf", "io_uring_setup",
+                     "perf_event_open", "userfaultfd", "personality-no-aslr", "acct"] {
+            #expect(results[name] == "-1 1", "\(name): \(results[name] ?? "missing") \(run.stderrText)")
+        }
+        #expect(results["clone3"] == "-1 38")
+        #expect(results["personality-query"] == "True")
     }
 
     @Test func terminalInjectionIsDenied() async throws {

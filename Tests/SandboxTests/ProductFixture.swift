@@ -44,7 +44,8 @@ struct ProductFixture {
 
     /// Runs the product's entry point through the built registry binary as launcher.
     func run(_ command: [String]? = nil, arguments: [String] = [], outputs: [String] = [],
-             seconds: Double = 2, memory: UInt64 = 128 << 20, limits: SandboxLimits = smallLimits) async throws -> SandboxRun {
+             seconds: Double = 2, memory: UInt64 = 128 << 20, limits: SandboxLimits = smallLimits,
+             workRoot: URL = URL(fileURLWithPath: "/tmp", isDirectory: true)) async throws -> SandboxRun {
         let entry = FileManager.default.fileExists(atPath: product.appendingPathComponent("main.py").path)
             ? ["python3", "main.py"] : ["/bin/sh", "main.sh"]
         let profile = SandboxProfile(launcherExecutable: registryExecutable,
@@ -55,7 +56,8 @@ struct ProductFixture {
                                      declaredOutputs: outputs,
                                      timeLimitSeconds: seconds,
                                      memoryLimitBytes: memory,
-                                     limits: limits)
+                                     limits: limits,
+                                     workRoot: workRoot)
         return try await Sandbox.run(profile)
     }
 

@@ -32,6 +32,8 @@ struct WellBehavedProductTests {
         #expect(output.url == fixture.collection.appendingPathComponent("counts.csv"))
         #expect(try String(contentsOf: output.url, encoding: .utf8) == expected)
         #expect(run.rejectedOutputs.isEmpty && run.missingOutputs.isEmpty)
+        #expect(run.peakMemoryBytes > 1 << 20)
+        #expect(run.durationSeconds > 0 && run.durationSeconds < 2)
     }
 
     @Test func onlyTheAllowedEnvironmentIsVisible() async throws {
@@ -100,6 +102,27 @@ struct WellBehavedProductTests {
         #expect(run.explanation.contains("the product did not run"))
         #expect(run.outputs.isEmpty)
         #expect(!run.succeeded)
+    }
+
+    @Test func aCommandThatDoesNotExistIsASetupFailureNamingIt() async throws {
+        let fixture = try ProductFixture.shell("true\n")
+        defer { fixture.remove() }
+        let run = try await fixture.run(["no-such-interpreter", "main.py"])
+        #expect(run.stopReason == .setupFailed)
+        #expect(run.explanation.contains("no-such-interpreter"), "\(run.explanation)")
+    }
+
+    @Test func aMissingLauncherIsAnEnvironmentError() async throws {
+        let fixture = try ProductFixture.shell("true\n")
+        defer { fixture.remove() }
+        let missing = fixture.scratch.url.appendingPathComponent("registry")
+        let profile = SandboxProfile(launcherExecutable: missing, productDirectory: fixture.product,
+                                     inputDirectory: fixture.input, collectionDirectory: fixture.collection,
+                                     command: ["/bin/sh", "main.sh"], declaredOutputs: [])
+        await #expect(throws: SandboxError.launcherMissing(path: missing.path)) {
+            try await Sandbox.run(profile)
+        }
+        #expect(SandboxError.launcherMissing(path: missing.path).category == .environment)
     }
 
     @Test func anInvalidDeclaredOutputNameIsRefusedBeforeRunning() async throws {
