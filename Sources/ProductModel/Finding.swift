@@ -26,6 +26,11 @@ public struct FindingLocation: Sendable, Hashable, Codable {
     /// A manifest key path (`demographic_fields[0].justification`).
     public var keyPath: String?
 
+    enum CodingKeys: String, CodingKey {
+        case product, file, column, row, group
+        case keyPath = "key_path"
+    }
+
     public init(product: ProductID, file: String? = nil, column: String? = nil, row: Int? = nil,
                 group: String? = nil, keyPath: String? = nil) {
         self.product = product; self.file = file; self.column = column; self.row = row

@@ -9,6 +9,11 @@ public struct AuditVerification: Sendable, Codable, Equatable {
     public var entryCount: Int
     /// One sentence per break found, in log order.
     public var problems: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case intact, problems
+        case entryCount = "entry_count"
+    }
 }
 
 /// How audit entries are hashed and chained.
