@@ -79,7 +79,7 @@ private struct Evaluation {
                 boardRevocations.append(file)
             } else if name.hasSuffix(".sig") {
                 if !paths.contains(String(file.path.dropLast(4))) { reject(file.path, .orphanSignature) }
-            } else if Evaluation.reviewFileName(name) != nil {
+            } else if Evaluation.isReviewFileName(name) {
                 reviews.append(file)
             } else {
                 reject(file.path, .unrecognisedFile)
@@ -98,15 +98,14 @@ private struct Evaluation {
         }
         let revocations = signed.filter { $0.statement.decision == .revocation }
         for review in signed { classify(review, revocations: revocations) }
-        return decide(boardRevoked: boardRevoked, revocations: revocations)
+        return decide(boardRevoked: boardRevoked)
     }
 
-    static func reviewFileName(_ name: Substring) -> (member: String, decision: ReviewStatement.Decision)? {
-        guard let dot = name.lastIndex(of: "."),
-              let decision = ReviewStatement.Decision(rawValue: String(name[name.index(after: dot)...])),
-              StatementSyntax.isMemberID(String(name[..<dot]))
-        else { return nil }
-        return (String(name[..<dot]), decision)
+    /// `<member>.<decision>`; whether the member and decision match the content is checked after the signature.
+    static func isReviewFileName(_ name: Substring) -> Bool {
+        guard let dot = name.lastIndex(of: ".") else { return false }
+        return ReviewStatement.Decision(rawValue: String(name[name.index(after: dot)...])) != nil
+            && StatementSyntax.isMemberID(String(name[..<dot]))
     }
 
     mutating func reject(_ path: String, _ reason: UncountedReason) {
@@ -238,7 +237,7 @@ private struct Evaluation {
                                  issued: revocation.issued)
     }
 
-    mutating func decide(boardRevoked: [StandingStatement], revocations: [SignedReview]) -> ApprovalVerdict {
+    mutating func decide(boardRevoked: [StandingStatement]) -> ApprovalVerdict {
         let threshold = keyring.approvalThreshold(declaresDemographicFields: !expectedFields.isEmpty)
         var counted: [CountedApproval] = []
         var revokedApprovers = Set<String>()
