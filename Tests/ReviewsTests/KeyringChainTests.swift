@@ -220,6 +220,11 @@ struct KeyringChainTests {
             #expect(problems.contains { $0.contains(expected) }, "\(problems)")
         }
         #expect((verdict.status == .refused) == (verdict.keyring == nil))
+        for file in folder.files where !file.path.contains(".sigs/") {
+            guard let keyring = try? Keyring(parsing: file.bytes) else { continue }
+            let own = folder.files.filter { $0.path == file.path || $0.path.hasPrefix(file.path + ".sigs/") }
+            #expect(try signaturesAgreeWithSSHKeygen(own, keyring: keyring, board: board))
+        }
     }
 
     @Test("every counted keyring signature is also accepted by ssh-keygen with the allowed_signers output")
