@@ -59,6 +59,15 @@ public struct ReviewStatement: Sendable, Hashable {
         self.comment = comment
     }
 
+    /// A statement about exactly the content in `subject` (its demographic fields sorted as the format requires).
+    public init(_ decision: Decision, of subject: ProductVersionUnderReview, reviewer: String,
+                issued: StatementTime, expires: StatementTime, comment: String) {
+        self.init(decision: decision, product: subject.product, version: subject.version, tree: subject.tree,
+                  contentDigest: subject.contentDigest,
+                  demographicFields: StatementSyntax.canonicalFieldList(subject.demographicFields),
+                  reviewer: reviewer, issued: issued, expires: expires, comment: comment)
+    }
+
     /// Parses the exact bytes of a statement, refusing anything non-canonical.
     public init(parsing bytes: [UInt8]) throws(LineStatement.FormatError) {
         let fields = StatementFields(statement: try LineStatement(parsing: bytes, schema: ReviewStatement.schema))

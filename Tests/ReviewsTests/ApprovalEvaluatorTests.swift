@@ -397,6 +397,25 @@ struct ApprovalEvaluatorTests {
         #expect(try signaturesAgreeWithSSHKeygen(setup.folder.files, keyring: keyring, board: board))
     }
 
+    @Test("a statement made from the product version under review is approved once signed by a quorum")
+    func templateFromSubject() throws {
+        let board = try BoardFixture()
+        defer { board.remove() }
+        var setup = ApprovalSetup()
+        setup.subject.demographicFields = ["sex", "age_band"]
+        for member in ["alice", "bob", "carol"] {
+            let statement = ReviewStatement(.approval, of: setup.subject, reviewer: member, issued: ReviewScenario.now,
+                                            expires: ReviewScenario.now.adding(seconds: 180 * 86_400), comment: "")
+            #expect(statement.demographicFields == ["age_band", "sex"])
+            try setup.folder.add(statement, board: board, tool: .swiftSigner)
+        }
+        let verdict = ApprovalEvaluator.evaluate(setup.subject, keyring: try board.keyring(), files: setup.folder.files,
+                                                 now: setup.now.date)
+        #expect(verdict.state == .approved)
+        #expect(verdict.threshold == 3)
+        #expect(verdict.counted.map(\.expires.description) == Array(repeating: "2027-05-24T12:00:00Z", count: 3))
+    }
+
     @Test("counting is by distinct member, never by file, key or signature")
     func countsDistinctMembers() throws {
         let board = try BoardFixture()
