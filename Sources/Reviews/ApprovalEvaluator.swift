@@ -137,16 +137,13 @@ private struct Evaluation {
             reject(file.path, .notCanonical(error))
             return nil
         }
-        guard statement.reviewer == signer else {
-            reject(file.path, .keyOfAnotherMember(signer: signer, reviewer: statement.reviewer))
-            return nil
-        }
-        guard statement.product == subject.product else {
-            reject(file.path, .wrongProduct(statement.product.rawValue))
-            return nil
-        }
-        guard statement.path == file.path else {
-            reject(file.path, .misplaced(expectedPath: statement.path))
+        let mismatch: UncountedReason? =
+            if statement.reviewer != signer { .keyOfAnotherMember(signer: signer, reviewer: statement.reviewer) }
+            else if statement.product != subject.product { .wrongProduct(statement.product.rawValue) }
+            else if statement.path != file.path { .misplaced(expectedPath: statement.path) }
+            else { nil }
+        if let mismatch {
+            reject(file.path, mismatch)
             return nil
         }
         return SignedReview(path: file.path, statement: statement)
@@ -209,28 +206,16 @@ private struct Evaluation {
             reject(file.path, .notCanonical(error))
             return nil
         }
-        guard revocation.product == subject.product else {
-            reject(file.path, .wrongProduct(revocation.product.rawValue))
-            return nil
-        }
-        guard revocation.path == file.path else {
-            reject(file.path, .misplaced(expectedPath: revocation.path))
-            return nil
-        }
-        guard revocation.version == subject.version else {
-            reject(file.path, .forAnotherVersion(revocation.version))
-            return nil
-        }
-        guard revocation.tree == subject.tree else {
-            reject(file.path, .wrongTree(revocation.tree))
-            return nil
-        }
-        guard revocation.contentDigest == subject.contentDigest else {
-            reject(file.path, .wrongContentDigest(revocation.contentDigest))
-            return nil
-        }
-        guard revocation.issued <= now.adding(seconds: ApprovalEvaluator.allowedClockSkew) else {
-            reject(file.path, .issuedInFuture(revocation.issued))
+        let mismatch: UncountedReason? =
+            if revocation.product != subject.product { .wrongProduct(revocation.product.rawValue) }
+            else if revocation.path != file.path { .misplaced(expectedPath: revocation.path) }
+            else if revocation.version != subject.version { .forAnotherVersion(revocation.version) }
+            else if revocation.tree != subject.tree { .wrongTree(revocation.tree) }
+            else if revocation.contentDigest != subject.contentDigest { .wrongContentDigest(revocation.contentDigest) }
+            else if revocation.issued > now.adding(seconds: ApprovalEvaluator.allowedClockSkew) { .issuedInFuture(revocation.issued) }
+            else { nil }
+        if let mismatch {
+            reject(file.path, mismatch)
             return nil
         }
         return StandingStatement(kind: .boardRevocation, path: file.path, members: quorum.signers,
