@@ -101,7 +101,8 @@ public struct ReviewStatement: Sendable, Hashable {
         ]) { bytes throws(LineStatement.FormatError) in _ = try ReviewStatement(parsing: bytes) }
     }
 
-    /// Where this statement lives in the repository.
+    /// Where this statement lives in the repository (trust it only once `canonicalBytes()` has succeeded,
+    /// which is what proves the version label and member id are safe path components).
     public var path: String {
         ReviewPaths.statement(product: product, version: version, member: reviewer, decision: decision)
     }
@@ -176,7 +177,7 @@ public struct BoardRevocation: Sendable, Hashable {
         ]) { bytes throws(LineStatement.FormatError) in _ = try BoardRevocation(parsing: bytes) }
     }
 
-    /// Where this statement lives in the repository.
+    /// Where this statement lives in the repository (trust it only once `canonicalBytes()` has succeeded).
     public var path: String { ReviewPaths.boardRevocation(product: product, version: version) }
 }
 
