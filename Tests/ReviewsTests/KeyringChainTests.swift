@@ -253,6 +253,19 @@ struct KeyringChainTests {
         }
     }
 
+    @Test("building a keyring that breaks the rules fails with the offending key named")
+    func buildingInvalidKeyring() throws {
+        let board = try BoardFixture(["alice", "bob"])
+        defer { board.remove() }
+        let error = #expect(throws: ReviewError.self) {
+            try board.keyring(members: ["alice", "bob"], thresholds: (3, 1, 1, 1))
+        }
+        #expect(error?.message.contains("'threshold-keyring' is 3 but the keyring has only 2 members") == true)
+        #expect(throws: ReviewError.self) {
+            try board.keyring(version: 1, fixtureMembers: [board.member("alice"), board.member("alice")], thresholds: (1, 1, 1, 1))
+        }
+    }
+
     @Test("a policy statement needs threshold-keyring current members in the keyring namespace")
     func boardStatementQuorum() throws {
         let board = try BoardFixture()
