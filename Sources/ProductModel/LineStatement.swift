@@ -12,7 +12,7 @@ public struct LineStatement: Sendable, Hashable {
     public struct Schema: Sendable {
         /// One key of a schema.
         public struct Key: Sendable {
-            /// The key's name, `[a-z0-9][a-z0-9-]*`.
+            /// The key's name: ASCII letters, digits, `-`, `_` and `.`, starting with a letter or digit.
             public let name: String
             /// Whether the key may appear on several consecutive lines.
             public let repeats: Bool
@@ -67,7 +67,7 @@ public struct LineStatement: Sendable, Hashable {
         for (offset, line) in lines.enumerated() {
             let number = offset + 1
             let (key, value) = try LineStatement.split(line, number: number)
-            guard let index = schema.keys.firstIndex(where: { $0.name == key }) else {
+            guard let index = schema.keys.firstIndex(where: { $0.name.utf8.elementsEqual(key.utf8) }) else {
                 throw FormatError(line: number, reason: "unknown key '\(key)'")
             }
             if let current = position, index <= current {
@@ -104,7 +104,7 @@ public struct LineStatement: Sendable, Hashable {
         let keyBytes = line[..<colon]
         let key = String(decoding: keyBytes, as: UTF8.self)
         guard isKeyName(keyBytes) else {
-            throw FormatError(line: number, reason: "'\(key)' is not a key (keys are lowercase letters, digits and '-')")
+            throw FormatError(line: number, reason: "'\(key)' is not a key (keys are ASCII letters, digits, '-', '_' and '.')")
         }
         let rest = line[(colon + 1)...]
         if rest.isEmpty { return (key, "") }
@@ -126,8 +126,11 @@ public struct LineStatement: Sendable, Hashable {
     }
 
     private static func isKeyName(_ bytes: ArraySlice<UInt8>) -> Bool {
-        guard let first = bytes.first, first != UInt8(ascii: "-") else { return false }
-        return bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "-") }
+        func isAlphanumeric(_ byte: UInt8) -> Bool {
+            (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x30 && byte <= 0x39)
+        }
+        guard let first = bytes.first, isAlphanumeric(first) else { return false }
+        return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }
     }
 
     /// Characters that change how a line displays without being seen (bidi overrides, separators).

@@ -79,7 +79,7 @@ private struct Evaluation {
                 boardRevocations.append(file)
             } else if name.hasSuffix(".sig") {
                 if !paths.contains(String(file.path.dropLast(4))) { reject(file.path, .orphanSignature) }
-            } else if Evaluation.reviewFileName(name) != nil {
+            } else if Evaluation.isReviewFileName(name) {
                 reviews.append(file)
             } else {
                 reject(file.path, .unrecognisedFile)
@@ -98,15 +98,14 @@ private struct Evaluation {
         }
         let revocations = signed.filter { $0.statement.decision == .revocation }
         for review in signed { classify(review, revocations: revocations) }
-        return decide(boardRevoked: boardRevoked, revocations: revocations)
+        return decide(boardRevoked: boardRevoked)
     }
 
-    static func reviewFileName(_ name: Substring) -> (member: String, decision: ReviewStatement.Decision)? {
-        guard let dot = name.lastIndex(of: "."),
-              let decision = ReviewStatement.Decision(rawValue: String(name[name.index(after: dot)...])),
-              StatementSyntax.isMemberID(String(name[..<dot]))
-        else { return nil }
-        return (String(name[..<dot]), decision)
+    /// `<member>.<decision>`; whether the member and decision match the content is checked after the signature.
+    static func isReviewFileName(_ name: Substring) -> Bool {
+        guard let dot = name.lastIndex(of: ".") else { return false }
+        return ReviewStatement.Decision(rawValue: String(name[name.index(after: dot)...])) != nil
+            && StatementSyntax.isMemberID(String(name[..<dot]))
     }
 
     mutating func reject(_ path: String, _ reason: UncountedReason) {
@@ -138,16 +137,13 @@ private struct Evaluation {
             reject(file.path, .notCanonical(error))
             return nil
         }
-        guard statement.reviewer == signer else {
-            reject(file.path, .keyOfAnotherMember(signer: signer, reviewer: statement.reviewer))
-            return nil
-        }
-        guard statement.product == subject.product else {
-            reject(file.path, .wrongProduct(statement.product.rawValue))
-            return nil
-        }
-        guard statement.path == file.path else {
-            reject(file.path, .misplaced(expectedPath: statement.path))
+        let mismatch: UncountedReason? =
+            if statement.reviewer != signer { .keyOfAnotherMember(signer: signer, reviewer: statement.reviewer) }
+            else if statement.product != subject.product { .wrongProduct(statement.product.rawValue) }
+            else if statement.path != file.path { .misplaced(expectedPath: statement.path) }
+            else { nil }
+        if let mismatch {
+            reject(file.path, mismatch)
             return nil
         }
         return SignedReview(path: file.path, statement: statement)
@@ -210,35 +206,23 @@ private struct Evaluation {
             reject(file.path, .notCanonical(error))
             return nil
         }
-        guard revocation.product == subject.product else {
-            reject(file.path, .wrongProduct(revocation.product.rawValue))
-            return nil
-        }
-        guard revocation.path == file.path else {
-            reject(file.path, .misplaced(expectedPath: revocation.path))
-            return nil
-        }
-        guard revocation.version == subject.version else {
-            reject(file.path, .forAnotherVersion(revocation.version))
-            return nil
-        }
-        guard revocation.tree == subject.tree else {
-            reject(file.path, .wrongTree(revocation.tree))
-            return nil
-        }
-        guard revocation.contentDigest == subject.contentDigest else {
-            reject(file.path, .wrongContentDigest(revocation.contentDigest))
-            return nil
-        }
-        guard revocation.issued <= now.adding(seconds: ApprovalEvaluator.allowedClockSkew) else {
-            reject(file.path, .issuedInFuture(revocation.issued))
+        let mismatch: UncountedReason? =
+            if revocation.product != subject.product { .wrongProduct(revocation.product.rawValue) }
+            else if revocation.path != file.path { .misplaced(expectedPath: revocation.path) }
+            else if revocation.version != subject.version { .forAnotherVersion(revocation.version) }
+            else if revocation.tree != subject.tree { .wrongTree(revocation.tree) }
+            else if revocation.contentDigest != subject.contentDigest { .wrongContentDigest(revocation.contentDigest) }
+            else if revocation.issued > now.adding(seconds: ApprovalEvaluator.allowedClockSkew) { .issuedInFuture(revocation.issued) }
+            else { nil }
+        if let mismatch {
+            reject(file.path, mismatch)
             return nil
         }
         return StandingStatement(kind: .boardRevocation, path: file.path, members: quorum.signers,
                                  issued: revocation.issued)
     }
 
-    mutating func decide(boardRevoked: [StandingStatement], revocations: [SignedReview]) -> ApprovalVerdict {
+    mutating func decide(boardRevoked: [StandingStatement]) -> ApprovalVerdict {
         let threshold = keyring.approvalThreshold(declaresDemographicFields: !expectedFields.isEmpty)
         var counted: [CountedApproval] = []
         var revokedApprovers = Set<String>()

@@ -46,11 +46,7 @@ public struct Keyring: Sendable, Hashable {
         let sorted = members.sorted { Array($0.id.utf8).lexicographicallyPrecedes(Array($1.id.utf8)) }
         self.init(unchecked: version, expires, thresholdKeyring, thresholdApproval, thresholdApprovalDemographic,
                   thresholdBoardRevocation, sorted)
-        do {
-            _ = try Keyring(parsing: try canonicalBytes())
-        } catch {
-            throw .invalidField(key: "keyring", value: "version \(version)", reason: error.description)
-        }
+        _ = try canonicalBytes()
     }
 
     private init(unchecked version: Int, _ expires: StatementTime, _ thresholdKeyring: Int, _ thresholdApproval: Int,
@@ -117,7 +113,9 @@ public struct Keyring: Sendable, Hashable {
     }
 
     /// The canonical bytes of this keyring, to be signed by the old and new members.
-    public func canonicalBytes() throws(LineStatement.FormatError) -> [UInt8] {
+    ///
+    /// Refuses a keyring that would not parse back (a duplicate key or id, a threshold out of range).
+    public func canonicalBytes() throws(ReviewError) -> [UInt8] {
         var fields: [(key: String, value: String)] = [
             ("format", statementFormat), ("type", "keyring"), ("version", String(version)),
             ("expires", expires.description), ("threshold-keyring", String(thresholdKeyring)),
@@ -126,7 +124,9 @@ public struct Keyring: Sendable, Hashable {
             ("threshold-board-revocation", String(thresholdBoardRevocation)),
         ]
         fields += members.map { ("member", "\($0.id) \($0.key.openSSHLine)") }
-        return try LineStatement.canonicalBytes(fields, schema: Keyring.schema)
+        return try StatementRendering.render(Keyring.schema, fields) { bytes throws(LineStatement.FormatError) in
+            _ = try Keyring(parsing: bytes)
+        }
     }
 
     /// The member who holds `key`, if any.

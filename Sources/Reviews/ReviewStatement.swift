@@ -59,6 +59,15 @@ public struct ReviewStatement: Sendable, Hashable {
         self.comment = comment
     }
 
+    /// A statement about exactly the content in `subject` (its demographic fields sorted as the format requires).
+    public init(_ decision: Decision, of subject: ProductVersionUnderReview, reviewer: String,
+                issued: StatementTime, expires: StatementTime, comment: String) {
+        self.init(decision: decision, product: subject.product, version: subject.version, tree: subject.tree,
+                  contentDigest: subject.contentDigest,
+                  demographicFields: StatementSyntax.canonicalFieldList(subject.demographicFields),
+                  reviewer: reviewer, issued: issued, expires: expires, comment: comment)
+    }
+
     /// Parses the exact bytes of a statement, refusing anything non-canonical.
     public init(parsing bytes: [UInt8]) throws(LineStatement.FormatError) {
         let fields = StatementFields(statement: try LineStatement(parsing: bytes, schema: ReviewStatement.schema))
@@ -92,7 +101,8 @@ public struct ReviewStatement: Sendable, Hashable {
         ]) { bytes throws(LineStatement.FormatError) in _ = try ReviewStatement(parsing: bytes) }
     }
 
-    /// Where this statement lives in the repository.
+    /// Where this statement lives in the repository (trust it only once `canonicalBytes()` has succeeded,
+    /// which is what proves the version label and member id are safe path components).
     public var path: String {
         ReviewPaths.statement(product: product, version: version, member: reviewer, decision: decision)
     }
@@ -167,7 +177,7 @@ public struct BoardRevocation: Sendable, Hashable {
         ]) { bytes throws(LineStatement.FormatError) in _ = try BoardRevocation(parsing: bytes) }
     }
 
-    /// Where this statement lives in the repository.
+    /// Where this statement lives in the repository (trust it only once `canonicalBytes()` has succeeded).
     public var path: String { ReviewPaths.boardRevocation(product: product, version: version) }
 }
 

@@ -220,6 +220,11 @@ struct KeyringChainTests {
             #expect(problems.contains { $0.contains(expected) }, "\(problems)")
         }
         #expect((verdict.status == .refused) == (verdict.keyring == nil))
+        for file in folder.files where !file.path.contains(".sigs/") {
+            guard let keyring = try? Keyring(parsing: file.bytes) else { continue }
+            let own = folder.files.filter { $0.path == file.path || $0.path.hasPrefix(file.path + ".sigs/") }
+            #expect(try signaturesAgreeWithSSHKeygen(own, keyring: keyring, board: board))
+        }
     }
 
     @Test("every counted keyring signature is also accepted by ssh-keygen with the allowed_signers output")
@@ -245,6 +250,19 @@ struct KeyringChainTests {
             let signers = signer == "erin" ? AllowedSigners.render(keyringV1) : AllowedSigners.render(keyringV2)
             #expect(try board.sshKeygenAccepts(message: bytes, signature: signature.bytes, identity: signer,
                                                namespace: ReviewNamespace.keyring, allowedSigners: signers))
+        }
+    }
+
+    @Test("building a keyring that breaks the rules fails with the offending key named")
+    func buildingInvalidKeyring() throws {
+        let board = try BoardFixture(["alice", "bob"])
+        defer { board.remove() }
+        let error = #expect(throws: ReviewError.self) {
+            try board.keyring(members: ["alice", "bob"], thresholds: (3, 1, 1, 1))
+        }
+        #expect(error?.message.contains("'threshold-keyring' is 3 but the keyring has only 2 members") == true)
+        #expect(throws: ReviewError.self) {
+            try board.keyring(version: 1, fixtureMembers: [board.member("alice"), board.member("alice")], thresholds: (1, 1, 1, 1))
         }
     }
 

@@ -47,7 +47,8 @@ let nonCanonicalCases: [NonCanonicalCase] = [
     .init("bidi override inside a value", "format: a\u{202E}b\ntype: b\nmember: m\n", reason: "formatting", line: 1),
     .init("Unicode line separator inside a value", "format: a\u{2028}b\ntype: b\nmember: m\n", reason: "line-separator", line: 1),
     .init("blank line", "format: a\n\ntype: b\nmember: m\n", reason: "expected 'key: value'", line: 2),
-    .init("uppercase key", "Format: a\ntype: b\nmember: m\n", reason: "not a key", line: 1),
+    .init("key in another case", "Format: a\ntype: b\nmember: m\n", reason: "unknown key 'Format'", line: 1),
+    .init("key starting with a dash", "-format: a\ntype: b\nmember: m\n", reason: "not a key", line: 1),
     .init("space before the colon", "format : a\ntype: b\nmember: m\n", reason: "not a key", line: 1),
     .init("look-alike key in decomposed form", "format: a\ntype\u{0301}: b\nmember: m\n", reason: "not a key", line: 2),
 ]

@@ -13,6 +13,9 @@ for member in alice bob carol dave erin frank; do
     fi
 done
 
+# git checks files out 0644, which ssh-keygen refuses for private keys.
+chmod 600 "$keys"/alice "$keys"/bob "$keys"/carol "$keys"/dave "$keys"/erin "$keys"/frank
+
 key() { cut -d' ' -f1,2 "$keys/$1.pub"; }
 
 # keyring VERSION EXPIRES MEMBER...  (members must be given sorted by id)
