@@ -14,6 +14,9 @@ public struct ProcessResult: Sendable {
 @discardableResult
 public func runProcess(_ executable: String, _ arguments: [String], in directory: URL? = nil,
                        environment: [String: String]? = nil, stdin: String? = nil) throws -> ProcessResult {
+    // A program may exit before reading all its input (ssh-keygen does on a bad signature); the
+    // write must then fail with EPIPE rather than kill the test process.
+    signal(SIGPIPE, SIG_IGN)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -35,8 +38,8 @@ public func runProcess(_ executable: String, _ arguments: [String], in directory
         let pipe = Pipe()
         process.standardInput = pipe
         try process.run()
-        pipe.fileHandleForWriting.write(Data(stdin.utf8))
-        try pipe.fileHandleForWriting.close()
+        try? pipe.fileHandleForWriting.write(contentsOf: Data(stdin.utf8))
+        try? pipe.fileHandleForWriting.close()
     } else {
         process.standardInput = FileHandle.nullDevice
         try process.run()
