@@ -10,7 +10,7 @@ public struct CatalogBuildSummary: Sendable, Hashable, Codable {
     public var productPagesWritten: Int
     /// Product pages left as they were because their input digest had not changed.
     public var productPagesUnchanged: Int
-    /// Every file the site holds after the build, relative to the output folder, sorted.
+    /// Every file this build wrote or kept, relative to the output folder, sorted.
     public var files: [String]
 }
 
@@ -28,6 +28,7 @@ public enum CatalogBuilder {
     public static let stateFileName = ".catalog-state.json"
 
     /// Builds the catalog into `outputDirectory`, creating it if needed.
+    @discardableResult
     public static func build(_ input: CatalogInput, allegations: AllegationsReport?,
                              to outputDirectory: URL) throws(CatalogError) -> CatalogBuildSummary {
         var seen = Set<String>()
@@ -69,7 +70,7 @@ public enum CatalogBuilder {
                 let layout = PageLayout(path: SitePaths.product(product.id), language: language, registry: input.registry)
                 state.pages[layout.filePath] = digest
                 if previous?.renderer == rendererVersion, previous?.pages[layout.filePath] == digest,
-                   writer.exists(layout.filePath) {
+                   writer.keepIfPresent(layout.filePath) {
                     unchanged += 1
                     continue
                 }
@@ -81,6 +82,7 @@ public enum CatalogBuilder {
             for path in previous.pages.keys.sorted() where state.pages[path] == nil { writer.remove(path) }
         }
 
+        let filterMatches = IndexPage.matches(products)
         for language in SiteLanguage.allCases {
             var rows: [String: String] = [:]
             var filterRows: [String: String] = [:]
@@ -88,10 +90,10 @@ public enum CatalogBuilder {
                 rows[product.id] = IndexPage.row(product, language: language, toLanguageRoot: "", asOf: input.asOf)
                 filterRows[product.id] = IndexPage.row(product, language: language, toLanguageRoot: "../", asOf: input.asOf)
             }
-            let index = IndexPage(products: products, rows: rows, asOf: input.asOf, report: allegations)
+            let index = IndexPage(products: products, rows: rows, asOf: input.asOf, report: allegations, matches: filterMatches)
             let indexLayout = PageLayout(path: "index.html", language: language, registry: input.registry)
             try writer.write(index.renderIndex(layout: indexLayout, registry: input.registry), to: indexLayout.filePath)
-            let filterIndex = IndexPage(products: products, rows: filterRows, asOf: input.asOf, report: allegations)
+            let filterIndex = IndexPage(products: products, rows: filterRows, asOf: input.asOf, report: allegations, matches: filterMatches)
             for group in ProductFilter.all {
                 for filter in group.filters {
                     let layout = PageLayout(path: filter.path, language: language, registry: input.registry)
@@ -131,7 +133,7 @@ public enum CatalogBuilder {
         }
         try writer.write(String(decoding: try encode(state), as: UTF8.self) + "\n", to: stateFileName)
         return CatalogBuildSummary(productCount: products.count, productPagesWritten: written,
-                                   productPagesUnchanged: unchanged, files: writer.listFiles())
+                                   productPagesUnchanged: unchanged, files: writer.files.sorted())
     }
 
     /// Review statement and signature texts to host, keyed by repository path; rejects unsafe paths.
@@ -183,41 +185,68 @@ struct CatalogBuildState: Codable {
     var pages: [String: String]
 }
 
-/// Writes files below the output folder, creating folders as needed.
-struct SiteWriter {
-    var root: URL
+/// Writes files below the output folder, creating folders as needed, and remembers what the site holds.
+///
+/// Writes go through POSIX calls to a temporary name and a rename: Foundation's `Data.write` costs
+/// several times more per file, which dominates a build of thousands of pages.
+final class SiteWriter {
+    let root: URL
+    private var createdFolders = Set<String>()
+    private(set) var files = Set<String>()
 
-    private func url(_ path: String) -> URL { root.appendingPathComponent(path) }
+    init(root: URL) { self.root = root }
 
-    func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: url(path).path) }
+    private func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
-    func write(_ text: String, to path: String) throws(CatalogError) {
-        let target = url(path)
-        do {
-            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: target, options: .atomic)
-        } catch {
-            throw .cannotWrite(path: target.path, reason: error.localizedDescription)
-        }
+    /// Whether a previous build left this file, which then stays part of the site.
+    func keepIfPresent(_ relative: String) -> Bool {
+        var status = stat()
+        guard stat(path(relative), &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return false }
+        files.insert(relative)
+        return true
     }
 
-    func remove(_ path: String) { try? FileManager.default.removeItem(at: url(path)) }
+    func write(_ text: String, to relative: String) throws(CatalogError) {
+        let target = path(relative)
+        let folder = (target as NSString).deletingLastPathComponent
+        if !createdFolders.contains(folder) {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw .cannotWrite(path: folder, reason: error.localizedDescription)
+            }
+            createdFolders.insert(folder)
+        }
+        let temporary = target + ".tmp-catalog"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw .cannotWrite(path: target, reason: String(cString: strerror(errno))) }
+        var bytes = text
+        let written = bytes.withUTF8 { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let count = Foundation.write(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+                guard count > 0 else { return false }
+                offset += count
+            }
+            return true
+        }
+        let reason = String(cString: strerror(errno))
+        close(descriptor)
+        guard written, rename(temporary, target) == 0 else {
+            unlink(temporary)
+            throw .cannotWrite(path: target, reason: reason)
+        }
+        files.insert(relative)
+    }
+
+    func remove(_ relative: String) {
+        unlink(path(relative))
+        files.remove(relative)
+    }
 
     /// The previous build's state, or nil when there is none or it is unreadable (then everything is rendered).
     func readState() -> CatalogBuildState? {
-        guard let data = try? Data(contentsOf: url(CatalogBuilder.stateFileName)) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path(CatalogBuilder.stateFileName)) else { return nil }
         return try? JSONDecoder().decode(CatalogBuildState.self, from: data)
-    }
-
-    /// Every regular file below the root, relative and sorted.
-    func listFiles() -> [String] {
-        guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
-        let base = root.standardizedFileURL.path
-        var files: [String] = []
-        for case let file as URL in enumerator where (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
-            let path = file.standardizedFileURL.path
-            files.append(path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : path)
-        }
-        return files.sorted()
     }
 }

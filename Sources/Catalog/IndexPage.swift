@@ -53,6 +53,24 @@ struct IndexPage {
     var rows: [String: String]
     var asOf: CalendarDate?
     var report: AllegationsReport?
+    /// The ids each filter page lists, computed once per build.
+    var matches: [String: [String]]
+
+    init(products: [PublicProduct], rows: [String: String], asOf: CalendarDate?, report: AllegationsReport?,
+         matches: [String: [String]]) {
+        self.products = products; self.rows = rows; self.asOf = asOf; self.report = report; self.matches = matches
+    }
+
+    /// The ids of the products each filter selects, keyed by filter path.
+    static func matches(_ products: [PublicProduct]) -> [String: [String]] {
+        var matches: [String: [String]] = [:]
+        for group in ProductFilter.all {
+            for filter in group.filters {
+                matches[filter.path] = products.indices.filter { filter.matches(products[$0]) }.map { products[$0].id }
+            }
+        }
+        return matches
+    }
 
     /// One `<tr>` for a product, with `data-` attributes the optional script filters on.
     static func row(_ product: PublicProduct, language: SiteLanguage, toLanguageRoot: String, asOf: CalendarDate?) -> String {
@@ -76,13 +94,13 @@ struct IndexPage {
             + "<td>\(demographics)</td><td>\(check)</td><td>\(due)</td></tr>\n"
     }
 
-    private func table(_ subset: [PublicProduct], words: SiteWords) -> String {
-        var out = "<div class=\"table-wrap\"><table id=\"product-table\"><caption>\(words.productsCaption) (\(words.showing) \(subset.count))</caption><thead><tr>"
+    private func table(_ subset: [String], words: SiteWords) -> String {
+        var out = "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"\(words.productsCaption)\"><table id=\"product-table\"><caption>\(words.productsCaption) (\(words.showing) \(subset.count))</caption><thead><tr>"
         for header in [words.product, words.status, words.approval, words.demographicFields, words.lastCheck, words.reviewDue] {
             out += "<th scope=\"col\">\(header)</th>"
         }
         out += "</tr></thead><tbody>\n"
-        for product in subset { out += rows[product.id] ?? "" }
+        for id in subset { out += rows[id] ?? "" }
         out += "</tbody></table></div>\n"
         return out
     }
@@ -95,7 +113,7 @@ struct IndexPage {
         for group in ProductFilter.all {
             out += "<h3>\(group.group(words))</h3><ul>"
             for filter in group.filters {
-                let count = products.filter(filter.matches).count
+                let count = matches[filter.path]?.count ?? 0
                 let mark = filter.path == current ? " aria-current=\"page\"" : ""
                 out += "<li><a href=\"\(layout.toLanguageRoot)\(filter.path)\"\(mark)>\(filter.label(words)) (\(count))</a></li>"
             }
@@ -146,7 +164,7 @@ struct IndexPage {
         body += filterNavigation(layout: layout, current: nil)
         body += "<section aria-labelledby=\"h-products\"><h2 id=\"h-products\">\(words.products)</h2>\n"
         body += searchForm(words: words)
-        body += table(products, words: words)
+        body += table(products.map(\.id), words: words)
         body += "</section>\n"
         body += "<section aria-labelledby=\"data\"><h2 id=\"data\" tabindex=\"-1\">\(words.dataTitle)</h2><ul>"
         for (href, label) in [("catalog.json", "catalog.json"), ("schemas/catalog.schema.json", "catalog.schema.json"),
@@ -164,7 +182,7 @@ struct IndexPage {
     /// One filter page listing the matching products.
     func renderFilter(_ filter: ProductFilter, layout: PageLayout) -> String {
         let words = layout.words
-        let subset = products.filter(filter.matches)
+        let subset = matches[filter.path] ?? []
         var body = "<h1>\(words.filterPageTitle): \(filter.label(words))</h1>\n"
         body += filterNavigation(layout: layout, current: filter.path)
         body += "<section aria-labelledby=\"h-products\"><h2 id=\"h-products\">\(words.products)</h2>\n"

@@ -2,15 +2,19 @@
 /// banner with navigation and language switch, main landmark and footer.
 struct PageLayout {
     /// The page's path relative to its language's root (`products/x.html`).
-    var path: String
-    var language: SiteLanguage
-    var registry: RegistryInfo
+    let path: String
+    let language: SiteLanguage
+    let registry: RegistryInfo
+    /// Stored rather than computed: pages read it hundreds of times.
+    let words: SiteWords
+
+    init(path: String, language: SiteLanguage, registry: RegistryInfo) {
+        self.path = path; self.language = language; self.registry = registry; self.words = language.words
+    }
 
     /// Nothing may load from another host, and no inline script or style can run.
     static let contentSecurityPolicy =
         "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-
-    var words: SiteWords { language.words }
 
     /// `../` repeated to reach the site root from this page.
     var toSiteRoot: String {
@@ -67,7 +71,9 @@ enum Markup {
     /// A table with a caption, column headers with scope, and rows whose first cell is a row header.
     static func table(caption: String, headers: [String], rows: [[String]], rowHeader: Bool = true,
                       className: String? = nil) -> String {
-        var out = "<div class=\"table-wrap\"><table\(className.map { " class=\"\($0)\"" } ?? "")>"
+        // Focusable and labelled, so keyboard users can scroll a table wider than the screen.
+        var out = "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"\(plainText(caption))\">"
+        out += "<table\(className.map { " class=\"\($0)\"" } ?? "")>"
         out += "<caption>\(caption)</caption><thead><tr>"
         for header in headers { out += "<th scope=\"col\">\(header)</th>" }
         out += "</tr></thead><tbody>"
@@ -79,6 +85,16 @@ enum Markup {
             out += "</tr>"
         }
         out += "</tbody></table></div>\n"
+        return out
+    }
+
+    /// Escaped markup reduced to its text, for an attribute value (tags dropped, entities kept).
+    static func plainText(_ markup: String) -> String {
+        var out = ""
+        var inTag = false
+        for character in markup {
+            if character == "<" { inTag = true } else if character == ">" { inTag = false } else if !inTag { out.append(character) }
+        }
         return out
     }
 

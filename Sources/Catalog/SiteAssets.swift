@@ -9,7 +9,7 @@ enum SiteAssets {
     html { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; line-height: 1.5; color: var(--ink); background: var(--paper); }
     body { margin: 0; }
     a { color: var(--accent); text-decoration: underline; }
-    a:focus-visible, input:focus-visible, summary:focus-visible, main:focus-visible, h2:focus-visible { outline: 3px solid #b35c00; outline-offset: 2px; }
+    a:focus-visible, input:focus-visible, summary:focus-visible, main:focus-visible, h2:focus-visible, .table-wrap:focus-visible { outline: 3px solid #b35c00; outline-offset: 2px; }
     .skip-link { position: absolute; left: -10000px; top: 0; background: var(--paper); padding: .5rem 1rem; z-index: 10; }
     .skip-link:focus { left: .5rem; top: .5rem; }
     .site-header, .site-footer { background: var(--soft); padding: .75rem 1.5rem; }
