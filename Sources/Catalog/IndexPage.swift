@@ -126,7 +126,7 @@ struct IndexPage {
     private func searchForm(words: SiteWords) -> String {
         // Hidden until the script runs: without JavaScript the filter pages do the job.
         "<form class=\"search\" role=\"search\" hidden><label for=\"product-search\">\(words.searchLabel)</label> "
-            + "<input id=\"product-search\" type=\"search\" autocomplete=\"off\"></form>\n"
+            + "<input id=\"product-search\" type=\"search\"></form>\n"
     }
 
     /// The main index: indicators, charts, filters, the full list and the data links.

@@ -14,7 +14,7 @@ struct PageLayout {
 
     /// Nothing may load from another host, and no inline script or style can run.
     static let contentSecurityPolicy =
-        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'"
 
     /// `../` repeated to reach the site root from this page.
     var toSiteRoot: String {
