@@ -1,0 +1,186 @@
+/// The JSON Schema of `catalog.json`, published in the site; `Schemas/catalog.schema.json` is the same text.
+enum CatalogSchema {
+    /// The schema document.
+    static let text = #"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://analytics-registry.example/schemas/catalog.schema.json",
+  "title": "Analytics Registry public catalog",
+  "description": "catalog.json written by `registry catalog build`. Every record carries a stable id and schema_version. A disparity number that is absent is undefined (an empty denominator), never 0. Fields withheld from publication are absent and listed under `withheld` with their reason and SHA-256 commitment.",
+  "type": "object",
+  "required": ["schema_version", "id", "title", "agency", "contact_email", "as_of", "minimum_cell_size", "site_url", "products"],
+  "additionalProperties": false,
+  "properties": {
+    "schema_version": {"const": 1},
+    "id": {"const": "catalog"},
+    "title": {"type": "string"},
+    "agency": {"type": "string"},
+    "contact_email": {"type": "string"},
+    "as_of": {"oneOf": [{"$ref": "#/$defs/date"}, {"type": "null"}]},
+    "minimum_cell_size": {"type": "integer", "minimum": 1},
+    "site_url": {"type": ["string", "null"]},
+    "products": {"type": "array", "items": {"$ref": "#/$defs/product"}}
+  },
+  "$defs": {
+    "date": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+    "sha256": {"type": "string", "pattern": "^([0-9a-f]{64})?$"},
+    "text": {"type": "string"},
+    "texts": {"type": "array", "items": {"type": "string"}},
+    "product": {
+      "type": "object",
+      "required": ["schema_version", "id", "name", "version", "status", "non_law_enforcement_response", "review_due",
+                   "demographic_fields", "translations", "tree", "content_digest", "approval_state", "approvals",
+                   "history", "withheld"],
+      "additionalProperties": false,
+      "properties": {
+        "schema_version": {"const": 1},
+        "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,62}$"},
+        "name": {"$ref": "#/$defs/text"},
+        "version": {"$ref": "#/$defs/text"},
+        "status": {"enum": ["proposed", "development", "in-use", "retired"]},
+        "summary": {"$ref": "#/$defs/text"},
+        "purpose": {"$ref": "#/$defs/text"},
+        "decision_use": {"$ref": "#/$defs/text"},
+        "human_oversight": {"$ref": "#/$defs/text"},
+        "non_law_enforcement_response": {"type": "boolean"},
+        "owner": {
+          "type": "object", "required": ["team", "accountable_role"], "additionalProperties": false,
+          "properties": {"team": {"type": "string"}, "accountable_role": {"type": "string"}}
+        },
+        "vendor": {
+          "type": "object", "required": ["name"], "additionalProperties": false,
+          "properties": {"name": {"type": "string"}, "product": {"type": "string"}, "contract": {"type": "string"}}
+        },
+        "legal_basis": {"$ref": "#/$defs/text"},
+        "risks": {
+          "type": "array",
+          "items": {"type": "object", "required": ["risk", "mitigation"], "additionalProperties": false,
+                    "properties": {"risk": {"type": "string"}, "mitigation": {"type": "string"}}}
+        },
+        "impact_assessments": {
+          "type": "array",
+          "items": {"type": "object", "required": ["title", "date", "link"], "additionalProperties": false,
+                    "properties": {"title": {"type": "string"}, "date": {"$ref": "#/$defs/date"}, "link": {"type": "string"}}}
+        },
+        "review_due": {"$ref": "#/$defs/date"},
+        "data_sources": {
+          "type": "array",
+          "items": {"type": "object", "required": ["id", "name", "origin", "steward", "fields"], "additionalProperties": false,
+                    "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                                   "origin": {"enum": ["internal", "external"]}, "steward": {"type": "string"},
+                                   "fields": {"$ref": "#/$defs/texts"}}}
+        },
+        "demographic_fields": {
+          "type": "array",
+          "items": {"type": "object", "required": ["field", "source", "justification"], "additionalProperties": false,
+                    "properties": {"field": {"type": "string"}, "source": {"type": "string"}, "justification": {"type": "string"}}}
+        },
+        "inputs": {
+          "type": "array",
+          "items": {"type": "object", "required": ["name", "source", "columns"], "additionalProperties": false,
+                    "properties": {"name": {"type": "string"}, "source": {"type": "string"}, "columns": {"$ref": "#/$defs/texts"}}}
+        },
+        "outputs": {
+          "type": "array",
+          "items": {"type": "object", "required": ["name", "format", "level", "columns", "directs_deployment"], "additionalProperties": false,
+                    "properties": {"name": {"type": "string"}, "format": {"enum": ["csv", "jsonl"]},
+                                   "level": {"enum": ["aggregate", "record"]}, "columns": {"$ref": "#/$defs/texts"},
+                                   "directs_deployment": {"type": "boolean"}}}
+        },
+        "audit_attributes": {"$ref": "#/$defs/texts"},
+        "translations": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "object", "additionalProperties": false,
+            "properties": {"name": {"type": "string"}, "summary": {"type": "string"}, "purpose": {"type": "string"}}
+          }
+        },
+        "tree": {"type": "string", "pattern": "^[0-9a-f]{40}$"},
+        "content_digest": {"$ref": "#/$defs/sha256"},
+        "approval_state": {"enum": ["approved", "pending", "changed", "uncommitted", "rejected", "revoked", "expired"]},
+        "approvals": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "required": ["reviewer", "issued", "expires", "version", "content_digest", "statement_path", "signature_path"],
+            "additionalProperties": false,
+            "properties": {
+              "reviewer": {"type": "string"}, "issued": {"type": "string"}, "expires": {"type": "string"},
+              "version": {"type": "string"}, "content_digest": {"$ref": "#/$defs/sha256"},
+              "statement_path": {"type": "string", "pattern": "^Reviews/"},
+              "signature_path": {"type": "string", "pattern": "^Reviews/.*\\.sig$"}
+            }
+          }
+        },
+        "latest_check": {
+          "type": "object",
+          "required": ["passed", "commit", "commit_date", "findings", "disparity"],
+          "additionalProperties": false,
+          "properties": {
+            "passed": {"type": "boolean"},
+            "commit": {"type": "string", "pattern": "^[0-9a-f]{40}$"},
+            "commit_date": {"type": "string"},
+            "findings": {"type": "array", "items": {"$ref": "#/$defs/finding"}},
+            "disparity": {
+              "type": "array",
+              "items": {
+                "type": "object", "required": ["attribute", "rows"], "additionalProperties": false,
+                "properties": {
+                  "attribute": {"type": "string"},
+                  "reference_group": {"type": "string"},
+                  "rows": {
+                    "type": "array",
+                    "items": {
+                      "type": "object", "required": ["group", "count", "below_minimum_group_size"], "additionalProperties": false,
+                      "properties": {
+                        "group": {"type": "string"}, "count": {"type": "integer", "minimum": 0},
+                        "selection_rate": {"type": "number"}, "wilson_lower": {"type": "number"},
+                        "wilson_upper": {"type": "number"}, "ratio": {"type": "number"}, "difference": {"type": "number"},
+                        "below_minimum_group_size": {"type": "boolean"}
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "history": {
+          "type": "array",
+          "items": {
+            "type": "object", "required": ["commit", "date", "version", "message", "changes"], "additionalProperties": false,
+            "properties": {
+              "commit": {"type": "string", "pattern": "^[0-9a-f]{40}$"}, "date": {"type": "string"},
+              "version": {"type": "string"}, "message": {"type": "string"},
+              "changes": {
+                "type": "array",
+                "items": {"type": "object", "required": ["key_path", "withheld"], "additionalProperties": false,
+                          "properties": {"key_path": {"type": "string"}, "before": {"type": "string"},
+                                         "after": {"type": "string"}, "withheld": {"type": "boolean"}}}
+              }
+            }
+          }
+        },
+        "withheld": {
+          "type": "array",
+          "items": {"type": "object", "required": ["field", "reason", "commitment"], "additionalProperties": false,
+                    "properties": {"field": {"type": "string"}, "reason": {"type": "string"}, "commitment": {"$ref": "#/$defs/sha256"}}}
+        }
+      }
+    },
+    "finding": {
+      "type": "object", "required": ["rule", "severity", "message", "location", "numbers"], "additionalProperties": false,
+      "properties": {
+        "rule": {"type": "string"}, "severity": {"enum": ["error", "warning", "note"]}, "message": {"type": "string"},
+        "location": {
+          "type": "object", "required": ["product"], "additionalProperties": false,
+          "properties": {"product": {"type": "string"}, "file": {"type": "string"}, "column": {"type": "string"},
+                         "row": {"type": "integer"}, "group": {"type": "string"}, "keyPath": {"type": "string"}}
+        },
+        "numbers": {"type": "object", "additionalProperties": {"type": "number"}}
+      }
+    }
+  }
+}
+"""#
+}

@@ -1,0 +1,313 @@
+import ProductModel
+
+/// What a product page shows besides the product itself; part of the page's input digest.
+struct ProductPageContext: Hashable, Codable {
+    var asOf: CalendarDate?
+    /// Repository-relative review file paths whose bytes are copied into the site.
+    var hostedReviewFiles: [String]
+    var repositoryURL: String?
+    var allegations: PublishedCount?
+    var hasAllegationsReport: Bool
+}
+
+/// Renders `products/<id>.html`.
+struct ProductPage {
+    var product: PublicProduct
+    var context: ProductPageContext
+    var layout: PageLayout
+
+    private var words: SiteWords { layout.words }
+
+    func render() -> String {
+        var body = ""
+        body.reserveCapacity(16_384)
+        let title = product.name(in: layout.language)
+        body += "<h1>\(HTML.escape(title))</h1>\n"
+        if let summary = product.summary(in: layout.language) {
+            body += "<div class=\"lead\">\(HTML.prose(summary))</div>\n"
+        }
+        body += facts()
+        body += textSection("purpose", words.purpose, product.purpose(in: layout.language))
+        body += textSection("decision_use", words.decisionUse, product.decisionUse)
+        body += textSection("human_oversight", words.humanOversight, product.humanOversight)
+        body += ownerSection()
+        body += textSection("legal_basis", words.legalBasis, product.legalBasis)
+        body += risksSection()
+        body += assessmentsSection()
+        body += dataSourcesSection()
+        body += demographicSection()
+        body += inputsOutputsSection()
+        body += approvalsSection()
+        body += checkSection()
+        body += historySection()
+        body += withheldSection()
+        body += allegationsSection()
+        body += contactSection()
+        return layout.page(title: title, body: body)
+    }
+
+    private func section(_ id: String, _ heading: String, _ content: String) -> String {
+        "<section aria-labelledby=\"h-\(id)\"><h2 id=\"h-\(id)\">\(heading)</h2>\n\(content)</section>\n"
+    }
+
+    /// A placeholder that points at the withheld-fields table instead of the value.
+    private func withheldNotice(_ key: String) -> String {
+        let reason = product.withheldRecord(key).map { HTML.escape($0.reason) } ?? ""
+        return "<p class=\"withheld\">\(words.withheldPlaceholder): \(reason) (<a href=\"#h-withheld\">\(words.withheldFields)</a>)</p>\n"
+    }
+
+    private func textSection(_ key: String, _ heading: String, _ text: String?) -> String {
+        guard let text else { return section(key, heading, withheldNotice(key)) }
+        return section(key, heading, HTML.prose(text))
+    }
+
+    private func facts() -> String {
+        let overdue = product.reviewOverdue(asOf: context.asOf)
+        let due = product.reviewDue.description + (overdue ? " <strong class=\"flag\">(\(words.overdue))</strong>" : "")
+        let check: String
+        if let latest = product.latestCheck {
+            check = latest.passed ? "<span class=\"ok\">\(words.passed)</span>" : "<strong class=\"flag\">\(words.failed)</strong>"
+        } else {
+            check = words.notChecked
+        }
+        return section("facts", words.facts, Markup.facts([
+            (words.id, Markup.code(product.id)),
+            (words.version, HTML.escape(product.version)),
+            (words.status, words.statusName(product.status)),
+            (words.approval, "<span class=\"state state-\(product.approvalState.rawValue)\">\(words.stateName(product.approvalState))</span>"),
+            (words.lastCheck, check),
+            (words.reviewDue, due),
+            (words.nonLawEnforcement, product.nonLawEnforcementResponse ? words.yes : words.no),
+            (words.tree, Markup.code(product.tree)),
+            (words.contentDigest, Markup.code(product.contentDigest)),
+        ]))
+    }
+
+    private func ownerSection() -> String {
+        var content = ""
+        if let owner = product.owner {
+            content += Markup.facts([(words.team, HTML.escape(owner.team)), (words.accountableRole, HTML.escape(owner.accountableRole))])
+        } else {
+            content += withheldNotice("owner")
+        }
+        if product.isWithheld("vendor") {
+            content += "<h3>\(words.vendor)</h3>" + withheldNotice("vendor")
+        } else if let vendor = product.vendor {
+            var pairs = [(words.vendor, HTML.escape(vendor.name))]
+            if let name = vendor.product { pairs.append((words.product, HTML.escape(name))) }
+            if let contract = vendor.contract { pairs.append((words.contract, HTML.escape(contract))) }
+            content += "<h3>\(words.vendor)</h3>" + Markup.facts(pairs)
+        }
+        return section("owner", words.owner, content)
+    }
+
+    private func risksSection() -> String {
+        guard let risks = product.risks else { return section("risks", words.risks, withheldNotice("risks")) }
+        guard !risks.isEmpty else { return section("risks", words.risks, "<p>\(words.none)</p>") }
+        return section("risks", words.risks, Markup.table(
+            caption: words.risks, headers: [words.risk, words.mitigation],
+            rows: risks.map { [HTML.escape($0.risk), HTML.escape($0.mitigation)] }))
+    }
+
+    private func assessmentsSection() -> String {
+        guard let assessments = product.impactAssessments else {
+            return section("impact_assessments", words.impactAssessments, withheldNotice("impact_assessments"))
+        }
+        guard !assessments.isEmpty else { return section("impact_assessments", words.impactAssessments, "<p>\(words.none)</p>") }
+        return section("impact_assessments", words.impactAssessments, Markup.table(
+            caption: words.impactAssessments, headers: [words.title, words.date, words.link],
+            rows: assessments.map { [HTML.escape($0.title), $0.date.description, HTML.outsideLink($0.link)] }))
+    }
+
+    private func dataSourcesSection() -> String {
+        guard let sources = product.dataSources else {
+            return section("data_sources", words.dataSources, withheldNotice("data_sources"))
+        }
+        return section("data_sources", words.dataSources, Markup.table(
+            caption: words.dataSources, headers: [words.id, words.name, words.origin, words.steward, words.fieldsUsed],
+            rows: sources.map {
+                [HTML.escape($0.id), HTML.escape($0.name), $0.origin.rawValue, HTML.escape($0.steward),
+                 HTML.escape($0.fields.joined(separator: ", "))]
+            }))
+    }
+
+    private func demographicSection() -> String {
+        guard !product.demographicFields.isEmpty else {
+            return section("demographic_fields", words.demographicFields, "<p>\(words.none)</p>")
+        }
+        return section("demographic_fields", words.demographicFields, Markup.table(
+            caption: words.demographicFields, headers: [words.field, words.source, words.justification],
+            rows: product.demographicFields.map { [HTML.escape($0.field), HTML.escape($0.source), HTML.prose($0.justification)] }))
+    }
+
+    private func inputsOutputsSection() -> String {
+        var content = ""
+        if let inputs = product.inputs {
+            content += Markup.table(caption: words.inputs, headers: [words.name, words.source, words.columns],
+                                    rows: inputs.map { [HTML.escape($0.name), HTML.escape($0.source), HTML.escape($0.columns.joined(separator: ", "))] })
+        } else {
+            content += withheldNotice("inputs")
+        }
+        if let outputs = product.outputs {
+            content += Markup.table(
+                caption: words.outputs, headers: [words.name, words.format, words.level, words.columns, words.directsDeployment],
+                rows: outputs.map {
+                    [HTML.escape($0.name), $0.format.rawValue, $0.level.rawValue, HTML.escape($0.columns.joined(separator: ", ")),
+                     $0.directsDeployment ? words.yes : words.no]
+                })
+        } else {
+            content += withheldNotice("outputs")
+        }
+        if let attributes = product.auditAttributes {
+            content += "<h3>\(words.auditTitle)</h3><p>\(words.auditText) \(HTML.escape(attributes.joined(separator: ", ")))</p>\n"
+        }
+        return section("inputs", words.inputsOutputs, content)
+    }
+
+    /// A link to a review file: the copy in this site, else the repository, else the path alone.
+    private func reviewFileLink(_ path: String, label: String) -> String {
+        if context.hostedReviewFiles.contains(path), let sitePath = SitePaths.reviewFile(path) {
+            return "<a href=\"\(layout.toSiteRoot)\(HTML.escape(sitePath))\">\(label)</a>"
+        }
+        if let repository = context.repositoryURL, HTML.safeLinkTarget(repository) != nil {
+            return HTML.outsideLink(repository + "/" + path, label: label)
+        }
+        return Markup.code(path)
+    }
+
+    private func approvalsSection() -> String {
+        var content = ""
+        if product.approvals.isEmpty {
+            content += "<p>\(words.noApprovals)</p>\n"
+        } else {
+            content += Markup.table(
+                caption: words.approvals,
+                headers: [words.reviewer, words.issued, words.expires, words.version, words.contentDigest, words.statement, words.signature],
+                rows: product.approvals.map {
+                    [HTML.escape($0.reviewer), HTML.escape($0.issued), HTML.escape($0.expires), HTML.escape($0.version),
+                     Markup.code($0.contentDigest), reviewFileLink($0.statementPath, label: words.statement),
+                     reviewFileLink($0.signaturePath, label: words.signature)]
+                })
+        }
+        content += "<p><a href=\"\(layout.toLanguageRoot)verify.html\">\(words.howToVerify)</a></p>\n"
+        return section("approvals", words.approvals, content)
+    }
+
+    private func location(_ location: FindingLocation) -> String {
+        var parts: [String] = []
+        if let file = location.file { parts.append(file) }
+        if let column = location.column { parts.append(column) }
+        if let row = location.row { parts.append("#\(row)") }
+        if let group = location.group { parts.append(group) }
+        if let keyPath = location.keyPath { parts.append(keyPath) }
+        return HTML.escape(parts.joined(separator: " · "))
+    }
+
+    private func checkSection() -> String {
+        guard let check = product.latestCheck else {
+            return section("check", words.latestCheck, "<p>\(words.notChecked)</p>\n")
+        }
+        var content = Markup.facts([
+            (words.lastCheck, check.passed ? words.passed : "<strong class=\"flag\">\(words.failed)</strong>"),
+            (words.ranAtCommit, Markup.code(check.commit)),
+            (words.date, HTML.escape(check.commitDate)),
+        ])
+        content += "<h3>\(words.findings)</h3>\n"
+        if check.findings.isEmpty {
+            content += "<p>\(words.noFindings)</p>\n"
+        } else {
+            content += Markup.table(
+                caption: words.findings, headers: [words.rule, words.severity, words.messageHeading, words.location],
+                rows: check.findings.map {
+                    [HTML.escape($0.rule), "<span class=\"severity-\($0.severity.rawValue)\">\(words.severityName($0.severity))</span>",
+                     HTML.escape($0.message), location($0.location)]
+                })
+        }
+        if !check.disparity.isEmpty {
+            content += "<h3>\(words.disparity)</h3>\n"
+            for table in check.disparity {
+                var caption = "\(words.disparity): \(HTML.escape(table.attribute))"
+                if let reference = table.referenceGroup { caption += " (\(words.referenceGroup): \(HTML.escape(reference)))" }
+                content += Markup.table(
+                    caption: caption,
+                    headers: [words.group, words.count, words.selectionRate, words.interval, words.ratio, words.difference],
+                    rows: table.rows.map { row in
+                        let interval = row.wilsonLower == nil || row.wilsonUpper == nil
+                            ? words.undefined
+                            : "\(HTML.decimal(row.wilsonLower, undefined: words.undefined))–\(HTML.decimal(row.wilsonUpper, undefined: words.undefined))"
+                        let group = HTML.escape(row.group) + (row.belowMinimumGroupSize ? " <small>(\(words.belowMinimum))</small>" : "")
+                        return [group, String(row.count), HTML.decimal(row.selectionRate, undefined: words.undefined), interval,
+                                HTML.decimal(row.ratio, undefined: words.undefined), HTML.decimal(row.difference, undefined: words.undefined)]
+                    }, className: "numbers")
+            }
+        }
+        return section("check", words.latestCheck, content)
+    }
+
+    private func historySection() -> String {
+        guard !product.history.isEmpty else { return section("history", words.history, "<p>\(words.none)</p>\n") }
+        var content = "<ol class=\"history\" reversed>\n"
+        for version in product.history.reversed() {
+            content += "<li><h3>\(HTML.escape(version.version)) · \(HTML.escape(version.date))</h3>\n"
+            content += "<p>\(HTML.escape(version.message)) <span class=\"commit\">\(words.commit) \(Markup.code(version.commit))</span></p>\n"
+            if version.changes.isEmpty {
+                content += "<p>\(words.noChanges)</p>\n"
+            } else {
+                content += Markup.table(
+                    caption: "\(words.changes) \(HTML.escape(version.version))", headers: [words.keyPath, words.before, words.after],
+                    rows: version.changes.map { change in
+                        if change.withheld {
+                            return [HTML.escape(change.keyPath), words.withheldPlaceholder, words.withheldPlaceholder]
+                        }
+                        return [HTML.escape(change.keyPath), change.before.map(HTML.escape) ?? words.absent,
+                                change.after.map(HTML.escape) ?? words.absent]
+                    })
+            }
+            content += "</li>\n"
+        }
+        content += "</ol>\n"
+        return section("history", words.history, content)
+    }
+
+    private func withheldSection() -> String {
+        guard !product.withheld.isEmpty else { return "" }
+        return section("withheld", words.withheldFields, Markup.table(
+            caption: words.withheldFields, headers: [words.field, words.reason, words.commitment],
+            rows: product.withheld.map { [HTML.escape($0.field), HTML.escape($0.reason), Markup.code($0.commitment)] }))
+    }
+
+    private func allegationsSection() -> String {
+        guard context.hasAllegationsReport else { return "" }
+        let count = context.allegations.map { $0.count.map(String.init) ?? words.suppressed } ?? "0"
+        return section("allegations", words.allegationsMentioning,
+                       "<p>\(words.allegationsMentioning): <strong>\(count)</strong> · <a href=\"\(layout.toLanguageRoot)allegations.html\">\(words.allegationsTitle)</a></p>\n")
+    }
+
+    private func contactSection() -> String {
+        let subject = HTML.mailtoComponent("\(words.reportSubject) \(product.id) \(product.version)")
+        let address = HTML.escape(layout.registry.contactEmail)
+        return section("contact", words.reportError,
+                       "<p>\(words.reportErrorText) <a href=\"mailto:\(address)?subject=\(subject)\">\(address)</a></p>\n")
+    }
+}
+
+/// Where things live inside the site.
+enum SitePaths {
+    /// The page of a product, relative to a language root.
+    static func product(_ id: String) -> String { "products/\(id).html" }
+
+    /// Where a repository review file is copied in the site, or `nil` when the path is unsafe.
+    ///
+    /// Only relative paths under `Reviews/` made of plain components qualify, so a crafted path
+    /// can never write outside `reviews/`.
+    static func reviewFile(_ repositoryPath: String) -> String? {
+        let parts = repositoryPath.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 2, parts[0] == "Reviews",
+              parts.dropFirst().allSatisfy({ part in
+                  !part.isEmpty && part != "." && part != ".." &&
+                  part.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.@+".unicodeScalars.contains($0)) }
+              })
+        else { return nil }
+        return "reviews/" + parts.dropFirst().joined(separator: "/")
+    }
+}

@@ -1,0 +1,221 @@
+import ProductModel
+
+/// The published projection of a product: what `catalog.json` holds and every page renders from.
+///
+/// Withheld fields are `nil` here, so no page, export or digest can ever see their values. Keys
+/// that can be withheld: `summary`, `purpose`, `decision_use`, `human_oversight`, `owner`, `vendor`,
+/// `legal_basis`, `risks`, `impact_assessments`, `data_sources`, `inputs`, `outputs`, `audit`.
+/// The name, status, review date and demographic fields are always published: the board's policy
+/// requires the public to see which demographic fields a product uses and why.
+public struct PublicProduct: Sendable, Hashable, Codable {
+    public var schemaVersion: Int
+    /// The product id; stable across versions.
+    public var id: String
+    public var name: String
+    public var version: String
+    public var status: ProductStatus
+    public var summary: String?
+    public var purpose: String?
+    public var decisionUse: String?
+    public var humanOversight: String?
+    public var nonLawEnforcementResponse: Bool
+    public var owner: PublicOwner?
+    public var vendor: Vendor?
+    public var legalBasis: String?
+    public var risks: [Risk]?
+    public var impactAssessments: [ImpactAssessment]?
+    public var reviewDue: CalendarDate
+    public var dataSources: [DataSource]?
+    public var demographicFields: [DemographicField]
+    public var inputs: [PublicInput]?
+    public var outputs: [PublicOutput]?
+    /// The attributes disparity checks compare by, if audited.
+    public var auditAttributes: [String]?
+    /// Spanish (and other) translations of the name, summary and purpose, where given.
+    public var translations: [String: Translation]
+    public var tree: String
+    public var contentDigest: String
+    public var approvalState: ApprovalState
+    public var approvals: [CatalogApproval]
+    public var latestCheck: CatalogCheck?
+    public var history: [PublicVersion]
+    public var withheld: [CatalogWithheldField]
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", id, name, version, status, summary, purpose
+        case decisionUse = "decision_use", humanOversight = "human_oversight"
+        case nonLawEnforcementResponse = "non_law_enforcement_response", owner, vendor
+        case legalBasis = "legal_basis", risks, impactAssessments = "impact_assessments"
+        case reviewDue = "review_due", dataSources = "data_sources", demographicFields = "demographic_fields"
+        case inputs, outputs, auditAttributes = "audit_attributes", translations, tree
+        case contentDigest = "content_digest", approvalState = "approval_state", approvals
+        case latestCheck = "latest_check", history, withheld
+    }
+
+    /// The version of the record shape written into every record.
+    public static let schemaVersion = 1
+
+    /// Projects a product, dropping withheld fields and sorting every list.
+    public init(_ product: CatalogProduct) {
+        let manifest = product.manifest
+        let withheldKeys = Set(manifest.publication.withheld.map(\.field))
+            .union(product.withheld.map(\.field))
+        func shown<T>(_ key: String, _ value: T) -> T? { withheldKeys.contains(key) ? nil : value }
+        schemaVersion = Self.schemaVersion
+        id = manifest.id.rawValue
+        name = manifest.name
+        version = manifest.version
+        status = manifest.status
+        summary = shown("summary", manifest.summary)
+        purpose = shown("purpose", manifest.purpose)
+        decisionUse = shown("decision_use", manifest.decisionUse)
+        humanOversight = shown("human_oversight", manifest.humanOversight)
+        nonLawEnforcementResponse = manifest.nonLawEnforcementResponse
+        owner = shown("owner", PublicOwner(team: manifest.owner.team, accountableRole: manifest.owner.accountableRole))
+        vendor = withheldKeys.contains("vendor") ? nil : manifest.vendor
+        legalBasis = shown("legal_basis", manifest.legalBasis)
+        risks = shown("risks", manifest.risks)
+        impactAssessments = shown("impact_assessments", manifest.impactAssessments.sorted { ($0.date, $0.title) < ($1.date, $1.title) })
+        reviewDue = manifest.reviewDue
+        dataSources = shown("data_sources", manifest.dataSources.sorted { $0.id < $1.id })
+        demographicFields = manifest.demographicFields.sorted { ($0.field, $0.source) < ($1.field, $1.source) }
+        inputs = shown("inputs", manifest.inputs.map { PublicInput(name: $0.name, source: $0.source, columns: $0.columns) }
+            .sorted { $0.name < $1.name })
+        outputs = shown("outputs", manifest.outputs.map(PublicOutput.init).sorted { $0.name < $1.name })
+        auditAttributes = withheldKeys.contains("audit") ? nil : manifest.audit.map { $0.attributes.sorted() }
+        translations = manifest.translations.mapValues { translation in
+            Translation(name: translation.name,
+                        summary: withheldKeys.contains("summary") ? nil : translation.summary,
+                        purpose: withheldKeys.contains("purpose") ? nil : translation.purpose)
+        }
+        tree = product.tree
+        contentDigest = product.contentDigest
+        approvalState = product.approvalState
+        approvals = product.approvals.map { approval in
+            var published = approval
+            published.statement = nil
+            published.signature = nil
+            return published
+        }.sorted { ($0.reviewer, $0.issued, $0.statementPath) < ($1.reviewer, $1.issued, $1.statementPath) }
+        latestCheck = product.latestCheck.map { check in
+            var sorted = check
+            sorted.findings = check.findings.sorted(by: Self.findingOrder)
+            sorted.disparity = check.disparity.map { table in
+                DisparityTable(attribute: table.attribute, referenceGroup: table.referenceGroup,
+                               rows: table.rows.sorted { $0.group < $1.group })
+            }.sorted { $0.attribute < $1.attribute }
+            return sorted
+        }
+        history = product.history.sorted { ($0.date, $0.commit) < ($1.date, $1.commit) }.map { version in
+            PublicVersion(commit: version.commit, date: version.date, version: version.version, message: version.message,
+                          changes: version.changes.sorted { $0.keyPath < $1.keyPath }.map { change in
+                              let root = String(change.keyPath.prefix { $0 != "." && $0 != "[" })
+                              guard withheldKeys.contains(root) else {
+                                  return PublicFieldChange(keyPath: change.keyPath, before: change.before,
+                                                           after: change.after, withheld: false)
+                              }
+                              return PublicFieldChange(keyPath: change.keyPath, before: nil, after: nil, withheld: true)
+                          })
+        }
+        withheld = manifest.publication.withheld.map { field in
+            product.withheld.first { $0.field == field.field }
+                ?? CatalogWithheldField(field: field.field, reason: field.reason, commitment: "")
+        }.sorted { $0.field < $1.field }
+    }
+
+    /// Whether a top-level manifest key is withheld.
+    func isWithheld(_ key: String) -> Bool { withheld.contains { $0.field == key } }
+
+    /// The withheld record for a key, if withheld.
+    func withheldRecord(_ key: String) -> CatalogWithheldField? { withheld.first { $0.field == key } }
+
+    /// Whether the product is in use and its review date lies before `day`.
+    func reviewOverdue(asOf day: CalendarDate?) -> Bool {
+        guard let day, status != .retired else { return false }
+        return reviewDue < day
+    }
+
+    /// The commit date of the first version, or `nil` without history.
+    var registeredDate: String? { history.first?.date }
+
+    /// Findings ordered most severe first, then by rule and place, so pages and data are stable.
+    static func findingOrder(_ lhs: Finding, _ rhs: Finding) -> Bool {
+        func place(_ finding: Finding) -> (String, String, Int, String, String) {
+            (finding.location.file ?? "", finding.location.column ?? "", finding.location.row ?? 0,
+             finding.location.group ?? "", finding.location.keyPath ?? "")
+        }
+        if (lhs.severity, lhs.rule) != (rhs.severity, rhs.rule) { return (lhs.severity, lhs.rule) < (rhs.severity, rhs.rule) }
+        if place(lhs) != place(rhs) { return place(lhs) < place(rhs) }
+        return lhs.message < rhs.message
+    }
+
+    /// The name in a language, falling back to the manifest's own.
+    func name(in language: SiteLanguage) -> String {
+        translations[language.rawValue]?.name ?? name
+    }
+
+    /// The summary in a language, falling back to the manifest's own.
+    func summary(in language: SiteLanguage) -> String? {
+        guard summary != nil else { return nil }
+        return translations[language.rawValue]?.summary ?? summary
+    }
+
+    /// The purpose in a language, falling back to the manifest's own.
+    func purpose(in language: SiteLanguage) -> String? {
+        guard purpose != nil else { return nil }
+        return translations[language.rawValue]?.purpose ?? purpose
+    }
+}
+
+/// The public part of a product's owner: the team and the accountable role, not internal contacts.
+public struct PublicOwner: Sendable, Hashable, Codable {
+    public var team: String
+    public var accountableRole: String
+
+    enum CodingKeys: String, CodingKey { case team, accountableRole = "accountable_role" }
+}
+
+/// An input as published: which source and which columns, not where the sample lives.
+public struct PublicInput: Sendable, Hashable, Codable {
+    public var name: String
+    public var source: String
+    public var columns: [String]
+}
+
+/// An output as published.
+public struct PublicOutput: Sendable, Hashable, Codable {
+    public var name: String
+    public var format: OutputFormat
+    public var level: OutputLevel
+    public var columns: [String]
+    public var directsDeployment: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case name, format, level, columns, directsDeployment = "directs_deployment"
+    }
+
+    init(_ output: ProductOutput) {
+        name = output.name; format = output.format; level = output.level
+        columns = output.columns.map(\.name); directsDeployment = output.directsDeployment
+    }
+}
+
+/// A version as published; changes to withheld fields show only that something changed.
+public struct PublicVersion: Sendable, Hashable, Codable {
+    public var commit: String
+    public var date: String
+    public var version: String
+    public var message: String
+    public var changes: [PublicFieldChange]
+}
+
+/// A field change as published.
+public struct PublicFieldChange: Sendable, Hashable, Codable {
+    public var keyPath: String
+    public var before: String?
+    public var after: String?
+    /// The field is withheld: the values are left out.
+    public var withheld: Bool
+
+    enum CodingKeys: String, CodingKey { case keyPath = "key_path", before, after, withheld }
+}

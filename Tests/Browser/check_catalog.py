@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Opens the built catalog in headless Chromium and fails on what a visitor must never meet.
+
+For the index, a product page (whose analyst text is full of injection payloads) and the
+allegations page, in English and Spanish, opened from disk (file://):
+  * serious or critical accessibility violations found by axe-core;
+  * any script running from analyst text (alert, confirm, prompt are trapped and recorded);
+  * any network request other than the site's own files, and any Content-Security-Policy report;
+  * a page that does not render its content with JavaScript turned off.
+
+Needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver) and
+`python3 -m pip install selenium axe-selenium-python`. The site comes from the Swift tests:
+
+    swift test --filter CatalogTests            # writes .build/catalog-browser-site
+    python3 Tests/Browser/check_catalog.py      # or pass another site folder
+"""
+import json
+import pathlib
+import sys
+
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+PAGES = [
+    "index.html",
+    "products/station-incident-hotspots.html",
+    "allegations.html",
+    "verify.html",
+    "es/index.html",
+    "es/products/station-incident-hotspots.html",
+    "filters/status-in-use.html",
+]
+TRAP = """
+window.__scriptFromText = [];
+for (const name of ["alert", "confirm", "prompt", "print"]) {
+  window[name] = function () { window.__scriptFromText.push(name + ": " + Array.from(arguments).join(" ")); };
+}
+"""
+
+# Runs axe-core (injected from the axe-selenium-python package) and returns only what the check needs.
+AXE_RUN = """
+var done = arguments[arguments.length - 1];
+var tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"].filter(function (tag) {
+  return axe.getRules([tag]).length > 0;
+});
+axe.run(document, {runOnly: {type: "tag", values: tags}})
+  .then(function (results) {
+    done(results.violations.map(function (v) {
+      return {id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map(function (n) { return n.target; })};
+    }));
+  }, function (error) { done([{id: "axe-error", impact: "critical", help: String(error), targets: []}]); });
+"""
+
+
+def driver(javascript=True):
+    options = webdriver.ChromeOptions()
+    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--allow-file-access-from-files"]:
+        options.add_argument(argument)
+    options.binary_location = "/usr/bin/chromium"
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    if not javascript:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def requests_made(browser):
+    urls = []
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+def check(site):
+    failures = []
+    axe_version = "?"
+    browser = driver()
+    browser.set_script_timeout(120)
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": TRAP})
+    try:
+        for page in PAGES:
+            url = (site / page).as_uri()
+            browser.get(url)
+            ran = browser.execute_script("return window.__scriptFromText || []")
+            if ran:
+                failures.append(f"{page}: script from analyst text ran: {ran}")
+            for request in requests_made(browser):
+                if not (request.startswith("file://") or request.startswith("data:")):
+                    failures.append(f"{page}: requested {request}")
+            for entry in browser.get_log("browser"):
+                if "Content Security Policy" in entry["message"] or "Refused" in entry["message"]:
+                    failures.append(f"{page}: {entry['message']}")
+            Axe(browser).inject()
+            axe_version = browser.execute_script("return axe.version")
+            for violation in browser.execute_async_script(AXE_RUN):
+                if violation["impact"] in ("serious", "critical"):
+                    failures.append(f"{page}: {violation['impact']} {violation['id']}: {violation['help']} at {violation['targets']}")
+    finally:
+        browser.quit()
+
+    plain = driver(javascript=False)
+    try:
+        for page in PAGES:
+            plain.get((site / page).as_uri())
+            heading = plain.find_elements(By.CSS_SELECTOR, "main h1")
+            if not heading or not heading[0].text.strip():
+                failures.append(f"{page}: no main heading without JavaScript")
+            if page.endswith("index.html") and len(plain.find_elements(By.CSS_SELECTOR, "#product-table tbody tr")) == 0:
+                failures.append(f"{page}: the product list is empty without JavaScript")
+            if plain.find_elements(By.CSS_SELECTOR, "form.search:not([hidden])"):
+                failures.append(f"{page}: the search box shows without JavaScript, where it cannot work")
+    finally:
+        plain.quit()
+    print(f"axe-core {axe_version}")
+    return failures
+
+
+def main():
+    site = pathlib.Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT / ".build" / "catalog-browser-site"
+    if not (site / "index.html").exists():
+        print(f"No catalog at {site}; run 'swift test --filter CatalogTests' first, or pass a site folder.")
+        return 2
+    failures = check(site)
+    for failure in failures:
+        print("FAIL", failure)
+    print(f"{len(PAGES)} pages checked, {len(failures)} problems")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
