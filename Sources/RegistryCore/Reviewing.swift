@@ -140,15 +140,16 @@ extension RegistryWorkspace {
             : (chain.status == .expired ? "the newest keyring has expired; approvals are frozen until the board renews it" : nil)
         var products: [ProductApproval] = []
         for id in targets {
-            products.append(try approval(of: id, at: commit, chain: chain, checkWorkingTree: revision == nil))
+            products.append(try approvalState(of: id, at: commit, chain: chain, checkWorkingTree: revision == nil))
         }
         let gateFails = products.contains { $0.status == ProductStatus.inUse.rawValue && $0.state != .approved }
         return StatusReport(passed: !gateFails && keyringProblem == nil, commit: commit.hex,
                             keyringVersion: chain.keyring?.version ?? 0, keyringProblem: keyringProblem, products: products)
     }
 
-    private func approval(of id: String, at commit: CommitID, chain: KeyringChainVerdict,
-                          checkWorkingTree: Bool) throws -> ProductApproval {
+    /// One product's approval state at a commit under a verified keyring chain.
+    func approvalState(of id: String, at commit: CommitID, chain: KeyringChainVerdict,
+                       checkWorkingTree: Bool = false) throws -> ProductApproval {
         let tree = try repository.productTree(id, at: commit)
         let manifest: ProductManifest
         do {
