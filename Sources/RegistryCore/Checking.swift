@@ -180,7 +180,7 @@ extension RegistryWorkspace {
 
     /// Everything that can change a check's outcome goes into its cache key.
     static func cacheKey(id: String, tree: String, digest: String, policy: String, today: String) -> String {
-        SHA256Hex.of([id, tree, digest, policy, today, RegistryVersion.current].joined(separator: "\n"))
+        SHA256Hex.of([id, tree, digest, policy, today, RegistryVersion.buildIdentity].joined(separator: "\n"))
     }
 
     static func today() -> String {
