@@ -33,6 +33,7 @@ public struct RuleDescription: Sendable {
     /// Products the rule must pass without errors or warnings.
     public let nonTriggeringExamples: [RuleExample]
 
+    /// Describes a rule; examples on both sides are required so the rule's tests cannot be empty.
     public init(id: String, summary: String, rationale: String, policies: [GoverningPolicy],
                 triggeringExamples: [RuleExample], nonTriggeringExamples: [RuleExample]) {
         self.id = id; self.summary = summary; self.rationale = rationale; self.policies = policies

@@ -9,6 +9,7 @@ public struct CSVLimits: Sendable, Hashable {
     /// Largest row, in bytes, counting all its fields.
     public var maximumRowBytes: Int
 
+    /// Limits generous enough for any real sample or output, tight enough to stop a runaway file.
     public init(maximumFieldBytes: Int = 1 << 20, maximumFieldCount: Int = 4_096, maximumRowBytes: Int = 8 << 20) {
         self.maximumFieldBytes = maximumFieldBytes
         self.maximumFieldCount = maximumFieldCount
@@ -24,8 +25,10 @@ public struct CSVError: RegistryDiagnostic, Hashable {
     public let line: Int?
     /// What is wrong and what to do, without the location.
     public let reason: String
+    /// Content problems are the user's to fix; unreadable files are environment problems.
     public let category: DiagnosticCategory
 
+    /// An error at `line` of `file`; `reason` is a clause without a final full stop.
     public init(file: String, line: Int?, reason: String, category: DiagnosticCategory = .invalidContent) {
         self.file = file; self.line = line; self.reason = reason; self.category = category
     }

@@ -4,7 +4,9 @@ import RegistrySupport
 
 /// Why a disparity analysis could not be computed: one sentence naming the file, line or column.
 public struct DisparityError: RegistryDiagnostic, Hashable {
+    /// The sentence shown to the user.
     public let message: String
+    /// Whether the user can fix it (content) or it is a bug.
     public let category: DiagnosticCategory
 
     init(_ message: String, category: DiagnosticCategory = .invalidContent) {

@@ -72,10 +72,10 @@ public struct DisparityRule: PolicyRule {
                                         numbers: ["favourable_rate_ratio": ratio, "threshold": parameters.disparityRatioThreshold]))
             }
             if let difference = measures.demographicParityDifference, difference > parameters.disparityDifferenceThreshold {
+                var numbers = ["demographic_parity_difference": difference, "threshold": parameters.disparityDifferenceThreshold]
+                numbers["demographic_parity_ratio"] = measures.demographicParityRatio
                 findings.append(finding(.error, "By \(by), selection rates differ by \(Optional(difference).displayed) between groups, more than the demographic parity threshold of \(parameters.disparityDifferenceThreshold); change the product so its selection rates are comparable across groups.",
-                                        in: context, file: spec.output,
-                                        numbers: ["demographic_parity_difference": difference, "demographic_parity_ratio": measures.demographicParityRatio ?? .nan,
-                                                  "threshold": parameters.disparityDifferenceThreshold]))
+                                        in: context, file: spec.output, numbers: numbers))
             }
             if let difference = measures.equalizedOddsDifference, difference > parameters.disparityDifferenceThreshold {
                 findings.append(finding(.error, "By \(by), true- or false-positive rates differ by \(Optional(difference).displayed) between groups, more than the equalized-odds threshold of \(parameters.disparityDifferenceThreshold); the product's errors fall unevenly, so review its inputs and thresholds per group.",
