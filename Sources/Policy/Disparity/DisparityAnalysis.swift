@@ -43,7 +43,7 @@ public enum DisparityAnalysis {
             }
             let selectedBytes = Array(spec.selectedValue.utf8)
             while let record = try reader.next() {
-                guard let row = audit.rowIndex[record[keyIndex]] else {
+                guard let row = record.withUnsafeBytes(at: keyIndex, { audit.keys.find($0) }) else {
                     unmatched += 1
                     continue
                 }
@@ -171,8 +171,8 @@ struct CellCounts: Sendable, Hashable {
 
 /// The audit file held in memory: each key's intersection cell and label.
 struct AuditTable {
-    /// Row number (0-based) by join key.
-    var rowIndex: [String: Int32] = [:]
+    /// The join keys; a key's number is its row (0-based).
+    var keys = ByteKeyTable()
     var rowCell: [Int32] = []
     var rowLabel: [Bool] = []
     /// Each cell's attribute values, in the spec's attribute order.
@@ -204,23 +204,17 @@ struct AuditTable {
                 }
                 labelIndex = index
             }
-            // Each attribute has few distinct values, so a linear scan over their bytes beats hashing a String per field.
-            var valueBytes = [[[UInt8]]](repeating: [], count: attributeIndices.count)
+            var attributeValues = [ByteKeyTable](repeating: ByteKeyTable(capacity: 8), count: attributeIndices.count)
             var cellByCode: [UInt64: Int32] = [:]
             let one = Array("1".utf8), zero = Array("0".utf8), yes = Array("true".utf8), no = Array("false".utf8)
             while let record = try reader.next() {
                 var code: UInt64 = 0
                 for (position, column) in attributeIndices.enumerated() {
-                    let bytes = record.bytes(at: column)
-                    var valueIndex = valueBytes[position].firstIndex { $0.elementsEqual(bytes) }
-                    if valueIndex == nil {
-                        guard valueBytes[position].count < 0xFFFF else {
-                            throw DisparityError("The audit file '\(spec.file)' column '\(spec.attributes[position])' has more than 65,535 distinct values; audit attributes must be group labels, not identifiers.")
-                        }
-                        valueBytes[position].append(Array(bytes))
-                        valueIndex = valueBytes[position].count - 1
+                    let valueIndex = record.withUnsafeBytes(at: column) { attributeValues[position].insert($0).number }
+                    guard valueIndex < 0xFFFF else {
+                        throw DisparityError("The audit file '\(spec.file)' column '\(spec.attributes[position])' has more than 65,535 distinct values; audit attributes must be group labels, not identifiers.")
                     }
-                    code |= UInt64(valueIndex ?? 0) << (16 * UInt64(position))
+                    code |= UInt64(valueIndex) << (16 * UInt64(position))
                 }
                 let cell: Int32
                 if let existing = cellByCode[code] {
@@ -229,8 +223,7 @@ struct AuditTable {
                     cell = Int32(cellValues.count)
                     cellByCode[code] = cell
                     cellValues.append((0..<attributeIndices.count).map { position in
-                        let valueIndex = Int((code >> (16 * UInt64(position))) & 0xFFFF)
-                        return String(decoding: valueBytes[position][valueIndex], as: UTF8.self)
+                        attributeValues[position].text(Int((code >> (16 * UInt64(position))) & 0xFFFF))
                     })
                 }
                 var label = false
@@ -241,9 +234,8 @@ struct AuditTable {
                         throw DisparityError("The audit file '\(spec.file)' line \(record.line) has label '\(record[labelIndex])' in column '\(spec.labelColumn ?? "")'; write 1 or 0 (true or false).")
                     }
                 }
-                let key = record[keyIndex]
-                guard rowIndex.updateValue(Int32(rowCell.count), forKey: key) == nil else {
-                    throw DisparityError("The audit file '\(spec.file)' line \(record.line) repeats the key '\(key)'; each key must appear once.")
+                guard record.withUnsafeBytes(at: keyIndex, { keys.insert($0).inserted }) else {
+                    throw DisparityError("The audit file '\(spec.file)' line \(record.line) repeats the key '\(record[keyIndex])'; each key must appear once.")
                 }
                 rowCell.append(cell)
                 rowLabel.append(label)
