@@ -9,14 +9,15 @@ struct ByteKeyTable {
     private var arena: [UInt8] = []
     private var offsets: [Int] = [0]
     private var hashes: [UInt64] = []
-    /// Key number + 1 per slot; 0 marks an empty slot.
-    private var slots: [Int32]
+    /// Per slot: the key's hash in the high 32 bits and its number + 1 in the low 32; 0 marks an
+    /// empty slot. Keeping the hash in the slot rejects most mismatches without touching the arena.
+    private var slots: [UInt64]
     private var mask: Int
 
     init(capacity: Int = 1 << 16) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = [Int32](repeating: 0, count: size)
+        slots = [UInt64](repeating: 0, count: size)
         mask = size - 1
         arena.reserveCapacity(capacity * 8)
         offsets.reserveCapacity(capacity + 1)
@@ -51,11 +52,12 @@ struct ByteKeyTable {
 
     private func find(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
         var slot = Int(truncatingIfNeeded: hash) & mask
+        let tag = hash & 0xFFFF_FFFF_0000_0000
         while true {
-            let entry = Int(slots[slot])
+            let entry = slots[slot]
             if entry == 0 { return nil }
-            let number = entry - 1
-            if hashes[number] == hash {
+            let number = Int(entry & 0xFFFF_FFFF) - 1
+            if entry & 0xFFFF_FFFF_0000_0000 == tag {
                 let start = offsets[number], end = offsets[number + 1]
                 if end - start == key.count {
                     let equal = arena.withUnsafeBytes { stored in
@@ -72,11 +74,11 @@ struct ByteKeyTable {
     private mutating func place(_ number: Int, hash: UInt64) {
         var slot = Int(truncatingIfNeeded: hash) & mask
         while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = Int32(number + 1)
+        slots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(number + 1)
     }
 
     private mutating func grow() {
-        slots = [Int32](repeating: 0, count: slots.count * 2)
+        slots = [UInt64](repeating: 0, count: slots.count * 2)
         mask = slots.count - 1
         for number in 0..<count { place(number, hash: hashes[number]) }
     }

@@ -28,9 +28,8 @@ public enum DisparityAnalysis {
     ///   - parameters: supplies the minimum group size and the digest recorded in the report.
     public static func run(outputURL: URL, auditURL: URL, spec: AuditSpec,
                            parameters: PolicyParameters) throws(DisparityError) -> DisparityReport {
-        let audit = try AuditTable(url: auditURL, spec: spec)
+        var audit = try AuditTable(url: auditURL, spec: spec)
         var cells = [CellCounts](repeating: CellCounts(), count: audit.cellValues.count)
-        var joined = [Bool](repeating: false, count: audit.rowCount)
         var matched = 0
         var unmatched = 0
         do {
@@ -48,12 +47,13 @@ public enum DisparityAnalysis {
                     continue
                 }
                 matched += 1
-                joined[Int(row)] = true
+                let info = audit.rows[row]
+                audit.rows[row] = info | AuditTable.joinedBit
                 let selected = record.field(decisionIndex, equals: selectedBytes)
-                let cell = Int(audit.rowCell[Int(row)])
+                let cell = Int(info & AuditTable.cellMask)
                 cells[cell].count += 1
                 if selected { cells[cell].selected += 1 }
-                if audit.hasLabels, audit.rowLabel[Int(row)] {
+                if info & AuditTable.labelBit != 0 {
                     cells[cell].positives += 1
                     if selected { cells[cell].truePositives += 1 }
                 }
@@ -73,7 +73,7 @@ public enum DisparityAnalysis {
         }
         return DisparityReport(parametersDigest: parameters.digest, minimumGroupSize: parameters.minimumGroupSize,
                                selectionIs: spec.selectionIs, hasLabels: audit.hasLabels, matchedRows: matched,
-                               unmatchedOutputRows: unmatched, unmatchedAuditRows: joined.lazy.filter { !$0 }.count,
+                               unmatchedOutputRows: unmatched, unmatchedAuditRows: audit.rows.lazy.filter { $0 & AuditTable.joinedBit == 0 }.count,
                                breakdowns: breakdowns)
     }
 
@@ -173,12 +173,15 @@ struct CellCounts: Sendable, Hashable {
 struct AuditTable {
     /// The join keys; a key's number is its row (0-based).
     var keys = ByteKeyTable()
-    var rowCell: [Int32] = []
-    var rowLabel: [Bool] = []
+    /// Per row, packed so the streaming side touches one word per lookup: the intersection cell in
+    /// the low bits, then whether the true outcome is positive, then whether an output row joined it.
+    var rows: [UInt32] = []
+    static let cellMask: UInt32 = (1 << 30) - 1
+    static let labelBit: UInt32 = 1 << 30
+    static let joinedBit: UInt32 = 1 << 31
     /// Each cell's attribute values, in the spec's attribute order.
     var cellValues: [[String]] = []
     var hasLabels: Bool
-    var rowCount: Int { rowCell.count }
 
     init(url: URL, spec: AuditSpec) throws(DisparityError) {
         hasLabels = spec.labelColumn != nil
@@ -237,8 +240,7 @@ struct AuditTable {
                 guard record.withUnsafeBytes(at: keyIndex, { keys.insert($0).inserted }) else {
                     throw DisparityError("The audit file '\(spec.file)' line \(record.line) repeats the key '\(record[keyIndex])'; each key must appear once.")
                 }
-                rowCell.append(cell)
-                rowLabel.append(label)
+                rows.append(UInt32(cell) | (label ? AuditTable.labelBit : 0))
             }
         } catch let error as DisparityError {
             throw error
