@@ -46,8 +46,16 @@ extension PolicyRule {
     func finding(_ severity: Severity, _ message: String, in context: RuleContext, file: String? = nil,
                  column: String? = nil, row: Int? = nil, group: String? = nil, keyPath: String? = nil,
                  numbers: [String: Double] = [:]) -> Finding {
+        finding(severity, message, product: context.manifest.id, file: file, column: column, row: row, group: group,
+                keyPath: keyPath, numbers: numbers)
+    }
+
+    /// A finding from this rule about `product`.
+    func finding(_ severity: Severity, _ message: String, product: ProductID, file: String? = nil,
+                 column: String? = nil, row: Int? = nil, group: String? = nil, keyPath: String? = nil,
+                 numbers: [String: Double] = [:]) -> Finding {
         Finding(rule: Self.description.id, severity: severity, message: message,
-                location: FindingLocation(product: context.manifest.id, file: file, column: column, row: row,
+                location: FindingLocation(product: product, file: file, column: column, row: row,
                                           group: group, keyPath: keyPath),
                 numbers: numbers)
     }
