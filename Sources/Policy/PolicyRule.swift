@@ -33,6 +33,7 @@ public struct RuleDescription: Sendable {
     /// Products the rule must pass without errors or warnings.
     public let nonTriggeringExamples: [RuleExample]
 
+    /// Describes a rule; examples on both sides are required so the rule's tests cannot be empty.
     public init(id: String, summary: String, rationale: String, policies: [GoverningPolicy],
                 triggeringExamples: [RuleExample], nonTriggeringExamples: [RuleExample]) {
         self.id = id; self.summary = summary; self.rationale = rationale; self.policies = policies
@@ -45,8 +46,16 @@ extension PolicyRule {
     func finding(_ severity: Severity, _ message: String, in context: RuleContext, file: String? = nil,
                  column: String? = nil, row: Int? = nil, group: String? = nil, keyPath: String? = nil,
                  numbers: [String: Double] = [:]) -> Finding {
+        finding(severity, message, product: context.manifest.id, file: file, column: column, row: row, group: group,
+                keyPath: keyPath, numbers: numbers)
+    }
+
+    /// A finding from this rule about `product`.
+    func finding(_ severity: Severity, _ message: String, product: ProductID, file: String? = nil,
+                 column: String? = nil, row: Int? = nil, group: String? = nil, keyPath: String? = nil,
+                 numbers: [String: Double] = [:]) -> Finding {
         Finding(rule: Self.description.id, severity: severity, message: message,
-                location: FindingLocation(product: context.manifest.id, file: file, column: column, row: row,
+                location: FindingLocation(product: product, file: file, column: column, row: row,
                                           group: group, keyPath: keyPath),
                 numbers: numbers)
     }

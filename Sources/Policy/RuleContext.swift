@@ -3,7 +3,9 @@ import ProductModel
 
 /// Everything a rule may look at for one product; the core fills it after the sandboxed run.
 public struct RuleContext: Sendable {
+    /// The manifest at the version being checked.
     public var manifest: ProductManifest
+    /// The board's policy parameters in force (their digest goes into the check result).
     public var parameters: PolicyParameters
     /// The day the check runs, for review-due dates (passed in so results are reproducible).
     public var today: CalendarDate
@@ -14,6 +16,7 @@ public struct RuleContext: Sendable {
     /// What the sandboxed run did; `nil` when the product could not be run.
     public var run: RunEvidence?
 
+    /// Gathers what the rules need; `run` is `nil` when the product could not be run.
     public init(manifest: ProductManifest, parameters: PolicyParameters, today: CalendarDate,
                 samples: [String: URL], auditFile: URL? = nil, run: RunEvidence? = nil) {
         self.manifest = manifest; self.parameters = parameters; self.today = today
@@ -29,6 +32,7 @@ public struct RunEvidence: Sendable, Hashable, Codable {
         case signalled(signal: Int32)
     }
 
+    /// How the process ended.
     public var termination: Termination
     /// Why the sandbox stopped the run, in words (`timed out after 60 s`), if it did.
     public var stopReason: String?
@@ -41,6 +45,7 @@ public struct RunEvidence: Sendable, Hashable, Codable {
     /// SHA-256 of each output from a second run on the same inputs; `nil` when there was none.
     public var secondRunDigests: [String: String]?
 
+    /// Records a run; the core fills `outputs` with the collected files.
     public init(termination: Termination, stopReason: String? = nil, limitsHit: Bool = false,
                 outputs: [String: URL] = [:], rejectedOutputs: [RejectedOutput] = [],
                 secondRunDigests: [String: String]? = nil) {
@@ -56,5 +61,6 @@ public struct RejectedOutput: Sendable, Hashable, Codable {
     /// Why it was refused (`not declared`, `symbolic link`, `over the size limit`).
     public var reason: String
 
+    /// Records a refused file and the sandbox's reason.
     public init(name: String, reason: String) { self.name = name; self.reason = reason }
 }

@@ -7,8 +7,11 @@ import ProductModel
 public struct RuleExample: Sendable {
     /// What the example shows, in a few words.
     public var summary: String
+    /// The product's manifest (usually the clean one with one change).
     public var manifest: ProductManifest
+    /// The policy parameters the example is checked under.
     public var parameters: PolicyParameters
+    /// The day the example is checked on.
     public var today: CalendarDate
     /// Sample CSV text by input name.
     public var samples: [String: String]
@@ -21,6 +24,7 @@ public struct RuleExample: Sendable {
     /// Output text from a second run, when reproducibility is shown; `nil` for no second run.
     public var secondRunOutputs: [String: String]?
 
+    /// An example that differs from the clean product only in the arguments given.
     public init(_ summary: String, manifest: ProductManifest = RuleExample.cleanManifest,
                 parameters: PolicyParameters = .defaults, today: CalendarDate = RuleExample.today,
                 samples: [String: String] = RuleExample.cleanSamples, audit: String? = nil,

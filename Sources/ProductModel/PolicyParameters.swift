@@ -47,6 +47,7 @@ public struct PolicyParameters: Sendable, Hashable, Codable {
     /// All identifier column names, whatever their kind.
     public var identifierColumnNames: [String] { identifierColumns.flatMap(\.columnNames) }
 
+    /// Builds parameters directly (tests, and the statement parser).
     public init(protectedAttributes: [ProtectedAttribute], identifierColumns: [IdentifierPattern],
                 minimumCellSize: Int = 11, disparityRatioThreshold: Double = 0.8,
                 disparityDifferenceThreshold: Double = 0.1, minimumGroupSize: Int = 30, digest: String = "") {
@@ -113,6 +114,7 @@ public struct ProtectedAttribute: Sendable, Hashable, Codable {
     /// Values that look like its group labels (`Black`, `Hispanic`, `Female`).
     public var groupLabels: [String]
 
+    /// An attribute with the column names and group labels that reveal it.
     public init(name: String, synonyms: [String], groupLabels: [String] = []) {
         self.name = name; self.synonyms = synonyms; self.groupLabels = groupLabels
     }
@@ -125,6 +127,7 @@ public struct IdentifierPattern: Sendable, Hashable, Codable {
     /// Column names, in normalised `snake_case`, that hold it.
     public var columnNames: [String]
 
+    /// A kind of identifier and the column names that hold it.
     public init(kind: String, columnNames: [String]) {
         self.kind = kind; self.columnNames = columnNames
     }
@@ -132,8 +135,11 @@ public struct IdentifierPattern: Sendable, Hashable, Codable {
 
 /// Why a policy statement was rejected: one sentence with the file, line and what to change.
 public struct PolicyStatementError: RegistryDiagnostic, Hashable {
+    /// The statement file, as the user knows it.
     public let file: String
+    /// One-based line, or `nil` for whole-file problems.
     public let line: Int?
+    /// What is wrong and what to do, without the location.
     public let reason: String
 
     public var category: DiagnosticCategory { .invalidContent }

@@ -9,6 +9,7 @@ public struct CSVLimits: Sendable, Hashable {
     /// Largest row, in bytes, counting all its fields.
     public var maximumRowBytes: Int
 
+    /// Limits generous enough for any real sample or output, tight enough to stop a runaway file.
     public init(maximumFieldBytes: Int = 1 << 20, maximumFieldCount: Int = 4_096, maximumRowBytes: Int = 8 << 20) {
         self.maximumFieldBytes = maximumFieldBytes
         self.maximumFieldCount = maximumFieldCount
@@ -24,8 +25,10 @@ public struct CSVError: RegistryDiagnostic, Hashable {
     public let line: Int?
     /// What is wrong and what to do, without the location.
     public let reason: String
+    /// Content problems are the user's to fix; unreadable files are environment problems.
     public let category: DiagnosticCategory
 
+    /// An error at `line` of `file`; `reason` is a clause without a final full stop.
     public init(file: String, line: Int?, reason: String, category: DiagnosticCategory = .invalidContent) {
         self.file = file; self.line = line; self.reason = reason; self.category = category
     }
@@ -72,6 +75,13 @@ public struct CSVRecord: Sendable {
     /// All fields as text.
     public var fields: [String] { (0..<count).map { self[$0] } }
 
+    /// Calls `body` with the raw bytes of field `index`, without copying them.
+    @inlinable public func withUnsafeBytes<Result>(at index: Int, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        let start = index == 0 ? 0 : ends[index - 1]
+        let end = ends[index]
+        return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+    }
+
     /// Whether field `index` holds exactly the UTF-8 bytes of `text`.
     @inlinable public func field(_ index: Int, equals text: [UInt8]) -> Bool {
         bytes(at: index).elementsEqual(text)
@@ -92,7 +102,9 @@ public final class CSVReader {
 
     private let handle: FileHandle
     private let limits: CSVLimits
-    private var chunk: [UInt8] = []
+    /// One read's worth of the file; a fixed buffer so the parser can index it without closures.
+    private let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 20)
+    private var chunkCount = 0
     private var position = 0
     private var atEnd = false
     private var line = 1
@@ -114,7 +126,7 @@ public final class CSVReader {
                            category: .environment)
         }
         try fill()
-        if chunk.count >= 3, chunk[0] == 0xEF, chunk[1] == 0xBB, chunk[2] == 0xBF { position = 3 }
+        if chunkCount >= 3, chunk[0] == 0xEF, chunk[1] == 0xBB, chunk[2] == 0xBF { position = 3 }
         guard let first = try next() else {
             throw CSVError(file: name, line: nil, reason: "the file is empty; a CSV file needs a header row naming its columns")
         }
@@ -130,7 +142,10 @@ public final class CSVReader {
         header = first.fields
     }
 
-    deinit { try? handle.close() }
+    deinit {
+        chunk.deallocate()
+        try? handle.close()
+    }
 
     /// Reads every data row into memory; for small files such as aggregate outputs.
     public static func readAll(url: URL, displayName: String? = nil,
@@ -164,18 +179,13 @@ public final class CSVReader {
     }
 
     private func fill() throws(CSVError) {
-        do {
-            if let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
-                chunk = [UInt8](data)
-            } else {
-                chunk = []
-                atEnd = true
-            }
-        } catch {
+        let count = read(handle.fileDescriptor, chunk.baseAddress, chunk.count)
+        guard count >= 0 else {
             throw CSVError(file: displayName, line: line,
-                           reason: "reading failed (\(error.localizedDescription)); check the file is readable",
-                           category: .environment)
+                           reason: "reading failed (error \(errno)); check the file is readable", category: .environment)
         }
+        chunkCount = count
+        atEnd = count == 0
         position = 0
     }
 
@@ -185,157 +195,171 @@ public final class CSVReader {
 
     private enum State { case fieldStart, unquoted, quoted, quoteInQuoted, carriageReturn }
 
+    /// Closes the field that started at `fieldStart`, enforcing the size limits.
+    @inline(__always)
+    private func endField(_ bytes: [UInt8], _ ends: inout [Int], _ fieldStart: inout Int) throws(CSVError) {
+        if bytes.count - fieldStart > limits.maximumFieldBytes {
+            throw fail("field \(ends.count + 1) is longer than \(limits.maximumFieldBytes) bytes; shorten it or split the data", line: record.line)
+        }
+        if ends.count >= limits.maximumFieldCount {
+            throw fail("the row has more than \(limits.maximumFieldCount) fields; split the file into narrower tables", line: record.line)
+        }
+        ends.append(bytes.count)
+        fieldStart = bytes.count
+    }
+
     /// Parses one record into `record`; returns false at a clean end of file.
+    ///
+    /// The record's arrays are moved into locals for the loop (and back at the end), so appending
+    /// never copies them and the hot loop touches no class storage.
     private func parseRecord() throws(CSVError) -> Bool {
-        record.bytes.removeAll(keepingCapacity: true)
-        record.ends.removeAll(keepingCapacity: true)
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        swap(&bytes, &record.bytes)
+        swap(&ends, &record.ends)
+        defer {
+            swap(&bytes, &record.bytes)
+            swap(&ends, &record.ends)
+        }
+        bytes.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
         record.line = line
         var state = State.fieldStart
         var fieldStart = 0
         var quoteLine = line
-
-        func endField() throws(CSVError) {
-            if record.bytes.count - fieldStart > limits.maximumFieldBytes {
-                throw fail("field \(record.ends.count + 1) is longer than \(limits.maximumFieldBytes) bytes; shorten it or split the data", line: record.line)
-            }
-            if record.ends.count >= limits.maximumFieldCount {
-                throw fail("the row has more than \(limits.maximumFieldCount) fields; split the file into narrower tables", line: record.line)
-            }
-            record.ends.append(record.bytes.count)
-            fieldStart = record.bytes.count
-        }
+        let maximumRowBytes = limits.maximumRowBytes
 
         while true {
-            if position >= chunk.count {
+            if position >= chunkCount {
                 if !atEnd { try fill() }
-                if position >= chunk.count {
+                if position >= chunkCount {
                     switch state {
                     case .fieldStart:
-                        if record.ends.isEmpty { return false }
-                        try endField()
+                        if ends.isEmpty { return false }
+                        try endField(bytes, &ends, &fieldStart)
                     case .unquoted, .quoteInQuoted, .carriageReturn:
-                        try endField()
+                        try endField(bytes, &ends, &fieldStart)
                     case .quoted:
                         throw fail("a quoted field opened on line \(quoteLine) is never closed; add the closing quote (\") or double any quote inside the field",
                                    line: quoteLine)
                     }
-                    try validate()
+                    try validate(bytes, ends)
                     return true
                 }
             }
-            var done = false
-            let consumed: Int = try chunk.withUnsafeBufferPointer { buffer throws(CSVError) -> Int in
-                var index = position
-                let end = buffer.count
-                while index < end {
-                    let byte = buffer[index]
-                    switch state {
-                    case .fieldStart, .unquoted:
-                        if state == .fieldStart && byte == UInt8(ascii: "\"") {
-                            state = .quoted
-                            quoteLine = line
-                            index += 1
-                            continue
-                        }
-                        var runEnd = index
-                        while runEnd < end {
-                            let b = buffer[runEnd]
-                            if b == 0x2C || b == 0x0A || b == 0x0D || b == 0x22 { break }
-                            runEnd += 1
-                        }
-                        if runEnd > index {
-                            record.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<runEnd]))
-                            state = .unquoted
-                            index = runEnd
-                            if record.bytes.count > limits.maximumRowBytes {
-                                throw fail("the row is longer than \(limits.maximumRowBytes) bytes; check for a missing line break or quote", line: record.line)
-                            }
-                            continue
-                        }
-                        switch byte {
-                        case 0x2C:
-                            try endField()
-                            state = .fieldStart
-                            index += 1
-                        case 0x0A:
-                            try endField()
-                            line += 1
-                            done = true
-                            return index + 1 - position
-                        case 0x0D:
-                            state = .carriageReturn
-                            index += 1
-                        default:
-                            throw fail("a quote (\") appears inside an unquoted field; enclose the whole field in quotes and write the quote twice (\"\")")
-                        }
-                    case .quoted:
-                        var runEnd = index
-                        while runEnd < end {
-                            let b = buffer[runEnd]
-                            if b == 0x22 { break }
-                            if b == 0x0A { line += 1 }
-                            runEnd += 1
-                        }
-                        if runEnd > index {
-                            record.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<runEnd]))
-                            index = runEnd
-                            if record.bytes.count > limits.maximumRowBytes {
-                                throw fail("the row is longer than \(limits.maximumRowBytes) bytes; check for an unclosed quote", line: quoteLine)
-                            }
-                            continue
-                        }
-                        state = .quoteInQuoted
+            let buffer = chunk
+            let end = chunkCount
+            var index = position
+            while index < end {
+                let byte = buffer[index]
+                switch state {
+                case .fieldStart, .unquoted:
+                    if state == .fieldStart && byte == 0x22 {
+                        state = .quoted
+                        quoteLine = line
                         index += 1
-                    case .quoteInQuoted:
-                        switch byte {
-                        case 0x22:
-                            record.bytes.append(0x22)
-                            state = .quoted
-                            index += 1
-                        case 0x2C:
-                            try endField()
-                            state = .fieldStart
-                            index += 1
-                        case 0x0A:
-                            try endField()
-                            line += 1
-                            done = true
-                            return index + 1 - position
-                        case 0x0D:
-                            state = .carriageReturn
-                            index += 1
-                        default:
-                            throw fail("text follows the closing quote of a field; put the whole field inside the quotes")
-                        }
-                    case .carriageReturn:
-                        guard byte == 0x0A else {
-                            throw fail("a carriage return (CR) is not followed by a line feed; use LF or CRLF line endings")
-                        }
-                        try endField()
-                        line += 1
-                        done = true
-                        return index + 1 - position
+                        continue
                     }
+                    var runEnd = index
+                    while runEnd < end {
+                        let b = buffer[runEnd]
+                        if b == 0x2C || b == 0x0A || b == 0x0D || b == 0x22 { break }
+                        runEnd += 1
+                    }
+                    if runEnd > index {
+                        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<runEnd]))
+                        state = .unquoted
+                        index = runEnd
+                        if bytes.count > maximumRowBytes {
+                            throw fail("the row is longer than \(maximumRowBytes) bytes; check for a missing line break or quote", line: record.line)
+                        }
+                        continue
+                    }
+                    switch byte {
+                    case 0x2C:
+                        try endField(bytes, &ends, &fieldStart)
+                        state = .fieldStart
+                        index += 1
+                    case 0x0A:
+                        try endField(bytes, &ends, &fieldStart)
+                        line += 1
+                        position = index + 1
+                        try validate(bytes, ends)
+                        return true
+                    case 0x0D:
+                        state = .carriageReturn
+                        index += 1
+                    default:
+                        throw fail("a quote (\") appears inside an unquoted field; enclose the whole field in quotes and write the quote twice (\"\")")
+                    }
+                case .quoted:
+                    var runEnd = index
+                    while runEnd < end {
+                        let b = buffer[runEnd]
+                        if b == 0x22 { break }
+                        if b == 0x0A { line += 1 }
+                        runEnd += 1
+                    }
+                    if runEnd > index {
+                        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<runEnd]))
+                        index = runEnd
+                        if bytes.count > maximumRowBytes {
+                            throw fail("the row is longer than \(maximumRowBytes) bytes; check for an unclosed quote", line: quoteLine)
+                        }
+                        continue
+                    }
+                    state = .quoteInQuoted
+                    index += 1
+                case .quoteInQuoted:
+                    switch byte {
+                    case 0x22:
+                        bytes.append(0x22)
+                        state = .quoted
+                        index += 1
+                    case 0x2C:
+                        try endField(bytes, &ends, &fieldStart)
+                        state = .fieldStart
+                        index += 1
+                    case 0x0A:
+                        try endField(bytes, &ends, &fieldStart)
+                        line += 1
+                        position = index + 1
+                        try validate(bytes, ends)
+                        return true
+                    case 0x0D:
+                        state = .carriageReturn
+                        index += 1
+                    default:
+                        throw fail("text follows the closing quote of a field; put the whole field inside the quotes")
+                    }
+                case .carriageReturn:
+                    guard byte == 0x0A else {
+                        throw fail("a carriage return (CR) is not followed by a line feed; use LF or CRLF line endings")
+                    }
+                    try endField(bytes, &ends, &fieldStart)
+                    line += 1
+                    position = index + 1
+                    try validate(bytes, ends)
+                    return true
                 }
-                return index - position
             }
-            position += consumed
-            if done {
-                try validate()
-                return true
-            }
+            position = index
         }
     }
 
-    /// Checks the record's text is UTF-8, field by field, only when it holds non-ASCII bytes.
-    private func validate() throws(CSVError) {
+    /// Checks a record's text is UTF-8, field by field, only when it holds non-ASCII bytes.
+    private func validate(_ bytes: [UInt8], _ ends: [Int]) throws(CSVError) {
         var high: UInt8 = 0
-        record.bytes.withUnsafeBufferPointer { buffer in
+        bytes.withUnsafeBufferPointer { buffer in
             for byte in buffer { high |= byte }
         }
         guard high & 0x80 != 0 else { return }
-        for index in 0..<record.count where String(validating: record.bytes(at: index), as: UTF8.self) == nil {
-            throw fail("field \(index + 1) is not valid UTF-8; save the file as UTF-8", line: record.line)
+        var start = 0
+        for (index, end) in ends.enumerated() {
+            defer { start = end }
+            if String(validating: bytes[start..<end], as: UTF8.self) == nil {
+                throw fail("field \(index + 1) is not valid UTF-8; save the file as UTF-8", line: record.line)
+            }
         }
     }
 }

@@ -88,8 +88,8 @@ import TestSupport
     }
 
     @Test func intersectionBelowTheFourFifthsThresholdIsAFinding() throws {
-        let findings = DisparityRule().findings(for: try report(), spec: spec, in: RuleContext(
-            manifest: RuleExample.cleanManifest, parameters: .defaults, today: RuleExample.today, samples: [:]))
+        let findings = DisparityRule().findings(for: try report(), spec: spec, parameters: .defaults,
+                                                product: RuleExample.cleanManifest.id)
         let fourFifths = findings.filter { $0.numbers["favourable_rate_ratio"] != nil }
         #expect(fourFifths.map(\.location.group) == ["race=Black × sex=Male"])
         #expect(fourFifths.first?.severity == .error)

@@ -4,7 +4,9 @@ import RegistrySupport
 
 /// Why a disparity analysis could not be computed: one sentence naming the file, line or column.
 public struct DisparityError: RegistryDiagnostic, Hashable {
+    /// The sentence shown to the user.
     public let message: String
+    /// Whether the user can fix it (content) or it is a bug.
     public let category: DiagnosticCategory
 
     init(_ message: String, category: DiagnosticCategory = .invalidContent) {
@@ -26,9 +28,8 @@ public enum DisparityAnalysis {
     ///   - parameters: supplies the minimum group size and the digest recorded in the report.
     public static func run(outputURL: URL, auditURL: URL, spec: AuditSpec,
                            parameters: PolicyParameters) throws(DisparityError) -> DisparityReport {
-        let audit = try AuditTable(url: auditURL, spec: spec)
+        var audit = try AuditTable(url: auditURL, spec: spec)
         var cells = [CellCounts](repeating: CellCounts(), count: audit.cellValues.count)
-        var joined = [Bool](repeating: false, count: audit.rowCount)
         var matched = 0
         var unmatched = 0
         do {
@@ -41,17 +42,18 @@ public enum DisparityAnalysis {
             }
             let selectedBytes = Array(spec.selectedValue.utf8)
             while let record = try reader.next() {
-                guard let row = audit.rowIndex[record[keyIndex]] else {
+                guard let row = record.withUnsafeBytes(at: keyIndex, { audit.keys.find($0) }) else {
                     unmatched += 1
                     continue
                 }
                 matched += 1
-                joined[Int(row)] = true
+                let info = audit.rows[row]
+                audit.rows[row] = info | AuditTable.joinedBit
                 let selected = record.field(decisionIndex, equals: selectedBytes)
-                let cell = Int(audit.rowCell[Int(row)])
+                let cell = Int(info & AuditTable.cellMask)
                 cells[cell].count += 1
                 if selected { cells[cell].selected += 1 }
-                if audit.hasLabels, audit.rowLabel[Int(row)] {
+                if info & AuditTable.labelBit != 0 {
                     cells[cell].positives += 1
                     if selected { cells[cell].truePositives += 1 }
                 }
@@ -71,7 +73,7 @@ public enum DisparityAnalysis {
         }
         return DisparityReport(parametersDigest: parameters.digest, minimumGroupSize: parameters.minimumGroupSize,
                                selectionIs: spec.selectionIs, hasLabels: audit.hasLabels, matchedRows: matched,
-                               unmatchedOutputRows: unmatched, unmatchedAuditRows: joined.lazy.filter { !$0 }.count,
+                               unmatchedOutputRows: unmatched, unmatchedAuditRows: audit.rows.lazy.filter { $0 & AuditTable.joinedBit == 0 }.count,
                                breakdowns: breakdowns)
     }
 
@@ -169,14 +171,17 @@ struct CellCounts: Sendable, Hashable {
 
 /// The audit file held in memory: each key's intersection cell and label.
 struct AuditTable {
-    /// Row number (0-based) by join key.
-    var rowIndex: [String: Int32] = [:]
-    var rowCell: [Int32] = []
-    var rowLabel: [Bool] = []
+    /// The join keys; a key's number is its row (0-based).
+    var keys = ByteKeyTable()
+    /// Per row, packed so the streaming side touches one word per lookup: the intersection cell in
+    /// the low bits, then whether the true outcome is positive, then whether an output row joined it.
+    var rows: [UInt32] = []
+    static let cellMask: UInt32 = (1 << 30) - 1
+    static let labelBit: UInt32 = 1 << 30
+    static let joinedBit: UInt32 = 1 << 31
     /// Each cell's attribute values, in the spec's attribute order.
     var cellValues: [[String]] = []
     var hasLabels: Bool
-    var rowCount: Int { rowCell.count }
 
     init(url: URL, spec: AuditSpec) throws(DisparityError) {
         hasLabels = spec.labelColumn != nil
@@ -202,23 +207,17 @@ struct AuditTable {
                 }
                 labelIndex = index
             }
-            // Each attribute has few distinct values, so a linear scan over their bytes beats hashing a String per field.
-            var valueBytes = [[[UInt8]]](repeating: [], count: attributeIndices.count)
+            var attributeValues = [ByteKeyTable](repeating: ByteKeyTable(capacity: 8), count: attributeIndices.count)
             var cellByCode: [UInt64: Int32] = [:]
             let one = Array("1".utf8), zero = Array("0".utf8), yes = Array("true".utf8), no = Array("false".utf8)
             while let record = try reader.next() {
                 var code: UInt64 = 0
                 for (position, column) in attributeIndices.enumerated() {
-                    let bytes = record.bytes(at: column)
-                    var valueIndex = valueBytes[position].firstIndex { $0.elementsEqual(bytes) }
-                    if valueIndex == nil {
-                        guard valueBytes[position].count < 0xFFFF else {
-                            throw DisparityError("The audit file '\(spec.file)' column '\(spec.attributes[position])' has more than 65,535 distinct values; audit attributes must be group labels, not identifiers.")
-                        }
-                        valueBytes[position].append(Array(bytes))
-                        valueIndex = valueBytes[position].count - 1
+                    let valueIndex = record.withUnsafeBytes(at: column) { attributeValues[position].insert($0).number }
+                    guard valueIndex < 0xFFFF else {
+                        throw DisparityError("The audit file '\(spec.file)' column '\(spec.attributes[position])' has more than 65,535 distinct values; audit attributes must be group labels, not identifiers.")
                     }
-                    code |= UInt64(valueIndex ?? 0) << (16 * UInt64(position))
+                    code |= UInt64(valueIndex) << (16 * UInt64(position))
                 }
                 let cell: Int32
                 if let existing = cellByCode[code] {
@@ -227,8 +226,7 @@ struct AuditTable {
                     cell = Int32(cellValues.count)
                     cellByCode[code] = cell
                     cellValues.append((0..<attributeIndices.count).map { position in
-                        let valueIndex = Int((code >> (16 * UInt64(position))) & 0xFFFF)
-                        return String(decoding: valueBytes[position][valueIndex], as: UTF8.self)
+                        attributeValues[position].text(Int((code >> (16 * UInt64(position))) & 0xFFFF))
                     })
                 }
                 var label = false
@@ -239,12 +237,10 @@ struct AuditTable {
                         throw DisparityError("The audit file '\(spec.file)' line \(record.line) has label '\(record[labelIndex])' in column '\(spec.labelColumn ?? "")'; write 1 or 0 (true or false).")
                     }
                 }
-                let key = record[keyIndex]
-                guard rowIndex.updateValue(Int32(rowCell.count), forKey: key) == nil else {
-                    throw DisparityError("The audit file '\(spec.file)' line \(record.line) repeats the key '\(key)'; each key must appear once.")
+                guard record.withUnsafeBytes(at: keyIndex, { keys.insert($0).inserted }) else {
+                    throw DisparityError("The audit file '\(spec.file)' line \(record.line) repeats the key '\(record[keyIndex])'; each key must appear once.")
                 }
-                rowCell.append(cell)
-                rowLabel.append(label)
+                rows.append(UInt32(cell) | (label ? AuditTable.labelBit : 0))
             }
         } catch let error as DisparityError {
             throw error

@@ -4,6 +4,7 @@ import ProductModel
 public struct DisparityReport: Sendable, Hashable, Codable {
     /// The policy parameters' digest, so the numbers trace to the thresholds used.
     public var parametersDigest: String
+    /// Groups with fewer rows than this get no verdict.
     public var minimumGroupSize: Int
     /// Whether selection is favourable or adverse for the person selected.
     public var selectionIs: OutcomePolarity
@@ -53,12 +54,17 @@ public struct GroupMetrics: Sendable, Hashable, Codable {
     public var count: Int
     /// Whether the group has at least the minimum group size, and so gets a verdict.
     public var eligible: Bool
+    /// Selected over group size.
     public var selectionRate: Rate
     /// The share of the group whose true outcome is positive; `nil` without labels.
     public var baseRate: Rate?
+    /// Selected among those whose true outcome is positive; `nil` without labels.
     public var truePositiveRate: Rate?
+    /// Selected among those whose true outcome is negative; `nil` without labels.
     public var falsePositiveRate: Rate?
+    /// Not selected among those whose true outcome is negative; `nil` without labels.
     public var trueNegativeRate: Rate?
+    /// Not selected among those whose true outcome is positive; `nil` without labels.
     public var falseNegativeRate: Rate?
     /// Of those selected, the share whose true outcome is positive.
     public var precision: Rate?

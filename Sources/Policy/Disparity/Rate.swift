@@ -5,9 +5,12 @@ import Foundation
 /// An empty denominator (no positives in a group, say) is not a rate of zero: calling it 0 would
 /// make a group look perfectly treated when nothing is known about it.
 public struct Rate: Sendable, Hashable, Codable {
+    /// How many rows have the property.
     public let numerator: Int
+    /// How many rows it is a share of.
     public let denominator: Int
 
+    /// A rate of `numerator` out of `denominator`.
     public init(_ numerator: Int, of denominator: Int) {
         self.numerator = numerator; self.denominator = denominator
     }

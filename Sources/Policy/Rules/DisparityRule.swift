@@ -41,45 +41,45 @@ public struct DisparityRule: PolicyRule {
         } catch {
             return [finding(.error, error.message, in: context, file: spec.file)]
         }
-        return findings(for: report, spec: spec, in: context)
+        return findings(for: report, spec: spec, parameters: context.parameters, product: context.manifest.id)
     }
 
     /// Turns a report into findings; public so `registry fairness` can show the same verdicts.
-    public func findings(for report: DisparityReport, spec: AuditSpec, in context: RuleContext) -> [Finding] {
-        let parameters = context.parameters
+    public func findings(for report: DisparityReport, spec: AuditSpec, parameters: PolicyParameters,
+                         product: ProductID) -> [Finding] {
         var findings: [Finding] = []
         if report.unmatchedOutputRows > 0 {
             findings.append(finding(.warning, "\(report.unmatchedOutputRows) row(s) of '\(spec.output)' have a '\(spec.key)' not found in the audit file '\(spec.file)' and are left out of the disparity measures; add them to the audit file.",
-                                    in: context, file: spec.output, numbers: ["unmatched_rows": Double(report.unmatchedOutputRows)]))
+                                    product: product, file: spec.output, numbers: ["unmatched_rows": Double(report.unmatchedOutputRows)]))
         }
         for breakdown in report.breakdowns {
             let by = breakdown.attributes.joined(separator: " × ")
             let small = breakdown.groups.filter { !$0.eligible }
             for group in small {
                 findings.append(finding(.note, "Group '\(group.label)' has \(group.count) rows, fewer than the minimum group size of \(parameters.minimumGroupSize), so it gets no verdict.",
-                                        in: context, file: spec.output, group: group.label, numbers: ["count": Double(group.count)]))
+                                        product: product, file: spec.output, group: group.label, numbers: ["count": Double(group.count)]))
             }
             let measures = breakdown.disparities
             guard measures.eligibleGroups >= 2 else {
                 findings.append(finding(.warning, "Fewer than two groups by \(by) have at least \(parameters.minimumGroupSize) rows, so no disparity verdict is possible; use a larger sample for the check.",
-                                        in: context, file: spec.output, numbers: ["eligible_groups": Double(measures.eligibleGroups)]))
+                                        product: product, file: spec.output, numbers: ["eligible_groups": Double(measures.eligibleGroups)]))
                 continue
             }
             let outcome = spec.selectionIs == .favourable ? "being selected" : "not being selected"
             if let ratio = measures.favourableRateRatio, ratio < parameters.disparityRatioThreshold {
                 findings.append(finding(.error, "By \(by), the favourable outcome (\(outcome)) reaches '\(measures.leastFavouredGroup ?? "")' at \(Optional(ratio).displayed) times the rate of the most favoured group, below the four-fifths threshold of \(parameters.disparityRatioThreshold); change the product so groups are selected at comparable rates, and review which inputs drive the difference.",
-                                        in: context, file: spec.output, group: measures.leastFavouredGroup,
+                                        product: product, file: spec.output, group: measures.leastFavouredGroup,
                                         numbers: ["favourable_rate_ratio": ratio, "threshold": parameters.disparityRatioThreshold]))
             }
             if let difference = measures.demographicParityDifference, difference > parameters.disparityDifferenceThreshold {
+                var numbers = ["demographic_parity_difference": difference, "threshold": parameters.disparityDifferenceThreshold]
+                numbers["demographic_parity_ratio"] = measures.demographicParityRatio
                 findings.append(finding(.error, "By \(by), selection rates differ by \(Optional(difference).displayed) between groups, more than the demographic parity threshold of \(parameters.disparityDifferenceThreshold); change the product so its selection rates are comparable across groups.",
-                                        in: context, file: spec.output,
-                                        numbers: ["demographic_parity_difference": difference, "demographic_parity_ratio": measures.demographicParityRatio ?? .nan,
-                                                  "threshold": parameters.disparityDifferenceThreshold]))
+                                        product: product, file: spec.output, numbers: numbers))
             }
             if let difference = measures.equalizedOddsDifference, difference > parameters.disparityDifferenceThreshold {
                 findings.append(finding(.error, "By \(by), true- or false-positive rates differ by \(Optional(difference).displayed) between groups, more than the equalized-odds threshold of \(parameters.disparityDifferenceThreshold); the product's errors fall unevenly, so review its inputs and thresholds per group.",
-                                        in: context, file: spec.output,
+                                        product: product, file: spec.output,
                                         numbers: ["equalized_odds_difference": difference, "threshold": parameters.disparityDifferenceThreshold]))
             }
         }
