@@ -234,7 +234,8 @@ struct CheckWork: Sendable {
         var disparity: DisparityReport?
         if let audit = prepared.manifest.audit, let auditFile = prepared.auditFile,
            let output = first.outputs.first(where: { $0.name == audit.output }) {
-            disparity = try? DisparityAnalysis.run(outputURL: output.url, auditURL: auditFile, spec: audit, parameters: parameters)
+            disparity = try? DisparityAnalysis.run(outputURL: output.url, auditURL: auditFile, spec: audit, parameters: parameters,
+                                                   output: prepared.manifest.outputs.first { $0.name == audit.output })
         }
         return ProductCheckResult(id: prepared.id.rawValue, tree: prepared.treeID, contentDigest: prepared.contentDigest,
                                   passed: PolicyCheck.passes(findings), cached: false, findings: findings,

@@ -26,44 +26,69 @@ public enum DisparityAnalysis {
     /// - Parameters:
     ///   - spec: the manifest's `audit` section (its `file` and `output` are used only in messages).
     ///   - parameters: supplies the minimum group size and the digest recorded in the report.
-    public static func run(outputURL: URL, auditURL: URL, spec: AuditSpec,
-                           parameters: PolicyParameters) throws(DisparityError) -> DisparityReport {
+    ///   - output: the declared decision output, needed to read a JSON-lines file (CSV needs nothing).
+    public static func run(outputURL: URL, auditURL: URL, spec: AuditSpec, parameters: PolicyParameters,
+                           output: ProductOutput? = nil) throws(DisparityError) -> DisparityReport {
         var audit = try AuditTable(url: auditURL, spec: spec)
         var cells = [CellCounts](repeating: CellCounts(), count: audit.cellValues.count)
         var matched = 0
         var unmatched = 0
-        do {
-            let reader = try CSVReader(url: outputURL, displayName: spec.output)
-            guard let keyIndex = reader.columnIndex(spec.key) else {
-                throw DisparityError("The decision output '\(spec.output)' has no join key column '\(spec.key)'; write the key in the output or fix 'audit.key'.")
+        /// Counts one decision row joined to its audit row.
+        func tally(auditRow row: Int, selected: Bool) {
+            matched += 1
+            let info = audit.rows[row]
+            audit.rows[row] = info | AuditTable.joinedBit
+            let cell = Int(info & AuditTable.cellMask)
+            cells[cell].count += 1
+            if selected { cells[cell].selected += 1 }
+            if info & AuditTable.labelBit != 0 {
+                cells[cell].positives += 1
+                if selected { cells[cell].truePositives += 1 }
             }
-            guard let decisionIndex = reader.columnIndex(spec.decisionColumn) else {
-                throw DisparityError("The decision output '\(spec.output)' has no column '\(spec.decisionColumn)'; fix 'audit.decision_column' or write the decision in that column.")
+        }
+        func missingColumn(_ column: String, _ key: String) -> DisparityError {
+            DisparityError("The decision output '\(spec.output)' has no column '\(column)'; write it in the output or fix '\(key)'.")
+        }
+        if let output, output.format == .jsonLines {
+            let columns = output.columns.map(\.name)
+            guard let keyIndex = columns.firstIndex(of: spec.key) else { throw missingColumn(spec.key, "audit.key") }
+            guard let decisionIndex = columns.firstIndex(of: spec.decisionColumn) else {
+                throw missingColumn(spec.decisionColumn, "audit.decision_column")
             }
-            let selectedBytes = Array(spec.selectedValue.utf8)
-            while let record = try reader.next() {
-                guard let row = record.withUnsafeBytes(at: keyIndex, { audit.keys.find($0) }) else {
-                    unmatched += 1
-                    continue
+            do {
+                try OutputRows.read(outputURL, output: output) { _, fields in
+                    let key = Array(fields[keyIndex].utf8)
+                    guard let row = key.withUnsafeBytes({ audit.keys.find($0) }) else {
+                        unmatched += 1
+                        return
+                    }
+                    tally(auditRow: row, selected: fields[decisionIndex] == spec.selectedValue)
                 }
-                matched += 1
-                let info = audit.rows[row]
-                audit.rows[row] = info | AuditTable.joinedBit
-                let selected = record.field(decisionIndex, equals: selectedBytes)
-                let cell = Int(info & AuditTable.cellMask)
-                cells[cell].count += 1
-                if selected { cells[cell].selected += 1 }
-                if info & AuditTable.labelBit != 0 {
-                    cells[cell].positives += 1
-                    if selected { cells[cell].truePositives += 1 }
-                }
+            } catch {
+                throw DisparityError(error.message)
             }
-        } catch let error as DisparityError {
-            throw error
-        } catch let error as CSVError {
-            throw DisparityError(error.message, category: error.category)
-        } catch {
-            throw DisparityError("Reading '\(spec.output)' failed unexpectedly (\(error)); report this as a bug.", category: .bug)
+        } else {
+            do {
+                let reader = try CSVReader(url: outputURL, displayName: spec.output)
+                guard let keyIndex = reader.columnIndex(spec.key) else { throw missingColumn(spec.key, "audit.key") }
+                guard let decisionIndex = reader.columnIndex(spec.decisionColumn) else {
+                    throw missingColumn(spec.decisionColumn, "audit.decision_column")
+                }
+                let selectedBytes = Array(spec.selectedValue.utf8)
+                while let record = try reader.next() {
+                    guard let row = record.withUnsafeBytes(at: keyIndex, { audit.keys.find($0) }) else {
+                        unmatched += 1
+                        continue
+                    }
+                    tally(auditRow: row, selected: record.field(decisionIndex, equals: selectedBytes))
+                }
+            } catch let error as DisparityError {
+                throw error
+            } catch let error as CSVError {
+                throw DisparityError(error.message, category: error.category)
+            } catch {
+                throw DisparityError("Reading '\(spec.output)' failed unexpectedly (\(error)); report this as a bug.", category: .bug)
+            }
         }
 
         var attributeSets = spec.attributes.map { [$0] }

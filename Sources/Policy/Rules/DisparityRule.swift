@@ -37,7 +37,8 @@ public struct DisparityRule: PolicyRule {
         guard let outputURL = run.outputs[spec.output] else { return [] }
         let report: DisparityReport
         do {
-            report = try DisparityAnalysis.run(outputURL: outputURL, auditURL: auditURL, spec: spec, parameters: context.parameters)
+            report = try DisparityAnalysis.run(outputURL: outputURL, auditURL: auditURL, spec: spec, parameters: context.parameters,
+                                               output: context.manifest.outputs.first { $0.name == spec.output })
         } catch {
             return [finding(.error, error.message, in: context, file: spec.file)]
         }
@@ -78,12 +79,36 @@ public struct DisparityRule: PolicyRule {
                                         product: product, file: spec.output, numbers: numbers))
             }
             if let difference = measures.equalizedOddsDifference, difference > parameters.disparityDifferenceThreshold {
-                findings.append(finding(.error, "By \(by), true- or false-positive rates differ by \(Optional(difference).displayed) between groups, more than the equalized-odds threshold of \(parameters.disparityDifferenceThreshold); the product's errors fall unevenly, so review its inputs and thresholds per group.",
-                                        product: product, file: spec.output,
-                                        numbers: ["equalized_odds_difference": difference, "threshold": parameters.disparityDifferenceThreshold]))
+                // Error rates rest on the positives (or negatives) of a group, not its size: a verdict
+                // needs those denominators to reach the minimum group size too.
+                if let supported = Self.supportedEqualizedOddsDifference(breakdown, minimum: parameters.minimumGroupSize),
+                   supported > parameters.disparityDifferenceThreshold {
+                    findings.append(finding(.error, "By \(by), true- or false-positive rates differ by \(Optional(supported).displayed) between groups, more than the equalized-odds threshold of \(parameters.disparityDifferenceThreshold); the product's errors fall unevenly, so review its inputs and thresholds per group.",
+                                            product: product, file: spec.output,
+                                            numbers: ["equalized_odds_difference": supported, "threshold": parameters.disparityDifferenceThreshold]))
+                } else {
+                    findings.append(finding(.note, "By \(by), true- or false-positive rates differ by \(Optional(difference).displayed), but the rates that differ rest on fewer than \(parameters.minimumGroupSize) positives or negatives per group, so they get no verdict; a larger audit sample would settle it.",
+                                            product: product, file: spec.output,
+                                            numbers: ["equalized_odds_difference": difference, "minimum_group_size": Double(parameters.minimumGroupSize)]))
+                }
             }
         }
         return findings
+    }
+
+    /// The equalized-odds difference over the rates whose denominators reach the minimum group size,
+    /// or nil when fewer than two groups qualify for both rates.
+    static func supportedEqualizedOddsDifference(_ breakdown: GroupBreakdown, minimum: Int) -> Double? {
+        func spread(_ rate: (GroupMetrics) -> Rate?) -> Double? {
+            let values = breakdown.groups.compactMap { group -> Double? in
+                guard group.eligible, let rate = rate(group), rate.denominator >= minimum else { return nil }
+                return rate.value
+            }
+            guard values.count >= 2, let low = values.min(), let high = values.max() else { return nil }
+            return high - low
+        }
+        let spreads = [spread(\.truePositiveRate), spread(\.falsePositiveRate)].compactMap { $0 }
+        return spreads.max()
     }
 
     private static let smallGroups: PolicyParameters = {

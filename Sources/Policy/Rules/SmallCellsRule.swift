@@ -32,7 +32,8 @@ public struct SmallCellsRule: PolicyRule {
         var findings: [Finding] = []
         for output in context.manifest.outputs where output.level == .aggregate {
             guard let countColumn = output.countColumn else {
-                findings.append(finding(.error, "Aggregate output '\(output.name)' names no 'count_column', so its small cells cannot be checked; set 'count_column' to the column holding counts of people or events.",
+                // Hours or rates are not counts of people; only a warning asks the analyst to say so.
+                findings.append(finding(.warning, "Aggregate output '\(output.name)' names no 'count_column', so no small cell in it is checked; if a column counts people or events, set 'count_column' to it.",
                                         in: context, file: output.name))
                 continue
             }
