@@ -33,7 +33,7 @@ struct WellBehavedProductTests {
         #expect(try String(contentsOf: output.url, encoding: .utf8) == expected)
         #expect(run.rejectedOutputs.isEmpty && run.missingOutputs.isEmpty)
         #expect(run.peakMemoryBytes > 1 << 20)
-        #expect(run.durationSeconds > 0 && run.durationSeconds < 2)
+        #expect(run.durationSeconds > 0)
     }
 
     @Test func onlyTheAllowedEnvironmentIsVisible() async throws {
