@@ -11,6 +11,8 @@ struct CheckCommand: AsyncParsableCommand {
           registry check --all
           registry check fare-inspection-allocation --no-cache --json
           registry check --list-rules
+          registry check --shard 2/4 --json > shard-2.json      (on each of 4 CI runners)
+          registry check --merge shard-*.json                    (one verdict)
         """
     )
 
@@ -26,12 +28,19 @@ struct CheckCommand: AsyncParsableCommand {
     var listRules = false
     @Option(name: .long, help: "Check as committed at this revision (default: HEAD).")
     var at: String?
+    @Option(name: .long, help: "Check only share K of N (K/N), for splitting checks across CI runners.")
+    var shard: String?
+    @Option(name: .long, parsing: .upToNextOption, help: "Combine the --json results of shards into one verdict instead of checking.")
+    var merge: [String] = []
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, not \(jobs).") }
         if all && !ids.isEmpty { throw ValidationError("Give product ids or --all, not both.") }
+        if !merge.isEmpty && (shard != nil || !ids.isEmpty) {
+            throw ValidationError("--merge combines results already made; give it no product ids and no --shard.")
+        }
     }
 
     func run() async throws {
@@ -43,11 +52,16 @@ struct CheckCommand: AsyncParsableCommand {
             return
         }
         let registry = try global.openRegistry()
-        let progress = CheckProgressDisplay(enabled: !output.json)
-        let report = try await registry.check(
-            ids: ids, at: at, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-            useCache: !noCache, progress: { event in progress.show(event) })
-        progress.finish()
+        let report: CheckReport
+        if !merge.isEmpty {
+            report = try registry.mergeCheckResults(merge.map { URL(fileURLWithPath: $0) })
+        } else {
+            let progress = CheckProgressDisplay(enabled: !output.json)
+            report = try await registry.check(
+                ids: ids, at: at, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+                useCache: !noCache, shard: try shard.map(CheckShard.init(parsing:)), progress: { event in progress.show(event) })
+            progress.finish()
+        }
         try output.emit(report) { CheckReportText.render(report, terminal: .standardOutput) }
         if !report.passed { throw FindingsExit() }
     }

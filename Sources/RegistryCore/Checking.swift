@@ -86,11 +86,12 @@ extension RegistryWorkspace {
     }
 
     /// Runs and checks products, in parallel up to `jobs`, reusing cached results for unchanged content.
-    public func check(ids: [String], at revision: String?, jobs: Int, useCache: Bool,
+    public func check(ids: [String], at revision: String?, jobs: Int, useCache: Bool, shard: CheckShard? = nil,
                       progress: @escaping @Sendable (CheckProgress) -> Void) async throws -> CheckReport {
         let commit = try targetCommit(revision)
         let available = try repository.productIDs(at: commit)
-        let targets = ids.isEmpty ? available : ids
+        var targets = ids.isEmpty ? available : ids
+        if let shard { targets = shard.select(targets) }
         for id in targets where !available.contains(id) {
             throw CoreError.unknownProduct(id, known: available)
         }

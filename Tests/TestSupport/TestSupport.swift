@@ -159,6 +159,12 @@ public struct FixtureRegistry {
         try runRegistry(arguments, in: url, environment: environment)
     }
 
+    /// Runs the built `registry` binary inside this registry with an argument list.
+    @discardableResult
+    public func registry(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+        try runRegistry(arguments, in: url, environment: environment)
+    }
+
     /// Runs stock `git` inside this registry.
     @discardableResult
     public func git(_ arguments: String...) throws -> String {
