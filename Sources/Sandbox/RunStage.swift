@@ -128,18 +128,46 @@ enum RunProcesses {
     /// `launcher` is the unreaped launcher (now bubblewrap), whose pid and process group cannot
     /// have been reused; pass nil once it has been reaped.
     static func killAll(launcher: pid_t?, stage: RunStage) async -> Int {
+        // Without root there is no run uid or cgroup to find processes by, so the process tree
+        // under the launcher is collected before anything is killed (orphans stay under the
+        // sandbox's own init, which is part of that tree).
+        var tree = Set<pid_t>()
         if let launcher {
+            tree = descendants(of: launcher)
             kill(launcher, SIGKILL)
             kill(-launcher, SIGKILL)
+            tree.forEach { kill($0, SIGKILL) }
         }
         var remaining: [pid_t] = []
         for _ in 0..<200 {
-            remaining = survivors(stage)
+            remaining = survivors(stage) + tree.filter(isRunning)
             if remaining.isEmpty { return 0 }
             remaining.forEach { kill($0, SIGKILL) }
             try? await Task.sleep(for: .milliseconds(10))
         }
         return remaining.count
+    }
+
+    /// Every process below `root` in the host's process tree, found by following parent pids.
+    static func descendants(of root: pid_t) -> Set<pid_t> {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        var children: [pid_t: [pid_t]] = [:]
+        for entry in entries {
+            guard let pid = pid_t(entry),
+                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 1, let parent = pid_t(fields[1]) else { continue }
+            children[parent, default: []].append(pid)
+        }
+        var found = Set<pid_t>()
+        var queue = [root]
+        while let next = queue.popLast() {
+            for child in children[next] ?? [] where found.insert(child).inserted {
+                queue.append(child)
+            }
+        }
+        return found
     }
 
     private static func survivors(_ stage: RunStage) -> [pid_t] {
