@@ -54,3 +54,53 @@ struct HostileProductCommandTests {
         #expect(try registry.registry("list").status == 0, "the registry keeps working")
     }
 }
+
+/// The same containment when the registry itself runs as an unprivileged user (no run uid, no cgroup).
+@Suite("Hostile products run by an unprivileged user")
+struct UnprivilegedHostileTests {
+    static let nobody: UInt32 = 65534
+
+    static let products: [(name: String, program: String)] = [
+        ("fork bomb", "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"),
+        ("daemon left behind", "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(300)\nraise SystemExit(3)\n"),
+        ("sleeps forever", "import time\ntime.sleep(1000)\n"),
+    ]
+
+    @Test("no process of the unprivileged user outlives a hostile run", .enabled(if: getuid() == 0, "needs root to switch users"))
+    func unprivileged() throws {
+        let registry = try FixtureRegistry.withExampleProducts(["station-incident-hotspots"])
+        defer { registry.remove() }
+        let manifest = registry.url.appendingPathComponent("Products/station-incident-hotspots/product.yaml")
+        let text = try String(contentsOf: manifest, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "time_limit_seconds: 30", with: "time_limit_seconds: 2").utf8).write(to: manifest)
+        let binary = registry.url.appendingPathComponent("registry-binary")
+        try FileManager.default.copyItem(at: registryExecutable, to: binary)
+        try runProcess("/bin/chmod", ["755", registry.url.path])
+        for product in Self.products {
+            try writeFile(product.program, to: "Products/station-incident-hotspots/main.py", in: registry.url)
+            try runProcess("/bin/chown", ["-R", "\(Self.nobody):\(Self.nobody)", registry.url.path])
+            let result = try runProcess("/usr/bin/setpriv", [
+                "--reuid=\(Self.nobody)", "--regid=\(Self.nobody)", "--clear-groups", "--",
+                binary.path, "run", "station-incident-hotspots", "--working-tree",
+            ], in: registry.url, environment: ["HOME": "/tmp", "PATH": "/usr/bin:/bin", "NO_COLOR": "1"])
+            #expect(result.status == 1, "\(product.name): exit \(result.status): \(result.stdout) \(result.stderr)")
+            #expect(result.stdout.contains("Run failed:"), "\(product.name): \(result.stdout)")
+            #expect(result.stdout.contains("uid \(Self.nobody)"), "the run records that it ran unprivileged")
+            usleep(300_000)
+            #expect(Self.runningProcesses(of: Self.nobody).isEmpty, "\(product.name) left processes behind")
+        }
+    }
+
+    /// Live (non-zombie) processes of a uid.
+    static func runningProcesses(of uid: UInt32) -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { Int32($0) != nil }.compactMap { pid in
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                  let uidLine = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
+                  uidLine.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().first == Substring(String(uid)),
+                  let state = status.split(separator: "\n").first(where: { $0.hasPrefix("State:") }),
+                  !state.contains("Z") else { return nil }
+            return pid
+        }
+    }
+}
