@@ -81,20 +81,18 @@ public enum CatalogBuilder {
 
         let filterMatches = IndexPage.matches(products)
         for language in SiteLanguage.allCases {
+            // Filter pages sit beside the index, so every list page shares one rendering of each row.
             var rows: [String: String] = [:]
-            var filterRows: [String: String] = [:]
             for product in products {
                 rows[product.id] = IndexPage.row(product, language: language, toLanguageRoot: "", asOf: input.asOf)
-                filterRows[product.id] = IndexPage.row(product, language: language, toLanguageRoot: "../", asOf: input.asOf)
             }
             let index = IndexPage(products: products, rows: rows, asOf: input.asOf, report: allegations, matches: filterMatches)
             let indexLayout = PageLayout(path: "index.html", language: language, registry: input.registry)
             try writer.write(index.renderIndex(layout: indexLayout, registry: input.registry), to: indexLayout.filePath)
-            let filterIndex = IndexPage(products: products, rows: filterRows, asOf: input.asOf, report: allegations, matches: filterMatches)
             for group in ProductFilter.all {
                 for filter in group.filters {
                     let layout = PageLayout(path: filter.path, language: language, registry: input.registry)
-                    try writer.write(filterIndex.renderFilter(filter, layout: layout), to: layout.filePath)
+                    try writer.write(index.renderFilter(filter, layout: layout), to: layout.filePath)
                 }
             }
             let allegationsLayout = PageLayout(path: "allegations.html", language: language, registry: input.registry)
@@ -212,8 +210,14 @@ final class SiteWriter {
         return true
     }
 
+    /// Writes a file unless it already holds exactly these bytes: creating files is the slowest
+    /// part of a rebuild on most file systems, and unchanged files keep their modification time.
     func write(_ text: String, to relative: String) throws(CatalogError) {
         let target = path(relative)
+        if let existing = FileManager.default.contents(atPath: target), existing.elementsEqual(text.utf8) {
+            files.insert(relative)
+            return
+        }
         let folder = (target as NSString).deletingLastPathComponent
         if !createdFolders.contains(folder) {
             do {

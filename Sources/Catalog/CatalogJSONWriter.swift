@@ -11,6 +11,11 @@ struct CatalogJSONWriter {
 
     mutating func string(_ value: String) {
         text.append("\"")
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            text.append(value)
+            text.append("\"")
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": text.append("\\\"")

@@ -161,7 +161,8 @@ public struct ExportStandard: Sendable {
 enum RegisterExports {
     /// Text cut to a limit at a character boundary, ending in an ellipsis when cut.
     static func fit(_ text: String, _ limit: Int?) -> String {
-        guard let limit, text.count > limit else { return text }
+        // A UTF-8 length within the limit means the character count is too, without counting characters.
+        guard let limit, text.utf8.count > limit, text.count > limit else { return text }
         return String(text.prefix(max(0, limit - 1))) + "…"
     }
 
