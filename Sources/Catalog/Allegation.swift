@@ -7,6 +7,7 @@ import ProductModel
 public struct Allegation: Sendable, Hashable, Codable {
     /// The record id from the source system; never published.
     public var id: String
+    /// The day the allegation was received; only its quarter is ever published.
     public var dateReceived: CalendarDate
     /// The service that responded (`Transit Police`, `Fare Inspection`, `Outreach`).
     public var respondingService: String
@@ -14,7 +15,9 @@ public struct Allegation: Sendable, Hashable, Codable {
     public var basis: [AllegationBasis]
     /// The kind of action complained of (`stop`, `citation`); not published.
     public var actionType: String
+    /// Where it stands in its life cycle.
     public var status: AllegationStatus
+    /// The investigation outcome.
     public var finding: AllegationFinding
     /// The analytic products that informed the deployment, if known.
     public var productIDs: [ProductID]

@@ -6,6 +6,7 @@ import ProductModel
 public struct PublishedCount: Sendable, Hashable, Codable {
     /// The count, or `nil` when suppressed.
     public var count: Int?
+    /// Whether the count is withheld as a small cell or its complement.
     public var suppressed: Bool { count == nil }
 
     enum CodingKeys: String, CodingKey { case count, suppressed }
@@ -31,12 +32,17 @@ public struct CrossTable: Sendable, Hashable, Codable {
     public var rowDimension: String
     /// What the columns are (`finding`).
     public var columnDimension: String
+    /// The row labels, in order.
     public var rowLabels: [String]
+    /// The column labels, in order.
     public var columnLabels: [String]
     /// `cells[row][column]`.
     public var cells: [[PublishedCount]]
+    /// One total per row.
     public var rowTotals: [PublishedCount]
+    /// One total per column.
     public var columnTotals: [PublishedCount]
+    /// The total of all cells.
     public var grandTotal: PublishedCount
 
     enum CodingKeys: String, CodingKey {
@@ -48,8 +54,11 @@ public struct CrossTable: Sendable, Hashable, Codable {
 
 /// Counts by one dimension, after suppression; no total is published beside them.
 public struct CountList: Sendable, Hashable, Codable {
+    /// What the counts are grouped by (`basis`, `product`).
     public var dimension: String
+    /// The group labels, in order.
     public var labels: [String]
+    /// One count per label.
     public var counts: [PublishedCount]
 }
 
@@ -65,11 +74,15 @@ public struct AllegationsReport: Sendable, Hashable, Codable {
     public var schemaVersion: Int = 1
     /// A stable id for the report record.
     public var id: String = "allegations"
+    /// Counts from 1 to this minus one are suppressed.
     public var minimumCellSize: Int
     /// The first and last quarter covered (`2025-Q1`), `nil` when there are no allegations.
     public var firstQuarter: String?
+    /// The last quarter covered.
     public var lastQuarter: String?
+    /// Allegations by quarter received and finding.
     public var byQuarterAndFinding: CrossTable
+    /// Allegations by responding service and finding.
     public var byServiceAndFinding: CrossTable
     /// Allegations naming each basis (an allegation may name several).
     public var byBasis: CountList

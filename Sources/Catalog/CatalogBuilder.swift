@@ -48,12 +48,12 @@ public enum CatalogBuilder {
                                         input.registry.siteURL ?? "", input.registry.repositoryURL ?? "",
                                         input.registry.allowedSigners == nil ? "no-signers" : "signers"])) ?? Data())
 
-        var fragments: [Data] = []
+        var fragments: [String] = []
         fragments.reserveCapacity(products.count)
         var written = 0
         var unchanged = 0
         for (product, source) in zip(products, sortedInput) {
-            let fragment = try encode(product)
+            let fragment = product.canonicalJSON()
             fragments.append(fragment)
             let context = ProductPageContext(
                 asOf: input.asOf,
@@ -62,10 +62,7 @@ public enum CatalogBuilder {
                 repositoryURL: input.registry.repositoryURL,
                 allegations: allegations?.count(forProduct: product.id),
                 hasAllegationsReport: allegations != nil)
-            var hashed = Data(siteDigest.utf8)
-            hashed.append(fragment)
-            hashed.append(try encode(context))
-            let digest = SHA256Hex.of(hashed)
+            let digest = SHA256Hex.of(siteDigest + fragment + context.digestText)
             for language in SiteLanguage.allCases {
                 let layout = PageLayout(path: SitePaths.product(product.id), language: language, registry: input.registry)
                 state.pages[layout.filePath] = digest
@@ -84,20 +81,18 @@ public enum CatalogBuilder {
 
         let filterMatches = IndexPage.matches(products)
         for language in SiteLanguage.allCases {
+            // Filter pages sit beside the index, so every list page shares one rendering of each row.
             var rows: [String: String] = [:]
-            var filterRows: [String: String] = [:]
             for product in products {
                 rows[product.id] = IndexPage.row(product, language: language, toLanguageRoot: "", asOf: input.asOf)
-                filterRows[product.id] = IndexPage.row(product, language: language, toLanguageRoot: "../", asOf: input.asOf)
             }
             let index = IndexPage(products: products, rows: rows, asOf: input.asOf, report: allegations, matches: filterMatches)
             let indexLayout = PageLayout(path: "index.html", language: language, registry: input.registry)
             try writer.write(index.renderIndex(layout: indexLayout, registry: input.registry), to: indexLayout.filePath)
-            let filterIndex = IndexPage(products: products, rows: filterRows, asOf: input.asOf, report: allegations, matches: filterMatches)
             for group in ProductFilter.all {
                 for filter in group.filters {
                     let layout = PageLayout(path: filter.path, language: language, registry: input.registry)
-                    try writer.write(filterIndex.renderFilter(filter, layout: layout), to: layout.filePath)
+                    try writer.write(index.renderFilter(filter, layout: layout), to: layout.filePath)
                 }
             }
             let allegationsLayout = PageLayout(path: "allegations.html", language: language, registry: input.registry)
@@ -119,9 +114,9 @@ public enum CatalogBuilder {
         } else {
             writer.remove("allegations.json")
         }
-        try writer.write(exportJSON(products.map { RegisterExports.algoritmeregister($0, registry: input.registry) }),
+        try writer.write(RegisterExports.json(products.map { RegisterExports.algoritmeregister($0, registry: input.registry) }),
                          to: "exports/algoritmeregister-1.0.json")
-        try writer.write(exportJSON(products.map { RegisterExports.ukATRS($0, registry: input.registry) }),
+        try writer.write(RegisterExports.json(products.map { RegisterExports.ukATRS($0, registry: input.registry) }),
                          to: "exports/uk-atrs.json")
         try writer.write(RegisterExports.nycCSV(products.map { RegisterExports.nycLocalLaw35($0, registry: input.registry) }),
                          to: "exports/nyc-local-law-35.csv")
@@ -131,7 +126,7 @@ public enum CatalogBuilder {
         if let signers = input.registry.allowedSigners {
             try writer.write(signers, to: "reviews/allowed_signers")
         }
-        try writer.write(String(decoding: try encode(state), as: UTF8.self) + "\n", to: stateFileName)
+        try writer.write(state.json(), to: stateFileName)
         return CatalogBuildSummary(productCount: products.count, productPagesWritten: written,
                                    productPagesUnchanged: unchanged, files: writer.files.sorted())
     }
@@ -158,23 +153,22 @@ public enum CatalogBuilder {
         }
     }
 
-    /// `catalog.json`, assembled from the per-product fragments already encoded for the digests.
-    private static func catalogJSON(_ input: CatalogInput, fragments: [Data]) throws(CatalogError) -> String {
-        func string(_ text: String?) throws(CatalogError) -> String {
-            guard let text else { return "null" }
-            return String(decoding: try encode([text]).dropFirst().dropLast(), as: UTF8.self)
+    /// `catalog.json`, assembled from the per-product records already written for the digests.
+    private static func catalogJSON(_ input: CatalogInput, fragments: [String]) -> String {
+        func orNull(_ text: String?) -> String { text.map(CatalogJSONWriter.quoted) ?? "null" }
+        var json = CatalogJSONWriter()
+        json.object { o in
+            o.field("agency", input.registry.agency)
+            o.field("as_of", raw: orNull(input.asOf?.description))
+            o.field("contact_email", input.registry.contactEmail)
+            o.field("id", "catalog")
+            o.field("minimum_cell_size", input.minimumCellSize)
+            o.field("products", raw: "[" + fragments.joined(separator: ",") + "]")
+            o.field("schema_version", PublicProduct.schemaVersion)
+            o.field("site_url", raw: orNull(input.registry.siteURL))
+            o.field("title", input.registry.title)
         }
-        var out = "{\"agency\":\(try string(input.registry.agency)),\"as_of\":\(try string(input.asOf?.description)),"
-        out += "\"contact_email\":\(try string(input.registry.contactEmail)),\"id\":\"catalog\",\"minimum_cell_size\":\(input.minimumCellSize),"
-        out += "\"products\":["
-        out += fragments.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ",")
-        out += "],\"schema_version\":\(PublicProduct.schemaVersion),\"site_url\":\(try string(input.registry.siteURL)),"
-        out += "\"title\":\(try string(input.registry.title))}\n"
-        return out
-    }
-
-    private static func exportJSON(_ records: [[String: ExportValue]]) throws(CatalogError) -> String {
-        String(decoding: try encode(records), as: UTF8.self) + "\n"
+        return json.text + "\n"
     }
 }
 
@@ -183,6 +177,16 @@ struct CatalogBuildState: Codable {
     var renderer: String
     /// Page path → SHA-256 of the page's input.
     var pages: [String: String]
+
+    /// The state as JSON with sorted keys.
+    func json() -> String {
+        var json = CatalogJSONWriter()
+        json.object { o in
+            o.field("pages") { o in for path in pages.keys.sorted() { o.field(path, pages[path]) } }
+            o.field("renderer", renderer)
+        }
+        return json.text + "\n"
+    }
 }
 
 /// Writes files below the output folder, creating folders as needed, and remembers what the site holds.
@@ -206,8 +210,14 @@ final class SiteWriter {
         return true
     }
 
+    /// Writes a file unless it already holds exactly these bytes: creating files is the slowest
+    /// part of a rebuild on most file systems, and unchanged files keep their modification time.
     func write(_ text: String, to relative: String) throws(CatalogError) {
         let target = path(relative)
+        if let existing = FileManager.default.contents(atPath: target), existing.elementsEqual(text.utf8) {
+            files.insert(relative)
+            return
+        }
         let folder = (target as NSString).deletingLastPathComponent
         if !createdFolders.contains(folder) {
             do {

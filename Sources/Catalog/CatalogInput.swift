@@ -169,12 +169,15 @@ public struct DisparityTable: Sendable, Hashable, Codable {
 
 /// One group's numbers. `nil` means undefined (an empty denominator) and is shown as "undefined", never 0.
 public struct DisparityRow: Sendable, Hashable, Codable {
+    /// The group label (`Black`, `Female × 18-24`).
     public var group: String
     /// People or events in the group.
     public var count: Int
+    /// Selected ÷ count.
     public var selectionRate: Double?
     /// The 95% Wilson score interval of the selection rate.
     public var wilsonLower: Double?
+    /// The upper end of the interval.
     public var wilsonUpper: Double?
     /// The four-fifths ratio of this group's favourable rate to the reference group's.
     public var ratio: Double?
@@ -222,7 +225,9 @@ public struct CatalogVersion: Sendable, Hashable, Codable {
 public struct FieldChange: Sendable, Hashable, Codable {
     /// The manifest key path (`demographic_fields[0].justification`).
     public var keyPath: String
+    /// The value before, or `nil` when absent.
     public var before: String?
+    /// The value after, or `nil` when absent.
     public var after: String?
 
     /// Creates a field change.

@@ -2,7 +2,7 @@ import ProductModel
 
 /// A pre-rendered subset of the product list, so filtering works without JavaScript.
 struct ProductFilter: Sendable {
-    /// The page path relative to a language root (`filters/status-in-use.html`).
+    /// The page path relative to a language root (`products-status-in-use.html`).
     var path: String
     var label: @Sendable (SiteWords) -> String
     var matches: @Sendable (PublicProduct) -> Bool
@@ -10,17 +10,17 @@ struct ProductFilter: Sendable {
     /// Every filter page, in the order they are listed.
     static let all: [(group: @Sendable (SiteWords) -> String, filters: [ProductFilter])] = [
         ({ $0.byStatus }, ProductStatus.allCases.map { status in
-            ProductFilter(path: "filters/status-\(status.rawValue).html", label: { $0.statusName(status) },
+            ProductFilter(path: "products-status-\(status.rawValue).html", label: { $0.statusName(status) },
                           matches: { $0.status == status })
         }),
         ({ $0.byApproval }, ApprovalState.allCases.map { state in
-            ProductFilter(path: "filters/state-\(state.rawValue).html", label: { $0.stateName(state) },
+            ProductFilter(path: "products-state-\(state.rawValue).html", label: { $0.stateName(state) },
                           matches: { $0.approvalState == state })
         }),
         ({ $0.byDemographics }, [
-            ProductFilter(path: "filters/demographic-yes.html", label: { $0.usesDemographics },
+            ProductFilter(path: "products-demographic-yes.html", label: { $0.usesDemographics },
                           matches: { !$0.demographicFields.isEmpty }),
-            ProductFilter(path: "filters/demographic-no.html", label: { $0.noDemographics },
+            ProductFilter(path: "products-demographic-no.html", label: { $0.noDemographics },
                           matches: { $0.demographicFields.isEmpty }),
         ]),
     ]

@@ -8,37 +8,63 @@ import ProductModel
 /// The name, status, review date and demographic fields are always published: the board's policy
 /// requires the public to see which demographic fields a product uses and why.
 public struct PublicProduct: Sendable, Hashable, Codable {
+    /// The version of the record shape (`PublicProduct.schemaVersion`).
     public var schemaVersion: Int
     /// The product id; stable across versions.
     public var id: String
+    /// The name as written.
     public var name: String
+    /// The version label shown to people.
     public var version: String
+    /// Where it stands in its life cycle.
     public var status: ProductStatus
+    /// A short description, `nil` when withheld.
     public var summary: String?
+    /// Why the product exists, `nil` when withheld.
     public var purpose: String?
+    /// How outputs feed decisions, `nil` when withheld.
     public var decisionUse: String?
+    /// The human oversight that applies, `nil` when withheld.
     public var humanOversight: String?
+    /// Whether outputs can route to a non-law-enforcement response.
     public var nonLawEnforcementResponse: Bool
+    /// The owning team and accountable role, `nil` when withheld.
     public var owner: PublicOwner?
+    /// The outside supplier, `nil` when none or withheld.
     public var vendor: Vendor?
+    /// The legal basis, `nil` when withheld.
     public var legalBasis: String?
+    /// Risks and mitigations, `nil` when withheld.
     public var risks: [Risk]?
+    /// Impact assessments by date, `nil` when withheld.
     public var impactAssessments: [ImpactAssessment]?
+    /// The day the board must review the product again.
     public var reviewDue: CalendarDate
+    /// Data sources by id, `nil` when withheld.
     public var dataSources: [DataSource]?
+    /// Demographic fields with their justification, always published.
     public var demographicFields: [DemographicField]
+    /// Inputs by name, `nil` when withheld.
     public var inputs: [PublicInput]?
+    /// Outputs by name, `nil` when withheld.
     public var outputs: [PublicOutput]?
     /// The attributes disparity checks compare by, if audited.
     public var auditAttributes: [String]?
     /// Spanish (and other) translations of the name, summary and purpose, where given.
     public var translations: [String: Translation]
+    /// The git tree id of the product folder.
     public var tree: String
+    /// The SHA-256 content digest of that tree.
     public var contentDigest: String
+    /// The approval state at the latest commit.
     public var approvalState: ApprovalState
+    /// Counted approvals, by reviewer.
     public var approvals: [CatalogApproval]
+    /// The latest compliance check, if any.
     public var latestCheck: CatalogCheck?
+    /// Versions, oldest first.
     public var history: [PublicVersion]
+    /// Withheld fields with reason and commitment, by field.
     public var withheld: [CatalogWithheldField]
 
     enum CodingKeys: String, CodingKey {
@@ -169,7 +195,9 @@ public struct PublicProduct: Sendable, Hashable, Codable {
 
 /// The public part of a product's owner: the team and the accountable role, not internal contacts.
 public struct PublicOwner: Sendable, Hashable, Codable {
+    /// The owning team.
     public var team: String
+    /// The role accountable for the product.
     public var accountableRole: String
 
     enum CodingKeys: String, CodingKey { case team, accountableRole = "accountable_role" }
@@ -177,17 +205,25 @@ public struct PublicOwner: Sendable, Hashable, Codable {
 
 /// An input as published: which source and which columns, not where the sample lives.
 public struct PublicInput: Sendable, Hashable, Codable {
+    /// The file name under `/input`.
     public var name: String
+    /// The data source id it is drawn from.
     public var source: String
+    /// Column names.
     public var columns: [String]
 }
 
 /// An output as published.
 public struct PublicOutput: Sendable, Hashable, Codable {
+    /// The file name under `/output`.
     public var name: String
+    /// The file format.
     public var format: OutputFormat
+    /// Aggregate or record level.
     public var level: OutputLevel
+    /// Column names.
     public var columns: [String]
+    /// Whether it directs deployment of security or law enforcement.
     public var directsDeployment: Bool
 
     enum CodingKeys: String, CodingKey {
@@ -202,17 +238,25 @@ public struct PublicOutput: Sendable, Hashable, Codable {
 
 /// A version as published; changes to withheld fields show only that something changed.
 public struct PublicVersion: Sendable, Hashable, Codable {
+    /// The commit id.
     public var commit: String
+    /// The commit date (UTC, ISO 8601).
     public var date: String
+    /// The version label shown to people.
     public var version: String
+    /// The first line of the commit message.
     public var message: String
+    /// Field-level changes from the previous version.
     public var changes: [PublicFieldChange]
 }
 
 /// A field change as published.
 public struct PublicFieldChange: Sendable, Hashable, Codable {
+    /// The manifest key path.
     public var keyPath: String
+    /// The value before, or `nil` when absent.
     public var before: String?
+    /// The value after, or `nil` when absent.
     public var after: String?
     /// The field is withheld: the values are left out.
     public var withheld: Bool

@@ -20,13 +20,17 @@ public enum ExportValue: Sendable, Hashable, Encodable {
 
 /// A titled link in an export.
 public struct ExportLink: Sendable, Hashable, Encodable {
+    /// The link text.
     public var title: String
+    /// The address.
     public var link: String
 }
 
 /// One field of another register's standard: whether it is required, its length limit and allowed values.
 public struct ExportField: Sendable, Hashable {
+    /// The field name as the standard spells it.
     public var name: String
+    /// Whether the standard requires the field.
     public var required: Bool
     /// Maximum length in characters, if limited.
     public var maxLength: Int?
@@ -42,6 +46,7 @@ public struct ExportField: Sendable, Hashable {
 public struct ExportStandard: Sendable {
     /// A short id (`nl-algoritmeregister-1.0`).
     public var id: String
+    /// The standard's fields.
     public var fields: [ExportField]
 
     /// Problems with one record: missing required fields, values over limits or not permitted.
@@ -156,7 +161,8 @@ public struct ExportStandard: Sendable {
 enum RegisterExports {
     /// Text cut to a limit at a character boundary, ending in an ellipsis when cut.
     static func fit(_ text: String, _ limit: Int?) -> String {
-        guard let limit, text.count > limit else { return text }
+        // A UTF-8 length within the limit means the character count is too, without counting characters.
+        guard let limit, text.utf8.count > limit, text.count > limit else { return text }
         return String(text.prefix(max(0, limit - 1))) + "…"
     }
 

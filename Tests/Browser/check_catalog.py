@@ -31,7 +31,7 @@ PAGES = [
     "verify.html",
     "es/index.html",
     "es/products/station-incident-hotspots.html",
-    "filters/status-in-use.html",
+    "products-status-in-use.html",
 ]
 TRAP = """
 window.__scriptFromText = [];

@@ -46,7 +46,7 @@ struct CatalogBuildTests {
                      "allegations.html", "es/allegations.html", "verify.html", "assets/catalog.css", "assets/catalog.js",
                      "catalog.json", "catalog.csv", "feed.xml", "allegations.json", "schemas/catalog.schema.json",
                      "exports/algoritmeregister-1.0.json", "exports/uk-atrs.json", "exports/nyc-local-law-35.csv",
-                     "filters/status-in-use.html", "reviews/allowed_signers",
+                     "products-status-in-use.html", "reviews/allowed_signers",
                      "reviews/station-incident-hotspots/1.1.0/alice.approval",
                      "reviews/station-incident-hotspots/1.1.0/alice.approval.sig"] {
             #expect(a[path] != nil, "\(path) is missing")
@@ -140,10 +140,10 @@ struct CatalogBuildTests {
         #expect(index.contains("<span class=\"indicator-value\">3</span> <span class=\"indicator-label\">Board reviews overdue"))
         #expect(index.contains("<svg class=\"chart\""))
         #expect(index.contains("<title id=\"chart-states-title\">"))
-        let development = text(files["filters/status-development.html"])
+        let development = text(files["products-status-development.html"])
         #expect(development.contains("calls-for-service-triage"))
         #expect(!development.contains("fare-inspection-allocation.html"))
-        #expect(development.contains("href=\"../products/calls-for-service-triage.html\""))
+        #expect(development.contains("href=\"products/calls-for-service-triage.html\""))
     }
 
     @Test("catalog.json validates against Schemas/catalog.schema.json, which the site publishes unchanged")

@@ -1,0 +1,265 @@
+import ProductModel
+
+/// Canonical JSON for the catalog's records, written directly: keys sorted, no whitespace,
+/// slashes unescaped, absent optionals left out — the same rules as `CanonicalJSON`.
+///
+/// `catalog.json` and every page digest go through here on each build, including incremental
+/// ones; `JSONEncoder` spent most of an incremental build on them.
+struct CatalogJSONWriter {
+    private(set) var text = ""
+    private var lastKeys: [String?] = []
+
+    mutating func string(_ value: String) {
+        text.append("\"")
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            text.append(value)
+            text.append("\"")
+            return
+        }
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text.append("\\\"")
+            case "\\": text.append("\\\\")
+            case "\n": text.append("\\n")
+            case "\r": text.append("\\r")
+            case "\t": text.append("\\t")
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                text.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        text.append("\"")
+    }
+
+    /// A string as a JSON string literal.
+    static func quoted(_ value: String) -> String {
+        var writer = CatalogJSONWriter()
+        writer.string(value)
+        return writer.text
+    }
+
+    mutating func number(_ value: Double) {
+        text.append(value.isFinite ? (value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : "\(value)") : "null")
+    }
+
+    mutating func object(_ body: (inout CatalogJSONWriter) -> Void) {
+        text.append("{")
+        lastKeys.append(nil)
+        body(&self)
+        lastKeys.removeLast()
+        text.append("}")
+    }
+
+    mutating func array<T>(_ items: [T], _ element: (inout CatalogJSONWriter, T) -> Void) {
+        text.append("[")
+        for (index, item) in items.enumerated() {
+            if index > 0 { text.append(",") }
+            element(&self, item)
+        }
+        text.append("]")
+    }
+
+    /// Starts a member; keys must come in sorted order, which debug builds check.
+    private mutating func key(_ name: String) {
+        if let previous = lastKeys[lastKeys.count - 1] {
+            assert(previous < name, "keys out of order: \(previous) before \(name)")
+            text.append(",")
+        }
+        lastKeys[lastKeys.count - 1] = name
+        string(name)
+        text.append(":")
+    }
+
+    mutating func field(_ name: String, _ value: String?) {
+        guard let value else { return }
+        key(name); string(value)
+    }
+
+    mutating func field(_ name: String, _ value: Bool) {
+        key(name); text.append(value ? "true" : "false")
+    }
+
+    mutating func field(_ name: String, _ value: Int?) {
+        guard let value else { return }
+        key(name); text.append(String(value))
+    }
+
+    mutating func field(_ name: String, _ value: Double?) {
+        guard let value else { return }
+        key(name); number(value)
+    }
+
+    mutating func field(_ name: String, strings: [String]?) {
+        guard let strings else { return }
+        key(name); array(strings) { $0.string($1) }
+    }
+
+    mutating func field<T>(_ name: String, _ items: [T]?, _ element: (inout CatalogJSONWriter, T) -> Void) {
+        guard let items else { return }
+        key(name); array(items, element)
+    }
+
+    mutating func field(_ name: String, object body: (inout CatalogJSONWriter) -> Void) {
+        key(name); object(body)
+    }
+
+    /// A member holding raw JSON text already written canonically.
+    mutating func field(_ name: String, raw: String) {
+        key(name); text.append(raw)
+    }
+}
+
+extension PublicProduct {
+    /// This record as canonical JSON, the form `catalog.json` holds and page digests cover.
+    func canonicalJSON() -> String {
+        var json = CatalogJSONWriter()
+        json.object { o in
+            o.field("approval_state", approvalState.rawValue)
+            o.field("approvals", approvals) { w, a in
+                w.object { o in
+                    o.field("content_digest", a.contentDigest); o.field("expires", a.expires); o.field("issued", a.issued)
+                    o.field("reviewer", a.reviewer); o.field("signature", a.signature); o.field("signature_path", a.signaturePath)
+                    o.field("statement", a.statement); o.field("statement_path", a.statementPath); o.field("version", a.version)
+                }
+            }
+            o.field("audit_attributes", strings: auditAttributes)
+            o.field("content_digest", contentDigest)
+            o.field("data_sources", dataSources) { w, s in
+                w.object { o in
+                    o.field("fields", strings: s.fields); o.field("id", s.id); o.field("name", s.name)
+                    o.field("origin", s.origin.rawValue); o.field("steward", s.steward)
+                }
+            }
+            o.field("decision_use", decisionUse)
+            o.field("demographic_fields", demographicFields) { w, d in
+                w.object { o in o.field("field", d.field); o.field("justification", d.justification); o.field("source", d.source) }
+            }
+            o.field("history", history) { w, v in
+                w.object { o in
+                    o.field("changes", v.changes) { w, c in
+                        w.object { o in
+                            o.field("after", c.after); o.field("before", c.before); o.field("key_path", c.keyPath)
+                            o.field("withheld", c.withheld)
+                        }
+                    }
+                    o.field("commit", v.commit); o.field("date", v.date); o.field("message", v.message); o.field("version", v.version)
+                }
+            }
+            o.field("human_oversight", humanOversight)
+            o.field("id", id)
+            o.field("impact_assessments", impactAssessments) { w, a in
+                w.object { o in o.field("date", a.date.description); o.field("link", a.link); o.field("title", a.title) }
+            }
+            o.field("inputs", inputs) { w, i in
+                w.object { o in o.field("columns", strings: i.columns); o.field("name", i.name); o.field("source", i.source) }
+            }
+            if let check = latestCheck {
+                o.field("latest_check") { o in check.writeJSON(&o) }
+            }
+            o.field("legal_basis", legalBasis)
+            o.field("name", name)
+            o.field("non_law_enforcement_response", nonLawEnforcementResponse)
+            o.field("outputs", outputs) { w, p in
+                w.object { o in
+                    o.field("columns", strings: p.columns); o.field("directs_deployment", p.directsDeployment)
+                    o.field("format", p.format.rawValue); o.field("level", p.level.rawValue); o.field("name", p.name)
+                }
+            }
+            if let owner {
+                o.field("owner") { o in o.field("accountable_role", owner.accountableRole); o.field("team", owner.team) }
+            }
+            o.field("purpose", purpose)
+            o.field("review_due", reviewDue.description)
+            o.field("risks", risks) { w, r in
+                w.object { o in o.field("mitigation", r.mitigation); o.field("risk", r.risk) }
+            }
+            o.field("schema_version", schemaVersion)
+            o.field("status", status.rawValue)
+            o.field("summary", summary)
+            o.field("translations") { o in
+                for language in translations.keys.sorted() {
+                    guard let translation = translations[language] else { continue }
+                    o.field(language) { o in
+                        o.field("name", translation.name); o.field("purpose", translation.purpose); o.field("summary", translation.summary)
+                    }
+                }
+            }
+            o.field("tree", tree)
+            if let vendor {
+                o.field("vendor") { o in o.field("contract", vendor.contract); o.field("name", vendor.name); o.field("product", vendor.product) }
+            }
+            o.field("version", version)
+            o.field("withheld", withheld) { w, h in
+                w.object { o in o.field("commitment", h.commitment); o.field("field", h.field); o.field("reason", h.reason) }
+            }
+        }
+        return json.text
+    }
+}
+
+extension CatalogCheck {
+    fileprivate func writeJSON(_ o: inout CatalogJSONWriter) {
+        o.field("commit", commit)
+        o.field("commit_date", commitDate)
+        o.field("disparity", disparity) { w, table in
+            w.object { o in
+                o.field("attribute", table.attribute)
+                o.field("reference_group", table.referenceGroup)
+                o.field("rows", table.rows) { w, row in
+                    w.object { o in
+                        o.field("below_minimum_group_size", row.belowMinimumGroupSize); o.field("count", row.count)
+                        o.field("difference", row.difference); o.field("group", row.group); o.field("ratio", row.ratio)
+                        o.field("selection_rate", row.selectionRate); o.field("wilson_lower", row.wilsonLower)
+                        o.field("wilson_upper", row.wilsonUpper)
+                    }
+                }
+            }
+        }
+        o.field("findings", findings) { w, finding in
+            w.object { o in
+                o.field("location") { o in
+                    let place = finding.location
+                    o.field("column", place.column); o.field("file", place.file); o.field("group", place.group)
+                    o.field("keyPath", place.keyPath); o.field("product", place.product.rawValue); o.field("row", place.row)
+                }
+                o.field("message", finding.message)
+                o.field("numbers") { o in
+                    for name in finding.numbers.keys.sorted() { o.field(name, finding.numbers[name]) }
+                }
+                o.field("rule", finding.rule)
+                o.field("severity", finding.severity.rawValue)
+            }
+        }
+        o.field("passed", passed)
+    }
+}
+
+extension ExportValue {
+    fileprivate func writeJSON(_ w: inout CatalogJSONWriter) {
+        switch self {
+        case .text(let text): w.string(text)
+        case .list(let list): w.array(list) { $0.string($1) }
+        case .links(let links):
+            w.array(links) { w, link in w.object { o in o.field("link", link.link); o.field("title", link.title) } }
+        }
+    }
+}
+
+extension RegisterExports {
+    /// Export records as a canonical JSON array with a final newline.
+    static func json(_ records: [[String: ExportValue]]) -> String {
+        var json = CatalogJSONWriter()
+        json.array(records) { w, record in
+            w.object { o in
+                for name in record.keys.sorted() {
+                    guard let value = record[name] else { continue }
+                    var inner = CatalogJSONWriter()
+                    value.writeJSON(&inner)
+                    o.field(name, raw: inner.text)
+                }
+            }
+        }
+        return json.text + "\n"
+    }
+}
