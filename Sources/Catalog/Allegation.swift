@@ -1,5 +1,6 @@
 import Foundation
 import ProductModel
+import RegistrySupport
 
 /// One allegation that a security response used a protected attribute as a basis for the action.
 ///
@@ -76,41 +77,40 @@ public enum AllegationsImporter {
     public static let columns = ["id", "date_received", "responding_service", "basis", "action_type",
                                  "status", "finding", "product_ids"]
 
-    /// Parses the bytes of an allegations CSV; `fileName` is used in error messages.
-    public static func parse(_ csvBytes: [UInt8], fileName: String) throws(CatalogError) -> [Allegation] {
-        var bytes = csvBytes
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw .badAllegationsFile(file: fileName, line: nil, reason: "the file is not valid UTF-8")
-        }
-        let records: [CSVTable.Record]
+    /// Parses an allegations CSV file; `fileName` is how messages name it.
+    public static func parse(contentsOf url: URL, fileName: String) throws(CatalogError) -> [Allegation] {
+        let reader: CSVReader
+        var records: [(line: Int, fields: [String])] = []
         do {
-            records = try CSVTable.parse(text)
+            reader = try CSVReader(url: url, displayName: fileName)
+            while let record = try reader.next() {
+                // A blank line (one empty field) carries no allegation.
+                if record.count == 1 && record[0].isEmpty { continue }
+                records.append((record.line, record.fields))
+            }
         } catch {
             throw .badAllegationsFile(file: fileName, line: error.line, reason: error.reason)
         }
-        guard let header = records.first else {
-            throw .badAllegationsFile(file: fileName, line: nil, reason: "the file is empty; it needs the header \(columns.joined(separator: ","))")
-        }
-        let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let headerLine = 1
+        let names = reader.header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var position: [String: Int] = [:]
         for (index, name) in names.enumerated() {
             guard columns.contains(name) else {
-                throw .badAllegationsFile(file: fileName, line: header.line,
+                throw .badAllegationsFile(file: fileName, line: headerLine,
                                           reason: "column '\(name)' is not part of the allegations format (\(columns.joined(separator: ", "))); remove it")
             }
             guard position[name] == nil else {
-                throw .badAllegationsFile(file: fileName, line: header.line, reason: "column '\(name)' appears twice in the header")
+                throw .badAllegationsFile(file: fileName, line: headerLine, reason: "column '\(name)' appears twice in the header")
             }
             position[name] = index
         }
         if let missing = columns.first(where: { position[$0] == nil }) {
-            throw .badAllegationsFile(file: fileName, line: header.line, reason: "the header lacks column '\(missing)'")
+            throw .badAllegationsFile(file: fileName, line: headerLine, reason: "the header lacks column '\(missing)'")
         }
         var seenIDs: [String: Int] = [:]
         var allegations: [Allegation] = []
         allegations.reserveCapacity(records.count)
-        for record in records.dropFirst() {
+        for record in records {
             guard record.fields.count == names.count else {
                 throw .badAllegationsFile(file: fileName, line: record.line,
                                           reason: "the row has \(record.fields.count) cells but the header has \(names.count)")

@@ -69,17 +69,15 @@ enum CatalogTables {
                           "summary", "page"]
 
     static func csv(_ products: [PublicProduct]) -> String {
-        var out = CSVTable.line(columns)
-        for product in products {
-            out += CSVTable.line([
+        PublishedCSV.render(header: columns, rows: products.map { product in
+            [
                 String(product.schemaVersion), product.id, product.name, product.version, product.status.rawValue,
                 product.approvalState.rawValue, product.reviewDue.description,
                 product.demographicFields.map(\.field).joined(separator: ";"),
                 product.latestCheck.map { $0.passed ? "true" : "false" } ?? "",
                 product.latestCheck?.commit ?? "", product.tree, product.contentDigest, product.summary ?? "",
                 SitePaths.product(product.id),
-            ])
-        }
-        return out
+            ]
+        })
     }
 }

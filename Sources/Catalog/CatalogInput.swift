@@ -221,21 +221,6 @@ public struct CatalogVersion: Sendable, Hashable, Codable {
     }
 }
 
-/// One manifest value that changed between two versions; `nil` means absent on that side.
-public struct FieldChange: Sendable, Hashable, Codable {
-    /// The manifest key path (`demographic_fields[0].justification`).
-    public var keyPath: String
-    /// The value before, or `nil` when absent.
-    public var before: String?
-    /// The value after, or `nil` when absent.
-    public var after: String?
-
-    /// Creates a field change.
-    public init(keyPath: String, before: String?, after: String?) {
-        self.keyPath = keyPath; self.before = before; self.after = after
-    }
-}
-
 /// A manifest field kept out of the catalog, shown only by its reason and commitment.
 public struct CatalogWithheldField: Sendable, Hashable, Codable {
     /// The top-level manifest key (`vendor`).

@@ -293,13 +293,11 @@ enum RegisterExports {
     /// The Local Law 35 rows as CSV, columns in the standard's order.
     static func nycCSV(_ records: [[String: ExportValue]]) -> String {
         let names = ExportStandard.nycLocalLaw35.fields.map(\.name)
-        var out = CSVTable.line(names)
-        for record in records {
-            out += CSVTable.line(names.map { name in
+        return PublishedCSV.render(header: names, rows: records.map { record in
+            names.map { name in
                 if case .text(let text)? = record[name] { return text }
                 return ""
-            })
-        }
-        return out
+            }
+        })
     }
 }

@@ -38,10 +38,7 @@ extension RegistryWorkspace {
         var report: AllegationsReport?
         var allegationCount: Int?
         if let allegations {
-            guard let bytes = FileManager.default.contents(atPath: allegations.path) else {
-                throw CoreError.fileProblem(path: allegations.path, detail: "the allegations file cannot be read; check the path")
-            }
-            let parsed = try AllegationsImporter.parse(Array(bytes), fileName: allegations.lastPathComponent)
+            let parsed = try AllegationsImporter.parse(contentsOf: allegations, fileName: allegations.path)
             allegationCount = parsed.count
             report = AllegationsReport.aggregate(parsed, minimumCellSize: parameters.minimumCellSize)
         }
@@ -114,12 +111,10 @@ extension RegistryWorkspace {
             manifests[version.commitID] = try? loadManifest(id: id, at: try repository.resolve(version.commitID))
         }
         return versions.enumerated().map { position, version in
-            var changes: [Catalog.FieldChange] = []
+            var changes: [FieldChange] = []
             if position + 1 < versions.count, let new = manifests[version.commitID],
                let old = manifests[versions[position + 1].commitID] {
-                changes = ManifestDiff.between(old, new).map {
-                    Catalog.FieldChange(keyPath: $0.keyPath, before: $0.before, after: $0.after)
-                }
+                changes = ManifestDiff.between(old, new)
             }
             return CatalogVersion(commit: version.commitID, date: AuditChain.timestamp(version.committedAt),
                                   version: version.versionLabel ?? "", message: version.message, changes: changes)

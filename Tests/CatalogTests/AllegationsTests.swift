@@ -26,7 +26,7 @@ struct AllegationsTests {
     func badCell(row: String, column: String, value: String) throws {
         let bytes = Array((header + "A0,2026-01-01,Outreach,age,stop,closed,unfounded,\n" + row + "\n").utf8)
         do {
-            _ = try AllegationsImporter.parse(bytes, fileName: "allegations.csv")
+            _ = try AllegationsImporter.parse(csv: bytes, fileName: "allegations.csv")
             Issue.record("a bad \(column) was accepted")
         } catch {
             guard case let .badAllegation(file, line, badColumn, badValue, _) = error else {
@@ -40,14 +40,14 @@ struct AllegationsTests {
     @Test("an unknown column such as free-text notes is refused, not silently published")
     func unknownColumn() {
         let bytes = Array("id,date_received,responding_service,basis,action_type,status,finding,product_ids,notes\n".utf8)
-        #expect(throws: CatalogError.self) { try AllegationsImporter.parse(bytes, fileName: "a.csv") }
+        #expect(throws: CatalogError.self) { try AllegationsImporter.parse(csv: bytes, fileName: "a.csv") }
     }
 
     @Test("quoted cells, CRLF line ends and a byte-order mark are read")
     func quoting() throws {
         let text = "\u{FEFF}" + header.replacingOccurrences(of: "\n", with: "\r\n")
             + "A1,2026-02-03,\"Transit Police, North\",\"race; gender\",stop,closed,Not Sustained,\"station-incident-hotspots;fare-inspection-allocation\"\r\n"
-        let allegations = try AllegationsImporter.parse(Array(text.utf8), fileName: "a.csv")
+        let allegations = try AllegationsImporter.parse(csv: Array(text.utf8), fileName: "a.csv")
         #expect(allegations.count == 1)
         #expect(allegations[0].respondingService == "Transit Police, North")
         #expect(allegations[0].basis == [.gender, .race])

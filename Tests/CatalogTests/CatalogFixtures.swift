@@ -2,6 +2,7 @@ import Catalog
 import Foundation
 import ProductModel
 import RegistrySupport
+import TestSupport
 
 /// Builds `CatalogInput` values for tests; the real registry wiring lives in RegistryCore.
 enum CatalogFixtures {
@@ -127,11 +128,24 @@ enum CatalogFixtures {
     static func demoAllegations() throws -> [Allegation] {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Data/allegations-demo.csv")
-        return try AllegationsImporter.parse(Array(try Data(contentsOf: url)), fileName: "Data/allegations-demo.csv")
+        return try AllegationsImporter.parse(contentsOf: url, fileName: "Data/allegations-demo.csv")
     }
 }
 
 /// Test-side digest helper, so fixtures get realistic-looking hex.
 enum SHA256Probe {
     static func hex(_ text: String) -> String { SHA256Hex.of(text) }
+}
+
+extension AllegationsImporter {
+    /// Parses CSV text given in a test by writing it to a temporary file first.
+    static func parse(csv bytes: [UInt8], fileName: String) throws(CatalogError) -> [Allegation] {
+        guard let directory = try? makeTemporaryDirectory("allegations") else {
+            throw .cannotWrite(path: NSTemporaryDirectory(), reason: "no temporary folder")
+        }
+        defer { directory.remove() }
+        let url = directory.url.appendingPathComponent(fileName)
+        do { try Data(bytes).write(to: url) } catch { throw .cannotWrite(path: url.path, reason: "\(error)") }
+        return try parse(contentsOf: url, fileName: fileName)
+    }
 }
