@@ -1,5 +1,5 @@
 import Foundation
-import Policy
+@testable import Policy
 import ProductModel
 import RegistrySupport
 import Testing
@@ -77,5 +77,54 @@ import TestSupport
         #expect(failure(output: "id,flag\n1,yes\n", audit: "id,race,outcome\n1,Black,maybe\n", spec: labelled)?
             .contains("line 2 has label 'maybe'") == true)
         #expect(failure(output: "id,flag\n1,yes,extra\n", audit: "id,race\n1,Black\n")?.hasPrefix("'flags.csv' line 2:") == true)
+    }
+
+    @Test func jsonLinesDecisionsGiveTheSameNumbersAsCSV() throws {
+        var csv = "id,flag\n"
+        var jsonl = ""
+        var audit = "id,race\n"
+        for index in 0..<80 {
+            let selected = index % 3 == 0 ? "yes" : "no"
+            csv += "\(index),\(selected)\n"
+            jsonl += "{\"flag\": \"\(selected)\", \"id\": \"\(index)\"}\n"
+            audit += "\(index),\(index % 2 == 0 ? "Black" : "White")\n"
+        }
+        let fromCSV = try analyse(output: csv, audit: audit)
+        let directory = try makeTemporaryDirectory("disparity-jsonl")
+        defer { directory.remove() }
+        try writeFile(jsonl, to: "flags.jsonl", in: directory.url)
+        try writeFile(audit, to: "riders.csv", in: directory.url)
+        let output = ProductOutput(name: "flags.jsonl", format: .jsonLines, level: .record,
+                                   columns: [OutputColumn(name: "id", type: .string), OutputColumn(name: "flag", type: .string)],
+                                   directsDeployment: true)
+        let fromJSONLines = try DisparityAnalysis.run(outputURL: directory.url.appendingPathComponent("flags.jsonl"),
+                                                      auditURL: directory.url.appendingPathComponent("riders.csv"),
+                                                      spec: spec, parameters: .defaults, output: output)
+        #expect(fromJSONLines.breakdowns == fromCSV.breakdowns)
+        #expect(fromJSONLines.matchedRows == 80)
+    }
+
+    @Test func errorRateVerdictsNeedEnoughPositivesAndNegatives() throws {
+        // Two groups of 100: error rates that differ widely, but over only 5 positives per group.
+        var output = "id,flag\n"
+        var audit = "id,race,label\n"
+        for index in 0..<200 {
+            let black = index < 100
+            let positive = index % 100 < 5
+            let selected = positive ? (black ? index % 100 < 1 : index % 100 < 5) : index % 100 < 30
+            output += "\(index),\(selected ? "yes" : "no")\n"
+            audit += "\(index),\(black ? "Black" : "White"),\(positive ? 1 : 0)\n"
+        }
+        var labelled = spec
+        labelled.labelColumn = "label"
+        let breakdown = try analyse(output: output, audit: audit, spec: labelled).breakdowns[0]
+        #expect((breakdown.disparities.equalizedOddsDifference ?? 0) > 0.5)
+        #expect(DisparityRule.supportedEqualizedOddsDifference(breakdown, minimum: 30) != nil)
+        #expect(DisparityRule.supportedEqualizedOddsDifference(breakdown, minimum: 30) ?? 1 < 0.1,
+                "only the false-positive rates rest on 95 negatives per group, and those agree")
+        let findings = DisparityRule().findings(for: try analyse(output: output, audit: audit, spec: labelled),
+                                                spec: labelled, parameters: .defaults, product: ProductID("fare-check")!)
+        #expect(findings.contains { $0.severity == .note && $0.message.contains("positives or negatives") })
+        #expect(!findings.contains { $0.severity == .error && $0.message.contains("true- or false-positive") })
     }
 }

@@ -46,15 +46,12 @@ public enum DisparityAnalysis {
                 if selected { cells[cell].truePositives += 1 }
             }
         }
-        func missingColumn(_ column: String, _ key: String) -> DisparityError {
-            DisparityError("The decision output '\(spec.output)' has no column '\(column)'; write it in the output or fix '\(key)'.")
-        }
+        let missingKey = DisparityError("The decision output '\(spec.output)' has no join key column '\(spec.key)'; write the key in the output or fix 'audit.key'.")
+        let missingDecision = DisparityError("The decision output '\(spec.output)' has no column '\(spec.decisionColumn)'; fix 'audit.decision_column' or write the decision in that column.")
         if let output, output.format == .jsonLines {
             let columns = output.columns.map(\.name)
-            guard let keyIndex = columns.firstIndex(of: spec.key) else { throw missingColumn(spec.key, "audit.key") }
-            guard let decisionIndex = columns.firstIndex(of: spec.decisionColumn) else {
-                throw missingColumn(spec.decisionColumn, "audit.decision_column")
-            }
+            guard let keyIndex = columns.firstIndex(of: spec.key) else { throw missingKey }
+            guard let decisionIndex = columns.firstIndex(of: spec.decisionColumn) else { throw missingDecision }
             do {
                 try OutputRows.read(outputURL, output: output) { _, fields in
                     let key = Array(fields[keyIndex].utf8)
@@ -70,10 +67,8 @@ public enum DisparityAnalysis {
         } else {
             do {
                 let reader = try CSVReader(url: outputURL, displayName: spec.output)
-                guard let keyIndex = reader.columnIndex(spec.key) else { throw missingColumn(spec.key, "audit.key") }
-                guard let decisionIndex = reader.columnIndex(spec.decisionColumn) else {
-                    throw missingColumn(spec.decisionColumn, "audit.decision_column")
-                }
+                guard let keyIndex = reader.columnIndex(spec.key) else { throw missingKey }
+                guard let decisionIndex = reader.columnIndex(spec.decisionColumn) else { throw missingDecision }
                 let selectedBytes = Array(spec.selectedValue.utf8)
                 while let record = try reader.next() {
                     guard let row = record.withUnsafeBytes(at: keyIndex, { audit.keys.find($0) }) else {
