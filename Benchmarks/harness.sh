@@ -73,7 +73,7 @@ if [ -z "$registry" ]; then
     if (cd "$root" && swift build -c release --product registry) > "$work/build.log" 2>&1; then
         registry="$(cd "$root" && swift build -c release --show-bin-path)/registry"
     else
-        build_note="failed: $(grep -m1 -i 'error' "$work/build.log" | cut -c1-160 || true)"
+        build_note="release build failed: $(grep -m1 -i 'error' "$work/build.log" | cut -c1-160 || true)"
         registry="$work/registry-not-built"
         echo "harness.sh: the release build $build_note; registry rows will fail." >&2
     fi
@@ -106,18 +106,18 @@ for size in "${sizes[@]}"; do
 
     echo "Measuring at $size products:" >&2
     measure "$s-index-rebuild" 3 "" "$reg index --rebuild"
-    measure "$s-git-log" 3 "" "git -C '$repo' log --name-only --format=%H > /dev/null"
+    measure "$s-git-log" 3 "" "git -C '$repo' log --name-only --format=%H"
     measure "$s-index-incremental" 5 "$change" "$reg index"
-    measure "$s-git-log-1" 5 "" "git -C '$repo' log -1 --name-only --format=%H > /dev/null"
+    measure "$s-git-log-1" 5 "" "git -C '$repo' log -1 --name-only --format=%H"
     measure "$s-history" 10 "" "$reg history '$product'"
-    measure "$s-git-log-path" 10 "" "git -C '$repo' log --format=%H -- 'Products/$product' > /dev/null"
+    measure "$s-git-log-path" 10 "" "git -C '$repo' log --format=%H -- 'Products/$product'"
     measure "$s-list" 10 "" "$reg list"
-    measure "$s-git-ls-tree" 10 "" "git -C '$repo' ls-tree HEAD Products/ > /dev/null"
+    measure "$s-git-ls-tree" 10 "" "git -C '$repo' ls-tree HEAD Products/"
     measure "$s-status-one" 10 "" "$reg status '$product'"
     measure "$s-show" 10 "" "$reg show '$product'"
-    measure "$s-git-show" 10 "" "git -C '$repo' show 'HEAD:Products/$product/product.yaml' > /dev/null"
+    measure "$s-git-show" 10 "" "git -C '$repo' show 'HEAD:Products/$product/product.yaml'"
     measure "$s-status-all" 5 "" "$reg status --all"
-    measure "$s-git-ls-tree-r" 5 "" "git -C '$repo' ls-tree -r HEAD Products Reviews > /dev/null"
+    measure "$s-git-ls-tree-r" 5 "" "git -C '$repo' ls-tree -r HEAD Products Reviews"
     measure "$s-review-verify" "$heavy" "" "$reg review verify"
     measure "$s-ssh-keygen-verify" 1 "" "'$root/Benchmarks/harness/verify_with_ssh_keygen.sh' '$repo'"
     measure "$s-check-jobs-1" "$(( heavy > 1 ? 2 : 1 ))" "" "$reg check --all --force --jobs 1"

@@ -1,8 +1,8 @@
 # shellcheck shell=bash disable=SC2154
 # Measurement helpers for Benchmarks/harness.sh (sourced, not run; $state, $table, $timeout_seconds
-# and $have_hyperfine are set there).
+# $have_hyperfine, $registry and $build_note are set there).
 #
-# measure ID RUNS PREPARE COMMAND
+# measure ID RUNS PREPARE COMMAND   (COMMAND: quoted words, no shell syntax)
 #   Runs PREPARE (if any) then COMMAND once under `/usr/bin/time -v` (peak RSS, exit status), then,
 #   when RUNS > 1, RUNS more times under hyperfine (PREPARE before each run) for the median.
 #   With RUNS = 1 the probe's own wall time is the result (for measurements too slow to repeat).
@@ -16,6 +16,10 @@ measure() {
     local id=$1 runs=$2 prepare=$3 command=$4
     local err="$state/$id.err" timing="$state/$id.time" status
     printf '  %-34s ' "$id" >&2
+    if [ ! -x "$registry" ] && [[ $command == "'$registry'"* ]]; then
+        record_failure "$id" "no registry binary ($build_note)"
+        return
+    fi
     if [ -n "$prepare" ] && ! bash -c "$prepare" > /dev/null 2> "$state/$id.prepare.err"; then
         record_failure "$id" "preparation failed: $(first_line "$state/$id.prepare.err")"
         return
@@ -36,7 +40,8 @@ measure() {
     if [ "$runs" -le 1 ]; then
         wall_seconds "$timing" > "$state/$id.median"
     elif [ "$have_hyperfine" = yes ]; then
-        local options=(--runs "$runs" --ignore-failure --style none --export-json "$state/$id.json")
+        # No intermediate shell (-N): commands are quoted words, and tiny git baselines stay accurate.
+        local options=(-N --runs "$runs" --ignore-failure --style none --export-json "$state/$id.json")
         [ -n "$prepare" ] && options+=(--prepare "$prepare")
         if ! hyperfine "${options[@]}" "$command" > /dev/null 2> "$state/$id.hyperfine.err"; then
             record_failure "$id" "hyperfine: $(first_line "$state/$id.hyperfine.err")"
