@@ -29,6 +29,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -725,8 +726,11 @@ def generate(args):
     phases.end("cleanup")
     elapsed = time.monotonic() - started
     signatures = len(pending) + len(members)
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     print(f"Generated {out}: {len(products)} products x {args.versions} versions, {stream.mark} commits, "
-          f"{signatures} signatures, {args.allegations} allegations in {elapsed:.1f} s ({phases}).")
+          f"{signatures} signatures, {args.allegations} allegations in {elapsed:.1f} s ({phases}); "
+          f"CPU {own.ru_utime + own.ru_stime:.1f} s in Python, "
+          f"{children.ru_utime + children.ru_stime:.1f} s in git and ssh-keygen.")
     return elapsed
 
 
