@@ -18,7 +18,9 @@
 #   3. times each registry command with hyperfine (median; apt-installed when missing, else a timed
 #      loop) and its peak memory with `/usr/bin/time -v`, each against a baseline measured in the same
 #      run (git, or stock ssh-keygen), and checks the targets;
-#   4. runs Benchmarks/sandbox/bench.sh and Benchmarks/disparity/bench.sh when they exist.
+#   4. runs Benchmarks/sandbox/bench.sh and Benchmarks/disparity/bench.sh when they exist, with
+#      REGISTRY_BIN (the binary measured) and BENCH_REGISTRY (the 100-product registry) in the
+#      environment; Markdown output is included as is, anything else as a code block.
 # A command that fails (exit status other than 0 or 1, which means "findings") is reported as
 # "failed: <first line of stderr>" and the harness goes on. About 10-15 minutes on 2 cores.
 set -euo pipefail
@@ -33,7 +35,7 @@ while [ $# -gt 0 ]; do
         --keep) keep=yes ;;
         --timeout) timeout_seconds=${2:?--timeout needs seconds}; shift ;;
         --repeat-budget) repeat_budget=${2:?--repeat-budget needs seconds}; shift ;;
-        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "harness.sh: unknown option '$1'; see --help." >&2; exit 2 ;;
     esac
     shift
@@ -182,7 +184,9 @@ for hook in sandbox disparity; do
         echo
         echo "### \`Benchmarks/$hook/bench.sh\`"
         echo
-        if [ "$status" -eq 0 ]; then
+        if [ "$status" -eq 0 ] && grep -v '^\s*$' "$state/hook-$hook.out" | head -n 1 | grep -q '^[|#]'; then
+            cat "$state/hook-$hook.out"
+        elif [ "$status" -eq 0 ]; then
             echo '```'
             cat "$state/hook-$hook.out"
             echo '```'
