@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2154
 # Measurement helpers for Benchmarks/harness.sh (sourced, not run; $state, $table, $timeout_seconds
-# $have_hyperfine, $registry and $build_note are set there).
+# $have_hyperfine, $registry, $build_note and $registry_skip are set there).
 #
 # measure ID RUNS PREPARE COMMAND   (COMMAND: quoted words, no shell syntax)
 #   Runs PREPARE (if any) then COMMAND once under `/usr/bin/time -v` (peak RSS, exit status), then,
@@ -11,23 +11,30 @@
 #   Results land in $state/ID.{median,rss,status}.
 #
 #   When the probe shows that RUNS repetitions would take longer than $repeat_budget seconds, the
-#   probe's wall time is the result and the row says "1 run".
+#   probe's wall time is the result and the row says "1 run". While $registry_skip holds a reason,
+#   registry commands are not run and their rows say "skipped: <reason>".
 # Needs: $state (a folder), $timeout_seconds, $repeat_budget, $have_hyperfine (yes/no).
 
 measure() {
     local id=$1 runs=$2 prepare=$3 command=$4
     local err="$state/$id.err" timing="$state/$id.time" status
     printf '  %-34s ' "$id" >&2
-    if [ ! -x "$registry" ] && [[ $command == "'$registry'"* ]]; then
-        record_failure "$id" "no registry binary ($build_note)"
-        return
+    if [[ $command == "'$registry'"* ]]; then
+        if [ ! -x "$registry" ]; then
+            record_failure "$id" "no registry binary ($build_note)"
+            return
+        fi
+        if [ -n "$registry_skip" ]; then
+            echo "skipped: $registry_skip" | tee "$state/$id.status" >&2
+            return
+        fi
     fi
     if [ -n "$prepare" ] && ! bash -c "$prepare" > /dev/null 2> "$state/$id.prepare.err"; then
         record_failure "$id" "preparation failed: $(first_line "$state/$id.prepare.err")"
         return
     fi
     set +e
-    /usr/bin/time -v -o "$timing" timeout "$timeout_seconds" bash -c "$command" > /dev/null 2> "$err"
+    /usr/bin/time -v -o "$timing" timeout --kill-after=10 "$timeout_seconds" bash -c "$command" > /dev/null 2> "$err"
     status=$?
     set -e
     if [ "$status" -eq 124 ]; then
