@@ -37,8 +37,9 @@ measure() {
     /usr/bin/time -v -o "$timing" timeout --kill-after=10 "$timeout_seconds" bash -c "$command" > /dev/null 2> "$err"
     status=$?
     set -e
-    if [ "$status" -eq 124 ]; then
-        record_failure "$id" "timed out after ${timeout_seconds} s"
+    if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+        # 137: it ignored the polite signal and was killed (or the kernel killed it for memory).
+        record_failure "$id" "timed out after ${timeout_seconds} s$( [ "$status" -eq 137 ] && echo ', or killed')"
         return
     fi
     if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
