@@ -65,9 +65,10 @@ extension RegistryWorkspace {
         let headIDs = try repository.productIDs(at: head)
         let previousHeads = Dictionary(uniqueKeysWithValues: try index.headProducts().map { ($0.productID, $0) })
         var histories: [String: [ProductVersionRecord]] = [:]
-        for id in touched.sorted() {
-            histories[id] = try versionRecords(of: id, head: head)
+        for (id, commits) in try repository.histories(of: touched, from: head) {
+            histories[id] = try versionRecords(of: id, commits: commits)
         }
+        for id in touched where histories[id] == nil { histories[id] = [] }
         var heads: [ProductHeadRecord] = []
         for id in headIDs {
             if !touched.contains(id), let previous = previousHeads[id] {
@@ -84,15 +85,17 @@ extension RegistryWorkspace {
                            productsReindexed: touched.sorted(), rebuilt: false)
     }
 
-    private func versionRecords(of id: String, head: CommitID) throws -> [ProductVersionRecord] {
+    /// One record per version, with its content digest and the manifest's version label.
+    private func versionRecords(of id: String, commits: [ProductVersionCommit]) throws -> [ProductVersionRecord] {
         var records: [ProductVersionRecord] = []
-        for commit in try repository.history(of: id, from: head) {
+        for commit in commits {
             // A commit that removed the product is listed with an empty tree, as git log lists it.
             let tree = commit.tree == nil ? nil : try repository.productTree(id, at: commit.commit)
-            let manifest = tree == nil ? nil : try? loadManifest(id: id, at: commit.commit)
+            let label = tree?.entry(at: "product.yaml").flatMap { try? repository.readBlob($0.blob) }
+                .flatMap { ManifestDecoder.versionLabel(in: Array($0)) }
             records.append(ProductVersionRecord(
                 productID: id, commitID: commit.commit.hex, position: records.count, treeID: tree?.tree.hex ?? "",
-                contentDigest: tree?.contentDigest ?? "", versionLabel: manifest?.version,
+                contentDigest: tree?.contentDigest ?? "", versionLabel: label,
                 authorName: commit.author.name, authorEmail: commit.author.email, authoredAt: commit.author.date,
                 committedAt: commit.committerDate, message: commit.message))
         }

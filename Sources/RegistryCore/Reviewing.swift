@@ -1,6 +1,7 @@
 import Foundation
 import GitStore
 import ProductModel
+import RegistryIndex
 import RegistrySupport
 import Reviews
 
@@ -138,48 +139,63 @@ extension RegistryWorkspace {
         let keyringProblem = chain.keyring == nil || chain.status == .refused
             ? (chain.problems.first ?? chain.versions.first(where: { !$0.isValid })?.problems.first ?? "the keyring chain is not valid")
             : (chain.status == .expired ? "the newest keyring has expired; approvals are frozen until the board renews it" : nil)
+        // At HEAD the index already holds each manifest, tree and digest; one working-tree status
+        // serves every product.
+        let heads = revision == nil ? Dictionary(uniqueKeysWithValues: try index.headProducts().map { ($0.productID, $0) }) : [:]
+        let changed = revision == nil ? Set(try repository.workingTreeChanges(under: "Products").compactMap { change in
+            change.path.split(separator: "/").dropFirst().first.map(String.init)
+        }) : []
         var products: [ProductApproval] = []
         for id in targets {
-            products.append(try approvalState(of: id, at: commit, chain: chain, checkWorkingTree: revision == nil))
+            var approval = try approvalState(of: id, at: commit, chain: chain, indexed: heads[id])
+            if changed.contains(id) {
+                approval.state = .uncommitted
+                approval.explanation = "Products/\(id) has changes in the working tree that are not committed; register them before asking for review. " + approval.explanation
+            }
+            products.append(approval)
         }
         let gateFails = products.contains { $0.status == ProductStatus.inUse.rawValue && $0.state != .approved }
         return StatusReport(passed: !gateFails && keyringProblem == nil, commit: commit.hex,
                             keyringVersion: chain.keyring?.version ?? 0, keyringProblem: keyringProblem, products: products)
     }
 
-    /// One product's approval state at a commit under a verified keyring chain.
+    /// One product's approval state at a commit under a verified keyring chain; `indexed` (the
+    /// index's record at HEAD) spares decoding the manifest and hashing the tree again.
     func approvalState(of id: String, at commit: CommitID, chain: KeyringChainVerdict,
-                       checkWorkingTree: Bool = false) throws -> ProductApproval {
-        let tree = try repository.productTree(id, at: commit)
+                       indexed: ProductHeadRecord? = nil) throws -> ProductApproval {
+        let tree: (hex: String, digest: String)?
         let manifest: ProductManifest
-        do {
-            manifest = try loadManifest(id: id, at: commit)
-        } catch let error as RegistryDiagnostic {
-            return ProductApproval(id: id, version: "", status: "invalid", tree: tree?.tree.hex ?? "",
-                                   contentDigest: tree?.contentDigest ?? "", state: .pending, threshold: 0, counted: [],
-                                   standing: [], notCounted: [], explanation: "The manifest is invalid: \(error.message)")
+        if let indexed, indexed.commitID == commit.hex, let json = indexed.manifestJSON,
+           let decoded = try? JSONDecoder().decode(ProductManifest.self, from: Data(json.utf8)) {
+            tree = (indexed.treeID, indexed.contentDigest)
+            manifest = decoded
+        } else {
+            tree = try repository.productTree(id, at: commit).map { ($0.tree.hex, $0.contentDigest) }
+            do {
+                manifest = try loadManifest(id: id, at: commit)
+            } catch let error as RegistryDiagnostic {
+                return ProductApproval(id: id, version: "", status: "invalid", tree: tree?.hex ?? "",
+                                       contentDigest: tree?.digest ?? "", state: .pending, threshold: 0, counted: [],
+                                       standing: [], notCounted: [], explanation: "The manifest is invalid: \(error.message)")
+            }
         }
         guard let productID = ProductID(id), let tree, let keyring = chain.keyring else {
             return ProductApproval(id: id, version: manifest.version, status: manifest.status.rawValue,
-                                   tree: tree?.tree.hex ?? "", contentDigest: tree?.contentDigest ?? "", state: .pending,
+                                   tree: tree?.hex ?? "", contentDigest: tree?.digest ?? "", state: .pending,
                                    threshold: 0, counted: [], standing: [], notCounted: [],
                                    explanation: "No keyring can be trusted, so nothing counts as approved.")
         }
         let files = try repository.files(under: "Reviews/\(id)", at: commit).map { RepositoryFile(path: $0.key, bytes: Array($0.value)) }
-        let subject = ProductVersionUnderReview(product: productID, version: manifest.version, tree: tree.tree.hex,
-                                                contentDigest: tree.contentDigest,
+        let subject = ProductVersionUnderReview(product: productID, version: manifest.version, tree: tree.hex,
+                                                contentDigest: tree.digest,
                                                 demographicFields: manifest.demographicFieldNames,
                                                 owners: Set(manifest.owner.boardMembers))
         let verdict = ApprovalEvaluator.evaluate(subject, keyring: keyring, files: files, now: Date())
-        var state = chain.status == .expired && verdict.state == .approved ? .expired : verdict.state
-        var explanation = verdict.explanation
-        if checkWorkingTree, !(try repository.workingTreeChanges(under: Self.productPath(id))).isEmpty {
-            state = .uncommitted
-            explanation = "Products/\(id) has changes in the working tree that are not committed; register them before asking for review. " + explanation
-        }
+        let state = chain.status == .expired && verdict.state == .approved ? .expired : verdict.state
+        let explanation = verdict.explanation
         return ProductApproval(
-            id: id, version: manifest.version, status: manifest.status.rawValue, tree: tree.tree.hex,
-            contentDigest: tree.contentDigest, state: state, threshold: verdict.threshold,
+            id: id, version: manifest.version, status: manifest.status.rawValue, tree: tree.hex,
+            contentDigest: tree.digest, state: state, threshold: verdict.threshold,
             counted: verdict.counted.map { CountedApprovalSummary(member: $0.member, issued: $0.issued.description,
                                                                   expires: $0.expires.description, path: $0.path) },
             standing: verdict.standing.map { UncountedSummary(path: $0.path, reason: "\($0.kind.rawValue) by \($0.members.joined(separator: ", "))") },

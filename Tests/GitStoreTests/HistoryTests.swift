@@ -99,6 +99,35 @@ struct HistoryTests {
         #expect(subjects.contains("Retire alpha") && subjects.contains("Bring alpha back"))
     }
 
+    @Test("the all-products walk equals the per-product walk, on a linear history and with merges")
+    func batchHistoriesEqualSingleHistories() throws {
+        let linear = try FixtureRepository()
+        defer { linear.remove() }
+        for step in 1...12 {
+            try linear.write("step \(step)\n", to: "Products/p\(step % 4)/notes.txt")
+            if step == 7 { try linear.run(["rm", "-q", "-r", "Products/p2"]) }
+            if step == 9 { try linear.write("back\n", to: "Products/p2/notes.txt") }
+            try linear.write("other \(step)\n", to: "README.md")
+            try linear.commitAll("Step \(step)", date: 1_700_000_000 + step)
+        }
+        let merged = try FixtureRepository()
+        defer { merged.remove() }
+        try Self.buildHistory(merged, clock: Self.clocks[0].clock)
+        for repo in [linear, merged] {
+            let repository = try GitRepository.open(at: repo.url)
+            let head = try #require(try repository.head())
+            let ids: Set<String> = ["p0", "p1", "p2", "p3", "alpha", "beta", "gamma", "delta"]
+            let batch = try repository.histories(of: ids, from: head)
+            for id in ids {
+                let single = try repository.history(of: id, from: head)
+                #expect((batch[id] ?? []).map(\.commit) == single.map(\.commit), "\(id)")
+                #expect((batch[id] ?? []).map(\.tree) == single.map(\.tree), "\(id)")
+                let expected = try repo.run(["log", "--format=%H", "--", "Products/\(id)"]).split(separator: "\n").map(String.init)
+                #expect((batch[id] ?? []).map(\.commit.hex) == expected, "\(id)")
+            }
+        }
+    }
+
     @Test("each history entry carries the product tree id git reports, and none where it was removed")
     func historyTreeIDsMatchGit() throws {
         let repo = try FixtureRepository()

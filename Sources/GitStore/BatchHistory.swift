@@ -1,0 +1,101 @@
+internal import CLibgit2
+import Foundation
+
+extension GitRepository {
+    /// The histories of every product at once, each exactly what `history(of:from:)` returns.
+    ///
+    /// When no commit reachable from `start` is a merge, git's walk is simply the first-parent
+    /// chain, so one pass that compares each commit's `Products` tree with its parent's finds every
+    /// product's versions: the two trees are walked side by side (both are sorted), and only entries
+    /// whose ids differ cost anything. A history with merges falls back to the per-product walk,
+    /// which replays git's simplification. `ids` limits the result to those products.
+    public func histories(of ids: Set<String>, from start: CommitID) throws -> [String: [ProductVersionCommit]] {
+        guard let chain = try linearChain(from: start) else {
+            var result: [String: [ProductVersionCommit]] = [:]
+            for id in ids { result[id] = try history(of: id, from: start) }
+            return result
+        }
+        var result: [String: [ProductVersionCommit]] = [:]
+        for (index, commit) in chain.enumerated() {
+            let parent = index + 1 < chain.count ? chain[index + 1] : nil
+            let changed = try changedProducts(between: parent, and: commit)
+            guard !changed.isEmpty else { continue }
+            let object = try lookupCommit(commit.oid)
+            let info = commitInfo(object)
+            for (id, tree) in changed where ids.contains(id) {
+                result[id, default: []].append(ProductVersionCommit(commit: commit, tree: tree, author: info.author,
+                                                                     committerDate: info.committer.date, message: info.message))
+            }
+        }
+        return result
+    }
+
+    /// The first-parent chain from `start`, newest first, or nil when any commit on it is a merge.
+    private func linearChain(from start: CommitID) throws -> [CommitID]? {
+        var chain: [CommitID] = []
+        var current: CommitID? = start
+        while let commit = current {
+            let object = try lookupCommit(commit.oid)
+            let parents = git_commit_parentcount(object.pointer)
+            if parents > 1 { return nil }
+            chain.append(commit)
+            current = parents == 1 ? CommitID(git_commit_parent_id(object.pointer, 0).pointee) : nil
+        }
+        return chain
+    }
+
+    /// Products whose subtree differs between a commit and its parent (nil for a root commit), with
+    /// the subtree id in the commit (nil when the product was removed).
+    private func changedProducts(between parent: CommitID?, and commit: CommitID) throws -> [(String, TreeID?)] {
+        let newTree = try productsTree(of: commit)
+        let oldTree = try parent.map(productsTree(of:)) ?? nil
+        if let newTree, let oldTree, git_oid_equal(git_tree_id(newTree.pointer), git_tree_id(oldTree.pointer)) != 0 {
+            return []
+        }
+        let newCount = newTree.map { git_tree_entrycount($0.pointer) } ?? 0
+        let oldCount = oldTree.map { git_tree_entrycount($0.pointer) } ?? 0
+        var changes: [(String, TreeID?)] = []
+        var newIndex = 0
+        var oldIndex = 0
+        // Entries are in git's order; all are folders, so plain byte order of the names agrees with it.
+        while newIndex < newCount || oldIndex < oldCount {
+            let newEntry = newIndex < newCount ? newTree.flatMap { git_tree_entry_byindex($0.pointer, newIndex) } : nil
+            let oldEntry = oldIndex < oldCount ? oldTree.flatMap { git_tree_entry_byindex($0.pointer, oldIndex) } : nil
+            let order: Int32
+            switch (newEntry, oldEntry) {
+            case let (new?, old?): order = strcmp(git_tree_entry_name(new), git_tree_entry_name(old))
+            case (_?, nil): order = -1
+            default: order = 1
+            }
+            if order == 0, let new = newEntry, let old = oldEntry {
+                if git_oid_equal(git_tree_entry_id(new), git_tree_entry_id(old)) == 0
+                    || git_tree_entry_filemode(new) != git_tree_entry_filemode(old) {
+                    changes.append(Self.productChange(new))
+                }
+                newIndex += 1
+                oldIndex += 1
+            } else if order < 0, let new = newEntry {
+                changes.append(Self.productChange(new))
+                newIndex += 1
+            } else if let old = oldEntry {
+                if git_tree_entry_type(old) == GIT_OBJECT_TREE {
+                    changes.append((String(cString: git_tree_entry_name(old)), nil))
+                }
+                oldIndex += 1
+            }
+        }
+        return changes.filter { $0.0 != "" }
+    }
+
+    private static func productChange(_ entry: OpaquePointer) -> (String, TreeID?) {
+        guard git_tree_entry_type(entry) == GIT_OBJECT_TREE else { return ("", nil) }
+        return (String(cString: git_tree_entry_name(entry)), TreeID(git_tree_entry_id(entry).pointee))
+    }
+
+    /// The `Products` tree of a commit, or nil when it has none.
+    private func productsTree(of commit: CommitID) throws -> Owned<OpaquePointer>? {
+        let root = try rootTree(of: lookupCommit(commit.oid))
+        guard let products = try entry(at: productsFolder, in: root), products.type == GIT_OBJECT_TREE else { return nil }
+        return try lookupTree(products.oid)
+    }
+}
