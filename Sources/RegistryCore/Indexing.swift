@@ -85,19 +85,26 @@ extension RegistryWorkspace {
                            productsReindexed: touched.sorted(), rebuilt: false)
     }
 
-    /// One record per version, with its content digest and the manifest's version label.
+    /// One record per version, with its content digest, the manifest's version label and the
+    /// field-level changes from the version before (so the catalog never decodes old manifests).
     private func versionRecords(of id: String, commits: [ProductVersionCommit]) throws -> [ProductVersionRecord] {
         var records: [ProductVersionRecord] = []
+        var manifests: [ProductManifest?] = []
         for commit in commits {
             // A commit that removed the product is listed with an empty tree, as git log lists it.
             let tree = commit.tree == nil ? nil : try repository.productTree(id, at: commit.commit)
-            let label = tree?.entry(at: "product.yaml").flatMap { try? repository.readBlob($0.blob) }
-                .flatMap { ManifestDecoder.versionLabel(in: Array($0)) }
+            let bytes = tree?.entry(at: "product.yaml").flatMap { try? repository.readBlob($0.blob) }.map { Array($0) }
+            manifests.append(bytes.flatMap { try? ManifestDecoder.decode($0, file: Self.productPath(id) + "/product.yaml") })
             records.append(ProductVersionRecord(
                 productID: id, commitID: commit.commit.hex, position: records.count, treeID: tree?.tree.hex ?? "",
-                contentDigest: tree?.contentDigest ?? "", versionLabel: label,
+                contentDigest: tree?.contentDigest ?? "", versionLabel: bytes.flatMap(ManifestDecoder.versionLabel(in:)),
                 authorName: commit.author.name, authorEmail: commit.author.email, authoredAt: commit.author.date,
                 committedAt: commit.committerDate, message: commit.message))
+        }
+        for index in records.indices where index + 1 < records.count {
+            if let new = manifests[index], let old = manifests[index + 1] {
+                records[index].changesJSON = try CanonicalJSON.string(ManifestDiff.between(old, new))
+            }
         }
         return records
     }

@@ -45,16 +45,16 @@ extension RegistryWorkspace {
 
         let chain = try keyringVerdict(at: commit)
         var products: [CatalogProduct] = []
-        for id in try repository.productIDs(at: commit) {
-            guard let tree = try repository.productTree(id, at: commit),
-                  let manifest = try? loadManifest(id: id, at: commit) else { continue }
-            let approval = try approvalState(of: id, at: commit, chain: chain)
+        for head in try index.headProducts() {
+            guard let json = head.manifestJSON,
+                  let manifest = try? JSONDecoder().decode(ProductManifest.self, from: Data(json.utf8)) else { continue }
+            let approval = try approvalState(of: head.productID, at: commit, chain: chain, indexed: head)
             products.append(CatalogProduct(
-                manifest: manifest, tree: tree.tree.hex, contentDigest: tree.contentDigest,
+                manifest: manifest, tree: head.treeID, contentDigest: head.contentDigest,
                 approvalState: approval.state,
                 approvals: try catalogApprovals(approval, manifest: manifest, commit: commit),
-                latestCheck: try catalogCheck(id: id, tree: tree.tree.hex),
-                history: try catalogHistory(id: id),
+                latestCheck: try catalogCheck(id: head.productID, tree: head.treeID),
+                history: try catalogHistory(id: head.productID),
                 withheld: try Self.withheldFields(manifest)))
         }
         let info = RegistryInfo(title: configuration.title, agency: configuration.agency,
@@ -103,19 +103,10 @@ extension RegistryWorkspace {
                             findings: result.findings, disparity: tables)
     }
 
-    /// Version history with field-level manifest changes between consecutive versions.
+    /// Version history with the field-level manifest changes the index recorded.
     private func catalogHistory(id: String) throws -> [CatalogVersion] {
-        let versions = try index.versions(of: id)
-        var manifests: [String: ProductManifest] = [:]
-        for version in versions where !version.treeID.isEmpty {
-            manifests[version.commitID] = try? loadManifest(id: id, at: try repository.resolve(version.commitID))
-        }
-        return versions.enumerated().map { position, version in
-            var changes: [FieldChange] = []
-            if position + 1 < versions.count, let new = manifests[version.commitID],
-               let old = manifests[versions[position + 1].commitID] {
-                changes = ManifestDiff.between(old, new)
-            }
+        try index.versions(of: id).map { version in
+            let changes = version.changesJSON.flatMap { try? JSONDecoder().decode([FieldChange].self, from: Data($0.utf8)) } ?? []
             return CatalogVersion(commit: version.commitID, date: AuditChain.timestamp(version.committedAt),
                                   version: version.versionLabel ?? "", message: version.message, changes: changes)
         }

@@ -17,21 +17,24 @@ public struct ProductVersionRecord: Codable, Sendable, Hashable, FetchableRecord
     public var authoredAt: Date
     public var committedAt: Date
     public var message: String
+    /// Field-level manifest changes from the previous version, as JSON, when both manifests decode.
+    public var changesJSON: String?
 
     enum CodingKeys: String, CodingKey {
         case productID = "product_id", commitID = "commit_id", position
         case treeID = "tree_id", contentDigest = "content_digest", versionLabel = "version_label"
         case authorName = "author_name", authorEmail = "author_email"
         case authoredAt = "authored_at", committedAt = "committed_at", message
+        case changesJSON = "changes_json"
     }
 
     public init(productID: String, commitID: String, position: Int, treeID: String, contentDigest: String,
                 versionLabel: String?, authorName: String, authorEmail: String, authoredAt: Date,
-                committedAt: Date, message: String) {
+                committedAt: Date, message: String, changesJSON: String? = nil) {
         self.productID = productID; self.commitID = commitID; self.position = position
         self.treeID = treeID; self.contentDigest = contentDigest; self.versionLabel = versionLabel
         self.authorName = authorName; self.authorEmail = authorEmail; self.authoredAt = authoredAt
-        self.committedAt = committedAt; self.message = message
+        self.committedAt = committedAt; self.message = message; self.changesJSON = changesJSON
     }
 }
 

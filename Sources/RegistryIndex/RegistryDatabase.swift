@@ -118,6 +118,11 @@ public struct RegistryDatabase: Sendable {
                 table.column("value", .text).notNull()
             }
         }
+        migrator.registerMigration("v2-version-field-changes") { db in
+            try db.alter(table: "product_version") { table in
+                table.add(column: "changes_json", .text)
+            }
+        }
         return migrator
     }
 
