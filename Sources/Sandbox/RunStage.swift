@@ -128,24 +128,39 @@ enum RunProcesses {
     /// `launcher` is the unreaped launcher (now bubblewrap), whose pid and process group cannot
     /// have been reused; pass nil once it has been reaped.
     static func killAll(launcher: pid_t?, stage: RunStage) async -> Int {
-        // Without root there is no run uid or cgroup to find processes by, so the process tree
-        // under the launcher is collected before anything is killed (orphans stay under the
-        // sandbox's own init, which is part of that tree).
-        var tree = Set<pid_t>()
+        // Without root there is no run uid or cgroup to find processes by. The product's processes
+        // are exactly those in the sandbox's own pid namespace (orphans included), which is found
+        // from the launcher's descendants before anything is killed; matching by namespace, not by
+        // pid, means a pid reused by an unrelated process is never touched.
+        var namespaces = Set<String>()
         if let launcher {
-            tree = descendants(of: launcher)
+            let own = pidNamespace(of: getpid())
+            namespaces = Set(descendants(of: launcher).compactMap(pidNamespace(of:)).filter { $0 != own })
             kill(launcher, SIGKILL)
             kill(-launcher, SIGKILL)
-            tree.forEach { kill($0, SIGKILL) }
         }
         var remaining: [pid_t] = []
         for _ in 0..<200 {
-            remaining = survivors(stage) + tree.filter(isRunning)
+            remaining = survivors(stage) + (namespaces.isEmpty ? [] : inNamespaces(namespaces))
             if remaining.isEmpty { return 0 }
             remaining.forEach { kill($0, SIGKILL) }
             try? await Task.sleep(for: .milliseconds(10))
         }
         return remaining.count
+    }
+
+    /// The pid namespace a process lives in (`pid:[4026532…]`), if it can be read.
+    static func pidNamespace(of pid: pid_t) -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/pid")
+    }
+
+    /// Live processes whose pid namespace is one of `namespaces`.
+    private static func inNamespaces(_ namespaces: Set<String>) -> [pid_t] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap { entry -> pid_t? in
+            guard let pid = pid_t(entry), let namespace = pidNamespace(of: pid), namespaces.contains(namespace) else { return nil }
+            return isRunning(pid) ? pid : nil
+        }
     }
 
     /// Every process below `root` in the host's process tree, found by following parent pids.

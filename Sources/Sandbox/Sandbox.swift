@@ -115,10 +115,15 @@ public enum Sandbox {
         ]
         // RLIMIT_NPROC counts every process of the real uid, so it is exact only for a per-run uid.
         // With a cgroup it sits a little above pids.max, so the cgroup refuses first and says so
-        // in pids.events, which is how a fork bomb is told apart from an ordinary failure.
+        // in pids.events, which is how a fork bomb is told apart from an ordinary failure. Without
+        // a per-run uid (the registry runs unprivileged) the limit is what the user already runs
+        // plus the run's allowance, so a fork bomb cannot exhaust the host's process table.
         if perRunUser {
             let headroom: UInt64 = cgroup ? 8 : 0
             limits.append(.processes(profile.limits.processes + RunStage.bubblewrapProcesses + headroom))
+        } else {
+            let running = UInt64(RunProcesses.owned(by: getuid()).count)
+            limits.append(.processes(running + profile.limits.processes + RunStage.bubblewrapProcesses))
         }
         return limits
     }
