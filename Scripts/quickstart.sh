@@ -17,8 +17,8 @@ if ((${#missing[@]})); then
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-swift build -c release --product registry
-registry=".build/release/registry"
+swift build --product registry
+registry=".build/debug/registry"
 
 "$registry" index
 "$registry" check --all
