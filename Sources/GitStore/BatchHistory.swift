@@ -57,13 +57,13 @@ extension GitRepository {
         var changes: [(String, TreeID?)] = []
         var newIndex = 0
         var oldIndex = 0
-        // Entries are in git's order; all are folders, so plain byte order of the names agrees with it.
+        // Entries are in git's tree order, which compares a folder's name as if it ended in "/".
         while newIndex < newCount || oldIndex < oldCount {
             let newEntry = newIndex < newCount ? newTree.flatMap { git_tree_entry_byindex($0.pointer, newIndex) } : nil
             let oldEntry = oldIndex < oldCount ? oldTree.flatMap { git_tree_entry_byindex($0.pointer, oldIndex) } : nil
             let order: Int32
             switch (newEntry, oldEntry) {
-            case let (new?, old?): order = strcmp(git_tree_entry_name(new), git_tree_entry_name(old))
+            case let (new?, old?): order = Self.treeOrder(new, old)
             case (_?, nil): order = -1
             default: order = 1
             }
@@ -85,6 +85,26 @@ extension GitRepository {
             }
         }
         return changes.filter { $0.0 != "" }
+    }
+
+    /// git's order of two tree entries: bytewise, with a folder's name read as ending in "/".
+    private static func treeOrder(_ lhs: OpaquePointer, _ rhs: OpaquePointer) -> Int32 {
+        guard var left = git_tree_entry_name(lhs), var right = git_tree_entry_name(rhs) else { return 0 }
+        let leftFolder = git_tree_entry_type(lhs) == GIT_OBJECT_TREE
+        let rightFolder = git_tree_entry_type(rhs) == GIT_OBJECT_TREE
+        while true {
+            var a = UInt8(bitPattern: left.pointee)
+            var b = UInt8(bitPattern: right.pointee)
+            if a == 0 && leftFolder { a = UInt8(ascii: "/") }
+            if b == 0 && rightFolder { b = UInt8(ascii: "/") }
+            if a != b { return a < b ? -1 : 1 }
+            if a == 0 || left.pointee == 0 || right.pointee == 0 {
+                // Both ended (or both reached their implied "/" at the same place).
+                return left.pointee == 0 && right.pointee == 0 ? 0 : (left.pointee == 0 ? -1 : 1)
+            }
+            left += 1
+            right += 1
+        }
     }
 
     private static func productChange(_ entry: OpaquePointer) -> (String, TreeID?) {

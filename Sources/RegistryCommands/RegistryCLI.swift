@@ -44,7 +44,11 @@ public struct RegistryCLI: AsyncParsableCommand {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            Terminal.standardError.writeLine(fullMessage(for: error))
+            if code == .validationFailure {
+                Terminal.standardError.writeLine(fullMessage(for: error))
+            } else {
+                Terminal.standardError.writeLine("registry: unexpected error (\(error)); this is a bug in the registry, please report it with the command you ran.")
+            }
             Foundation.exit(2)
         }
     }

@@ -105,6 +105,8 @@ struct HistoryTests {
         defer { linear.remove() }
         for step in 1...12 {
             try linear.write("step \(step)\n", to: "Products/p\(step % 4)/notes.txt")
+            // "p1-x" sorts before "p1" in git's tree order ("p1/" > "p1-x/"), unlike plain byte order.
+            if step % 3 == 0 { try linear.write("x \(step)\n", to: "Products/p\(step % 4)-x/notes.txt") }
             if step == 7 { try linear.run(["rm", "-q", "-r", "Products/p2"]) }
             if step == 9 { try linear.write("back\n", to: "Products/p2/notes.txt") }
             try linear.write("other \(step)\n", to: "README.md")
@@ -116,7 +118,7 @@ struct HistoryTests {
         for repo in [linear, merged] {
             let repository = try GitRepository.open(at: repo.url)
             let head = try #require(try repository.head())
-            let ids: Set<String> = ["p0", "p1", "p2", "p3", "alpha", "beta", "gamma", "delta"]
+            let ids: Set<String> = ["p0", "p1", "p2", "p3", "p0-x", "p1-x", "p2-x", "p3-x", "alpha", "beta", "gamma", "delta"]
             let batch = try repository.histories(of: ids, from: head)
             for id in ids {
                 let single = try repository.history(of: id, from: head)
