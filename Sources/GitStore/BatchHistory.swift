@@ -30,6 +30,19 @@ extension GitRepository {
         return result
     }
 
+    /// The products whose folder differs between any of these commits and any of its parents (or
+    /// that exist in a root commit): what an incremental index must read again.
+    public func productsChanged(in commits: [CommitInfo]) throws -> Set<String> {
+        var changed = Set<String>()
+        for commit in commits {
+            let parents: [CommitID?] = commit.parents.isEmpty ? [nil] : commit.parents
+            for parent in parents {
+                for (id, _) in try changedProducts(between: parent, and: commit.id) { changed.insert(id) }
+            }
+        }
+        return changed
+    }
+
     /// The first-parent chain from `start`, newest first, or nil when any commit on it is a merge.
     private func linearChain(from start: CommitID) throws -> [CommitID]? {
         var chain: [CommitID] = []

@@ -154,7 +154,7 @@ public enum ManifestDecoder {
     /// an alias bomb used as a key would cost exponential time. Values are safe (aliases share nodes),
     /// so this lexical guard only looks at key positions, and only when an anchor could exist at all.
     static func aliasKeyLine(_ text: String) -> Int? {
-        guard text.contains(/(^|[\s\[{,])&[A-Za-z0-9_-]/.anchorsMatchLineEndings()) else { return nil }
+        guard mayHoldAnchor(text) else { return nil }
         let aliasKey = /(^|[\s\[{,?])\*[A-Za-z0-9_-]+\s*:(\s|$)/
         let explicitKey = /^\s*(-\s+)*\?(\s|$)/
         let aliasInCollectionKey = /(^|[\s\[{,])\*[A-Za-z0-9_-].*[\]}]\s*:(\s|$)/
@@ -162,6 +162,32 @@ public enum ManifestDecoder {
             if line.contains(aliasKey) || line.contains(explicitKey) || line.contains(aliasInCollectionKey) { return index + 1 }
         }
         return nil
+    }
+
+    /// Whether an anchor (`&name` at the start of a line or after white space, `[`, `{` or `,`) could
+    /// appear: a byte scan, since almost no manifest has one and this runs for every version indexed.
+    private static func mayHoldAnchor(_ text: String) -> Bool {
+        var previous: UInt8 = UInt8(ascii: "\n")
+        var afterAmpersand = false
+        for byte in text.utf8 {
+            if afterAmpersand {
+                let isName = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+                if isName { return true }
+                afterAmpersand = false
+            }
+            if byte == UInt8(ascii: "&") {
+                switch previous {
+                case UInt8(ascii: "\n"), UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"),
+                     UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: ","):
+                    afterAmpersand = true
+                default:
+                    break
+                }
+            }
+            previous = byte
+        }
+        return false
     }
 
     /// The line of the first byte that breaks UTF-8.

@@ -85,10 +85,10 @@ struct GlobalOptions: ParsableArguments {
     var repo: String?
 
     /// Opens the registry these options point at.
-    func openRegistry() throws -> RegistryWorkspace {
+    func openRegistry(refreshingIndex: Bool = true) throws -> RegistryWorkspace {
         let start = repo.map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        return try RegistryWorkspace.open(from: start, explicit: repo != nil)
+        return try RegistryWorkspace.open(from: start, explicit: repo != nil, refreshingIndex: refreshingIndex)
     }
 }
 

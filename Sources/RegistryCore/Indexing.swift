@@ -47,20 +47,7 @@ extension RegistryWorkspace {
         let newCommits = try repository.commits(from: head, excluding: known)
 
         // A product needs its history re-read when a new commit changed its folder.
-        var touched = Set<String>()
-        for commit in newCommits {
-            let parents = commit.parents
-            let here = try repository.productTreeIDs(at: commit.id)
-            if parents.isEmpty {
-                touched.formUnion(here.keys)
-            }
-            for parent in parents {
-                let there = try repository.productTreeIDs(at: parent)
-                for id in Set(here.keys).union(there.keys) where here[id] != there[id] {
-                    touched.insert(id)
-                }
-            }
-        }
+        let touched = try repository.productsChanged(in: newCommits)
 
         let headIDs = try repository.productIDs(at: head)
         let previousHeads = Dictionary(uniqueKeysWithValues: try index.headProducts().map { ($0.productID, $0) })

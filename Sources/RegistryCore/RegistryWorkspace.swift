@@ -28,8 +28,9 @@ public final class RegistryWorkspace {
     /// The folder holding local state (index, remembered keyring version); git-ignored.
     static func stateDirectory(_ root: URL) -> URL { root.appendingPathComponent(".registry", isDirectory: true) }
 
-    /// Opens the registry containing `start` (or at `start` when `explicit`), bringing the index up to date.
-    public static func open(from start: URL, explicit: Bool) throws -> RegistryWorkspace {
+    /// Opens the registry containing `start` (or at `start` when `explicit`), bringing the index up
+    /// to date unless `refreshingIndex` is false (for `registry index`, which reports the update itself).
+    public static func open(from start: URL, explicit: Bool, refreshingIndex: Bool = true) throws -> RegistryWorkspace {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: start.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CoreError.fileProblem(path: start.path, detail: "no such folder; pass --repo the path of a registry repository")
@@ -47,7 +48,7 @@ public final class RegistryWorkspace {
             try workspace.index.appendAudit(actor: workspace.actor, command: "index-recover",
                                             detail: "moved damaged index to \(damaged) and rebuilt", commitID: nil)
         }
-        try workspace.refreshIndex()
+        if refreshingIndex { try workspace.refreshIndex() }
         return workspace
     }
 
