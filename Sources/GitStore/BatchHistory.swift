@@ -30,6 +30,30 @@ extension GitRepository {
         return result
     }
 
+    /// The versions added between `base` and `start` when `start` extends `base` by commits that are
+    /// not merges (the usual new commits on a branch): each changed product's new versions, newest
+    /// first. Nil when a merge intervenes or `base` is not on the first-parent chain, in which case
+    /// the caller re-reads whole histories.
+    public func versionsAdded(from start: CommitID, since base: CommitID) throws -> [String: [ProductVersionCommit]]? {
+        var result: [String: [ProductVersionCommit]] = [:]
+        var current = start
+        while current != base {
+            let object = try lookupCommit(current.oid)
+            guard git_commit_parentcount(object.pointer) == 1 else { return nil }
+            let parent = CommitID(git_commit_parent_id(object.pointer, 0).pointee)
+            let changed = try changedProducts(between: parent, and: current)
+            if !changed.isEmpty {
+                let info = commitInfo(object)
+                for (id, tree) in changed {
+                    result[id, default: []].append(ProductVersionCommit(commit: current, tree: tree, author: info.author,
+                                                                         committerDate: info.committer.date, message: info.message))
+                }
+            }
+            current = parent
+        }
+        return result
+    }
+
     /// The products whose folder differs between any of these commits and any of its parents (or
     /// that exist in a root commit): what an incremental index must read again.
     public func productsChanged(in commits: [CommitInfo]) throws -> Set<String> {

@@ -52,10 +52,19 @@ extension RegistryWorkspace {
         let headIDs = try repository.productIDs(at: head)
         let previousHeads = Dictionary(uniqueKeysWithValues: try index.headProducts().map { ($0.productID, $0) })
         var histories: [String: [ProductVersionRecord]] = [:]
-        for (id, commits) in try repository.histories(of: touched, from: head) {
-            histories[id] = try versionRecords(of: id, commits: commits)
+        if let base = try indexedHead.map({ try repository.resolve($0) }),
+           let added = try repository.versionsAdded(from: head, since: base) {
+            // New commits extend the indexed history in a line: prepend their versions.
+            for (id, commits) in added {
+                let earlier = try index.versions(of: id)
+                histories[id] = try versionRecords(of: id, commits: commits, continuing: earlier)
+            }
+        } else {
+            for (id, commits) in try repository.histories(of: touched, from: head) {
+                histories[id] = try versionRecords(of: id, commits: commits)
+            }
+            for id in touched where histories[id] == nil { histories[id] = [] }
         }
-        for id in touched where histories[id] == nil { histories[id] = [] }
         var heads: [ProductHeadRecord] = []
         for id in headIDs {
             if !touched.contains(id), let previous = previousHeads[id] {
@@ -74,7 +83,9 @@ extension RegistryWorkspace {
 
     /// One record per version, with its content digest, the manifest's version label and the
     /// field-level changes from the version before (so the catalog never decodes old manifests).
-    private func versionRecords(of id: String, commits: [ProductVersionCommit]) throws -> [ProductVersionRecord] {
+    /// `earlier` are versions already indexed that these commits come after.
+    private func versionRecords(of id: String, commits: [ProductVersionCommit],
+                                continuing earlier: [ProductVersionRecord] = []) throws -> [ProductVersionRecord] {
         var records: [ProductVersionRecord] = []
         var manifests: [ProductManifest?] = []
         for commit in commits {
@@ -88,12 +99,25 @@ extension RegistryWorkspace {
                 authorName: commit.author.name, authorEmail: commit.author.email, authoredAt: commit.author.date,
                 committedAt: commit.committerDate, message: commit.message))
         }
-        for index in records.indices where index + 1 < records.count {
+        if let previous = earlier.first, !previous.treeID.isEmpty {
+            manifests.append(try? loadManifestText(id: id, at: try repository.resolve(previous.commitID)))
+        }
+        for index in records.indices where index + 1 < manifests.count {
             if let new = manifests[index], let old = manifests[index + 1] {
                 records[index].changesJSON = try CanonicalJSON.string(ManifestDiff.between(old, new))
             }
         }
+        for var record in earlier {
+            record.position += records.count
+            records.append(record)
+        }
         return records
+    }
+
+    /// A committed manifest decoded strictly but not validated against its files (for diffs).
+    private func loadManifestText(id: String, at commit: CommitID) throws -> ProductManifest? {
+        let path = Self.productPath(id) + "/product.yaml"
+        return try repository.readFile(path, at: commit).map { try ManifestDecoder.decode(Array($0), file: path) }
     }
 
     private func headRecord(of id: String, at head: CommitID) throws -> ProductHeadRecord {

@@ -146,6 +146,26 @@ struct RegistryLifecycleTests {
         #expect(try registry.registry("history", "fare-inspection-allocation", "--json").stdout == incremental)
     }
 
+    @Test("versions added commit by commit equal a rebuilt index, field changes included")
+    func incrementalAppendEqualsRebuild() throws {
+        let registry = try FixtureRegistry.withExampleProducts(["station-incident-hotspots", "rider-safety-perception"])
+        defer { registry.remove() }
+        #expect(try registry.registry("index").status == 0)
+        let manifest = registry.url.appendingPathComponent("Products/station-incident-hotspots/product.yaml")
+        for version in ["1.1.1", "1.2.0"] {
+            let text = try String(contentsOf: manifest, encoding: .utf8)
+            let bumped = text.replacingOccurrences(of: #"version: "[0-9.]+""#, with: "version: \"\(version)\"", options: .regularExpression)
+            try Data(bumped.utf8).write(to: manifest)
+            #expect(try registry.registry("register", "station-incident-hotspots", "-m", "Release \(version)").status == 0)
+        }
+        let incremental = try registry.registry("history", "station-incident-hotspots", "--json").stdout
+        #expect(incremental.contains("1.2.0") && incremental.contains("1.1.1"))
+        #expect(try registry.registry("index", "--rebuild").status == 0)
+        #expect(try registry.registry("history", "station-incident-hotspots", "--json").stdout == incremental)
+        let diff = try registry.registry("diff", "station-incident-hotspots", "1.1.1", "1.2.0", "--json")
+        #expect(diff.stdout.contains("\"key_path\" : \"version\""))
+    }
+
     @Test("audit verify fails after an audit entry is edited")
     func auditTamper() throws {
         let registry = try FixtureRegistry.withExampleProducts(["station-incident-hotspots"])
