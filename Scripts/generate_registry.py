@@ -545,7 +545,7 @@ def allegations_csv(rng, count, in_use_ids, anchor):
                      "finding", "product_ids"])
     for number in range(count):
         received = anchor - datetime.timedelta(days=rng.randint(0, 730))
-        status = weighted(rng, [("closed", 70), ("under investigation", 20), ("open", 10)])
+        status = weighted(rng, [("closed", 70), ("open", 30)])
         bases = sorted(rng.sample(BASES, 1 if rng.random() < 0.75 else 2))
         linked = sorted(rng.sample(in_use_ids, min(len(in_use_ids), rng.choice([0, 0, 1, 1, 2]))))
         writer.writerow([f"AL-{received.year}-{number + 1:05d}", received.isoformat(),
