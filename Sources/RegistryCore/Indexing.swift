@@ -35,6 +35,19 @@ extension RegistryWorkspace {
     /// Indexes only the commits not seen before, and re-reads only the products they touched.
     @discardableResult
     func refreshIndex() throws -> IndexReport {
+        // Another process may update the index at the same moment (two `register`s); an update
+        // computed from a head that moved meanwhile is refused by the index and recomputed.
+        for _ in 0..<8 {
+            do {
+                return try refreshIndexOnce()
+            } catch IndexError.concurrentUpdate {
+                continue
+            }
+        }
+        throw IndexError.concurrentUpdate
+    }
+
+    private func refreshIndexOnce() throws -> IndexReport {
         guard let head = try repository.head() else {
             return IndexReport(head: "", newCommits: 0, products: 0, productsReindexed: [], rebuilt: false)
         }
@@ -76,7 +89,7 @@ extension RegistryWorkspace {
             heads.append(try headRecord(of: id, at: head))
         }
         try index.applyIndexUpdate(head: head.hex, newCommits: newCommits.map(\.id.hex),
-                                   histories: histories, heads: heads)
+                                   histories: histories, heads: heads, expectedHead: indexedHead)
         return IndexReport(head: head.hex, newCommits: newCommits.count, products: heads.count,
                            productsReindexed: touched.sorted(), rebuilt: false)
     }

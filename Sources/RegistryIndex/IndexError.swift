@@ -7,6 +7,8 @@ public enum IndexError: RegistryDiagnostic {
     case corrupt(path: String, detail: String)
     /// The database could not be opened or written for another reason.
     case unavailable(path: String, detail: String)
+    /// Another process updated the index while this one was computing its update; recompute.
+    case concurrentUpdate
 
     public var message: String {
         switch self {
@@ -14,6 +16,8 @@ public enum IndexError: RegistryDiagnostic {
             "The index '\(path)' is damaged (\(detail)); it will be moved aside and rebuilt from git."
         case let .unavailable(path, detail):
             "The index '\(path)' cannot be used (\(detail)); check the folder's permissions and free space, or delete the file to rebuild it with 'registry index --rebuild'."
+        case .concurrentUpdate:
+            "Another registry process kept updating the index at the same time; run the command again."
         }
     }
 

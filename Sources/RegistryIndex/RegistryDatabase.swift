@@ -140,9 +140,13 @@ public struct RegistryDatabase: Sendable {
 
     /// Records one incremental indexing step atomically: new commits seen, the histories of the
     /// products they touched, and the product snapshot at `head`.
+    ///
+    /// `expectedHead` is the indexed head the update was computed from; when another process moved
+    /// it meanwhile nothing is written and `IndexError.concurrentUpdate` asks the caller to recompute.
     public func applyIndexUpdate(head: String, newCommits: [String], histories: [String: [ProductVersionRecord]],
-                                 heads: [ProductHeadRecord]) throws {
+                                 heads: [ProductHeadRecord], expectedHead: String?) throws {
         try writer.write { db in
+            guard try Self.meta(db, "indexed_head") == expectedHead else { throw IndexError.concurrentUpdate }
             for commit in newCommits {
                 try db.execute(sql: "INSERT OR IGNORE INTO indexed_commit(commit_id) VALUES (?)", arguments: [commit])
             }

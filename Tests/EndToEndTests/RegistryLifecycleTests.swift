@@ -132,6 +132,7 @@ struct RegistryLifecycleTests {
         let parsed = try JSONDecoder().decode(History.self, from: Data(history.stdout.utf8))
         let expected = try registry.git("log", "--format=%H", "--", "Products/station-incident-hotspots").split(separator: "\n").map(String.init)
         #expect(parsed.versions.map(\.commit) == expected)
+        try Data("Final\n".utf8).write(to: readme)
         let final = try registry.registry("register", "station-incident-hotspots", "-m", "Final attempt")
         #expect(final.status == 0, "\(final.stderr)")
     }

@@ -22,11 +22,16 @@ struct RegistryDatabaseTests {
                                      name: "Hotspots", status: "in-use", versionLabel: "1.1.0")
         try db.applyIndexUpdate(head: "c2", newCommits: ["c1", "c2"],
                                 histories: ["hotspots": [version("hotspots", "c2", 0), version("hotspots", "c1", 1)]],
-                                heads: [head])
+                                heads: [head], expectedHead: nil)
         #expect(try db.indexedCommits() == ["c1", "c2"])
         #expect(try db.indexedHead() == "c2")
         #expect(try db.versions(of: "hotspots").map(\.commitID) == ["c2", "c1"])
         #expect(try db.headProduct("hotspots")?.versionLabel == "1.1.0")
+
+        #expect(throws: IndexError.self, "an update computed from an older head is refused") {
+            try db.applyIndexUpdate(head: "c3", newCommits: ["c3"], histories: [:], heads: [], expectedHead: "c1")
+        }
+        #expect(try db.indexedHead() == "c2")
 
         try db.clearRebuildable()
         #expect(try db.indexedCommits().isEmpty)
