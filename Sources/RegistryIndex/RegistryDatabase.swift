@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import GRDB
 import RegistrySupport
 
@@ -29,8 +30,18 @@ public struct RegistryDatabase: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.label = "registry-index"
+        // Creating and migrating the file is serialised between processes with an advisory lock:
+        // two first commands would otherwise both try to create the same tables.
+        let lock = Glibc.open(url.path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if lock >= 0 { flock(lock, LOCK_EX) }
+        defer {
+            if lock >= 0 {
+                flock(lock, LOCK_UN)
+                close(lock)
+            }
+        }
         do {
-            let pool = try DatabasePool(path: url.path, configuration: configuration)
+            let pool = try openPool(path: url.path, configuration: configuration)
             let healthy = try pool.read { db in
                 try String.fetchOne(db, sql: "PRAGMA quick_check") == "ok"
             }
@@ -43,6 +54,20 @@ public struct RegistryDatabase: Sendable {
             throw IndexError.corrupt(path: url.path, detail: error.message ?? "not a database")
         } catch {
             throw IndexError.unavailable(path: url.path, detail: "\(error)")
+        }
+    }
+
+    /// Opens the pool, waiting while another process is creating the same file: switching a new
+    /// database to WAL is not covered by the busy timeout, so two first commands can collide.
+    private static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        var attempt = 0
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) && attempt < 100 {
+                attempt += 1
+                usleep(50_000)
+            }
         }
     }
 
