@@ -92,7 +92,11 @@ extension SandboxRun {
         return ([stdoutText, stderrText] + outputs).joined(separator: "\n")
     }
     /// Processes still running (not zombies) as the run's uid on the host.
-    var survivingProcesses: [pid_t] { RunProcesses.owned(by: isolation.uid).filter(RunProcesses.isRunning) }
+    /// Processes of the run's uid still running, other than this test process (which shares the
+    /// uid when the tests run unprivileged, without a per-run uid).
+    var survivingProcesses: [pid_t] {
+        RunProcesses.owned(by: isolation.uid).filter { $0 != getpid() && RunProcesses.isRunning($0) }
+    }
 }
 
 /// A TCP listener on 127.0.0.1 the host opens to prove the product cannot reach it.
