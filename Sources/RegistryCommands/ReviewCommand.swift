@@ -84,7 +84,7 @@ struct ReviewVerifyCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let report = try global.openRegistry().status(ids: ids, at: nil)
+        let report = try await global.openRegistry().status(ids: ids, at: nil)
         try output.emit(report) {
             report.products.map { product in
                 (["\(product.id): \(product.counted.count) counted, \(product.notCounted.count) not counted"]

@@ -18,7 +18,7 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let report = try global.openRegistry().status(ids: ids, at: at)
+        let report = try await global.openRegistry().status(ids: ids, at: at)
         try output.emit(report) {
             var lines = [TextTable(headers: ["ID", "VERSION", "STATUS", "STATE", "APPROVALS"],
                                    rows: report.products.map {

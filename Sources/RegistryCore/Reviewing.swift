@@ -130,7 +130,7 @@ extension RegistryWorkspace {
     }
 
     /// The approval state of every (or the named) product at a commit.
-    public func status(ids: [String], at revision: String?) throws -> StatusReport {
+    public func status(ids: [String], at revision: String?) async throws -> StatusReport {
         let commit = try targetCommit(revision)
         let available = try repository.productIDs(at: commit)
         let targets = ids.isEmpty ? available : ids
@@ -145,24 +145,47 @@ extension RegistryWorkspace {
         let changed = revision == nil ? Set(try repository.workingTreeChanges(under: "Products").compactMap { change in
             change.path.split(separator: "/").dropFirst().first.map(String.init)
         }) : []
-        var products: [ProductApproval] = []
-        for id in targets {
-            var approval = try approvalState(of: id, at: commit, chain: chain, indexed: heads[id])
-            if changed.contains(id) {
-                approval.state = .uncommitted
-                approval.explanation = "Products/\(id) has changes in the working tree that are not committed; register them before asking for review. " + approval.explanation
-            }
-            products.append(approval)
+        // Statements are read from git here, then verified on every core: signature checks are
+        // most of the work for a large registry.
+        let inputs = try targets.map { try approvalInput(of: $0, at: commit, chain: chain, indexed: heads[$0]) }
+        var products = await Self.evaluateInParallel(inputs, chain: chain)
+        for index in products.indices where changed.contains(products[index].id) {
+            products[index].state = .uncommitted
+            products[index].explanation = "Products/\(products[index].id) has changes in the working tree that are not committed; register them before asking for review. " + products[index].explanation
         }
         let gateFails = products.contains { $0.status == ProductStatus.inUse.rawValue && $0.state != .approved }
         return StatusReport(passed: !gateFails && keyringProblem == nil, commit: commit.hex,
                             keyringVersion: chain.keyring?.version ?? 0, keyringProblem: keyringProblem, products: products)
     }
 
+    /// Evaluates approvals on as many tasks as there are cores, keeping the input order.
+    static func evaluateInParallel(_ inputs: [ApprovalInput], chain: KeyringChainVerdict) async -> [ProductApproval] {
+        let now = Date()
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, inputs.count))
+        return await withTaskGroup(of: (Int, [ProductApproval]).self) { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    (worker, stride(from: worker, to: inputs.count, by: workers).map { inputs[$0].evaluate(chain: chain, now: now) })
+                }
+            }
+            var results = [ProductApproval?](repeating: nil, count: inputs.count)
+            for await (worker, approvals) in group {
+                for (offset, approval) in approvals.enumerated() { results[worker + offset * workers] = approval }
+            }
+            return results.compactMap { $0 }
+        }
+    }
+
     /// One product's approval state at a commit under a verified keyring chain; `indexed` (the
     /// index's record at HEAD) spares decoding the manifest and hashing the tree again.
     func approvalState(of id: String, at commit: CommitID, chain: KeyringChainVerdict,
                        indexed: ProductHeadRecord? = nil) throws -> ProductApproval {
+        try approvalInput(of: id, at: commit, chain: chain, indexed: indexed).evaluate(chain: chain, now: Date())
+    }
+
+    /// Everything approval evaluation needs for one product, read from git on this task.
+    func approvalInput(of id: String, at commit: CommitID, chain: KeyringChainVerdict,
+                       indexed: ProductHeadRecord? = nil) throws -> ApprovalInput {
         let tree: (hex: String, digest: String)?
         let manifest: ProductManifest
         if let indexed, indexed.commitID == commit.hex, let json = indexed.manifestJSON,
@@ -174,33 +197,23 @@ extension RegistryWorkspace {
             do {
                 manifest = try loadManifest(id: id, at: commit)
             } catch let error as RegistryDiagnostic {
-                return ProductApproval(id: id, version: "", status: "invalid", tree: tree?.hex ?? "",
-                                       contentDigest: tree?.digest ?? "", state: .pending, threshold: 0, counted: [],
-                                       standing: [], notCounted: [], explanation: "The manifest is invalid: \(error.message)")
+                return .decided(ProductApproval(id: id, version: "", status: "invalid", tree: tree?.hex ?? "",
+                                                contentDigest: tree?.digest ?? "", state: .pending, threshold: 0, counted: [],
+                                                standing: [], notCounted: [], explanation: "The manifest is invalid: \(error.message)"))
             }
         }
-        guard let productID = ProductID(id), let tree, let keyring = chain.keyring else {
-            return ProductApproval(id: id, version: manifest.version, status: manifest.status.rawValue,
-                                   tree: tree?.hex ?? "", contentDigest: tree?.digest ?? "", state: .pending,
-                                   threshold: 0, counted: [], standing: [], notCounted: [],
-                                   explanation: "No keyring can be trusted, so nothing counts as approved.")
+        guard let productID = ProductID(id), let tree, chain.keyring != nil else {
+            return .decided(ProductApproval(id: id, version: manifest.version, status: manifest.status.rawValue,
+                                            tree: tree?.hex ?? "", contentDigest: tree?.digest ?? "", state: .pending,
+                                            threshold: 0, counted: [], standing: [], notCounted: [],
+                                            explanation: "No keyring can be trusted, so nothing counts as approved."))
         }
         let files = try repository.files(under: "Reviews/\(id)", at: commit).map { RepositoryFile(path: $0.key, bytes: Array($0.value)) }
         let subject = ProductVersionUnderReview(product: productID, version: manifest.version, tree: tree.hex,
                                                 contentDigest: tree.digest,
                                                 demographicFields: manifest.demographicFieldNames,
                                                 owners: Set(manifest.owner.boardMembers))
-        let verdict = ApprovalEvaluator.evaluate(subject, keyring: keyring, files: files, now: Date())
-        let state = chain.status == .expired && verdict.state == .approved ? .expired : verdict.state
-        let explanation = verdict.explanation
-        return ProductApproval(
-            id: id, version: manifest.version, status: manifest.status.rawValue, tree: tree.hex,
-            contentDigest: tree.digest, state: state, threshold: verdict.threshold,
-            counted: verdict.counted.map { CountedApprovalSummary(member: $0.member, issued: $0.issued.description,
-                                                                  expires: $0.expires.description, path: $0.path) },
-            standing: verdict.standing.map { UncountedSummary(path: $0.path, reason: "\($0.kind.rawValue) by \($0.members.joined(separator: ", "))") },
-            notCounted: verdict.uncounted.map { UncountedSummary(path: $0.path, reason: "\($0.reason)") },
-            explanation: explanation)
+        return .review(subject: subject, status: manifest.status.rawValue, files: files)
     }
 
     /// Writes (or returns) a review statement for the committed version of a product.
@@ -342,5 +355,38 @@ extension RegistryWorkspace {
             throw CoreError.invalidArgument("--expires '\(text)' is not a date; write YYYY-MM-DD.")
         }
         return time
+    }
+}
+
+/// One product's approval evaluation, prepared from git so that it can run on any task.
+enum ApprovalInput: Sendable {
+    /// Nothing to verify: the answer is already known (invalid manifest, untrusted keyring).
+    case decided(ProductApproval)
+    /// Statements to verify against the keyring.
+    case review(subject: ProductVersionUnderReview, status: String, files: [RepositoryFile])
+
+    /// Verifies the statements and turns the verdict into the report's form.
+    func evaluate(chain: KeyringChainVerdict, now: Date) -> ProductApproval {
+        switch self {
+        case let .decided(approval):
+            return approval
+        case let .review(subject, status, files):
+            guard let keyring = chain.keyring else {
+                return ProductApproval(id: subject.product.rawValue, version: subject.version, status: status,
+                                       tree: subject.tree, contentDigest: subject.contentDigest, state: .pending,
+                                       threshold: 0, counted: [], standing: [], notCounted: [],
+                                       explanation: "No keyring can be trusted, so nothing counts as approved.")
+            }
+            let verdict = ApprovalEvaluator.evaluate(subject, keyring: keyring, files: files, now: now)
+            let state = chain.status == .expired && verdict.state == .approved ? .expired : verdict.state
+            return ProductApproval(
+                id: subject.product.rawValue, version: subject.version, status: status, tree: subject.tree,
+                contentDigest: subject.contentDigest, state: state, threshold: verdict.threshold,
+                counted: verdict.counted.map { CountedApprovalSummary(member: $0.member, issued: $0.issued.description,
+                                                                      expires: $0.expires.description, path: $0.path) },
+                standing: verdict.standing.map { UncountedSummary(path: $0.path, reason: "\($0.kind.rawValue) by \($0.members.joined(separator: ", "))") },
+                notCounted: verdict.uncounted.map { UncountedSummary(path: $0.path, reason: "\($0.reason)") },
+                explanation: verdict.explanation)
+        }
     }
 }
