@@ -56,7 +56,7 @@ extension RegistryWorkspace {
             return IndexReport(head: head.hex, newCommits: 0, products: try index.headProducts().count,
                                productsReindexed: [], rebuilt: false)
         }
-        let known = Set(try index.indexedCommits().compactMap { try? repository.resolve($0) })
+        let known = Set(try index.indexedCommits().compactMap(CommitID.init(hex:)))
         let newCommits = try repository.commits(from: head, excluding: known)
 
         // A product needs its history re-read when a new commit changed its folder.
@@ -65,7 +65,7 @@ extension RegistryWorkspace {
         let headIDs = try repository.productIDs(at: head)
         let previousHeads = Dictionary(uniqueKeysWithValues: try index.headProducts().map { ($0.productID, $0) })
         var histories: [String: [ProductVersionRecord]] = [:]
-        if let base = try indexedHead.map({ try repository.resolve($0) }),
+        if let base = indexedHead.flatMap(CommitID.init(hex:)),
            let added = try repository.versionsAdded(from: head, since: base) {
             // New commits extend the indexed history in a line: prepend their versions.
             for (id, commits) in added {

@@ -52,7 +52,7 @@ extension RegistryWorkspace {
             products.append(CatalogProduct(
                 manifest: manifest, tree: head.treeID, contentDigest: head.contentDigest,
                 approvalState: approval.state,
-                approvals: try catalogApprovals(approval, manifest: manifest, commit: commit),
+                approvals: try catalogApprovals(approval, commit: commit),
                 latestCheck: try catalogCheck(id: head.productID, tree: head.treeID),
                 history: try catalogHistory(id: head.productID),
                 withheld: try Self.withheldFields(manifest)))
@@ -69,7 +69,7 @@ extension RegistryWorkspace {
     }
 
     /// The approvals that count, with the statement and signature texts so the catalog can host them.
-    private func catalogApprovals(_ approval: ProductApproval, manifest: ProductManifest, commit: CommitID) throws -> [CatalogApproval] {
+    private func catalogApprovals(_ approval: ProductApproval, commit: CommitID) throws -> [CatalogApproval] {
         try approval.counted.map { counted in
             let statement = try repository.readFile(counted.path, at: commit)
             let signature = try repository.readFile(counted.path + ".sig", at: commit)
