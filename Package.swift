@@ -73,6 +73,11 @@ let package = Package(
             name: "registry",
             dependencies: ["RegistryCommands", "Sandbox"]
         ),
+        .executableTarget(
+            name: "verify-benchmark",
+            dependencies: ["Reviews", "ProductModel", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Benchmarks/reviews/Sources"
+        ),
         .target(
             name: "TestSupport",
             dependencies: ["RegistrySupport"],
@@ -84,7 +89,7 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "TestSupport"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "TestSupport"]),
         .testTarget(name: "ReviewsTests", dependencies: ["Reviews", "TestSupport"]),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

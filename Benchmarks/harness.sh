@@ -18,7 +18,7 @@
 #   3. times each registry command with hyperfine (median; apt-installed when missing, else a timed
 #      loop) and its peak memory with `/usr/bin/time -v`, each against a baseline measured in the same
 #      run (git, or stock ssh-keygen), and checks the targets;
-#   4. runs Benchmarks/sandbox/bench.sh and Benchmarks/disparity/bench.sh when they exist, with
+#   4. runs Benchmarks/{sandbox,disparity,reviews}/bench.sh when they exist, with
 #      REGISTRY_BIN (the binary measured) and BENCH_REGISTRY (the 100-product registry) in the
 #      environment; Markdown output is included as is, anything else as a code block.
 # A command that fails (exit status other than 0 or 1, which means "findings") is reported as
@@ -176,7 +176,7 @@ done
 # Benchmarks owned by other parts of the project, run when present.
 hooks="$work/hooks.md"
 : > "$hooks"
-for hook in sandbox disparity; do
+for hook in sandbox disparity reviews; do
     script="$root/Benchmarks/$hook/bench.sh"
     [ -x "$script" ] || continue
     echo "Running Benchmarks/$hook/bench.sh..." >&2

@@ -38,14 +38,18 @@ extension GitRepository {
     /// The uncommitted changes under a repository-relative folder (or the whole repository for ""),
     /// staged and unstaged, including untracked files but not ignored ones, sorted by path.
     public func workingTreeChanges(under path: String) throws -> [WorkingTreeChange] {
+        try workingTreeChanges(under: path.isEmpty ? [] : [path])
+    }
+
+    /// Files that differ from HEAD under any of `paths` (everywhere when empty), as `workingTreeChanges(under:)`.
+    public func workingTreeChanges(under paths: [String]) throws -> [WorkingTreeChange] {
         var options = git_status_options()
         try check(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)), "preparing to read the status")
         options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
         options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
-        let patterns = path.isEmpty ? [] : [path]
-        let list = try withStringArray(patterns) { array in
+        let list = try withStringArray(paths) { array in
             options.pathspec = array
-            return try make("reading the status of '\(path)'", free: git_status_list_free) {
+            return try make("reading the status of '\(paths.joined(separator: "', '"))'", free: git_status_list_free) {
                 git_status_list_new(&$0, pointer, &options)
             }
         }

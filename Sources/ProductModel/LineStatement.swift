@@ -113,7 +113,12 @@ public struct LineStatement: Sendable, Hashable {
                 ? "key '\(key)' has an empty value written with a trailing space; write '\(key):' alone"
                 : "key '\(key)' must be followed by ': ' (colon and one space)")
         }
-        let value = String(decoding: rest.dropFirst(), as: UTF8.self)
+        let valueBytes = rest.dropFirst()
+        let value = String(decoding: valueBytes, as: UTF8.self)
+        // Printable ASCII without edge spaces is the common case and needs no Unicode lookups.
+        if valueBytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }), valueBytes.first != 0x20, valueBytes.last != 0x20 {
+            return (key, value)
+        }
         let scalars = value.unicodeScalars
         if let first = scalars.first, let last = scalars.last,
            first.properties.isWhitespace || last.properties.isWhitespace {

@@ -141,10 +141,16 @@ extension RegistryWorkspace {
             : (chain.status == .expired ? "the newest keyring has expired; approvals are frozen until the board renews it" : nil)
         // At HEAD the index already holds each manifest, tree and digest; one working-tree status
         // serves every product.
-        let heads = revision == nil ? Dictionary(uniqueKeysWithValues: try index.headProducts().map { ($0.productID, $0) }) : [:]
-        let changed = revision == nil ? Set(try repository.workingTreeChanges(under: "Products").compactMap { change in
-            change.path.split(separator: "/").dropFirst().first.map(String.init)
-        }) : []
+        // A few named products read only their own rows and folders.
+        let named = !ids.isEmpty && ids.count < 20
+        let heads = revision == nil
+            ? Dictionary(uniqueKeysWithValues: try (named ? targets.compactMap(index.headProduct) : index.headProducts()).map { ($0.productID, $0) })
+            : [:]
+        let changed = revision == nil
+            ? Set(try repository.workingTreeChanges(under: named ? targets.map(Self.productPath) : ["Products"]).compactMap { change in
+                change.path.split(separator: "/").dropFirst().first.map(String.init)
+            })
+            : []
         // Statements are read from git here, then verified on every core: signature checks are
         // most of the work for a large registry.
         let inputs = try targets.map { try approvalInput(of: $0, at: commit, chain: chain, indexed: heads[$0]) }

@@ -46,6 +46,9 @@ struct ReviewStatusTests {
         let status = try JSONDecoder().decode(Status.self, from: Data(result.stdout.utf8))
         #expect(status.products.first?.state == "uncommitted")
         #expect(result.status == 1)
+        // The whole-registry status says the same of that product and nothing of the others.
+        let all = try JSONDecoder().decode(Status.self, from: Data(try registry.registry("status", "--json").stdout.utf8))
+        #expect(all.products.filter { $0.state == "uncommitted" }.map(\.id) == ["station-incident-hotspots"])
     }
 
     @Test("stock ssh-keygen verifies every committed statement with the exported allowed_signers")
