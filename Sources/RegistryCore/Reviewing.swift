@@ -208,7 +208,7 @@ extension RegistryWorkspace {
                                                 standing: [], notCounted: [], explanation: "The manifest is invalid: \(error.message)"))
             }
         }
-        guard let productID = ProductID(id), let tree, chain.keyring != nil else {
+        guard let productID = ProductID(id), let tree, let keyring = chain.keyring else {
             return .decided(ProductApproval(id: id, version: manifest.version, status: manifest.status.rawValue,
                                             tree: tree?.hex ?? "", contentDigest: tree?.digest ?? "", state: .pending,
                                             threshold: 0, counted: [], standing: [], notCounted: [],
@@ -219,7 +219,7 @@ extension RegistryWorkspace {
                                                 contentDigest: tree.digest,
                                                 demographicFields: manifest.demographicFieldNames,
                                                 owners: Set(manifest.owner.boardMembers))
-        return .review(subject: subject, status: manifest.status.rawValue, files: files)
+        return .review(subject: subject, status: manifest.status.rawValue, files: files, keyring: keyring)
     }
 
     /// Writes (or returns) a review statement for the committed version of a product.
@@ -368,21 +368,15 @@ extension RegistryWorkspace {
 enum ApprovalInput: Sendable {
     /// Nothing to verify: the answer is already known (invalid manifest, untrusted keyring).
     case decided(ProductApproval)
-    /// Statements to verify against the keyring.
-    case review(subject: ProductVersionUnderReview, status: String, files: [RepositoryFile])
+    /// Statements to verify against the chain's trusted keyring.
+    case review(subject: ProductVersionUnderReview, status: String, files: [RepositoryFile], keyring: Keyring)
 
     /// Verifies the statements and turns the verdict into the report's form.
     func evaluate(chain: KeyringChainVerdict, now: Date) -> ProductApproval {
         switch self {
         case let .decided(approval):
             return approval
-        case let .review(subject, status, files):
-            guard let keyring = chain.keyring else {
-                return ProductApproval(id: subject.product.rawValue, version: subject.version, status: status,
-                                       tree: subject.tree, contentDigest: subject.contentDigest, state: .pending,
-                                       threshold: 0, counted: [], standing: [], notCounted: [],
-                                       explanation: "No keyring can be trusted, so nothing counts as approved.")
-            }
+        case let .review(subject, status, files, keyring):
             let verdict = ApprovalEvaluator.evaluate(subject, keyring: keyring, files: files, now: now)
             let state = chain.status == .expired && verdict.state == .approved ? .expired : verdict.state
             return ProductApproval(
