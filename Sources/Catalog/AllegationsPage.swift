@@ -80,9 +80,9 @@ struct VerifyPage {
             body += "<p>\(words.allowedSignersMissing)</p>"
         }
         body += "</li>\n<li><p>\(words.verifyStep2)</p>"
-        body += "<pre><code>ssh-keygen -Y verify -f allowed_signers -I alice \\\n  -n review@analytics-registry \\\n  -s alice.approval.sig &lt; alice.approval</code></pre></li>\n"
+        body += "<pre tabindex=\"0\"><code>ssh-keygen -Y verify -f allowed_signers -I alice \\\n  -n review@analytics-registry \\\n  -s alice.approval.sig &lt; alice.approval</code></pre></li>\n"
         body += "<li><p>\(words.verifyStep3)</p></li>\n"
-        body += "<li><p>\(words.verifyStep4)</p><pre><code>git ls-tree -r --full-tree COMMIT Products/PRODUCT-ID \\\n"
+        body += "<li><p>\(words.verifyStep4)</p><pre tabindex=\"0\"><code>git ls-tree -r --full-tree COMMIT Products/PRODUCT-ID \\\n"
         body += "  | while read -r mode type blob path; do\n"
         body += "      printf '%s %s %s\\n' \"$mode\" \"$(git cat-file blob \"$blob\" | sha256sum | cut -d' ' -f1)\" \"${path#Products/PRODUCT-ID/}\"\n"
         body += "    done | LC_ALL=C sort -k3 | sha256sum</code></pre></li>\n</ol>\n"

@@ -8,17 +8,19 @@ allegations page, in English and Spanish, opened from disk (file://):
   * any network request other than the site's own files, and any Content-Security-Policy report;
   * a page that does not render its content with JavaScript turned off.
 
-Needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver) and
-`python3 -m pip install selenium axe-selenium-python`. The site comes from the Swift tests:
+Needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver), selenium,
+and axe-core 4 as shipped in the PyPI package axe-playwright-python (only its axe.min.js is used:
+`pip install selenium` and `pip install --no-deps axe-playwright-python==0.1.8`). The site comes
+from the Swift tests:
 
     swift test --filter CatalogTests            # writes .build/catalog-browser-site
     python3 Tests/Browser/check_catalog.py      # or pass another site folder
 """
+import importlib.util
 import json
 import pathlib
 import sys
 
-from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -40,7 +42,18 @@ for (const name of ["alert", "confirm", "prompt", "print"]) {
 }
 """
 
-# Runs axe-core (injected from the axe-selenium-python package) and returns only what the check needs.
+
+
+def axe_source():
+    """axe.min.js from the installed axe-playwright-python package, found without importing it
+    (importing would need Playwright, which these checks do not use)."""
+    spec = importlib.util.find_spec("axe_playwright_python")
+    if spec is None or not spec.submodule_search_locations:
+        sys.exit("axe-core is missing: pip install --no-deps axe-playwright-python==0.1.8")
+    return (pathlib.Path(next(iter(spec.submodule_search_locations))) / "axe.min.js").read_text()
+
+
+# Runs the injected axe-core and returns only what the check needs.
 AXE_RUN = """
 var done = arguments[arguments.length - 1];
 var tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"].filter(function (tag) {
@@ -79,6 +92,7 @@ def requests_made(browser):
 def check(site):
     failures = []
     axe_version = "?"
+    axe = axe_source()
     browser = driver()
     browser.set_script_timeout(120)
     browser.execute_cdp_cmd("Network.enable", {})
@@ -96,7 +110,7 @@ def check(site):
             for entry in browser.get_log("browser"):
                 if "Content Security Policy" in entry["message"] or "Refused" in entry["message"]:
                     failures.append(f"{page}: {entry['message']}")
-            Axe(browser).inject()
+            browser.execute_script(axe)
             axe_version = browser.execute_script("return axe.version")
             for violation in browser.execute_async_script(AXE_RUN):
                 if violation["impact"] in ("serious", "critical"):
