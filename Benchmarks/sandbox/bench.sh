@@ -1,30 +1,39 @@
 #!/usr/bin/env bash
-# Per-run overhead of the sandbox launch path, measured in one go on this machine:
+# Per-run overhead of `registry run`, measured in one go on this machine on the same trivial product
+# (the Python product `registry new` scaffolds, on its sample):
 #   direct   - exec of the product command with no isolation
 #   bwrap    - a bare bwrap call with the same mounts and namespaces the registry uses
 #   launcher - `registry __sandbox-launch PLAN`: session, fd sweep, rlimits, uid drop,
 #              no_new_privs and the Swift-built seccomp filter, then the same bwrap call
-# Prints mean milliseconds per run and the ratios launcher/bwrap and launcher/direct.
-# Usage: Benchmarks/sandbox/bench.sh [runs] (default 50); run as root to include the uid drop.
-# The parent's own work in Sandbox.run (staging copies, cgroup, output collection) is not included.
+#   run      - the whole `registry run ID --working-tree` command: process start, finding the
+#              registry, opening the index, copying the product, building its input, the sandbox
+#              run (staging copies, cgroup, launcher, bwrap, output collection) and recording it
+# Prints mean milliseconds per run, what the launcher and the whole command add to bare bwrap,
+# and the ratios. Usage: Benchmarks/sandbox/bench.sh [runs] (default 50); REGISTRY=path picks the
+# binary (default: the release build, `swift build -c release --product registry --scratch-path
+# .build-release`); run as root to include the uid drop and the cgroup.
 set -euo pipefail
 
 runs="${1:-50}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-registry="$root/.build/debug/registry"
-[ -x "$registry" ] || { echo "build first: swift build (no $registry)" >&2; exit 2; }
+registry="${REGISTRY:-$root/.build-release/release/registry}"
+[ -x "$registry" ] || { echo "build first: swift build -c release --product registry --scratch-path .build-release (no $registry)" >&2; exit 2; }
 bwrap="$(command -v bwrap)" || { echo "install bubblewrap: apt-get install bubblewrap" >&2; exit 2; }
 
 stage="$(mktemp -d /tmp/registry-bench-XXXXXX)"
 trap 'rm -rf "$stage"' EXIT
 chmod 711 "$stage"
-mkdir -p "$stage/product" "$stage/input" "$stage/output"
-printf 'print("ok")\n' > "$stage/product/main.py"
+mkdir -p "$stage/registry" "$stage/input" "$stage/output" "$stage/direct-output"
+(cd "$stage/registry" && git init -q . && "$registry" init --title "Sandbox benchmark" >/dev/null \
+  && "$registry" new bench-product --language python >/dev/null)
+cp -r "$stage/registry/Products/bench-product" "$stage/product"
+cp "$stage/product/samples/incidents.csv" "$stage/input/incidents.csv"
 chmod -R a+rX "$stage/product" "$stage/input"
 uid=65534
 if [ "$(id -u)" = 0 ]; then chown "$uid:$uid" "$stage/output"; fi
 
 command=(/usr/bin/python3 main.py)
+run_registry() { (cd "$stage/registry" && "$registry" run bench-product --working-tree); }
 options=(--unshare-all --unshare-user --disable-userns --die-with-parent --new-session --cap-drop ALL
   --hostname sandbox --clearenv --setenv PATH /usr/local/bin:/usr/bin:/bin --setenv HOME /tmp
   --setenv LANG C.UTF-8 --setenv REGISTRY_INPUT /input --setenv REGISTRY_OUTPUT /output
@@ -62,21 +71,28 @@ mean_ms() {
   echo $(( (end - start) / runs / 1000 ))
 }
 
+direct_env=(env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp LANG=C.UTF-8
+  REGISTRY_INPUT="$stage/input" REGISTRY_OUTPUT="$stage/direct-output")
+
 # One warm-up of each so page-cache effects do not favour whichever runs last.
-(cd "$stage/product" && "${command[@]}") >/dev/null
+(cd "$stage/product" && "${direct_env[@]}" "${command[@]}") >/dev/null
 "${as_user[@]}" "$bwrap" "${options[@]}" -- "${command[@]}" >/dev/null
 "$registry" __sandbox-launch "$plan" >/dev/null 3>/dev/null
+run_registry >/dev/null
 
-direct=$(cd "$stage/product" && mean_ms "${command[@]}")
+direct=$(cd "$stage/product" && mean_ms "${direct_env[@]}" "${command[@]}")
 bare=$(mean_ms "${as_user[@]}" "$bwrap" "${options[@]}" -- "${command[@]}")
 launcher=$(mean_ms "$registry" __sandbox-launch "$plan")
+whole=$(mean_ms run_registry)
 
-python3 - "$runs" "$direct" "$bare" "$launcher" <<'PY'
+python3 - "$runs" "$direct" "$bare" "$launcher" "$whole" <<'PY'
 import sys
-runs, direct, bare, launcher = (int(x) for x in sys.argv[1:])
+runs, direct, bare, launcher, whole = (int(x) for x in sys.argv[1:])
 print(f"runs per case: {runs}")
-for name, micros in (("direct exec", direct), ("bare bwrap", bare), ("launcher + bwrap", launcher)):
+for name, micros in (("direct exec", direct), ("bare bwrap", bare), ("launcher + bwrap", launcher),
+                     ("registry run", whole)):
     print(f"{name:18} {micros / 1000:8.2f} ms")
-print(f"launcher / bwrap   {launcher / bare:8.2f}x")
-print(f"launcher / direct  {launcher / direct:8.2f}x")
+print(f"launcher - bwrap   {(launcher - bare) / 1000:8.2f} ms   {launcher / bare:.2f}x")
+print(f"registry run - bwrap {(whole - bare) / 1000:6.2f} ms   {whole / bare:.2f}x")
+print(f"registry run / direct {whole / direct:7.2f}x")
 PY

@@ -23,6 +23,21 @@ enum LinuxSystem {
         return unsafeBitCast(symbol, to: Pipe2.self)(ends, flags)
     }
 
+    /// `pidfd_open(2)`: a descriptor (close-on-exec) that turns readable when `pid` ends; nil before Linux 5.3.
+    static func exitDescriptor(of pid: pid_t) -> Int32? {
+        typealias PidfdOpen = @convention(c) (pid_t, UInt32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pidfd_open") else { return nil }
+        let descriptor = unsafeBitCast(symbol, to: PidfdOpen.self)(pid, 0)
+        return descriptor >= 0 ? descriptor : nil
+    }
+
+    /// Blocks until one of `descriptors` can be read (or has reached its end), or `timeout` has passed.
+    static func waitUntilReadable(_ descriptors: [Int32], timeout: Duration) {
+        var entries = descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        _ = poll(&entries, nfds_t(entries.count), Int32(clamping: max(milliseconds, 1)))
+    }
+
     static let setNoNewPrivileges: Int32 = 38   // PR_SET_NO_NEW_PRIVS
     static let getNoNewPrivileges: Int32 = 39   // PR_GET_NO_NEW_PRIVS
 

@@ -84,7 +84,8 @@ struct RunCgroup: Sendable {
     /// Removes both groups; retried briefly because the kernel releases exiting tasks asynchronously.
     func remove() {
         for directory in [memory, pids] + [cpuAccounting].compactMap({ $0 }) {
-            for _ in 0..<100 where rmdir(directory.path) != 0 && errno == EBUSY {
+            for _ in 0..<100 {
+                if rmdir(directory.path) == 0 || errno != EBUSY { break }
                 usleep(10_000)
             }
         }

@@ -65,6 +65,7 @@ struct RunWatch {
         var waitStatus: Int32 = 0
         var usage = rusage()
         var reaped = false
+        let exitDescriptor = LinuxSystem.exitDescriptor(of: pid)
         while true {
             stdout.drain()
             stderr.drain()
@@ -83,9 +84,14 @@ struct RunWatch {
                 }
                 nextOutputCheck = now + .milliseconds(100)
             }
-            try? await Task.sleep(for: pause)
+            // Sleep until the launcher ends or writes, or the pause is over, then give the thread
+            // back to other tasks: a run's end is seen at once, not at the next tick.
+            LinuxSystem.waitUntilReadable(([stdout, stderr, statusStream].compactMap(\.openDescriptor)
+                                           + [exitDescriptor].compactMap { $0 }), timeout: pause)
+            await Task.yield()
             pause = min(pause * 2, .milliseconds(20))
         }
+        if let exitDescriptor { close(exitDescriptor) }
         if !reaped {
             _ = await RunProcesses.killAll(launcher: pid, stage: stage)
             while wait4(pid, &waitStatus, 0, &usage) < 0 && errno == EINTR {}
@@ -147,6 +153,9 @@ struct StreamCapture {
         self.descriptor = descriptor
         self.cap = cap
     }
+
+    /// The read end while the writers may still send something.
+    var openDescriptor: Int32? { closed ? nil : descriptor }
 
     /// Reads whatever is available now without blocking.
     mutating func drain() {

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 
-/// What this machine offers the sandbox; detected before every run so nothing runs unconfined.
+/// What this machine offers the sandbox; every run checks it first so nothing runs unconfined.
 public struct SandboxCapabilities: Sendable, Codable, Equatable {
     /// Absolute path of the `bwrap` executable.
     public var bubblewrapPath: String
@@ -23,7 +23,14 @@ public enum SandboxHost {
     public static let bubblewrapCandidates = ["/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap"]
 
     /// Checks for bubblewrap, user namespaces and cgroups, throwing a `SandboxError` that says how to fix a gap.
+    ///
+    /// The host is examined once per process and the answer, a refusal included, is reused by every
+    /// later run: a check of many products would otherwise start bubblewrap again for each of them.
     public static func detect() throws(SandboxError) -> SandboxCapabilities {
+        try detected.get()
+    }
+
+    private static let detected = Result { () throws(SandboxError) in
         try detect(bubblewrapCandidates: bubblewrapCandidates,
                    kernelSettings: URL(fileURLWithPath: "/proc/sys", isDirectory: true))
     }
@@ -36,10 +43,8 @@ public enum SandboxHost {
         }
         try checkUserNamespaces(kernelSettings)
         let version: (status: Int32, output: String)
-        let help: (status: Int32, output: String)
         do {
             version = try LinuxSystem.capture(path, arguments: ["--version"])
-            help = try LinuxSystem.capture(path, arguments: ["--help"])
         } catch {
             throw .bubblewrapUnusable(path: path, detail: error.detail)
         }
@@ -47,13 +52,22 @@ public enum SandboxHost {
             throw .bubblewrapUnusable(path: path, detail: "exit status \(version.status)")
         }
         let root = geteuid() == 0
+        let versionText = version.output.trimmingCharacters(in: .whitespacesAndNewlines)
         return SandboxCapabilities(
             bubblewrapPath: path,
-            bubblewrapVersion: version.output.trimmingCharacters(in: .whitespacesAndNewlines),
-            supportsDisableUserns: help.output.contains("--disable-userns"),
+            bubblewrapVersion: versionText,
+            // --disable-userns arrived in 0.8.0; an unreadable version is taken as older.
+            supportsDisableUserns: !releaseNumbers(versionText).lexicographicallyPrecedes([0, 8]),
             runningAsRoot: root,
             cgroupBackend: root && RunCgroup.hostSupportsV1 ? .cgroupV1 : .none,
             seccompArchitecture: architecture.rawValue)
+    }
+
+    /// The numbers of a `bwrap --version` line ("bubblewrap 0.8.0" → [0, 8, 0]); empty when there are none.
+    static func releaseNumbers(_ version: String) -> [Int] {
+        let release = version.split(separator: " ").last ?? ""
+        let numbers = release.split(separator: ".").map { Int($0) }
+        return numbers.contains(nil) ? [] : numbers.compactMap { $0 }
     }
 
     /// Refuses hosts where an unprivileged bubblewrap cannot create its user namespace.
