@@ -9,14 +9,14 @@
 #              registry, opening the index, copying the product, building its input, the sandbox
 #              run (staging copies, cgroup, launcher, bwrap, output collection) and recording it
 # Prints mean milliseconds per run, what the launcher and the whole command add to bare bwrap,
-# and the ratios. Usage: Benchmarks/sandbox/bench.sh [runs] (default 50); REGISTRY=path picks the
+# and the ratios. Usage: Benchmarks/sandbox/bench.sh [runs] (default 50); REGISTRY (or REGISTRY_BIN, as the harness sets) picks the
 # binary (default: the release build, `swift build -c release --product registry --scratch-path
 # .build-release`); run as root to include the uid drop and the cgroup.
 set -euo pipefail
 
 runs="${1:-50}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-registry="${REGISTRY:-$root/.build-release/release/registry}"
+registry="${REGISTRY:-${REGISTRY_BIN:-$root/.build-release/release/registry}}"
 [ -x "$registry" ] || { echo "build first: swift build -c release --product registry --scratch-path .build-release (no $registry)" >&2; exit 2; }
 bwrap="$(command -v bwrap)" || { echo "install bubblewrap: apt-get install bubblewrap" >&2; exit 2; }
 
