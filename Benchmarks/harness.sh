@@ -23,7 +23,7 @@
 #      REGISTRY_BIN (the binary measured) and BENCH_REGISTRY (the 100-product registry) in the
 #      environment; Markdown output is included as is, anything else as a code block.
 # A command that fails (exit status other than 0 or 1, which means "findings") is reported as
-# "failed: <first line of stderr>" and the harness goes on. About 10-15 minutes on 2 cores.
+# "failed: <first line of stderr>" and the harness goes on. About 30 minutes on 2 cores.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
         --keep) keep=yes ;;
         --timeout) timeout_seconds=${2:?--timeout needs seconds}; shift ;;
         --repeat-budget) repeat_budget=${2:?--repeat-budget needs seconds}; shift ;;
-        -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "harness.sh: unknown option '$1'; see --help." >&2; exit 2 ;;
     esac
     shift
