@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
         --keep) keep=yes ;;
         --timeout) timeout_seconds=${2:?--timeout needs seconds}; shift ;;
         --repeat-budget) repeat_budget=${2:?--repeat-budget needs seconds}; shift ;;
-        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "harness.sh: unknown option '$1'; see --help." >&2; exit 2 ;;
     esac
     shift
