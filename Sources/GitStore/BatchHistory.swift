@@ -10,11 +10,18 @@ extension GitRepository {
     /// whose ids differ cost anything. A history with merges falls back to the per-product walk,
     /// which replays git's simplification. `ids` limits the result to those products.
     public func histories(of ids: Set<String>, from start: CommitID) throws -> [String: [ProductVersionCommit]] {
-        guard let chain = try linearChain(from: start) else {
+        guard let all = try linearHistories(from: start) else {
             var result: [String: [ProductVersionCommit]] = [:]
             for id in ids { result[id] = try history(of: id, from: start) }
             return result
         }
+        return all.filter { ids.contains($0.key) }
+    }
+
+    /// The history of every product that ever existed, in one pass over the first-parent chain, or
+    /// nil when a commit reachable from `start` is a merge (see `histories(of:from:)`).
+    public func linearHistories(from start: CommitID) throws -> [String: [ProductVersionCommit]]? {
+        guard let chain = try linearChain(from: start) else { return nil }
         var result: [String: [ProductVersionCommit]] = [:]
         for (index, commit) in chain.enumerated() {
             let parent = index + 1 < chain.count ? chain[index + 1] : nil
@@ -22,7 +29,7 @@ extension GitRepository {
             guard !changed.isEmpty else { continue }
             let object = try lookupCommit(commit.oid)
             let info = commitInfo(object)
-            for (id, tree) in changed where ids.contains(id) {
+            for (id, tree) in changed {
                 result[id, default: []].append(ProductVersionCommit(commit: commit, tree: tree, author: info.author,
                                                                      committerDate: info.committer.date, message: info.message))
             }
@@ -100,7 +107,12 @@ extension GitRepository {
             let oldEntry = oldIndex < oldCount ? oldTree.flatMap { git_tree_entry_byindex($0.pointer, oldIndex) } : nil
             let order: Int32
             switch (newEntry, oldEntry) {
-            case let (new?, old?): order = Self.treeOrder(new, old)
+            case let (new?, old?):
+                // Most entries keep their name and kind from one commit to the next: a plain string
+                // comparison settles those before git's order is worked out.
+                let sameEntry = git_tree_entry_type(new) == git_tree_entry_type(old)
+                    && strcmp(git_tree_entry_name(new), git_tree_entry_name(old)) == 0
+                order = sameEntry ? 0 : Self.treeOrder(new, old)
             case (_?, nil): order = -1
             default: order = 1
             }
@@ -151,8 +163,13 @@ extension GitRepository {
 
     /// The `Products` tree of a commit, or nil when it has none.
     private func productsTree(of commit: CommitID) throws -> Owned<OpaquePointer>? {
+        if let recent = recentProductsTrees.first(where: { $0.commit == commit }) { return recent.tree }
         let root = try rootTree(of: lookupCommit(commit.oid))
-        guard let products = try entry(at: productsFolder, in: root), products.type == GIT_OBJECT_TREE else { return nil }
-        return try lookupTree(products.oid)
+        var tree: Owned<OpaquePointer>?
+        if let products = try entry(at: productsFolder, in: root), products.type == GIT_OBJECT_TREE {
+            tree = try lookupTree(products.oid)
+        }
+        recentProductsTrees = [(commit, tree)] + recentProductsTrees.prefix(1)
+        return tree
     }
 }

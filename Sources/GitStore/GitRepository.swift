@@ -11,6 +11,12 @@ public final class GitRepository {
     public let workingDirectory: URL
     /// The environment git would see; it decides the commit identity the way the `git` CLI does.
     let environment: [String: String]
+    /// Size and SHA-256 of blobs already read for a content digest. A blob id names its content,
+    /// so an entry never goes stale; versions of a product mostly share their files.
+    var blobDigests: [BlobID: (size: Int, sha256: String)] = [:]
+    /// The `Products` trees of the last two commits read, newest first: a walk compares each commit
+    /// with its parent, so every such tree (large, and stored as a delta) is read once, not twice.
+    var recentProductsTrees: [(commit: CommitID, tree: Owned<OpaquePointer>?)] = []
 
     private init(handle: Owned<OpaquePointer>, environment: [String: String]) throws {
         self.handle = handle

@@ -122,23 +122,25 @@ extension GitRepository {
         Int64(git_commit_time(try lookupCommit(commit.oid).pointer))
     }
 
-    /// Every commit reachable from `start` that is not in `known` nor an ancestor of one, parents
-    /// before children, so an index can process only what is new.
+    /// Every commit reachable from `start` that is not reachable from `base`, parents before
+    /// children, so an index can process only what is new since the head it indexed last.
     ///
-    /// `known` is expected to be closed under ancestry (everything an index has processed); ids that
-    /// are no longer in the repository (after a history rewrite) are ignored.
-    public func commits(from start: CommitID, excluding known: Set<CommitID>) throws -> [CommitInfo] {
+    /// Hiding one commit hides its whole ancestry, so the cost follows the new commits, not the
+    /// length of the history. A `base` that is no longer in the repository (after a history
+    /// rewrite) hides nothing.
+    public func commits(from start: CommitID, notReachableFrom base: CommitID?) throws -> [CommitInfo] {
         let walk = try make("starting a walk of the history", free: git_revwalk_free) { git_revwalk_new(&$0, pointer) }
         try check(git_revwalk_sorting(walk.pointer, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue),
                   "ordering the history walk")
         var startID = start.oid
         try check(git_revwalk_push(walk.pointer, &startID), "walking the history from \(start.short)")
-        for commit in known {
-            var oid = commit.oid
+        if let base {
+            var oid = base.oid
             var object: OpaquePointer?
-            guard git_commit_lookup(&object, pointer, &oid) == 0, let object else { continue }
-            git_commit_free(object)
-            try check(git_revwalk_hide(walk.pointer, &oid), "skipping the already indexed commit \(commit.short)")
+            if git_commit_lookup(&object, pointer, &oid) == 0, let object {
+                git_commit_free(object)
+                try check(git_revwalk_hide(walk.pointer, &oid), "skipping the already indexed commit \(base.short)")
+            }
         }
         var infos: [CommitInfo] = []
         var oid = git_oid()

@@ -69,11 +69,19 @@ extension GitRepository {
             throw GitError(.invalidProductTree, .invalidContent,
                            "'\(folder)' at commit \(commit.short) is not a folder; a product must be a folder holding product.yaml.")
         }
+        return try productTree(id, tree: TreeID(record.oid), at: commit)
+    }
+
+    /// The product folder whose tree id a history walk already found (`ProductVersionCommit.tree`),
+    /// without looking the folder up from the commit's root again; `commit` names it in messages.
+    ///
+    /// Throws `invalidProductTree` when the folder holds a submodule.
+    public func productTree(_ id: String, tree: TreeID, at commit: CommitID) throws -> ProductTree {
+        let folder = try productFolder(id)
         var entries: [ProductTreeEntry] = []
-        try collectEntries(of: lookupTree(record.oid), prefix: "", into: &entries, folder: folder, commit: commit)
+        try collectEntries(of: lookupTree(tree.oid), prefix: "", into: &entries, folder: folder, commit: commit)
         entries.sort { bytewiseLess($0.path, $1.path) }
-        return ProductTree(productID: id, tree: TreeID(record.oid),
-                           contentDigest: ProductTree.contentDigest(of: entries), entries: entries)
+        return ProductTree(productID: id, tree: tree, contentDigest: ProductTree.contentDigest(of: entries), entries: entries)
     }
 
     private func collectEntries(of tree: Owned<OpaquePointer>, prefix: String, into entries: inout [ProductTreeEntry],
@@ -90,9 +98,14 @@ extension GitRepository {
                 throw GitError(.invalidProductTree, .invalidContent,
                                "'\(folder)/\(path)' at commit \(commit.short) is a submodule, which a product may not contain; commit its files into the product folder instead.")
             }
-            let content = try content(ofBlob: lookupBlob(record.oid))
-            entries.append(ProductTreeEntry(path: path, mode: mode, blob: BlobID(record.oid),
-                                            size: content.count, sha256: SHA256Hex.of(content)))
+            let blob = BlobID(record.oid)
+            let digest = try blobDigests[blob] ?? {
+                let content = try content(ofBlob: lookupBlob(record.oid))
+                let digest = (size: content.count, sha256: SHA256Hex.of(content))
+                blobDigests[blob] = digest
+                return digest
+            }()
+            entries.append(ProductTreeEntry(path: path, mode: mode, blob: blob, size: digest.size, sha256: digest.sha256))
         }
     }
 

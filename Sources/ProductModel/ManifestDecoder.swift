@@ -104,7 +104,9 @@ public enum ManifestDecoder {
             // document parses; each marker's place in the final tree then gives the key path.
             while true {
                 do {
-                    let parser = try Parser(yaml: source, encoding: .utf8)
+                    // No implicit typing: the reader types each value itself, and Yams' default
+                    // resolver runs regular expressions on every key while checking for duplicates.
+                    let parser = try Parser(yaml: source, resolver: .basic, encoding: .utf8)
                     guard let root = try parser.nextRoot() else {
                         throw stop(1, "the file holds no YAML document",
                                    "start from the manifest that `registry new` writes")

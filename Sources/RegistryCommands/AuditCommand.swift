@@ -20,7 +20,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let report = try global.openRegistry().verifyAudit()
+        let report = try await global.openRegistry().verifyAudit()
         try output.emit(report) {
             report.intact
                 ? "The audit log is intact: \(report.entryCount) entries."

@@ -23,7 +23,7 @@ struct BoardVerifyCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let report = try global.openRegistry().verifyBoard(trustAnchor: trustAnchor)
+        let report = try await global.openRegistry().verifyBoard(trustAnchor: trustAnchor)
         try output.emit(report) { report.text }
         if !report.valid { throw FindingsExit() }
     }
@@ -44,7 +44,7 @@ struct BoardAllowedSignersCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let text = try global.openRegistry().allowedSigners()
+        let text = try await global.openRegistry().allowedSigners()
         if let out {
             try Data(text.utf8).write(to: URL(fileURLWithPath: out))
             print("Wrote \(out).")
@@ -70,7 +70,7 @@ struct BoardProposeCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let path = try global.openRegistry().proposeKeyring(add: add, remove: remove, expires: expires)
+        let path = try await global.openRegistry().proposeKeyring(add: add, remove: remove, expires: expires)
         print("Wrote \(path). Current and new members sign it into \(path).sigs/<member>.sig with namespace keyring@analytics-registry.")
     }
 }
@@ -89,7 +89,7 @@ struct BoardInitCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let result = try global.openRegistry().initializeBoard(members: member, expires: expires)
+        let result = try await global.openRegistry().initializeBoard(members: member, expires: expires)
         print("Wrote \(result.path); its SHA-256 \(result.sha256) is now the trust anchor in registry.json. Every member signs it into \(result.path).sigs/<member>.sig.")
     }
 }

@@ -51,7 +51,7 @@ struct CheckCommand: AsyncParsableCommand {
             }
             return
         }
-        let registry = try global.openRegistry()
+        let registry = try await global.openRegistry()
         let report: CheckReport
         if !merge.isEmpty {
             report = try registry.mergeCheckResults(merge.map { URL(fileURLWithPath: $0) })

@@ -18,7 +18,7 @@ struct DiffCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let report = try global.openRegistry().diff(id: id, from: from, to: to)
+        let report = try await global.openRegistry().diff(id: id, from: from, to: to)
         try output.emit(report) {
             report.changes.isEmpty
                 ? "No manifest changes between \(report.from.commit.prefix(12)) and \(report.to.commit.prefix(12))."

@@ -14,7 +14,7 @@ struct HistoryCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let report = try global.openRegistry().history(id: id)
+        let report = try await global.openRegistry().history(id: id)
         try output.emit(report) {
             report.versions.map {
                 "\($0.commit.prefix(12))  \($0.version ?? "?")  \($0.date)  \($0.author)  \($0.subject)"

@@ -14,7 +14,7 @@ struct IndexCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let report = try global.openRegistry(refreshingIndex: false).updateIndex(rebuild: rebuild)
+        let report = try await global.openRegistry(refreshingIndex: false, verifyingIndex: rebuild).updateIndex(rebuild: rebuild)
         try output.emit(report) {
             "Indexed \(report.newCommits) new commits; \(report.products) products at \(report.head.prefix(12))."
         }

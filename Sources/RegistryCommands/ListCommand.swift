@@ -12,7 +12,7 @@ struct ListCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let report = try global.openRegistry().list()
+        let report = try await global.openRegistry().list()
         try output.emit(report) {
             TextTable(headers: ["ID", "VERSION", "STATUS", "NAME"],
                       rows: report.products.map { [$0.id, $0.version ?? "-", $0.status ?? "invalid", $0.name ?? ($0.problem ?? "")] })

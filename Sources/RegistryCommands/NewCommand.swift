@@ -16,7 +16,7 @@ struct NewCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let report = try global.openRegistry().scaffold(id: id, language: language)
+        let report = try await global.openRegistry().scaffold(id: id, language: language)
         try output.emit(report) {
             (["Created Products/\(report.id)/ with:"] + report.files.map { "  \($0)" }
                 + ["Next: edit product.yaml, then run 'registry validate \(report.id)' and 'registry run \(report.id) --working-tree'."])

@@ -22,7 +22,7 @@ struct RegisterCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let report = try global.openRegistry().register(id: id, message: message)
+        let report = try await global.openRegistry().register(id: id, message: message)
         try output.emit(report) {
             "Registered \(report.id) \(report.version) as commit \(report.commit.prefix(12)) (tree \(report.tree.prefix(12)))."
         }

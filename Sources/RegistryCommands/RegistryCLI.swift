@@ -84,11 +84,14 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "The registry repository (default: the git repository containing the current directory).")
     var repo: String?
 
-    /// Opens the registry these options point at.
-    func openRegistry(refreshingIndex: Bool = true) throws -> RegistryWorkspace {
+    /// Opens the registry these options point at, bringing the index up to date unless
+    /// `refreshingIndex` is false (for `registry index`, which reports the update itself).
+    func openRegistry(refreshingIndex: Bool = true, verifyingIndex: Bool = false) async throws -> RegistryWorkspace {
         let start = repo.map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        return try RegistryWorkspace.open(from: start, explicit: repo != nil, refreshingIndex: refreshingIndex)
+        let registry = try RegistryWorkspace.open(from: start, explicit: repo != nil, verifyingIndex: verifyingIndex)
+        if refreshingIndex { try await registry.refreshIndex() }
+        return registry
     }
 }
 

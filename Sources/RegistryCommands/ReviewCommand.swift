@@ -35,7 +35,7 @@ struct ReviewTemplateCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let statement = try global.openRegistry().reviewTemplate(
+        let statement = try await global.openRegistry().reviewTemplate(
             id: id, reviewer: reviewer, decision: decision, expires: expires, comment: comment, write: !stdout)
         if stdout {
             print(statement.text, terminator: "")

@@ -21,7 +21,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let registry = try global.openRegistry()
+        let registry = try await global.openRegistry()
         let report = try await registry.runProduct(id: id, at: at, workingTree: workingTree,
                                                    keepOutput: keepOutput.map { URL(fileURLWithPath: $0) })
         try output.emit(report) { report.text }

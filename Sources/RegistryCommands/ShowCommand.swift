@@ -14,7 +14,7 @@ struct ShowCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let report = try global.openRegistry().show(id: id)
+        let report = try await global.openRegistry().show(id: id)
         try output.emit(report) { report.text }
     }
 }

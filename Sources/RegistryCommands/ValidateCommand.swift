@@ -14,7 +14,7 @@ struct ValidateCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let report = try global.openRegistry().validate(ids: ids)
+        let report = try await global.openRegistry().validate(ids: ids)
         try output.emit(report) {
             report.products.map { product in
                 product.valid

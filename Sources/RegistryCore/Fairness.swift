@@ -23,7 +23,7 @@ extension RegistryWorkspace {
         }
         var parameters = PolicyParameters.defaults
         let start = repository ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        if let workspace = try? RegistryWorkspace.open(from: start, explicit: repository != nil, refreshingIndex: false),
+        if let workspace = try? RegistryWorkspace.open(from: start, explicit: repository != nil),
            let head = try? workspace.repository.head() {
             parameters = try workspace.policyParameters(at: head)
         }

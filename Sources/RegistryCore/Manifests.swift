@@ -11,7 +11,12 @@ extension RegistryWorkspace {
             throw CoreError.invalidManifest(id: id, problems: ["\(path) is missing at commit \(commit.short); every product folder needs a product.yaml"])
         }
         let document = try ManifestDecoder.decodeDocument(Array(data), file: path)
-        let listing = try repository.productTree(id, at: commit).map { try GitTreeListing($0, repository: repository) }
+        return try validated(document, against: repository.productTree(id, at: commit))
+    }
+
+    /// A decoded committed manifest once it is valid against the files of its product tree.
+    func validated(_ document: DecodedManifest, against tree: ProductTree?) throws -> ProductManifest {
+        let listing = try tree.map { try GitTreeListing($0, repository: repository) }
         try ManifestValidator(files: listing).validate(document)
         return document.manifest
     }

@@ -199,11 +199,11 @@ extension RegistryWorkspace {
 
     /// Products at HEAD, from the index.
     public func list() throws -> ProductListReport {
-        let heads = try index.headProducts()
+        let heads = try index.headSummaries()
         return ProductListReport(head: try index.indexedHead() ?? "", products: heads.map(Self.summary))
     }
 
-    static func summary(_ record: ProductHeadRecord) -> ProductSummary {
+    static func summary(_ record: ProductHeadSummary) -> ProductSummary {
         ProductSummary(id: record.productID, name: record.name, version: record.versionLabel, status: record.status,
                        tree: record.treeID, contentDigest: record.contentDigest, problem: record.manifestError)
     }
@@ -254,7 +254,7 @@ extension RegistryWorkspace {
     }
 
     /// Validates the working-tree product and commits exactly its folder.
-    public func register(id text: String, message: String) throws -> RegisterReport {
+    public func register(id text: String, message: String) async throws -> RegisterReport {
         let id = try Self.productID(text)
         guard FileManager.default.fileExists(atPath: root.appendingPathComponent(Self.productPath(id.rawValue)).path) else {
             throw CoreError.unknownProduct(id.rawValue, known: try workingTreeProductIDs())
@@ -267,7 +267,7 @@ extension RegistryWorkspace {
         }
         let manifest = try loadManifest(id: id.rawValue, at: commit)
         try audit("register", "\(id.rawValue) \(manifest.version) tree \(tree.tree.hex)", commit: commit.hex)
-        try refreshIndex()
+        try await refreshIndex()
         return RegisterReport(id: id.rawValue, version: manifest.version, commit: commit.hex,
                               tree: tree.tree.hex, contentDigest: tree.contentDigest)
     }

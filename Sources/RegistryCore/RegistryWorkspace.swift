@@ -28,9 +28,10 @@ public final class RegistryWorkspace {
     /// The folder holding local state (index, remembered keyring version); git-ignored.
     static func stateDirectory(_ root: URL) -> URL { root.appendingPathComponent(".registry", isDirectory: true) }
 
-    /// Opens the registry containing `start` (or at `start` when `explicit`), bringing the index up
-    /// to date unless `refreshingIndex` is false (for `registry index`, which reports the update itself).
-    public static func open(from start: URL, explicit: Bool, refreshingIndex: Bool = true) throws -> RegistryWorkspace {
+    /// Opens the registry containing `start` (or at `start` when `explicit`) without bringing the
+    /// index up to date: commands that read it call `refreshIndex()` next. `verifyingIndex` checks
+    /// every page of the index file (for a rebuild) instead of only that it is a database.
+    public static func open(from start: URL, explicit: Bool, verifyingIndex: Bool = false) throws -> RegistryWorkspace {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: start.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CoreError.fileProblem(path: start.path, detail: "no such folder; pass --repo the path of a registry repository")
@@ -41,22 +42,21 @@ public final class RegistryWorkspace {
             throw CoreError.notARegistry(path: root.path)
         }
         let configuration = try RegistryConfiguration.load(from: root)
-        let index = try openIndex(in: root)
+        let index = try openIndex(in: root, verifyingIntegrity: verifyingIndex)
         let workspace = RegistryWorkspace(repository: repository, root: root, configuration: configuration,
                                           index: index.database, actor: repository.configuredIdentity() ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown")
         if let damaged = index.movedAside {
             try workspace.index.appendAudit(actor: workspace.actor, command: "index-recover",
                                             detail: "moved damaged index to \(damaged) and rebuilt", commitID: nil)
         }
-        if refreshingIndex { try workspace.refreshIndex() }
         return workspace
     }
 
     /// Opens the index, moving a damaged file aside (never deleting it) and starting a new one.
-    private static func openIndex(in root: URL) throws -> (database: RegistryDatabase, movedAside: String?) {
+    private static func openIndex(in root: URL, verifyingIntegrity: Bool) throws -> (database: RegistryDatabase, movedAside: String?) {
         let url = stateDirectory(root).appendingPathComponent("index.sqlite")
         do {
-            return (try RegistryDatabase.open(at: url), nil)
+            return (try RegistryDatabase.open(at: url, verifyingIntegrity: verifyingIntegrity), nil)
         } catch IndexError.corrupt {
             let stamp = Int(Date().timeIntervalSince1970)
             let aside = url.path + ".damaged-\(stamp)"

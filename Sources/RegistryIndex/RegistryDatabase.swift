@@ -5,10 +5,13 @@ import RegistrySupport
 
 /// The registry's SQLite index: a cache of what git says, plus the run history and audit log it owns.
 ///
-/// Safe to share between tasks and between processes: on disk it is a WAL-mode `DatabasePool` with a
-/// busy timeout, so two `registry` processes wait for each other instead of failing.
+/// Safe to share between tasks and between processes: on disk it is a WAL-mode database with a busy
+/// timeout, so two `registry` processes wait for each other instead of failing. Each process holds
+/// one connection (a `DatabaseQueue`): a command is short, and a single read-write connection reads
+/// a WAL database without writing to it, where a `DatabasePool` commits a transaction on every
+/// opening so that its read-only connections find a WAL file.
 public struct RegistryDatabase: Sendable {
-    private let writer: any DatabaseWriter
+    let writer: any DatabaseWriter
 
     /// Wraps an opened GRDB writer and brings its schema up to date.
     public init(_ writer: any DatabaseWriter) throws {
@@ -18,9 +21,11 @@ public struct RegistryDatabase: Sendable {
 
     /// Opens (creating if needed) the index file at `url`.
     ///
-    /// Throws `IndexError.corrupt` when the file is not a database or fails its integrity check, so the
-    /// caller can move it aside and rebuild.
-    public static func open(at url: URL) throws -> RegistryDatabase {
+    /// Throws `IndexError.corrupt` when the file is not a database, or when `verifyingIntegrity` and it
+    /// fails SQLite's integrity check, so the caller can move it aside and rebuild. That check reads
+    /// every page, so it is for rebuilds; every other opening only reads the schema, which a file that
+    /// is not a database fails.
+    public static func open(at url: URL, verifyingIntegrity: Bool = false) throws -> RegistryDatabase {
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(),
                                                     withIntermediateDirectories: true)
@@ -30,6 +35,8 @@ public struct RegistryDatabase: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.label = "registry-index"
+        // What GRDB sets for WAL databases: commits are durable at checkpoints, not each on its own.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         // Creating and migrating the file is serialised between processes with an advisory lock:
         // two first commands would otherwise both try to create the same tables.
         let lock = Glibc.open(url.path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -41,12 +48,13 @@ public struct RegistryDatabase: Sendable {
             }
         }
         do {
-            let pool = try openPool(path: url.path, configuration: configuration)
-            let healthy = try pool.read { db in
-                try String.fetchOne(db, sql: "PRAGMA quick_check") == "ok"
+            let queue = try openQueue(path: url.path, configuration: configuration)
+            let healthy = try queue.read { db in
+                verifyingIntegrity ? try String.fetchOne(db, sql: "PRAGMA quick_check") == "ok"
+                    : try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") != nil
             }
             guard healthy else { throw IndexError.corrupt(path: url.path, detail: "integrity check failed") }
-            return try RegistryDatabase(pool)
+            return try RegistryDatabase(queue)
         } catch let error as IndexError {
             throw error
         } catch let error as DatabaseError
@@ -57,13 +65,19 @@ public struct RegistryDatabase: Sendable {
         }
     }
 
-    /// Opens the pool, waiting while another process is creating the same file: switching a new
-    /// database to WAL is not covered by the busy timeout, so two first commands can collide.
-    private static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+    /// Opens the connection in WAL mode, waiting while another process is creating the same file:
+    /// switching a new database to WAL is not covered by the busy timeout, so two first commands can
+    /// collide. A database already in WAL mode stays as it is, untouched.
+    private static func openQueue(path: String, configuration: Configuration) throws -> DatabaseQueue {
         var attempt = 0
         while true {
             do {
-                return try DatabasePool(path: path, configuration: configuration)
+                let queue = try DatabaseQueue(path: path, configuration: configuration)
+                let mode = try queue.writeWithoutTransaction { db in try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
+                guard mode == "wal" else {
+                    throw IndexError.unavailable(path: path, detail: "SQLite could not switch the index to WAL mode (it reports '\(mode ?? "")')")
+                }
+                return queue
             } catch let error as DatabaseError where [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) && attempt < 100 {
                 attempt += 1
                 usleep(50_000)
@@ -153,23 +167,19 @@ public struct RegistryDatabase: Sendable {
 
     // MARK: Products and versions (rebuildable from git)
 
-    /// The commits already indexed.
-    public func indexedCommits() throws -> Set<String> {
-        try writer.read { db in Set(try String.fetchAll(db, sql: "SELECT commit_id FROM indexed_commit")) }
-    }
-
     /// The HEAD commit the product snapshot was taken at, if any.
     public func indexedHead() throws -> String? {
         try writer.read { db in try Self.meta(db, "indexed_head") }
     }
 
     /// Records one incremental indexing step atomically: new commits seen, the histories of the
-    /// products they touched, and the product snapshot at `head`.
+    /// products they touched, and the product snapshot at `head`: `heads` replace the rows of their
+    /// products, `removedProducts` lose theirs, and every other product's row stands as it is.
     ///
     /// `expectedHead` is the indexed head the update was computed from; when another process moved
     /// it meanwhile nothing is written and `IndexError.concurrentUpdate` asks the caller to recompute.
     public func applyIndexUpdate(head: String, newCommits: [String], histories: [String: [ProductVersionRecord]],
-                                 heads: [ProductHeadRecord], expectedHead: String?) throws {
+                                 heads: [ProductHeadRecord], removedProducts: Set<String>, expectedHead: String?) throws {
         try writer.write { db in
             guard try Self.meta(db, "indexed_head") == expectedHead else { throw IndexError.concurrentUpdate }
             for commit in newCommits {
@@ -179,8 +189,10 @@ public struct RegistryDatabase: Sendable {
                 try db.execute(sql: "DELETE FROM product_version WHERE product_id = ?", arguments: [product])
                 for version in versions { try version.insert(db) }
             }
-            try db.execute(sql: "DELETE FROM product_head")
-            for record in heads { try record.insert(db) }
+            for product in removedProducts {
+                try db.execute(sql: "DELETE FROM product_head WHERE product_id = ?", arguments: [product])
+            }
+            for record in heads { try record.upsert(db) }
             try Self.setMeta(db, "indexed_head", head)
         }
     }
@@ -197,13 +209,27 @@ public struct RegistryDatabase: Sendable {
 
     /// Every product at the indexed HEAD, sorted by id.
     public func headProducts() throws -> [ProductHeadRecord] {
-        try writer.read { db in try ProductHeadRecord.order(Column("product_id")).fetchAll(db) }
+        try writer.read { db in
+            try ProductHeadRecord.fetchAll(db, sql: Self.headRecordsAtIndexedHead + " ORDER BY h.product_id")
+        }
     }
 
     /// One product at the indexed HEAD.
     public func headProduct(_ id: String) throws -> ProductHeadRecord? {
-        try writer.read { db in try ProductHeadRecord.fetchOne(db, key: id) }
+        try writer.read { db in
+            try ProductHeadRecord.fetchOne(db, sql: Self.headRecordsAtIndexedHead + " WHERE h.product_id = ?",
+                                           arguments: [id])
+        }
     }
+
+    /// Head rows with `commit_id` read as the indexed HEAD: an update rewrites only the rows of the
+    /// products its commits touched, so a stored row may date from an earlier head that held the
+    /// same product tree.
+    private static let headRecordsAtIndexedHead = """
+        SELECT h.product_id, m.value AS commit_id, h.tree_id, h.content_digest, h.manifest_json,
+               h.manifest_error, h.name, h.status, h.version_label
+        FROM product_head h JOIN meta m ON m.key = 'indexed_head'
+        """
 
     /// A product's versions, newest first.
     public func versions(of id: String) throws -> [ProductVersionRecord] {
@@ -293,7 +319,7 @@ public struct RegistryDatabase: Sendable {
 
     // MARK: Meta
 
-    private static func meta(_ db: Database, _ key: String) throws -> String? {
+    static func meta(_ db: Database, _ key: String) throws -> String? {
         try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
     }
 

@@ -169,10 +169,63 @@ struct RegistryLifecycleTests {
         }
         let incremental = try registry.registry("history", "station-incident-hotspots", "--json").stdout
         #expect(incremental.contains("1.2.0") && incremental.contains("1.1.1"))
+        let incrementalRows = try indexedRows(of: registry)
         #expect(try registry.registry("index", "--rebuild").status == 0)
         #expect(try registry.registry("history", "station-incident-hotspots", "--json").stdout == incremental)
+        #expect(try indexedRows(of: registry) == incrementalRows)
         let diff = try registry.registry("diff", "station-incident-hotspots", "1.1.1", "1.2.0", "--json")
         #expect(diff.stdout.contains("\"key_path\" : \"version\""))
+    }
+
+    @Test("field changes stay right when versions share a manifest: a README-only change, then a revert")
+    func sharedManifestsKeepTheirFieldChanges() throws {
+        let registry = try FixtureRegistry.withExampleProducts(["station-incident-hotspots"])
+        defer { registry.remove() }
+        let product = registry.url.appendingPathComponent("Products/station-incident-hotspots")
+        let manifest = product.appendingPathComponent("product.yaml")
+        let original = try String(contentsOf: manifest, encoding: .utf8)
+        let originalVersion = try #require(original.firstMatch(of: /\nversion: "?([0-9.]+)"?/)?.1)
+        let bumped = original.replacingOccurrences(of: #"version: "[0-9.]+""#, with: "version: \"9.9.9\"", options: .regularExpression)
+        #expect(bumped != original)
+        try Data(bumped.utf8).write(to: manifest)
+        #expect(try registry.registry("register", "station-incident-hotspots", "-m", "Release 9.9.9").status == 0)
+        try Data("Notes only.\n".utf8).write(to: product.appendingPathComponent("NOTES.md"))
+        #expect(try registry.registry("register", "station-incident-hotspots", "-m", "Add notes").status == 0)
+        try Data(original.utf8).write(to: manifest)
+        #expect(try registry.registry("register", "station-incident-hotspots", "-m", "Back to the released manifest").status == 0)
+
+        for pass in ["incremental", "rebuilt"] {
+            if pass == "rebuilt" { #expect(try registry.registry("index", "--rebuild").status == 0) }
+            let changes = try fieldChanges(of: registry, product: "station-incident-hotspots")
+            #expect(changes.count == 4, "\(pass)")
+            #expect(changes[0].contains("\"before\":\"9.9.9\"") && changes[0].contains("\"after\":\"\(originalVersion)\""), "\(pass): \(changes[0])")
+            #expect(changes[1] == "[]", "\(pass): a README-only change has no field changes")
+            #expect(changes[2].contains("\"after\":\"9.9.9\""), "\(pass): \(changes[2])")
+            let shown = try registry.registry("show", "station-incident-hotspots", "--json").stdout
+            #expect(shown.contains("\"version\" : \"\(originalVersion)\""), "\(pass)")
+        }
+    }
+
+    /// Every indexed version and HEAD row, as text, except the commit a HEAD row was last written at.
+    private func indexedRows(of registry: FixtureRegistry) throws -> String {
+        try sqlite(registry, """
+            for row in db.execute("SELECT * FROM product_version ORDER BY product_id, position"): print(row)
+            for row in db.execute("SELECT product_id, tree_id, content_digest, manifest_json, manifest_error, name, status, version_label FROM product_head ORDER BY product_id"): print(row)
+            """)
+    }
+
+    /// A product's field changes per version as stored in the index, newest first.
+    private func fieldChanges(of registry: FixtureRegistry, product: String) throws -> [String] {
+        try sqlite(registry, """
+            for (changes,) in db.execute("SELECT coalesce(changes_json, 'none') FROM product_version WHERE product_id = '\(product)' ORDER BY position"): print(changes)
+            """).split(separator: "\n").map(String.init)
+    }
+
+    private func sqlite(_ registry: FixtureRegistry, _ script: String) throws -> String {
+        let database = registry.url.appendingPathComponent(".registry/index.sqlite").path
+        let result = try runProcess("/usr/bin/python3", ["-c", "import sqlite3, sys\ndb = sqlite3.connect(sys.argv[1])\n" + script, database])
+        #expect(result.status == 0, "\(result.stderr)")
+        return result.stdout
     }
 
     @Test("audit verify fails after an audit entry is edited")

@@ -151,7 +151,7 @@ struct HistoryTests {
         }
     }
 
-    @Test("commits(from:excluding:) returns only new commits, parents first")
+    @Test("commits(from:notReachableFrom:) returns only new commits, parents first")
     func incrementalCommits() throws {
         let repo = try FixtureRepository()
         defer { repo.remove() }
@@ -159,7 +159,7 @@ struct HistoryTests {
         let repository = try GitRepository.open(at: repo.url)
         let head = try #require(try repository.head())
 
-        let all = try repository.commits(from: head, excluding: [])
+        let all = try repository.commits(from: head, notReachableFrom: nil)
         let expected = Set(try repo.run(["rev-list", "main"]).split(separator: "\n").map(String.init))
         #expect(Set(all.map(\.id.hex)) == expected)
         var position: [CommitID: Int] = [:]
@@ -171,10 +171,13 @@ struct HistoryTests {
             }
         }
 
-        let known = Set(try repository.commits(from: repository.resolve("feature"), excluding: []).map(\.id))
-        let fresh = try repository.commits(from: head, excluding: known)
+        let fresh = try repository.commits(from: head, notReachableFrom: repository.resolve("feature"))
         let expectedFresh = Set(try repo.run(["rev-list", "main", "^feature"]).split(separator: "\n").map(String.init))
         #expect(Set(fresh.map(\.id.hex)) == expectedFresh)
         #expect(!fresh.isEmpty && fresh.count < all.count)
+
+        // A base that is not in the repository (a rewritten history) hides nothing.
+        let gone = try #require(CommitID(hex: String(repeating: "0", count: 39) + "1"))
+        #expect(try repository.commits(from: head, notReachableFrom: gone).map(\.id) == all.map(\.id))
     }
 }

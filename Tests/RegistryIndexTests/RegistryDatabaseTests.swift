@@ -22,20 +22,43 @@ struct RegistryDatabaseTests {
                                      name: "Hotspots", status: "in-use", versionLabel: "1.1.0")
         try db.applyIndexUpdate(head: "c2", newCommits: ["c1", "c2"],
                                 histories: ["hotspots": [version("hotspots", "c2", 0), version("hotspots", "c1", 1)]],
-                                heads: [head], expectedHead: nil)
-        #expect(try db.indexedCommits() == ["c1", "c2"])
+                                heads: [head], removedProducts: [], expectedHead: nil)
+        #expect(try db.indexedCommits(among: ["c0", "c1", "c2"]) == ["c1", "c2"])
         #expect(try db.indexedHead() == "c2")
         #expect(try db.versions(of: "hotspots").map(\.commitID) == ["c2", "c1"])
         #expect(try db.headProduct("hotspots")?.versionLabel == "1.1.0")
 
         #expect(throws: IndexError.self, "an update computed from an older head is refused") {
-            try db.applyIndexUpdate(head: "c3", newCommits: ["c3"], histories: [:], heads: [], expectedHead: "c1")
+            try db.applyIndexUpdate(head: "c3", newCommits: ["c3"], histories: [:], heads: [], removedProducts: [], expectedHead: "c1")
         }
         #expect(try db.indexedHead() == "c2")
 
         try db.clearRebuildable()
-        #expect(try db.indexedCommits().isEmpty)
+        #expect(try db.indexedCommits(among: ["c1", "c2"]).isEmpty)
         #expect(try db.headProducts().isEmpty)
+    }
+
+    @Test("an update rewrites only the heads it names; every head reads as of the newest indexed commit")
+    func partialHeadUpdate() throws {
+        let db = try RegistryDatabase.inMemory()
+        func head(_ id: String, _ commit: String, _ label: String) -> ProductHeadRecord {
+            ProductHeadRecord(productID: id, commitID: commit, treeID: "t-\(id)-\(label)", contentDigest: "d",
+                              manifestJSON: "{}", manifestError: nil, name: id, status: "in-use", versionLabel: label)
+        }
+        try db.applyIndexUpdate(head: "c1", newCommits: ["c1"], histories: [:],
+                                heads: [head("alpha", "c1", "1.0.0"), head("beta", "c1", "1.0.0"), head("gamma", "c1", "1.0.0")],
+                                removedProducts: [], expectedHead: nil)
+        try db.applyIndexUpdate(head: "c2", newCommits: ["c2"], histories: [:], heads: [head("beta", "c2", "1.1.0")],
+                                removedProducts: ["gamma"], expectedHead: "c1")
+        let heads = try db.headProducts()
+        #expect(heads.map(\.productID) == ["alpha", "beta"])
+        #expect(heads.map(\.versionLabel) == ["1.0.0", "1.1.0"])
+        #expect(heads.allSatisfy { $0.commitID == "c2" })
+        #expect(try db.headProduct("alpha")?.commitID == "c2")
+        #expect(try db.headProduct("gamma") == nil)
+        #expect(try db.headProductCount() == 2)
+        #expect(try db.headProductIDs() == ["alpha", "beta"])
+        #expect(try db.headSummaries().map(\.versionLabel) == ["1.0.0", "1.1.0"])
     }
 
     @Test("clearing the rebuildable part keeps runs and the audit log")
