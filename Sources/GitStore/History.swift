@@ -122,6 +122,14 @@ extension GitRepository {
         Int64(git_commit_time(try lookupCommit(commit.oid).pointer))
     }
 
+    /// Whether `ancestor` is `commit` or one of its ancestors; false when either is not in the repository.
+    public func isAncestor(_ ancestor: CommitID, of commit: CommitID) -> Bool {
+        if ancestor == commit { return true }
+        var commitID = commit.oid
+        var ancestorID = ancestor.oid
+        return git_graph_descendant_of(pointer, &commitID, &ancestorID) == 1
+    }
+
     /// Every commit reachable from `start` that is not reachable from `base`, parents before
     /// children, so an index can process only what is new since the head it indexed last.
     ///

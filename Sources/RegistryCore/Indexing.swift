@@ -59,6 +59,12 @@ extension RegistryWorkspace {
         // Every ancestor of the indexed head is indexed, so the walk stops there; commits it still
         // yields may have been indexed from another branch before and are skipped.
         let base = indexedHead.flatMap(CommitID.init(hex:))
+        if let base, !repository.isAncestor(base, of: head) {
+            // HEAD moved back or to another line of history: the index describes commits HEAD does
+            // not contain, so it is built again from HEAD.
+            try index.clearRebuildable()
+            return try await refreshIndexOnce()
+        }
         let walked = try repository.commits(from: head, notReachableFrom: base)
         let seen = try index.indexedCommits(among: walked.map(\.id.hex))
         let newCommits = walked.filter { !seen.contains($0.id.hex) }

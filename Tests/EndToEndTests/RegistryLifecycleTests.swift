@@ -206,6 +206,28 @@ struct RegistryLifecycleTests {
         }
     }
 
+    @Test("after HEAD moves back (git reset), list, show and history describe the new HEAD")
+    func headMovedBack() throws {
+        let registry = try FixtureRegistry.withExampleProducts(["station-incident-hotspots"])
+        defer { registry.remove() }
+        let manifest = registry.url.appendingPathComponent("Products/station-incident-hotspots/product.yaml")
+        let original = try String(contentsOf: manifest, encoding: .utf8)
+        let bumped = original.replacingOccurrences(of: #"version: "[0-9.]+""#, with: "version: \"9.9.9\"", options: .regularExpression)
+        try Data(bumped.utf8).write(to: manifest)
+        #expect(try registry.registry("register", "station-incident-hotspots", "-m", "Release 9.9.9").status == 0)
+        #expect(try registry.registry("show", "station-incident-hotspots", "--json").stdout.contains("\"9.9.9\""))
+        let rowsBefore = try indexedRows(of: registry)
+
+        try git(["reset", "--quiet", "--hard", "HEAD~1"], in: registry.url)
+        #expect(try !registry.registry("show", "station-incident-hotspots", "--json").stdout.contains("\"9.9.9\""))
+        #expect(try !registry.registry("list", "--json").stdout.contains("\"9.9.9\""))
+        #expect(try !registry.registry("history", "station-incident-hotspots", "--json").stdout.contains("9.9.9"))
+        let afterReset = try indexedRows(of: registry)
+        #expect(afterReset != rowsBefore)
+        #expect(try registry.registry("index", "--rebuild").status == 0)
+        #expect(try indexedRows(of: registry) == afterReset)
+    }
+
     /// Every indexed version and HEAD row, as text, except the commit a HEAD row was last written at.
     private func indexedRows(of registry: FixtureRegistry) throws -> String {
         try sqlite(registry, """
