@@ -151,10 +151,11 @@ extension RegistryWorkspace {
                 change.path.split(separator: "/").dropFirst().first.map(String.init)
             })
             : []
-        // Statements are read from git here, then verified on every core: signature checks are
-        // most of the work for a large registry.
-        let inputs = try targets.map { try approvalInput(of: $0, at: commit, chain: chain, indexed: heads[$0]) }
-        var products = await Self.evaluateInParallel(inputs, chain: chain)
+        // Statements are read from git on this task while other tasks verify what has been read:
+        // signature checks are most of the work for a large registry.
+        var products = try await Self.evaluateWhileReading(targets, chain: chain) { id in
+            try approvalInput(of: id, at: commit, chain: chain, indexed: heads[id])
+        }
         for index in products.indices where changed.contains(products[index].id) {
             products[index].state = .uncommitted
             products[index].explanation = "Products/\(products[index].id) has changes in the working tree that are not committed; register them before asking for review. " + products[index].explanation
@@ -164,20 +165,18 @@ extension RegistryWorkspace {
                             keyringVersion: chain.keyring?.version ?? 0, keyringProblem: keyringProblem, products: products)
     }
 
-    /// Evaluates approvals on as many tasks as there are cores, keeping the input order.
-    static func evaluateInParallel(_ inputs: [ApprovalInput], chain: KeyringChainVerdict) async -> [ProductApproval] {
+    /// Evaluates each product's approvals on its own task as soon as `read` has gathered its
+    /// input on this one (git is not shared between tasks), keeping the order of `ids`.
+    static func evaluateWhileReading(_ ids: [String], chain: KeyringChainVerdict,
+                                     read: (String) throws -> ApprovalInput) async throws -> [ProductApproval] {
         let now = Date()
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, inputs.count))
-        return await withTaskGroup(of: (Int, [ProductApproval]).self) { group in
-            for worker in 0..<workers {
-                group.addTask {
-                    (worker, stride(from: worker, to: inputs.count, by: workers).map { inputs[$0].evaluate(chain: chain, now: now) })
-                }
+        return try await withThrowingTaskGroup(of: (Int, ProductApproval).self) { group in
+            for (offset, id) in ids.enumerated() {
+                let input = try read(id)
+                group.addTask { (offset, input.evaluate(chain: chain, now: now)) }
             }
-            var results = [ProductApproval?](repeating: nil, count: inputs.count)
-            for await (worker, approvals) in group {
-                for (offset, approval) in approvals.enumerated() { results[worker + offset * workers] = approval }
-            }
+            var results = [ProductApproval?](repeating: nil, count: ids.count)
+            for try await (offset, approval) in group { results[offset] = approval }
             return results.compactMap { $0 }
         }
     }
