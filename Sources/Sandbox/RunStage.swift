@@ -144,18 +144,24 @@ enum RunProcesses {
     /// Kills everything the run started and returns how many processes were still found afterwards.
     ///
     /// `launcher` is the unreaped launcher (now bubblewrap), whose pid and process group cannot
-    /// have been reused; pass nil once it has been reaped.
-    static func killAll(launcher: pid_t?, stage: RunStage) async -> Int {
+    /// have been reused; pass nil once it has been reaped. `sandboxNamespace` is the sandbox's pid
+    /// namespace as bubblewrap reported it (`pid:[N]`), if it did.
+    static func killAll(launcher: pid_t?, stage: RunStage, sandboxNamespace: String?) async -> Int {
         // Without root there is no run uid or cgroup to find processes by. The product's processes
         // are exactly those in the sandbox's own pid namespace (orphans included), which is found
-        // from the launcher's descendants before anything is killed; matching by namespace, not by
-        // pid, means a pid reused by an unrelated process is never touched.
+        // from the launcher's descendants before anything is killed, or from bubblewrap's report
+        // once the launcher has ended: its namespace's processes are killed by the kernel only
+        // after that, so they can still be running. Matching by namespace, not by pid, means a pid
+        // reused by an unrelated process is never touched.
         var namespaces = Set<String>()
         if let launcher {
             let own = pidNamespace(of: getpid())
             namespaces = Set(descendants(of: launcher).compactMap(pidNamespace(of:)).filter { $0 != own })
             kill(launcher, SIGKILL)
             kill(-launcher, SIGKILL)
+        }
+        if stage.cgroup == nil, stage.identity == nil, let sandboxNamespace {
+            namespaces.insert(sandboxNamespace)
         }
         var remaining: [pid_t] = []
         for _ in 0..<200 {
