@@ -5,16 +5,27 @@
 #   bwrap    - a bare bwrap call with the same mounts and namespaces the registry uses
 #   launcher - `registry __sandbox-launch PLAN`: session, fd sweep, rlimits, uid drop,
 #              no_new_privs and the Swift-built seccomp filter, then the same bwrap call
+#   version  - `registry --version`: starting the registry process (loading the binary) and exiting
+#   list     - `registry list`: that plus finding the registry and opening the index
 #   run      - the whole `registry run ID --working-tree` command: process start, finding the
-#              registry, opening the index, copying the product, building its input, the sandbox
-#              run (staging copies, cgroup, launcher, bwrap, output collection) and recording it
-# Prints mean milliseconds per run, what the launcher and the whole command add to bare bwrap,
-# and the ratios. Usage: Benchmarks/sandbox/bench.sh [runs] (default 50); REGISTRY (or REGISTRY_BIN, as the harness sets) picks the
-# binary (default: the release build, `swift build -c release --product registry --scratch-path
-# .build-release`); run as root to include the uid drop and the cgroup.
+#              registry, opening the index, checking the host, copying the product, building its
+#              input, the sandbox run (staging, cgroup, launcher, bwrap, output collection) and
+#              recording it
+# The cases run in rounds, each case once per round. Prints the median wall-clock and CPU time per
+# run of each case (CPU: user + system of the case and every process it waited for; bubblewrap's
+# sandboxed processes are reaped inside its pid namespace, so only the direct row counts the
+# product's own CPU), what the launcher and the whole command add to bare bwrap, the ratios, and
+# where the whole command's time goes, as differences of those medians: version is the process
+# floor, list - version finding and opening the index, run - list the run itself, of which the
+# launcher row is the launcher, bwrap and the product, and the rest the registry process's own work
+# for the run (host check, product copy, input, staging, cgroup, watching, collection, recording,
+# clean-up). Usage: Benchmarks/sandbox/bench.sh [rounds] (default 50); REGISTRY (or REGISTRY_BIN,
+# as the harness sets) picks the binary (default: the release build, `swift build -c release
+# --product registry --scratch-path .build-release`); run as root to include the uid drop and the
+# cgroup.
 set -euo pipefail
 
-runs="${1:-50}"
+rounds="${1:-50}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 registry="${REGISTRY:-${REGISTRY_BIN:-$root/.build-release/release/registry}}"
 [ -x "$registry" ] || { echo "build first: swift build -c release --product registry --scratch-path .build-release (no $registry)" >&2; exit 2; }
@@ -33,7 +44,6 @@ uid=65534
 if [ "$(id -u)" = 0 ]; then chown "$uid:$uid" "$stage/output"; fi
 
 command=(/usr/bin/python3 main.py)
-run_registry() { (cd "$stage/registry" && "$registry" run bench-product --working-tree); }
 options=(--unshare-all --unshare-user --disable-userns --die-with-parent --new-session --cap-drop ALL
   --hostname sandbox --clearenv --setenv PATH /usr/local/bin:/usr/bin:/bin --setenv HOME /tmp
   --setenv LANG C.UTF-8 --setenv REGISTRY_INPUT /input --setenv REGISTRY_OUTPUT /output
@@ -63,36 +73,54 @@ PY
 as_user=()
 if [ "$(id -u)" = 0 ]; then as_user=(setpriv --reuid="$uid" --regid="$uid" --clear-groups); fi
 
-mean_ms() {
-  local start end
-  start=$(date +%s%N)
-  for _ in $(seq "$runs"); do "$@" >/dev/null 2>&1 3>/dev/null; done
-  end=$(date +%s%N)
-  echo $(( (end - start) / runs / 1000 ))
-}
-
-direct_env=(env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp LANG=C.UTF-8
+direct_env=(env -i -C "$stage/product" PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp LANG=C.UTF-8
   REGISTRY_INPUT="$stage/input" REGISTRY_OUTPUT="$stage/direct-output")
 
-# One warm-up of each so page-cache effects do not favour whichever runs last.
-(cd "$stage/product" && "${direct_env[@]}" "${command[@]}") >/dev/null
-"${as_user[@]}" "$bwrap" "${options[@]}" -- "${command[@]}" >/dev/null
-"$registry" __sandbox-launch "$plan" >/dev/null 3>/dev/null
-run_registry >/dev/null
+cases=(direct bwrap launcher version list run)
+run_case() {
+  case "$1" in
+    direct) "${direct_env[@]}" "${command[@]}" ;;
+    bwrap) "${as_user[@]}" "$bwrap" "${options[@]}" -- "${command[@]}" ;;
+    launcher) "$registry" __sandbox-launch "$plan" ;;
+    version) "$registry" --version ;;
+    list) "$registry" list --repo "$stage/registry" ;;
+    run) "$registry" run bench-product --working-tree --repo "$stage/registry" ;;
+  esac
+}
 
-direct=$(cd "$stage/product" && mean_ms "${direct_env[@]}" "${command[@]}")
-bare=$(mean_ms "${as_user[@]}" "$bwrap" "${options[@]}" -- "${command[@]}")
-launcher=$(mean_ms "$registry" __sandbox-launch "$plan")
-whole=$(mean_ms run_registry)
+# One warm-up of each so page-cache effects do not favour whichever runs last; then rounds that
+# run every case once, so a shared machine's changing load falls on all cases alike.
+for name in "${cases[@]}"; do run_case "$name" >/dev/null 2>&1 3>/dev/null; done
+# Wall-clock seconds, then user and system CPU seconds of the case and every process it waited for.
+TIMEFORMAT="%3R %3U %3S"
+for _ in $(seq "$rounds"); do
+  for name in "${cases[@]}"; do
+    echo "$name $( { time run_case "$name" >/dev/null 2>&1 3>/dev/null; } 2>&1 )"
+  done
+done > "$stage/times"
 
-python3 - "$runs" "$direct" "$bare" "$launcher" "$whole" <<'PY'
-import sys
-runs, direct, bare, launcher, whole = (int(x) for x in sys.argv[1:])
-print(f"runs per case: {runs}")
-for name, micros in (("direct exec", direct), ("bare bwrap", bare), ("launcher + bwrap", launcher),
-                     ("registry run", whole)):
-    print(f"{name:18} {micros / 1000:8.2f} ms")
-print(f"launcher - bwrap   {(launcher - bare) / 1000:8.2f} ms   {launcher / bare:.2f}x")
-print(f"registry run - bwrap {(whole - bare) / 1000:6.2f} ms   {whole / bare:.2f}x")
-print(f"registry run / direct {whole / direct:7.2f}x")
+python3 - "$stage/times" <<'PY'
+import statistics, sys
+wall, cpu = {}, {}
+for line in open(sys.argv[1]):
+    name, real, user, system = line.split()
+    wall.setdefault(name, []).append(float(real) * 1000)
+    cpu.setdefault(name, []).append((float(user) + float(system)) * 1000)
+ms = {name: statistics.median(values) for name, values in wall.items()}
+cpu_ms = {name: statistics.median(values) for name, values in cpu.items()}
+print(f"rounds: {len(wall['run'])}; medians per run, wall-clock and CPU (user + system of waited-for processes)")
+rows = (("direct", "direct exec"), ("bwrap", "bare bwrap"), ("launcher", "launcher + bwrap"),
+        ("version", "registry --version"), ("list", "registry list"), ("run", "registry run"))
+for name, label in rows:
+    print(f"{label:24} {ms[name]:8.1f} ms wall {cpu_ms[name]:8.1f} ms CPU")
+print(f"{'launcher - bwrap':24} {ms['launcher'] - ms['bwrap']:8.1f} ms wall   {ms['launcher'] / ms['bwrap']:.2f}x")
+print(f"{'registry run - bwrap':24} {ms['run'] - ms['bwrap']:8.1f} ms wall   {ms['run'] / ms['bwrap']:.2f}x")
+print(f"{'registry run / direct':24} {ms['run'] / ms['direct']:8.2f}x")
+print("where registry run's time goes (differences of the medians above):")
+parts = (("process start and exit", lambda m: m["version"]),
+         ("finding + opening index", lambda m: m["list"] - m["version"]),
+         ("launcher + bwrap + product", lambda m: m["launcher"]),
+         ("registry's own run work", lambda m: m["run"] - m["list"] - m["launcher"]))
+for label, part in parts:
+    print(f"  {label:26} {part(ms):8.1f} ms wall {part(cpu_ms):8.1f} ms CPU")
 PY

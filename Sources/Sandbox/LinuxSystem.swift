@@ -46,15 +46,52 @@ enum LinuxSystem {
 
     /// The numbers of every open descriptor of this process.
     static func openDescriptors() -> [Int32] {
-        guard let directory = opendir("/proc/self/fd") else { return [] }
+        numberedEntries(of: "/proc/self/fd", skippingOwnDescriptor: true)
+    }
+
+    /// The pids of every process on the host, zombies included.
+    static func processIDs() -> [pid_t] {
+        numberedEntries(of: "/proc", skippingOwnDescriptor: false)
+    }
+
+    /// The entries of a `/proc` folder whose names are numbers; `skippingOwnDescriptor` leaves out
+    /// the descriptor used to read the folder, which `/proc/self/fd` lists too.
+    private static func numberedEntries(of path: String, skippingOwnDescriptor: Bool) -> [Int32] {
+        guard let directory = opendir(path) else { return [] }
         defer { closedir(directory) }
-        let own = dirfd(directory)
+        let own = skippingOwnDescriptor ? dirfd(directory) : -1
         var found: [Int32] = []
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if let number = Int32(name), number != own { found.append(number) }
+            let number = withUnsafeBytes(of: entry.pointee.d_name) { name -> Int32? in
+                var value: Int32 = 0
+                for byte in name.prefix(while: { $0 != 0 }) {
+                    guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                    value = value &* 10 &+ Int32(byte - UInt8(ascii: "0"))
+                }
+                return name.first == 0 ? nil : value
+            }
+            if let number, number != own { found.append(number) }
         }
         return found
+    }
+
+    /// The real, effective, saved and filesystem uids of a process (`Uid:` in `/proc/PID/status`),
+    /// read without Foundation: a registry running as root scans every process for them.
+    static func uids(of pid: pid_t) -> [UInt32]? {
+        let descriptor = open("/proc/\(pid)/status", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        // The Uid: line is the ninth; the first page always holds it.
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = read(descriptor, &buffer, buffer.count)
+        guard count > 0 else { return nil }
+        let text = buffer[0..<count]
+        let marker = Array("\nUid:".utf8)
+        guard let start = text.indices.first(where: { text[$0...].starts(with: marker) }) else { return nil }
+        let line = text[(start + marker.count)...].prefix { $0 != UInt8(ascii: "\n") }
+        let ids = line.split(whereSeparator: { $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: " ") })
+            .compactMap { UInt32(String(decoding: $0, as: UTF8.self)) }
+        return ids.isEmpty ? nil : ids
     }
 
     /// A pipe whose ends close on exec; `nonBlockingRead` makes the read end non-blocking.

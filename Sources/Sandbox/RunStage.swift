@@ -11,11 +11,11 @@ struct RunStage: Sendable {
     let identity: LaunchPlan.Identity?
     let cgroup: RunCgroup?
 
-    /// Copies the product and inputs to a folder only the run's uid can read, and creates `/output`.
+    /// Stages the product and inputs in a folder only the run's uid can read, and creates `/output`.
     ///
-    /// Copies rather than bind mounts of the caller's folders because those usually sit below
+    /// Staged rather than bind mounts of the caller's folders because those usually sit below
     /// private (0700) temporary folders that bubblewrap, running as the run's uid, cannot traverse.
-    /// The copies belong to root and the run's group, so other local users (who can read the
+    /// The staged files belong to root and the run's group, so other local users (who can read the
     /// launcher's command line, and so the folder's name) still cannot read the inputs.
     static func prepare(_ profile: SandboxProfile, host: SandboxCapabilities) throws(SandboxError) -> RunStage {
         let name = "registry-sandbox-\(UUID().uuidString.lowercased())"
@@ -33,11 +33,9 @@ struct RunStage: Sendable {
         let output = root.appendingPathComponent("output", isDirectory: true)
         var cgroup: RunCgroup?
         do {
-            try fileManager.copyItem(at: profile.productDirectory, to: product)
-            try fileManager.copyItem(at: profile.inputDirectory, to: input)
-            try restrict(root, to: identity, recursive: false)
-            try restrict(product, to: identity, recursive: true)
-            try restrict(input, to: identity, recursive: true)
+            try restrict(root.path, to: identity, isStageRoot: true)
+            try stage(profile.productDirectory, at: product, for: identity)
+            try stage(profile.inputDirectory, at: input, for: identity)
             try fileManager.createDirectory(at: output, withIntermediateDirectories: false,
                                             attributes: [.posixPermissions: 0o700])
             if let identity, chown(output.path, identity.uid, identity.gid) != 0 {
@@ -78,33 +76,60 @@ struct RunStage: Sendable {
         return LaunchPlan.Identity(uid: id, gid: id)
     }
 
-    /// Gives the run read access and nobody else: root-owned with the run's group when the
-    /// product runs as its own uid, otherwise private to the current user.
-    private static func restrict(_ url: URL, to identity: LaunchPlan.Identity?, recursive: Bool) throws {
-        var paths = [url.path]
-        if recursive, let enumerator = FileManager.default.enumerator(atPath: url.path) {
-            for case let relative as String in enumerator {
-                paths.append(url.appendingPathComponent(relative).path)
-            }
+    /// Recreates `source` at `destination`, readable by the run and nobody else.
+    ///
+    /// With a per-run uid each regular file is hard-linked, not copied: `restrict` makes it
+    /// root-owned and read-only for the run's group, so the product can neither write it nor change
+    /// its mode, and the caller's copy, which is the same file, takes that owner and mode too.
+    /// Without a per-run uid the product runs as the files' owner, so it gets copies, which a write
+    /// could only change for this run. A copy is also made when the staging folder is on another
+    /// file system than the source.
+    private static func stage(_ source: URL, at destination: URL, for identity: LaunchPlan.Identity?) throws {
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(at: destination, withIntermediateDirectories: false)
+        try restrict(destination.path, to: identity, isStageRoot: false)
+        guard let enumerator = fileManager.enumerator(atPath: source.path) else {
+            throw SandboxSetupFailure("\(source.path) cannot be read")
         }
-        for path in paths {
+        for case let relative as String in enumerator {
+            let from = source.path + "/" + relative
+            let to = destination.path + "/" + relative
             var info = stat()
-            guard lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFLNK else { continue }
-            let isDirectory = info.st_mode & S_IFMT == S_IFDIR
-            let executable = isDirectory || info.st_mode & 0o111 != 0
-            let mode: mode_t
-            if let identity {
-                guard chown(path, 0, identity.gid) == 0 else {
-                    throw SandboxSetupFailure("chown \(path): \(LinuxSystem.lastError)")
+            guard lstat(from, &info) == 0 else { throw SandboxSetupFailure("lstat \(from): \(LinuxSystem.lastError)") }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR:
+                guard mkdir(to, 0o700) == 0 else { throw SandboxSetupFailure("mkdir \(to): \(LinuxSystem.lastError)") }
+            case S_IFREG where identity != nil:
+                if link(from, to) != 0 {
+                    guard errno == EXDEV else { throw SandboxSetupFailure("link \(to): \(LinuxSystem.lastError)") }
+                    try fileManager.copyItem(atPath: from, toPath: to)
                 }
-                // The stage root only needs to be traversed, not listed.
-                mode = path == url.path && !recursive ? 0o710 : (executable ? 0o750 : 0o640)
-            } else {
-                mode = executable ? 0o700 : 0o600
+            default:
+                try fileManager.copyItem(atPath: from, toPath: to)
             }
-            guard chmod(path, mode) == 0 else {
-                throw SandboxSetupFailure("chmod \(path): \(LinuxSystem.lastError)")
+            try restrict(to, to: identity, isStageRoot: false)
+        }
+    }
+
+    /// Gives the run read access and nobody else: root-owned with the run's group when the
+    /// product runs as its own uid, otherwise private to the current user. Links are left alone.
+    private static func restrict(_ path: String, to identity: LaunchPlan.Identity?, isStageRoot: Bool) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFLNK else { return }
+        let isDirectory = info.st_mode & S_IFMT == S_IFDIR
+        let executable = isDirectory || info.st_mode & 0o111 != 0
+        let mode: mode_t
+        if let identity {
+            guard chown(path, 0, identity.gid) == 0 else {
+                throw SandboxSetupFailure("chown \(path): \(LinuxSystem.lastError)")
             }
+            // The stage root only needs to be traversed, not listed; files are never written.
+            mode = isStageRoot ? 0o710 : isDirectory ? 0o750 : (executable ? 0o550 : 0o440)
+        } else {
+            mode = executable ? 0o700 : 0o600
+        }
+        guard chmod(path, mode) == 0 else {
+            throw SandboxSetupFailure("chmod \(path): \(LinuxSystem.lastError)")
         }
     }
 }
@@ -113,31 +138,30 @@ struct RunStage: Sendable {
 enum RunProcesses {
     /// Host pids whose real, effective, saved or filesystem uid is `uid`, zombies included.
     static func owned(by uid: UInt32) -> [pid_t] {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-        return entries.compactMap { entry -> pid_t? in
-            guard let pid = pid_t(entry),
-                  let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8),
-                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }) else { return nil }
-            let ids = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().compactMap { UInt32($0) }
-            return ids.contains(uid) ? pid : nil
-        }
+        LinuxSystem.processIDs().filter { LinuxSystem.uids(of: $0)?.contains(uid) ?? false }
     }
 
     /// Kills everything the run started and returns how many processes were still found afterwards.
     ///
     /// `launcher` is the unreaped launcher (now bubblewrap), whose pid and process group cannot
-    /// have been reused; pass nil once it has been reaped.
-    static func killAll(launcher: pid_t?, stage: RunStage) async -> Int {
+    /// have been reused; pass nil once it has been reaped. `sandboxNamespace` is the sandbox's pid
+    /// namespace as bubblewrap reported it (`pid:[N]`), if it did.
+    static func killAll(launcher: pid_t?, stage: RunStage, sandboxNamespace: String?) async -> Int {
         // Without root there is no run uid or cgroup to find processes by. The product's processes
         // are exactly those in the sandbox's own pid namespace (orphans included), which is found
-        // from the launcher's descendants before anything is killed; matching by namespace, not by
-        // pid, means a pid reused by an unrelated process is never touched.
+        // from the launcher's descendants before anything is killed, or from bubblewrap's report
+        // once the launcher has ended: its namespace's processes are killed by the kernel only
+        // after that, so they can still be running. Matching by namespace, not by pid, means a pid
+        // reused by an unrelated process is never touched.
         var namespaces = Set<String>()
         if let launcher {
             let own = pidNamespace(of: getpid())
             namespaces = Set(descendants(of: launcher).compactMap(pidNamespace(of:)).filter { $0 != own })
             kill(launcher, SIGKILL)
             kill(-launcher, SIGKILL)
+        }
+        if stage.cgroup == nil, stage.identity == nil, let sandboxNamespace {
+            namespaces.insert(sandboxNamespace)
         }
         var remaining: [pid_t] = []
         for _ in 0..<200 {
@@ -185,10 +209,17 @@ enum RunProcesses {
         return found
     }
 
+    /// The run's processes still alive: the cgroup's members when there is a cgroup (the launcher
+    /// joins it as root before anything of the run exists, and no process of the run can leave
+    /// it), otherwise the processes of the run's own uid.
     private static func survivors(_ stage: RunStage) -> [pid_t] {
-        var pids = Set(stage.cgroup?.members ?? [])
-        if let identity = stage.identity {
-            pids.formUnion(owned(by: identity.uid))
+        let pids: Set<pid_t>
+        if let cgroup = stage.cgroup {
+            pids = Set(cgroup.members)
+        } else if let identity = stage.identity {
+            pids = Set(owned(by: identity.uid))
+        } else {
+            pids = []
         }
         return pids.filter(isRunning)
     }

@@ -18,6 +18,8 @@ struct RunWatch {
     /// What bubblewrap (`--json-status-fd`) and the launcher reported on the status descriptor.
     struct Status {
         var childPid: Int?
+        /// The sandbox's pid namespace, as `/proc/PID/ns/pid` names it (`pid:[N]`).
+        var pidNamespace: String?
         var exitCode: Int32?
         var launchError: String?
     }
@@ -93,7 +95,7 @@ struct RunWatch {
         }
         if let exitDescriptor { close(exitDescriptor) }
         if !reaped {
-            _ = await RunProcesses.killAll(launcher: pid, stage: stage)
+            _ = await RunProcesses.killAll(launcher: pid, stage: stage, sandboxNamespace: status.pidNamespace)
             while wait4(pid, &waitStatus, 0, &usage) < 0 && errno == EINTR {}
         }
         let elapsed = clock.now - start
@@ -129,6 +131,7 @@ struct RunWatch {
         for line in statusStream.data.split(separator: UInt8(ascii: "\n")) {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { continue }
             if let pid = object["child-pid"] as? Int { status.childPid = pid }
+            if let namespace = object["pid-namespace"] as? Int { status.pidNamespace = "pid:[\(namespace)]" }
             if let code = object["exit-code"] as? Int { status.exitCode = Int32(truncatingIfNeeded: code) }
             if let error = object["launch-error"] as? String { status.launchError = error }
         }

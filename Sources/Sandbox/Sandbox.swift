@@ -25,7 +25,7 @@ public enum Sandbox {
                               seccomp: architecture)
         var watch = try RunWatch.start(profile, plan: plan)
         let outcome = await watch.follow(profile, stage: stage)
-        let leftovers = await RunProcesses.killAll(launcher: nil, stage: stage)
+        let leftovers = await RunProcesses.killAll(launcher: nil, stage: stage, sandboxNamespace: watch.status.pidNamespace)
         await watch.drainStreams()
         let isolation = IsolationReport(
             bubblewrapVersion: host.bubblewrapVersion,

@@ -5,6 +5,9 @@ public struct SandboxProfile: Sendable, Codable, Equatable {
     /// The registry executable that re-executes itself as the launcher.
     public var launcherExecutable: URL
     /// The product folder at the version being checked, mounted read-only at `/product`.
+    ///
+    /// It and `inputDirectory` must be the caller's private copies: a registry running as root
+    /// stages their files as hard links, which leaves them owned by root and read-only.
     public var productDirectory: URL
     /// The prepared inputs (declared columns only), mounted read-only at `/input`.
     public var inputDirectory: URL
