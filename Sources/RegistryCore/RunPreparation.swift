@@ -143,7 +143,9 @@ enum InputProjection {
             }
             indexes.append(index)
         }
-        FileManager.default.createFile(atPath: destination.path, contents: nil)
+        guard FileManager.default.createFile(atPath: destination.path, contents: nil) else {
+            throw CoreError.fileProblem(path: destination.path, detail: "the run's input file cannot be created")
+        }
         let handle = try FileHandle(forWritingTo: destination)
         defer { try? handle.close() }
         var writer = CSVWriter()
