@@ -247,19 +247,22 @@ extension ExportValue {
 }
 
 extension RegisterExports {
-    /// Export records as a canonical JSON array with a final newline.
-    static func json(_ records: [[String: ExportValue]]) -> String {
+    /// One export record as a canonical JSON object.
+    static func objectJSON(_ record: [String: ExportValue]) -> String {
         var json = CatalogJSONWriter()
-        json.array(records) { w, record in
-            w.object { o in
-                for name in record.keys.sorted() {
-                    guard let value = record[name] else { continue }
-                    var inner = CatalogJSONWriter()
-                    value.writeJSON(&inner)
-                    o.field(name, raw: inner.text)
-                }
+        json.object { o in
+            for name in record.keys.sorted() {
+                guard let value = record[name] else { continue }
+                var inner = CatalogJSONWriter()
+                value.writeJSON(&inner)
+                o.field(name, raw: inner.text)
             }
         }
-        return json.text + "\n"
+        return json.text
+    }
+
+    /// Export records, each already written by `objectJSON`, as a JSON array with a final newline.
+    static func json(objects: [String]) -> String {
+        "[" + objects.joined(separator: ",") + "]\n"
     }
 }
