@@ -8,7 +8,7 @@ import RegistrySupport
 /// Safe to share between tasks and between processes: on disk it is a WAL-mode `DatabasePool` with a
 /// busy timeout, so two `registry` processes wait for each other instead of failing.
 public struct RegistryDatabase: Sendable {
-    private let writer: any DatabaseWriter
+    let writer: any DatabaseWriter
 
     /// Wraps an opened GRDB writer and brings its schema up to date.
     public init(_ writer: any DatabaseWriter) throws {
