@@ -89,6 +89,7 @@ public enum CatalogBuilder {
         let site = CatalogSite(registry: input.registry, asOf: input.asOf, minimumCellSize: input.minimumCellSize,
                                allegations: allegations)
         let folder = CatalogFolder(outputDirectory)
+        try rejectDuplicates(input.products.map(\.id))
         var rendered: [RenderedProduct] = []
         for product in input.products { rendered.append(try render(product, site: site, into: folder)) }
         return try assemble(rendered, site: site, into: folder)
@@ -150,10 +151,7 @@ public enum CatalogBuilder {
     @discardableResult
     public static func assemble(_ rendered: [RenderedProduct], site: CatalogSite,
                                 into folder: CatalogFolder) throws(CatalogError) -> CatalogBuildSummary {
-        var seen = Set<String>()
-        for product in rendered {
-            guard seen.insert(product.id).inserted else { throw .duplicateProduct(id: product.id) }
-        }
+        try rejectDuplicates(rendered.map(\.id))
         let products = rendered.sorted { $0.id < $1.id }
         let writer = SiteWriter(root: folder.url)
         var state = CatalogBuildState(renderer: rendererVersion, pages: [:], reviews: [])
@@ -228,6 +226,13 @@ public enum CatalogBuilder {
         let written = products.reduce(0) { $0 + $1.pagesWritten }
         return CatalogBuildSummary(productCount: products.count, productPagesWritten: written,
                                    productPagesUnchanged: SiteLanguage.allCases.count * products.count - written, files: writer.files.sorted())
+    }
+
+    private static func rejectDuplicates(_ ids: [String]) throws(CatalogError) {
+        var seen = Set<String>()
+        for id in ids {
+            guard seen.insert(id).inserted else { throw .duplicateProduct(id: id) }
+        }
     }
 
     private static func encode<Value: Encodable>(_ value: Value) throws(CatalogError) -> Data {

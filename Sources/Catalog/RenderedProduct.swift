@@ -34,7 +34,7 @@ public struct RenderedProduct: Sendable, Hashable {
     /// Review statement and signature texts to host, by their path in the site, sorted.
     let reviewFiles: [ReviewFile]
     /// Product pages this build wrote for it; 0 when the folder already held them.
-    public let pagesWritten: Int
+    let pagesWritten: Int
 
     /// The index and filter pages' view of a product.
     struct ListFacts: Hashable {
