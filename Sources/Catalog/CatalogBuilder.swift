@@ -288,7 +288,6 @@ struct CatalogBuildState: Codable {
 /// several times more per file, which dominates a build of thousands of pages.
 final class SiteWriter {
     private let rootPath: String
-    private var createdFolders = Set<String>()
     private(set) var files = Set<String>()
 
     init(root: URL) { rootPath = root.path }
@@ -312,17 +311,18 @@ final class SiteWriter {
             files.insert(relative)
             return
         }
-        let folder = (target as NSString).deletingLastPathComponent
-        if !createdFolders.contains(folder) {
+        let temporary = target + ".tmp-catalog"
+        var descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        if descriptor < 0 && errno == ENOENT {
+            // The folder is created only when missing: asking first for each of thousands of files costs more.
+            let folder = (target as NSString).deletingLastPathComponent
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
                 throw .cannotWrite(path: folder, reason: error.localizedDescription)
             }
-            createdFolders.insert(folder)
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         }
-        let temporary = target + ".tmp-catalog"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw .cannotWrite(path: target, reason: String(cString: strerror(errno))) }
         var bytes = text
         let written = bytes.withUTF8 { buffer -> Bool in
