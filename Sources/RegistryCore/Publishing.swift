@@ -100,39 +100,31 @@ extension RegistryWorkspace {
     }
 
     /// Gathers, verifies and renders the given products: their history and checks in two index
-    /// queries, their approvals verified on every core, then each rendered on every core.
+    /// queries, then on every core each product's manifest decoded, approvals verified and pages rendered.
     private func renderCatalogProducts(_ heads: [ProductHeadRecord], chain: KeyringChainVerdict,
                                        reviews: [String: [RepositoryFile]], site: CatalogSite,
                                        folder: CatalogFolder) async throws -> [FreshCatalogProduct] {
         guard !heads.isEmpty else { return [] }
         let versions = try index.versions(of: heads.map(\.productID))
         let checks = try index.latestChecks(of: Dictionary(uniqueKeysWithValues: heads.map { ($0.productID, $0.treeID) }))
-        let sources = heads.compactMap { head -> CatalogSource? in
-            guard let json = head.manifestJSON,
-                  let manifest = try? JSONDecoder().decode(ProductManifest.self, from: Data(json.utf8)) else { return nil }
-            return CatalogSource(head: head, manifest: manifest, reviews: reviews[head.productID] ?? [],
-                                 versions: versions[head.productID] ?? [], check: checks[head.productID])
-        }
-        let start = StatementTime(Date())
-        let approvals = await Self.evaluateInParallel(sources.map { source in
-            let subject = ProductVersionUnderReview(product: source.manifest.id, version: source.manifest.version,
-                                                    tree: source.head.treeID, contentDigest: source.head.contentDigest,
-                                                    demographicFields: source.manifest.demographicFieldNames,
-                                                    owners: Set(source.manifest.owner.boardMembers))
-            return .review(subject: subject, status: source.manifest.status.rawValue, files: source.reviews)
-        }, chain: chain)
-        let renderedAt = StatementTime(Date()).secondsSinceEpoch
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, sources.count))
+        // One instant for every verdict, so each product's rendering holds from it until its next statement time.
+        let now = Date()
+        let evaluatedAt = StatementTime(now)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, heads.count))
         return try await withThrowingTaskGroup(of: [FreshCatalogProduct].self) { group in
             for worker in 0..<workers {
                 group.addTask {
-                    try stride(from: worker, to: sources.count, by: workers).map { index in
-                        let source = sources[index]
-                        let product = try source.catalogProduct(approval: approvals[index])
+                    try stride(from: worker, to: heads.count, by: workers).compactMap { index in
+                        let head = heads[index]
+                        guard let json = head.manifestJSON,
+                              let manifest = try? JSONDecoder().decode(ProductManifest.self, from: Data(json.utf8)) else { return nil }
+                        let source = CatalogSource(head: head, manifest: manifest, reviews: reviews[head.productID] ?? [],
+                                                   versions: versions[head.productID] ?? [], check: checks[head.productID])
+                        let product = try source.catalogProduct(approval: source.approvalInput.evaluate(chain: chain, now: now))
                         return FreshCatalogProduct(
-                            head: source.head, rendered: try CatalogBuilder.render(product, site: site, into: folder),
-                            renderedAt: renderedAt,
-                            validUntil: CatalogFreshness.validUntil(reviews: source.reviews, keyring: chain.keyring, after: start))
+                            head: head, rendered: try CatalogBuilder.render(product, site: site, into: folder),
+                            renderedAt: evaluatedAt.secondsSinceEpoch,
+                            validUntil: CatalogFreshness.validUntil(reviews: source.reviews, keyring: chain.keyring, after: evaluatedAt))
                     }
                 }
             }
@@ -141,6 +133,13 @@ extension RegistryWorkspace {
             return fresh
         }
     }
+}
+
+/// The parts of a stored `ProductCheckResult` the catalog shows; the run record is not decoded.
+private struct CatalogCheckResult: Decodable {
+    var passed: Bool
+    var findings: [Finding]
+    var disparity: DisparityReport?
 }
 
 /// A product rendered in this build, with how long its rendering holds.
@@ -160,6 +159,15 @@ private struct CatalogSource: Sendable {
     /// Newest first.
     var versions: [ProductVersionRecord]
     var check: CheckRecord?
+
+    /// The approval evaluation of the HEAD tree against this product's review files.
+    var approvalInput: ApprovalInput {
+        .review(subject: ProductVersionUnderReview(product: manifest.id, version: manifest.version, tree: head.treeID,
+                                                   contentDigest: head.contentDigest,
+                                                   demographicFields: manifest.demographicFieldNames,
+                                                   owners: Set(manifest.owner.boardMembers)),
+                status: manifest.status.rawValue, files: reviews)
+    }
 
     /// The product as the catalog shows it, with the approval verified for it.
     func catalogProduct(approval: ProductApproval) throws -> CatalogProduct {
@@ -184,7 +192,7 @@ private struct CatalogSource: Sendable {
     /// newest version, so unrelated commits leave it, and the page showing it, unchanged.
     private func latestCheck() -> CatalogCheck? {
         guard let check,
-              let result = try? JSONDecoder().decode(ProductCheckResult.self, from: Data(check.resultJSON.utf8)) else {
+              let result = try? JSONDecoder().decode(CatalogCheckResult.self, from: Data(check.resultJSON.utf8)) else {
             return nil
         }
         let tables = (result.disparity?.breakdowns ?? []).map { breakdown in
