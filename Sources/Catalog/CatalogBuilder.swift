@@ -207,12 +207,15 @@ public enum CatalogBuilder {
         try writer.write(RegisterExports.nycCSV(products.map(\.nycRow)), to: "exports/nyc-local-law-35.csv")
         // Each product wrote its review files, or found them in place, when it was rendered; a path
         // two products claim is settled here, with the text of the last product in id order.
-        var hosted: [String: (text: String, claims: Int)] = [:]
+        var hosted: [String: String] = [:]
+        var claimedTwice = Set<String>()
         for product in products {
-            for file in product.reviewFiles { hosted[file.sitePath] = (file.text, (hosted[file.sitePath]?.claims ?? 0) + 1) }
+            for file in product.reviewFiles where hosted.updateValue(file.text, forKey: file.sitePath) != nil {
+                claimedTwice.insert(file.sitePath)
+            }
         }
-        for (sitePath, file) in hosted.sorted(by: { $0.key < $1.key }) where file.claims > 1 || !writer.keepIfPresent(sitePath) {
-            try writer.write(file.text, to: sitePath)
+        for (sitePath, text) in hosted where claimedTwice.contains(sitePath) || !writer.keepIfPresent(sitePath) {
+            try writer.write(text, to: sitePath)
         }
         // Statements that no longer count (a changed product, a removed member) leave the site.
         state.reviews = hosted.keys.sorted()
@@ -247,18 +250,21 @@ public enum CatalogBuilder {
     private static func catalogJSON(_ site: CatalogSite, records: [String]) -> String {
         func orNull(_ text: String?) -> String { text.map(CatalogJSONWriter.quoted) ?? "null" }
         var json = CatalogJSONWriter()
+        // Several megabytes at a thousand products: written once into one buffer, not joined and copied.
+        json.reserveCapacity(records.reduce(records.count + 1024) { $0 + $1.utf8.count })
         json.object { o in
             o.field("agency", site.registry.agency)
             o.field("as_of", raw: orNull(site.asOf?.description))
             o.field("contact_email", site.registry.contactEmail)
             o.field("id", "catalog")
             o.field("minimum_cell_size", site.minimumCellSize)
-            o.field("products", raw: "[" + records.joined(separator: ",") + "]")
+            o.field("products", rawElements: records)
             o.field("schema_version", PublicProduct.schemaVersion)
             o.field("site_url", raw: orNull(site.registry.siteURL))
             o.field("title", site.registry.title)
         }
-        return json.text + "\n"
+        json.newline()
+        return json.text
     }
 }
 

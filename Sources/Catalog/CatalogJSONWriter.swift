@@ -108,6 +108,23 @@ struct CatalogJSONWriter {
     mutating func field(_ name: String, raw: String) {
         key(name); text.append(raw)
     }
+
+    /// A member holding an array of raw JSON values already written canonically.
+    mutating func field(_ name: String, rawElements elements: [String]) {
+        key(name)
+        text.append("[")
+        for (index, element) in elements.enumerated() {
+            if index > 0 { text.append(",") }
+            text.append(element)
+        }
+        text.append("]")
+    }
+
+    /// Makes room for a document of about this many bytes.
+    mutating func reserveCapacity(_ bytes: Int) { text.reserveCapacity(bytes) }
+
+    /// Ends the document with a newline, as every file the catalog writes does.
+    mutating func newline() { text.append("\n") }
 }
 
 extension PublicProduct {

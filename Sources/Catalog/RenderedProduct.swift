@@ -81,9 +81,9 @@ extension RenderedProduct {
         return archive.bytes
     }
 
-    /// Reads `archived` bytes back, or returns nil when they are not an archive of this format.
-    /// A product read back counts no pages as written.
-    public init?(archived bytes: [UInt8]) {
+    /// Reads `archived` bytes back (or a slice of a larger buffer holding them), or returns nil
+    /// when they are not an archive of this format. A product read back counts no pages as written.
+    public init?(archived bytes: ArraySlice<UInt8>) {
         var archive = ArchiveReader(bytes)
         guard archive.string() == Self.archiveFormat,
               let id = archive.string(), let pageDigest = archive.string(), let record = archive.string(),
@@ -131,15 +131,18 @@ private struct ArchiveWriter {
 
 /// Reads what `ArchiveWriter` wrote; every read returns nil past the end instead of trapping.
 private struct ArchiveReader {
-    private let bytes: [UInt8]
-    private var offset = 0
+    private let bytes: ArraySlice<UInt8>
+    private var offset: Int
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+        offset = bytes.startIndex
+    }
 
-    var isAtEnd: Bool { offset == bytes.count }
+    var isAtEnd: Bool { offset == bytes.endIndex }
 
     private mutating func length() -> Int? {
-        guard bytes.count - offset >= 4 else { return nil }
+        guard bytes.endIndex - offset >= 4 else { return nil }
         var value = 0
         for index in 0..<4 { value |= Int(bytes[offset + index]) << (8 * index) }
         offset += 4
@@ -147,13 +150,13 @@ private struct ArchiveReader {
     }
 
     mutating func string() -> String? {
-        guard let count = length(), bytes.count - offset >= count else { return nil }
+        guard let count = length(), bytes.endIndex - offset >= count else { return nil }
         defer { offset += count }
         return String(decoding: bytes[offset..<offset + count], as: UTF8.self)
     }
 
     mutating func strings() -> [String]? {
-        guard let count = length(), count <= bytes.count - offset else { return nil }
+        guard let count = length(), count <= bytes.endIndex - offset else { return nil }
         var list: [String] = []
         list.reserveCapacity(count)
         for _ in 0..<count {
