@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 
 /// Each product's rendered catalog parts from earlier builds, one file per product under
@@ -15,7 +16,7 @@ struct CatalogCache {
         /// The first second the approvals could read differently, if any (`CatalogFreshness.validUntil`).
         var validUntil: Int64?
         /// `RenderedProduct.archived`.
-        var archive: [UInt8]
+        var archive: ArraySlice<UInt8>
 
         /// Whether the parts still hold for these inputs at this second.
         func holds(for digest: String, at seconds: Int64) -> Bool {
@@ -36,12 +37,43 @@ struct CatalogCache {
     /// A file is one header line (`<digest> <rendered-at> <valid-until or ->`) and the archive;
     /// a file cut short by a crash fails the archive's own length checks and is rendered again.
     func entry(for id: String) -> Entry? {
-        guard let data = FileManager.default.contents(atPath: file(id)),
-              let newline = data.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
-        let header = String(decoding: data[data.startIndex..<newline], as: UTF8.self).split(separator: " ")
+        guard let bytes = Self.contents(of: file(id)), let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+        let header = String(decoding: bytes[..<newline], as: UTF8.self).split(separator: " ")
         guard header.count == 3, let renderedAt = Int64(header[1]) else { return nil }
         return Entry(inputDigest: String(header[0]), renderedAt: renderedAt, validUntil: Int64(header[2]),
-                     archive: Array(data[(newline + 1)...]))
+                     archive: bytes[(newline + 1)...])
+    }
+
+    /// A file's bytes read straight into an array: a rebuild reads megabytes of these, and going
+    /// through `Data` would copy them once more.
+    private static func contents(of path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { return nil }
+        let size = Int(status.st_size)
+        var complete = true
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var offset = 0
+            while offset < size {
+                let count = read(descriptor, buffer.baseAddress! + offset, size - offset)
+                guard count > 0 else { break }
+                offset += count
+            }
+            complete = offset == size
+            initialized = offset
+        }
+        return complete ? bytes : nil
+    }
+
+    /// The entries of these products that read back, each with its parts decoded.
+    func parts(of ids: [String]) -> [String: (entry: Entry, product: RenderedProduct)] {
+        var parts: [String: (entry: Entry, product: RenderedProduct)] = [:]
+        for id in ids {
+            if let entry = entry(for: id), let product = RenderedProduct(archived: entry.archive) { parts[id] = (entry, product) }
+        }
+        return parts
     }
 
     /// Stores a product's entry, overwriting the file in place so rebuilds do not churn inodes.

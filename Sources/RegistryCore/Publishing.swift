@@ -53,19 +53,22 @@ extension RegistryWorkspace {
                                 contactEmail: configuration.contact,
                                 allowedSigners: chain.keyring.map(AllowedSigners.render))
         let site = CatalogSite(registry: info, asOf: asOfDate, minimumCellSize: parameters.minimumCellSize, allegations: report)
-        let folder = CatalogFolder(out)
         let heads = try index.headProducts().filter { $0.manifestJSON != nil }
+        let cache = CatalogCache(stateDirectory: Self.stateDirectory(root))
+        // The output folder's state and the cached parts are read on other tasks while git is read here.
+        async let openedFolder = CatalogFolder(out)
+        async let cachedParts = cache.parts(of: heads.map(\.productID))
         // One walk of Reviews/ serves every product's approvals, hosted files and freshness.
         let reviews = try reviewFilesByFolder(at: commit)
         let freshness = CatalogFreshness(site: site, chain: chain, trustAnchor: configuration.trustAnchor,
                                          reviews: reviews, stamps: try index.catalogStamps())
-        let cache = CatalogCache(stateDirectory: Self.stateDirectory(root))
+        let folder = await openedFolder
+        let cached = await cachedParts
         let now = StatementTime(Date()).secondsSinceEpoch
         var products: [RenderedProduct] = []
         var stale: [ProductHeadRecord] = []
         for head in heads {
-            if let entry = cache.entry(for: head.productID), entry.holds(for: freshness.digest(of: head), at: now),
-               let product = RenderedProduct(archived: entry.archive),
+            if let (entry, product) = cached[head.productID], entry.holds(for: freshness.digest(of: head), at: now),
                folder.holdsPages(of: product.id, pageDigest: product.pageDigest) {
                 products.append(product)
             } else {
@@ -75,7 +78,7 @@ extension RegistryWorkspace {
         let fresh = try await renderCatalogProducts(stale, chain: chain, reviews: reviews, site: site, folder: folder)
         for product in fresh {
             try cache.store(CatalogCache.Entry(inputDigest: freshness.digest(of: product.head), renderedAt: product.renderedAt,
-                                               validUntil: product.validUntil, archive: product.rendered.archived),
+                                               validUntil: product.validUntil, archive: product.rendered.archived[...]),
                             for: product.head.productID)
         }
         cache.prune(keeping: Set(heads.map(\.productID)))
