@@ -39,25 +39,21 @@ extension RegistryWorkspace {
             }
             asOfDate = date
         }
+        let heads = try index.headProducts().filter { $0.manifestJSON != nil }
+        let cache = CatalogCache(stateDirectory: Self.stateDirectory(root))
+        // The allegations file, the output folder's state and the cached parts are read on other
+        // tasks while git is read here (libgit2 stays on this task).
+        async let parsedAllegations = allegations.map { try AllegationsImporter.parse(contentsOf: $0, fileName: $0.path) }
+        async let openedFolder = CatalogFolder(out)
+        async let cachedParts = cache.parts(of: heads.map(\.productID))
         let parameters = try policyParameters(at: commit)
-        var report: AllegationsReport?
-        var allegationCount: Int?
-        if let allegations {
-            let parsed = try AllegationsImporter.parse(contentsOf: allegations, fileName: allegations.path)
-            allegationCount = parsed.count
-            report = AllegationsReport.aggregate(parsed, minimumCellSize: parameters.minimumCellSize)
-        }
-
         let chain = try keyringVerdict(at: commit)
+        let parsed = try await parsedAllegations
+        let report = parsed.map { AllegationsReport.aggregate($0, minimumCellSize: parameters.minimumCellSize) }
         let info = RegistryInfo(title: configuration.title, agency: configuration.agency,
                                 contactEmail: configuration.contact,
                                 allowedSigners: chain.keyring.map(AllowedSigners.render))
         let site = CatalogSite(registry: info, asOf: asOfDate, minimumCellSize: parameters.minimumCellSize, allegations: report)
-        let heads = try index.headProducts().filter { $0.manifestJSON != nil }
-        let cache = CatalogCache(stateDirectory: Self.stateDirectory(root))
-        // The output folder's state and the cached parts are read on other tasks while git is read here.
-        async let openedFolder = CatalogFolder(out)
-        async let cachedParts = cache.parts(of: heads.map(\.productID))
         // One walk of Reviews/ serves every product's approvals, hosted files and freshness.
         let reviews = try reviewFilesByFolder(at: commit)
         let freshness = CatalogFreshness(site: site, chain: chain, trustAnchor: configuration.trustAnchor,
@@ -88,7 +84,7 @@ extension RegistryWorkspace {
         try audit("catalog-build", "\(products.count) products to \(out.path)", commit: commit.hex)
         return CatalogReport(path: out.path, commit: commit.hex, products: summary.productCount,
                              filesWritten: summary.productPagesWritten, filesUnchanged: summary.productPagesUnchanged,
-                             allegations: allegationCount)
+                             allegations: parsed?.count)
     }
 
     /// Every file under `Reviews/` at a commit, grouped by the folder below it (a product id, or `board`).
