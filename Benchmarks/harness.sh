@@ -147,8 +147,13 @@ for size in "${sizes[@]}"; do
     measure "$s-check-jobs-1" "$(( heavy > 1 ? cold_runs : 1 ))" "" "$reg check --all $cold_flag --jobs 1"
     measure "$s-check-jobs-n" "$(( heavy > 1 ? cold_runs : 1 ))" "" "$reg check --all $cold_flag --jobs $nproc"
     measure "$s-check-warm" 3 "$change" "$reg check --all --jobs $nproc"
-    measure "$s-catalog-full" 3 "rm -rf '$catalog'" "$reg catalog build --out '$catalog' --allegations '$repo/Data/allegations.csv'"
-    measure "$s-catalog-incremental" 3 "$change" "$reg catalog build --out '$catalog' --allegations '$repo/Data/allegations.csv'"
+    # Both catalog rows start from an up-to-date index (indexing a new commit has its own row above),
+    # so their ratio compares catalog work alone. A full build gets an empty folder by moving the last
+    # site aside, not deleting it: ext4 passes over recently freed inodes on every file it creates, so
+    # deleting ~8,000 files just before would time the file system's recent past more than the build.
+    mkdir -p "$catalog"
+    measure "$s-catalog-full" 3 "mv -T --backup=numbered '$catalog' '$catalog.old'" "$reg catalog build --out '$catalog' --allegations '$repo/Data/allegations.csv'"
+    measure "$s-catalog-incremental" 3 "bash -c \"$change && $reg index\"" "$reg catalog build --out '$catalog' --allegations '$repo/Data/allegations.csv'"
 
     {
         echo
@@ -169,8 +174,8 @@ for size in "${sizes[@]}"; do
     row "\`check --all --jobs $nproc\` cold" "$s-check-jobs-n" "check --jobs 1 cold" "$s-check-jobs-1" "" ""
     row "\`check --all\` warm, one product changed" "$s-check-warm" "check --jobs $nproc cold" "$s-check-jobs-n" "" ""
     row "\`catalog build\` full" "$s-catalog-full" "" "" "< 3 s" "m < 3"
-    row "\`catalog build\` after one change" "$s-catalog-incremental" "catalog build full" "$s-catalog-full" "≥ 5× faster" "r <= 0.2"
-    rm -rf "$catalog"
+    row "\`catalog build\` after one change (index up to date)" "$s-catalog-incremental" "catalog build full" "$s-catalog-full" "≥ 5× faster" "r <= 0.2"
+    rm -rf "$catalog" "$catalog".old*
     cd "$root"
 done
 

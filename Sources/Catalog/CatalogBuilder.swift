@@ -14,15 +14,70 @@ public struct CatalogBuildSummary: Sendable, Hashable, Codable {
     public var files: [String]
 }
 
+/// The settings every page and record of one catalog build shares.
+public struct CatalogSite: Sendable {
+    /// Who publishes the catalog.
+    public let registry: RegistryInfo
+    /// The day the catalog speaks for, if any.
+    public let asOf: CalendarDate?
+    /// The board's minimum cell size.
+    public let minimumCellSize: Int
+    /// The suppressed allegations report, if an allegations file was given.
+    public let allegations: AllegationsReport?
+    /// The site-wide part of every product page's digest.
+    let pageDigestPrefix: String
+
+    /// Creates the settings of one build.
+    public init(registry: RegistryInfo, asOf: CalendarDate?, minimumCellSize: Int, allegations: AllegationsReport?) {
+        self.registry = registry; self.asOf = asOf; self.minimumCellSize = minimumCellSize; self.allegations = allegations
+        pageDigestPrefix = SHA256Hex.of(
+            (try? CanonicalJSON.encode([CatalogBuilder.rendererVersion, registry.title, registry.agency, registry.contactEmail,
+                                        registry.siteURL ?? "", registry.repositoryURL ?? "",
+                                        registry.allowedSigners == nil ? "no-signers" : "signers"])) ?? Data())
+    }
+
+    /// The site's address ending in a slash, when known and safe to link.
+    var baseURL: String? {
+        registry.siteURL.flatMap(HTML.safeLinkTarget).map { $0.hasSuffix("/") ? $0 : $0 + "/" }
+    }
+
+    /// Atom ids start here: the site's address when known, else a URN.
+    var feedIDBase: String { baseURL ?? "urn:analytics-registry:catalog:" }
+}
+
+/// An output folder and the state the previous build left in it.
+public struct CatalogFolder: Sendable {
+    /// The folder.
+    public let url: URL
+    let previous: CatalogBuildState?
+
+    /// Reads the previous build's state, if there is one.
+    public init(_ url: URL) {
+        self.url = url
+        previous = SiteWriter(root: url).readState()
+    }
+
+    /// Whether the folder holds a product's pages and review files exactly as `pageDigest` renders them.
+    public func holdsPages(of id: String, pageDigest: String) -> Bool {
+        guard let previous, previous.renderer == CatalogBuilder.rendererVersion else { return false }
+        let writer = SiteWriter(root: url)
+        return SiteLanguage.allCases.allSatisfy { language in
+            let path = language.folder + SitePaths.product(id)
+            return previous.pages[path] == pageDigest && writer.keepIfPresent(path)
+        }
+    }
+}
+
 /// Writes the public catalog: a static site in English and Spanish plus machine-readable data.
 ///
 /// The output depends only on the input value: no clock, no environment, every list sorted, so
-/// two builds of the same input are byte-identical. A state file (`.catalog-state.json`) records
-/// a digest of each product page's input; a later build into the same folder skips product pages
-/// whose digest is unchanged, while index pages, data and feeds are always rewritten.
+/// two builds of the same input are byte-identical. Each product is rendered on its own
+/// (`render`) into its pages and a `RenderedProduct`; `assemble` then writes the index pages,
+/// data and feeds from those parts. A state file (`.catalog-state.json`) records a digest of each
+/// product page's input, and a later build into the same folder skips pages whose digest is unchanged.
 public enum CatalogBuilder {
     /// Changes whenever rendering changes, so pages from an older renderer are never kept.
-    public static let rendererVersion = "catalog-renderer/1"
+    public static let rendererVersion = "catalog-renderer/2"
 
     /// The state file's name inside the output folder.
     public static let stateFileName = ".catalog-state.json"
@@ -31,118 +86,156 @@ public enum CatalogBuilder {
     @discardableResult
     public static func build(_ input: CatalogInput, allegations: AllegationsReport?,
                              to outputDirectory: URL) throws(CatalogError) -> CatalogBuildSummary {
-        var seen = Set<String>()
-        for product in input.products {
-            guard seen.insert(product.id).inserted else { throw .duplicateProduct(id: product.id) }
-        }
-        let sortedInput = input.products.sorted { $0.id < $1.id }
-        let products = sortedInput.map(PublicProduct.init)
-        let writer = SiteWriter(root: outputDirectory)
-        let previous = writer.readState()
-        var state = CatalogBuildState(renderer: rendererVersion, pages: [:])
+        let site = CatalogSite(registry: input.registry, asOf: input.asOf, minimumCellSize: input.minimumCellSize,
+                               allegations: allegations)
+        let folder = CatalogFolder(outputDirectory)
+        try rejectDuplicates(input.products.map(\.id))
+        var rendered: [RenderedProduct] = []
+        for product in input.products { rendered.append(try render(product, site: site, into: folder)) }
+        return try assemble(rendered, site: site, into: folder)
+    }
 
-        let hostedReviewFiles = try reviewFiles(sortedInput)
-        let hostedPaths = Set(hostedReviewFiles.keys)
-        let siteDigest = SHA256Hex.of(
-            (try? CanonicalJSON.encode([rendererVersion, input.registry.title, input.registry.agency, input.registry.contactEmail,
-                                        input.registry.siteURL ?? "", input.registry.repositoryURL ?? "",
-                                        input.registry.allowedSigners == nil ? "no-signers" : "signers"])) ?? Data())
-
-        var fragments: [String] = []
-        fragments.reserveCapacity(products.count)
-        var written = 0
-        var unchanged = 0
-        for (product, source) in zip(products, sortedInput) {
-            let fragment = product.canonicalJSON()
-            fragments.append(fragment)
-            let context = ProductPageContext(
-                asOf: input.asOf,
-                hostedReviewFiles: source.approvals.flatMap { [$0.statementPath, $0.signaturePath] }
-                    .filter { hostedPaths.contains($0) }.sorted(),
-                repositoryURL: input.registry.repositoryURL,
-                allegations: allegations?.count(forProduct: product.id),
-                hasAllegationsReport: allegations != nil)
-            let digest = SHA256Hex.of(siteDigest + fragment + context.digestText)
-            for language in SiteLanguage.allCases {
-                let layout = PageLayout(path: SitePaths.product(product.id), language: language, registry: input.registry)
-                state.pages[layout.filePath] = digest
-                if previous?.renderer == rendererVersion, previous?.pages[layout.filePath] == digest,
-                   writer.keepIfPresent(layout.filePath) {
-                    unchanged += 1
-                    continue
-                }
-                try writer.write(ProductPage(product: product, context: context, layout: layout).render(), to: layout.filePath)
-                written += 1
+    /// Renders one product: writes its pages and the review files it hosts unless the folder
+    /// already holds them as they would be rendered, and returns its part of every other file.
+    ///
+    /// Products whose review files lie in their own `Reviews/<id>/` folders, as counted approvals
+    /// always do, may be rendered concurrently into the same folder: each writes only its own files.
+    public static func render(_ product: CatalogProduct, site: CatalogSite,
+                              into folder: CatalogFolder) throws(CatalogError) -> RenderedProduct {
+        let published = PublicProduct(product)
+        let record = published.canonicalJSON()
+        var hosted: [String] = []
+        var reviewFiles: [RenderedProduct.ReviewFile] = []
+        for approval in product.approvals {
+            for (path, text) in [(approval.statementPath, approval.statement), (approval.signaturePath, approval.signature)] {
+                guard let sitePath = SitePaths.reviewFile(path) else { throw .unsafeReviewPath(product: product.id, path: path) }
+                guard let text else { continue }
+                hosted.append(path)
+                reviewFiles.append(RenderedProduct.ReviewFile(sitePath: sitePath, text: text))
             }
         }
-        if let previous {
+        reviewFiles.sort { $0.sitePath < $1.sitePath }
+        let context = ProductPageContext(
+            asOf: site.asOf, hostedReviewFiles: hosted.sorted(), repositoryURL: site.registry.repositoryURL,
+            allegations: site.allegations?.count(forProduct: published.id), hasAllegationsReport: site.allegations != nil)
+        // The hosted texts are part of the digest: a re-signed statement changes no page, but its file.
+        let pageDigest = SHA256Hex.of(site.pageDigestPrefix + record + context.digestText
+                                      + reviewFiles.map { "\u{1F}" + $0.sitePath + "\n" + $0.text }.joined())
+        var pagesWritten = 0
+        if !folder.holdsPages(of: published.id, pageDigest: pageDigest) {
+            let writer = SiteWriter(root: folder.url)
+            for language in SiteLanguage.allCases {
+                let layout = PageLayout(path: SitePaths.product(published.id), language: language, registry: site.registry)
+                try writer.write(ProductPage(product: published, context: context, layout: layout).render(), to: layout.filePath)
+                pagesWritten += 1
+            }
+            for file in reviewFiles { try writer.write(file.text, to: file.sitePath) }
+        }
+        return RenderedProduct(
+            id: published.id, pageDigest: pageDigest, record: record, tableRow: CatalogTables.row(published),
+            listRows: SiteLanguage.allCases.map { IndexPage.row(published, language: $0, toLanguageRoot: "", asOf: site.asOf) },
+            names: SiteLanguage.allCases.map { published.name(in: $0) },
+            facts: RenderedProduct.ListFacts(
+                status: published.status, approvalState: published.approvalState,
+                usesDemographics: !published.demographicFields.isEmpty, reviewOverdue: published.reviewOverdue(asOf: site.asOf),
+                checkFailing: published.status != .retired && published.latestCheck?.passed == false),
+            feedEntries: AtomFeed.entries(published, idBase: site.feedIDBase),
+            algoritmeregister: RegisterExports.objectJSON(RegisterExports.algoritmeregister(published, registry: site.registry)),
+            ukATRS: RegisterExports.objectJSON(RegisterExports.ukATRS(published, registry: site.registry)),
+            nycRow: RegisterExports.nycRow(RegisterExports.nycLocalLaw35(published, registry: site.registry)),
+            reviewFiles: reviewFiles, pagesWritten: pagesWritten)
+    }
+
+    /// Writes everything but the product pages from the rendered products, records their pages in
+    /// the state file and removes the pages of products no longer listed.
+    @discardableResult
+    public static func assemble(_ rendered: [RenderedProduct], site: CatalogSite,
+                                into folder: CatalogFolder) throws(CatalogError) -> CatalogBuildSummary {
+        try rejectDuplicates(rendered.map(\.id))
+        let products = rendered.sorted { $0.id < $1.id }
+        let writer = SiteWriter(root: folder.url)
+        var state = CatalogBuildState(renderer: rendererVersion, pages: [:], reviews: [])
+        for product in products {
+            for language in SiteLanguage.allCases {
+                let path = language.folder + SitePaths.product(product.id)
+                guard writer.keepIfPresent(path) else {
+                    throw .cannotWrite(path: folder.url.appendingPathComponent(path).path,
+                                       reason: "the page disappeared while the catalog was being built")
+                }
+                state.pages[path] = product.pageDigest
+            }
+        }
+        if let previous = folder.previous {
             for path in previous.pages.keys.sorted() where state.pages[path] == nil { writer.remove(path) }
         }
 
         let filterMatches = IndexPage.matches(products)
-        for language in SiteLanguage.allCases {
+        for (languageIndex, language) in SiteLanguage.allCases.enumerated() {
             // Filter pages sit beside the index, so every list page shares one rendering of each row.
             var rows: [String: String] = [:]
-            for product in products {
-                rows[product.id] = IndexPage.row(product, language: language, toLanguageRoot: "", asOf: input.asOf)
-            }
-            let index = IndexPage(products: products, rows: rows, asOf: input.asOf, report: allegations, matches: filterMatches)
-            let indexLayout = PageLayout(path: "index.html", language: language, registry: input.registry)
-            try writer.write(index.renderIndex(layout: indexLayout, registry: input.registry), to: indexLayout.filePath)
+            for product in products { rows[product.id] = product.listRows[languageIndex] }
+            let index = IndexPage(products: products, rows: rows, asOf: site.asOf, report: site.allegations, matches: filterMatches)
+            let indexLayout = PageLayout(path: "index.html", language: language, registry: site.registry)
+            try writer.write(index.renderIndex(layout: indexLayout, registry: site.registry), to: indexLayout.filePath)
             for group in ProductFilter.all {
                 for filter in group.filters {
-                    let layout = PageLayout(path: filter.path, language: language, registry: input.registry)
+                    let layout = PageLayout(path: filter.path, language: language, registry: site.registry)
                     try writer.write(index.renderFilter(filter, layout: layout), to: layout.filePath)
                 }
             }
-            let allegationsLayout = PageLayout(path: "allegations.html", language: language, registry: input.registry)
-            let names = Dictionary(uniqueKeysWithValues: products.map { ($0.id, $0.name(in: language)) })
-            try writer.write(AllegationsPage(report: allegations, productNames: names, layout: allegationsLayout).render(),
+            let allegationsLayout = PageLayout(path: "allegations.html", language: language, registry: site.registry)
+            let names = Dictionary(uniqueKeysWithValues: products.map { ($0.id, $0.names[languageIndex]) })
+            try writer.write(AllegationsPage(report: site.allegations, productNames: names, layout: allegationsLayout).render(),
                              to: allegationsLayout.filePath)
-            let verifyLayout = PageLayout(path: "verify.html", language: language, registry: input.registry)
-            try writer.write(VerifyPage(registry: input.registry, layout: verifyLayout).render(), to: verifyLayout.filePath)
+            let verifyLayout = PageLayout(path: "verify.html", language: language, registry: site.registry)
+            try writer.write(VerifyPage(registry: site.registry, layout: verifyLayout).render(), to: verifyLayout.filePath)
         }
 
         try writer.write(SiteAssets.stylesheet, to: "assets/catalog.css")
         try writer.write(SiteAssets.script, to: "assets/catalog.js")
         try writer.write(CatalogSchema.text + "\n", to: "schemas/catalog.schema.json")
-        try writer.write(catalogJSON(input, fragments: fragments), to: "catalog.json")
-        try writer.write(CatalogTables.csv(products), to: "catalog.csv")
-        try writer.write(AtomFeed.render(products, registry: input.registry), to: "feed.xml")
-        if let allegations {
+        try writer.write(catalogJSON(site, records: products.map(\.record)), to: "catalog.json")
+        try writer.write(CatalogTables.csv(products.map(\.tableRow)), to: "catalog.csv")
+        try writer.write(AtomFeed.render(products.flatMap(\.feedEntries), site: site), to: "feed.xml")
+        if let allegations = site.allegations {
             try writer.write(String(decoding: try encode(allegations), as: UTF8.self), to: "allegations.json")
         } else {
             writer.remove("allegations.json")
         }
-        try writer.write(RegisterExports.json(products.map { RegisterExports.algoritmeregister($0, registry: input.registry) }),
-                         to: "exports/algoritmeregister-1.0.json")
-        try writer.write(RegisterExports.json(products.map { RegisterExports.ukATRS($0, registry: input.registry) }),
-                         to: "exports/uk-atrs.json")
-        try writer.write(RegisterExports.nycCSV(products.map { RegisterExports.nycLocalLaw35($0, registry: input.registry) }),
-                         to: "exports/nyc-local-law-35.csv")
-        for (path, text) in hostedReviewFiles.sorted(by: { $0.key < $1.key }) {
-            if let sitePath = SitePaths.reviewFile(path) { try writer.write(text, to: sitePath) }
-        }
-        if let signers = input.registry.allowedSigners {
-            try writer.write(signers, to: "reviews/allowed_signers")
-        }
-        try writer.write(state.json(), to: stateFileName)
-        return CatalogBuildSummary(productCount: products.count, productPagesWritten: written,
-                                   productPagesUnchanged: unchanged, files: writer.files.sorted())
-    }
-
-    /// Review statement and signature texts to host, keyed by repository path; rejects unsafe paths.
-    private static func reviewFiles(_ products: [CatalogProduct]) throws(CatalogError) -> [String: String] {
-        var files: [String: String] = [:]
+        try writer.write(RegisterExports.json(objects: products.map(\.algoritmeregister)), to: "exports/algoritmeregister-1.0.json")
+        try writer.write(RegisterExports.json(objects: products.map(\.ukATRS)), to: "exports/uk-atrs.json")
+        try writer.write(RegisterExports.nycCSV(products.map(\.nycRow)), to: "exports/nyc-local-law-35.csv")
+        // Each product wrote its review files, or found them in place, when it was rendered; a path
+        // two products claim is settled here, with the text of the last product in id order.
+        var hosted: [String: String] = [:]
+        var claimedTwice = Set<String>()
         for product in products {
-            for approval in product.approvals {
-                for (path, text) in [(approval.statementPath, approval.statement), (approval.signaturePath, approval.signature)] {
-                    guard SitePaths.reviewFile(path) != nil else { throw .unsafeReviewPath(product: product.id, path: path) }
-                    if let text { files[path] = text }
-                }
+            for file in product.reviewFiles where hosted.updateValue(file.text, forKey: file.sitePath) != nil {
+                claimedTwice.insert(file.sitePath)
             }
         }
-        return files
+        for (sitePath, text) in hosted where claimedTwice.contains(sitePath) || !writer.keepIfPresent(sitePath) {
+            try writer.write(text, to: sitePath)
+        }
+        // Statements that no longer count (a changed product, a removed member) leave the site.
+        state.reviews = hosted.keys.sorted()
+        for path in folder.previous?.reviews ?? [] where hosted[path] == nil { writer.remove(path) }
+        if let signers = site.registry.allowedSigners {
+            try writer.write(signers, to: "reviews/allowed_signers")
+        } else {
+            writer.remove("reviews/allowed_signers")
+        }
+        try writer.write(state.json(), to: stateFileName)
+        let written = products.reduce(0) { $0 + $1.pagesWritten }
+        return CatalogBuildSummary(productCount: products.count, productPagesWritten: written,
+                                   productPagesUnchanged: SiteLanguage.allCases.count * products.count - written, files: writer.files.sorted())
+    }
+
+    private static func rejectDuplicates(_ ids: [String]) throws(CatalogError) {
+        var seen = Set<String>()
+        for id in ids {
+            guard seen.insert(id).inserted else { throw .duplicateProduct(id: id) }
+        }
     }
 
     private static func encode<Value: Encodable>(_ value: Value) throws(CatalogError) -> Data {
@@ -154,21 +247,24 @@ public enum CatalogBuilder {
     }
 
     /// `catalog.json`, assembled from the per-product records already written for the digests.
-    private static func catalogJSON(_ input: CatalogInput, fragments: [String]) -> String {
+    private static func catalogJSON(_ site: CatalogSite, records: [String]) -> String {
         func orNull(_ text: String?) -> String { text.map(CatalogJSONWriter.quoted) ?? "null" }
         var json = CatalogJSONWriter()
+        // Several megabytes at a thousand products: written once into one buffer, not joined and copied.
+        json.reserveCapacity(records.reduce(records.count + 1024) { $0 + $1.utf8.count })
         json.object { o in
-            o.field("agency", input.registry.agency)
-            o.field("as_of", raw: orNull(input.asOf?.description))
-            o.field("contact_email", input.registry.contactEmail)
+            o.field("agency", site.registry.agency)
+            o.field("as_of", raw: orNull(site.asOf?.description))
+            o.field("contact_email", site.registry.contactEmail)
             o.field("id", "catalog")
-            o.field("minimum_cell_size", input.minimumCellSize)
-            o.field("products", raw: "[" + fragments.joined(separator: ",") + "]")
+            o.field("minimum_cell_size", site.minimumCellSize)
+            o.field("products", rawElements: records)
             o.field("schema_version", PublicProduct.schemaVersion)
-            o.field("site_url", raw: orNull(input.registry.siteURL))
-            o.field("title", input.registry.title)
+            o.field("site_url", raw: orNull(site.registry.siteURL))
+            o.field("title", site.registry.title)
         }
-        return json.text + "\n"
+        json.newline()
+        return json.text
     }
 }
 
@@ -177,6 +273,8 @@ struct CatalogBuildState: Codable {
     var renderer: String
     /// Page path → SHA-256 of the page's input.
     var pages: [String: String]
+    /// The review files the site hosts, by site path.
+    var reviews: [String]
 
     /// The state as JSON with sorted keys.
     func json() -> String {
@@ -184,6 +282,7 @@ struct CatalogBuildState: Codable {
         json.object { o in
             o.field("pages") { o in for path in pages.keys.sorted() { o.field(path, pages[path]) } }
             o.field("renderer", renderer)
+            o.field("reviews", strings: reviews)
         }
         return json.text + "\n"
     }
@@ -194,13 +293,13 @@ struct CatalogBuildState: Codable {
 /// Writes go through POSIX calls to a temporary name and a rename: Foundation's `Data.write` costs
 /// several times more per file, which dominates a build of thousands of pages.
 final class SiteWriter {
-    let root: URL
-    private var createdFolders = Set<String>()
+    private let rootPath: String
     private(set) var files = Set<String>()
 
-    init(root: URL) { self.root = root }
+    init(root: URL) { rootPath = root.path }
 
-    private func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+    /// Joined as text: `URL.appendingPathComponent` costs more than the check it serves.
+    private func path(_ relative: String) -> String { rootPath.hasSuffix("/") ? rootPath + relative : rootPath + "/" + relative }
 
     /// Whether a previous build left this file, which then stays part of the site.
     func keepIfPresent(_ relative: String) -> Bool {
@@ -214,21 +313,22 @@ final class SiteWriter {
     /// part of a rebuild on most file systems, and unchanged files keep their modification time.
     func write(_ text: String, to relative: String) throws(CatalogError) {
         let target = path(relative)
-        if let existing = FileManager.default.contents(atPath: target), existing.elementsEqual(text.utf8) {
+        if let existing = FileManager.default.contents(atPath: target), Self.holds(existing, text) {
             files.insert(relative)
             return
         }
-        let folder = (target as NSString).deletingLastPathComponent
-        if !createdFolders.contains(folder) {
+        let temporary = target + ".tmp-catalog"
+        var descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        if descriptor < 0 && errno == ENOENT {
+            // The folder is created only when missing: asking first for each of thousands of files costs more.
+            let folder = (target as NSString).deletingLastPathComponent
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
                 throw .cannotWrite(path: folder, reason: error.localizedDescription)
             }
-            createdFolders.insert(folder)
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         }
-        let temporary = target + ".tmp-catalog"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw .cannotWrite(path: target, reason: String(cString: strerror(errno))) }
         var bytes = text
         let written = bytes.withUTF8 { buffer -> Bool in
@@ -247,6 +347,17 @@ final class SiteWriter {
             throw .cannotWrite(path: target, reason: reason)
         }
         files.insert(relative)
+    }
+
+    /// Whether the bytes are the text's UTF-8, compared in one `memcmp` rather than byte by byte.
+    private static func holds(_ data: Data, _ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { utf8 in
+            data.count == utf8.count && data.withUnsafeBytes { bytes in
+                guard let stored = bytes.baseAddress, let expected = utf8.baseAddress else { return utf8.isEmpty }
+                return memcmp(stored, expected, utf8.count) == 0
+            }
+        }
     }
 
     func remove(_ relative: String) {

@@ -108,6 +108,23 @@ struct CatalogJSONWriter {
     mutating func field(_ name: String, raw: String) {
         key(name); text.append(raw)
     }
+
+    /// A member holding an array of raw JSON values already written canonically.
+    mutating func field(_ name: String, rawElements elements: [String]) {
+        key(name)
+        text.append("[")
+        for (index, element) in elements.enumerated() {
+            if index > 0 { text.append(",") }
+            text.append(element)
+        }
+        text.append("]")
+    }
+
+    /// Makes room for a document of about this many bytes.
+    mutating func reserveCapacity(_ bytes: Int) { text.reserveCapacity(bytes) }
+
+    /// Ends the document with a newline, as every file the catalog writes does.
+    mutating func newline() { text.append("\n") }
 }
 
 extension PublicProduct {
@@ -247,19 +264,22 @@ extension ExportValue {
 }
 
 extension RegisterExports {
-    /// Export records as a canonical JSON array with a final newline.
-    static func json(_ records: [[String: ExportValue]]) -> String {
+    /// One export record as a canonical JSON object.
+    static func objectJSON(_ record: [String: ExportValue]) -> String {
         var json = CatalogJSONWriter()
-        json.array(records) { w, record in
-            w.object { o in
-                for name in record.keys.sorted() {
-                    guard let value = record[name] else { continue }
-                    var inner = CatalogJSONWriter()
-                    value.writeJSON(&inner)
-                    o.field(name, raw: inner.text)
-                }
+        json.object { o in
+            for name in record.keys.sorted() {
+                guard let value = record[name] else { continue }
+                var inner = CatalogJSONWriter()
+                value.writeJSON(&inner)
+                o.field(name, raw: inner.text)
             }
         }
-        return json.text + "\n"
+        return json.text
+    }
+
+    /// Export records, each already written by `objectJSON`, as a JSON array with a final newline.
+    static func json(objects: [String]) -> String {
+        "[" + objects.joined(separator: ",") + "]\n"
     }
 }

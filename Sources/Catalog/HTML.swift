@@ -32,6 +32,12 @@ enum HTML {
 
     /// Analyst prose as escaped paragraphs.
     static func prose(_ text: String) -> String {
+        // Most fields are one line with nothing to trim: one paragraph, without Foundation's splitting.
+        if let first = text.unicodeScalars.first, let last = text.unicodeScalars.last,
+           !CharacterSet.whitespacesAndNewlines.contains(first), !CharacterSet.whitespacesAndNewlines.contains(last),
+           !text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
+            return "<p>" + escape(text) + "</p>"
+        }
         let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
         let blocks = normalized.components(separatedBy: "\n\n")
             .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }

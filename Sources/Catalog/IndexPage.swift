@@ -5,7 +5,7 @@ struct ProductFilter: Sendable {
     /// The page path relative to a language root (`products-status-in-use.html`).
     var path: String
     var label: @Sendable (SiteWords) -> String
-    var matches: @Sendable (PublicProduct) -> Bool
+    var matches: @Sendable (RenderedProduct.ListFacts) -> Bool
 
     /// Every filter page, in the order they are listed.
     static let all: [(group: @Sendable (SiteWords) -> String, filters: [ProductFilter])] = [
@@ -19,9 +19,9 @@ struct ProductFilter: Sendable {
         }),
         ({ $0.byDemographics }, [
             ProductFilter(path: "products-demographic-yes.html", label: { $0.usesDemographics },
-                          matches: { !$0.demographicFields.isEmpty }),
+                          matches: { $0.usesDemographics }),
             ProductFilter(path: "products-demographic-no.html", label: { $0.noDemographics },
-                          matches: { $0.demographicFields.isEmpty }),
+                          matches: { !$0.usesDemographics }),
         ]),
     ]
 }
@@ -35,20 +35,20 @@ struct KeyIndicators {
     var failing: Int
     var allegations: PublishedCount?
 
-    init(products: [PublicProduct], asOf: CalendarDate?, report: AllegationsReport?) {
+    init(products: [RenderedProduct.ListFacts], asOf: CalendarDate?, report: AllegationsReport?) {
         let active = products.filter { $0.status == .inUse }
         inUse = active.count
         inUseApproved = active.filter { $0.approvalState == .approved }.count
-        inUseDemographic = active.filter { !$0.demographicFields.isEmpty }.count
-        overdue = asOf.map { day in products.filter { $0.reviewOverdue(asOf: day) }.count }
-        failing = products.filter { $0.status != .retired && $0.latestCheck?.passed == false }.count
+        inUseDemographic = active.filter(\.usesDemographics).count
+        overdue = asOf.map { _ in products.filter(\.reviewOverdue).count }
+        failing = products.filter(\.checkFailing).count
         allegations = report?.total
     }
 }
 
 /// Renders `index.html` and the filter pages.
 struct IndexPage {
-    var products: [PublicProduct]
+    var products: [RenderedProduct]
     /// Each product's table row, rendered once per language and shared by every list page.
     var rows: [String: String]
     var asOf: CalendarDate?
@@ -56,17 +56,17 @@ struct IndexPage {
     /// The ids each filter page lists, computed once per build.
     var matches: [String: [String]]
 
-    init(products: [PublicProduct], rows: [String: String], asOf: CalendarDate?, report: AllegationsReport?,
+    init(products: [RenderedProduct], rows: [String: String], asOf: CalendarDate?, report: AllegationsReport?,
          matches: [String: [String]]) {
         self.products = products; self.rows = rows; self.asOf = asOf; self.report = report; self.matches = matches
     }
 
     /// The ids of the products each filter selects, keyed by filter path.
-    static func matches(_ products: [PublicProduct]) -> [String: [String]] {
+    static func matches(_ products: [RenderedProduct]) -> [String: [String]] {
         var matches: [String: [String]] = [:]
         for group in ProductFilter.all {
             for filter in group.filters {
-                matches[filter.path] = products.indices.filter { filter.matches(products[$0]) }.map { products[$0].id }
+                matches[filter.path] = products.indices.filter { filter.matches(products[$0].facts) }.map { products[$0].id }
             }
         }
         return matches
@@ -132,7 +132,7 @@ struct IndexPage {
     /// The main index: indicators, charts, filters, the full list and the data links.
     func renderIndex(layout: PageLayout, registry: RegistryInfo) -> String {
         let words = layout.words
-        let indicators = KeyIndicators(products: products, asOf: asOf, report: report)
+        let indicators = KeyIndicators(products: products.map(\.facts), asOf: asOf, report: report)
         var body = "<h1>\(HTML.escape(registry.title))</h1>\n"
         body += "<section aria-labelledby=\"h-indicators\"><h2 id=\"h-indicators\">\(words.keyIndicators)"
         if let asOf { body += " <small>(\(words.asOf) \(asOf.description))</small>" }
@@ -153,7 +153,7 @@ struct IndexPage {
         body += "<section aria-labelledby=\"h-charts\"><h2 id=\"h-charts\">\(words.summaryCharts)</h2>\n"
         body += Charts.bars(id: "chart-states", title: words.productsByState, description: words.productsByStateDescription,
                             bars: ApprovalState.allCases.map { state in
-                                Charts.Bar(label: words.stateName(state), segments: [products.filter { $0.approvalState == state }.count])
+                                Charts.Bar(label: words.stateName(state), segments: [products.filter { $0.facts.approvalState == state }.count])
                             },
                             rowHeading: words.approval, seriesNames: [words.products], tableCaption: words.productsByState,
                             detailsLabel: words.chartData, suppressedWord: words.suppressed)

@@ -312,7 +312,10 @@ enum SitePaths {
         guard parts.count >= 2, parts[0] == "Reviews",
               parts.dropFirst().allSatisfy({ part in
                   !part.isEmpty && part != "." && part != ".." &&
-                  part.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.@+".unicodeScalars.contains($0)) }
+                  part.utf8.allSatisfy { byte in
+                      (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                          || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "-_.@+".utf8.contains(byte)
+                  }
               })
         else { return nil }
         return "reviews/" + parts.dropFirst().joined(separator: "/")

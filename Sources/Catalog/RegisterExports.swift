@@ -290,14 +290,16 @@ enum RegisterExports {
         return finished(record, standard: .nycLocalLaw35)
     }
 
-    /// The Local Law 35 rows as CSV, columns in the standard's order.
-    static func nycCSV(_ records: [[String: ExportValue]]) -> String {
-        let names = ExportStandard.nycLocalLaw35.fields.map(\.name)
-        return PublishedCSV.render(header: names, rows: records.map { record in
-            names.map { name in
-                if case .text(let text)? = record[name] { return text }
-                return ""
-            }
-        })
+    /// One Local Law 35 record as a CSV row, columns in the standard's order.
+    static func nycRow(_ record: [String: ExportValue]) -> [String] {
+        ExportStandard.nycLocalLaw35.fields.map { field in
+            if case .text(let text)? = record[field.name] { return text }
+            return ""
+        }
+    }
+
+    /// The Local Law 35 rows as CSV.
+    static func nycCSV(_ rows: [[String]]) -> String {
+        PublishedCSV.render(header: ExportStandard.nycLocalLaw35.fields.map(\.name), rows: rows)
     }
 }

@@ -25,6 +25,11 @@ public struct CatalogReport: Codable, Sendable {
 
 extension RegistryWorkspace {
     /// Builds the public catalog for HEAD from git, the reviews, the latest checks and the allegations file.
+    ///
+    /// Products whose inputs are unchanged since a previous build (same tree, history, check,
+    /// reviews, keyring and settings, and approvals not crossing an issue or expiry time) are taken
+    /// from the catalog cache, provided the output folder still holds their pages; only the others
+    /// are gathered, verified and rendered. The result is byte-identical either way.
     public func buildCatalog(out: URL, allegations: URL?, asOf: String?) async throws -> CatalogReport {
         let commit = try targetCommit(nil)
         var asOfDate: CalendarDate?
@@ -34,60 +39,161 @@ extension RegistryWorkspace {
             }
             asOfDate = date
         }
+        let heads = try index.headProducts().filter { $0.manifestJSON != nil }
+        let cache = CatalogCache(stateDirectory: Self.stateDirectory(root))
+        // The allegations file, the output folder's state and the cached parts are read on other
+        // tasks while git is read here (libgit2 stays on this task).
+        async let parsedAllegations = allegations.map { try AllegationsImporter.parse(contentsOf: $0, fileName: $0.path) }
+        async let openedFolder = CatalogFolder(out)
+        async let cachedParts = cache.parts(of: heads.map(\.productID))
         let parameters = try policyParameters(at: commit)
-        var report: AllegationsReport?
-        var allegationCount: Int?
-        if let allegations {
-            let parsed = try AllegationsImporter.parse(contentsOf: allegations, fileName: allegations.path)
-            allegationCount = parsed.count
-            report = AllegationsReport.aggregate(parsed, minimumCellSize: parameters.minimumCellSize)
-        }
-
         let chain = try keyringVerdict(at: commit)
-        var products: [CatalogProduct] = []
-        for head in try index.headProducts() {
-            guard let json = head.manifestJSON,
-                  let manifest = try? JSONDecoder().decode(ProductManifest.self, from: Data(json.utf8)) else { continue }
-            let approval = try approvalState(of: head.productID, at: commit, chain: chain, indexed: head)
-            products.append(CatalogProduct(
-                manifest: manifest, tree: head.treeID, contentDigest: head.contentDigest,
-                approvalState: approval.state,
-                approvals: try catalogApprovals(approval, commit: commit),
-                latestCheck: try catalogCheck(id: head.productID, tree: head.treeID),
-                history: try catalogHistory(id: head.productID),
-                withheld: try Self.withheldFields(manifest)))
-        }
+        let parsed = try await parsedAllegations
+        let report = parsed.map { AllegationsReport.aggregate($0, minimumCellSize: parameters.minimumCellSize) }
         let info = RegistryInfo(title: configuration.title, agency: configuration.agency,
                                 contactEmail: configuration.contact,
                                 allowedSigners: chain.keyring.map(AllowedSigners.render))
-        let input = CatalogInput(registry: info, asOf: asOfDate, minimumCellSize: parameters.minimumCellSize, products: products)
-        let summary = try CatalogBuilder.build(input, allegations: report, to: out)
+        let site = CatalogSite(registry: info, asOf: asOfDate, minimumCellSize: parameters.minimumCellSize, allegations: report)
+        // One walk of Reviews/ serves every product's approvals, hosted files and freshness.
+        let reviews = try reviewFilesByFolder(at: commit)
+        let freshness = CatalogFreshness(site: site, chain: chain, trustAnchor: configuration.trustAnchor,
+                                         reviews: reviews, stamps: try index.catalogStamps())
+        let folder = await openedFolder
+        let cached = await cachedParts
+        let now = StatementTime(Date()).secondsSinceEpoch
+        var products: [RenderedProduct] = []
+        var stale: [ProductHeadRecord] = []
+        for head in heads {
+            if let (entry, product) = cached[head.productID], entry.holds(for: freshness.digest(of: head), at: now),
+               folder.holdsPages(of: product.id, pageDigest: product.pageDigest) {
+                products.append(product)
+            } else {
+                stale.append(head)
+            }
+        }
+        let fresh = try await renderCatalogProducts(stale, chain: chain, reviews: reviews, site: site, folder: folder)
+        for product in fresh {
+            try cache.store(CatalogCache.Entry(inputDigest: freshness.digest(of: product.head), renderedAt: product.renderedAt,
+                                               validUntil: product.validUntil, archive: product.rendered.archived[...]),
+                            for: product.head.productID)
+        }
+        cache.prune(keeping: Set(heads.map(\.productID)))
+        products += fresh.map(\.rendered)
+
+        let summary = try CatalogBuilder.assemble(products, site: site, into: folder)
         try audit("catalog-build", "\(products.count) products to \(out.path)", commit: commit.hex)
         return CatalogReport(path: out.path, commit: commit.hex, products: summary.productCount,
                              filesWritten: summary.productPagesWritten, filesUnchanged: summary.productPagesUnchanged,
-                             allegations: allegationCount)
+                             allegations: parsed?.count)
+    }
+
+    /// Every file under `Reviews/` at a commit, grouped by the folder below it (a product id, or `board`).
+    private func reviewFilesByFolder(at commit: CommitID) throws -> [String: [RepositoryFile]] {
+        var folders: [String: [RepositoryFile]] = [:]
+        for (path, data) in try repository.files(under: "Reviews", at: commit) {
+            let parts = path.split(separator: "/", maxSplits: 2)
+            guard parts.count == 3 else { continue }
+            folders[String(parts[1]), default: []].append(RepositoryFile(path: path, bytes: Array(data)))
+        }
+        return folders.mapValues { $0.sorted { $0.path < $1.path } }
+    }
+
+    /// Gathers, verifies and renders the given products: their history and checks in two index
+    /// queries, then on every core each product's manifest decoded, approvals verified and pages rendered.
+    private func renderCatalogProducts(_ heads: [ProductHeadRecord], chain: KeyringChainVerdict,
+                                       reviews: [String: [RepositoryFile]], site: CatalogSite,
+                                       folder: CatalogFolder) async throws -> [FreshCatalogProduct] {
+        guard !heads.isEmpty else { return [] }
+        let versions = try index.versions(of: heads.map(\.productID))
+        let checks = try index.latestChecks(of: Dictionary(uniqueKeysWithValues: heads.map { ($0.productID, $0.treeID) }))
+        // One instant for every verdict, so each product's rendering holds from it until its next statement time.
+        let now = Date()
+        let evaluatedAt = StatementTime(now)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, heads.count))
+        return try await withThrowingTaskGroup(of: [FreshCatalogProduct].self) { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    try stride(from: worker, to: heads.count, by: workers).compactMap { index in
+                        let head = heads[index]
+                        guard let json = head.manifestJSON,
+                              let manifest = try? JSONDecoder().decode(ProductManifest.self, from: Data(json.utf8)) else { return nil }
+                        let source = CatalogSource(head: head, manifest: manifest, reviews: reviews[head.productID] ?? [],
+                                                   versions: versions[head.productID] ?? [], check: checks[head.productID])
+                        let product = try source.catalogProduct(approval: source.approvalInput.evaluate(chain: chain, now: now))
+                        return FreshCatalogProduct(
+                            head: head, rendered: try CatalogBuilder.render(product, site: site, into: folder),
+                            renderedAt: evaluatedAt.secondsSinceEpoch,
+                            validUntil: CatalogFreshness.validUntil(reviews: source.reviews, keyring: chain.keyring, after: evaluatedAt))
+                    }
+                }
+            }
+            var fresh: [FreshCatalogProduct] = []
+            for try await part in group { fresh += part }
+            return fresh
+        }
+    }
+}
+
+/// The parts of a stored `ProductCheckResult` the catalog shows; the run record is not decoded.
+private struct CatalogCheckResult: Decodable {
+    var passed: Bool
+    var findings: [Finding]
+    var disparity: DisparityReport?
+}
+
+/// A product rendered in this build, with how long its rendering holds.
+private struct FreshCatalogProduct: Sendable {
+    var head: ProductHeadRecord
+    var rendered: RenderedProduct
+    var renderedAt: Int64
+    var validUntil: Int64?
+}
+
+/// Everything read from git and the index for one product the catalog renders afresh.
+private struct CatalogSource: Sendable {
+    var head: ProductHeadRecord
+    var manifest: ProductManifest
+    /// The files under `Reviews/<id>/`.
+    var reviews: [RepositoryFile]
+    /// Newest first.
+    var versions: [ProductVersionRecord]
+    var check: CheckRecord?
+
+    /// The approval evaluation of the HEAD tree against this product's review files.
+    var approvalInput: ApprovalInput {
+        .review(subject: ProductVersionUnderReview(product: manifest.id, version: manifest.version, tree: head.treeID,
+                                                   contentDigest: head.contentDigest,
+                                                   demographicFields: manifest.demographicFieldNames,
+                                                   owners: Set(manifest.owner.boardMembers)),
+                status: manifest.status.rawValue, files: reviews)
+    }
+
+    /// The product as the catalog shows it, with the approval verified for it.
+    func catalogProduct(approval: ProductApproval) throws -> CatalogProduct {
+        CatalogProduct(manifest: manifest, tree: head.treeID, contentDigest: head.contentDigest,
+                       approvalState: approval.state, approvals: approvals(approval), latestCheck: latestCheck(),
+                       history: history(), withheld: try Self.withheldFields(manifest))
     }
 
     /// The approvals that count, with the statement and signature texts so the catalog can host them.
-    private func catalogApprovals(_ approval: ProductApproval, commit: CommitID) throws -> [CatalogApproval] {
-        try approval.counted.map { counted in
-            let statement = try repository.readFile(counted.path, at: commit)
-            let signature = try repository.readFile(counted.path + ".sig", at: commit)
-            return CatalogApproval(reviewer: counted.member, issued: counted.issued, expires: counted.expires,
-                                   version: approval.version, contentDigest: approval.contentDigest,
-                                   statementPath: counted.path, signaturePath: counted.path + ".sig",
-                                   statement: statement.map { String(decoding: $0, as: UTF8.self) },
-                                   signature: signature.map { String(decoding: $0, as: UTF8.self) })
+    private func approvals(_ approval: ProductApproval) -> [CatalogApproval] {
+        let texts = Dictionary(reviews.map { ($0.path, String(decoding: $0.bytes, as: UTF8.self)) },
+                               uniquingKeysWith: { first, _ in first })
+        return approval.counted.map { counted in
+            CatalogApproval(reviewer: counted.member, issued: counted.issued, expires: counted.expires,
+                            version: approval.version, contentDigest: approval.contentDigest,
+                            statementPath: counted.path, signaturePath: counted.path + ".sig",
+                            statement: texts[counted.path], signature: texts[counted.path + ".sig"])
         }
     }
 
-    /// The latest check of this exact tree, as the catalog shows it.
-    private func catalogCheck(id: String, tree: String) throws -> CatalogCheck? {
-        guard let record = try index.latestCheck(of: id, tree: tree),
-              let result = try? JSONDecoder().decode(ProductCheckResult.self, from: Data(record.resultJSON.utf8)) else {
+    /// The latest check of the HEAD tree, dated by the commit that made that tree the product's
+    /// newest version, so unrelated commits leave it, and the page showing it, unchanged.
+    private func latestCheck() -> CatalogCheck? {
+        guard let check,
+              let result = try? JSONDecoder().decode(CatalogCheckResult.self, from: Data(check.resultJSON.utf8)) else {
             return nil
         }
-        let date = try index.versions(of: id).first.map { AuditChain.timestamp($0.committedAt) } ?? ""
         let tables = (result.disparity?.breakdowns ?? []).map { breakdown in
             DisparityTable(attribute: breakdown.attributes.joined(separator: " × "), referenceGroup: breakdown.referenceGroup,
                            rows: breakdown.groups.map { group in
@@ -99,13 +205,15 @@ extension RegistryWorkspace {
                                             belowMinimumGroupSize: !group.eligible)
                            })
         }
-        return CatalogCheck(passed: result.passed, commit: (try index.indexedHead()) ?? "", commitDate: date,
+        let newest = versions.first
+        return CatalogCheck(passed: result.passed, commit: newest?.commitID ?? "",
+                            commitDate: newest.map { AuditChain.timestamp($0.committedAt) } ?? "",
                             findings: result.findings, disparity: tables)
     }
 
     /// Version history with the field-level manifest changes the index recorded.
-    private func catalogHistory(id: String) throws -> [CatalogVersion] {
-        try index.versions(of: id).map { version in
+    private func history() -> [CatalogVersion] {
+        versions.map { version in
             let changes = version.changesJSON.flatMap { try? JSONDecoder().decode([FieldChange].self, from: Data($0.utf8)) } ?? []
             return CatalogVersion(commit: version.commitID, date: AuditChain.timestamp(version.committedAt),
                                   version: version.versionLabel ?? "", message: version.message, changes: changes)
@@ -114,6 +222,7 @@ extension RegistryWorkspace {
 
     /// Each withheld field's reason and the SHA-256 of its canonical JSON value, so publishing it later can be checked.
     static func withheldFields(_ manifest: ProductManifest) throws -> [CatalogWithheldField] {
+        guard !manifest.publication.withheld.isEmpty else { return [] }
         let object = try JSONSerialization.jsonObject(with: try CanonicalJSON.encode(manifest)) as? [String: Any] ?? [:]
         return try manifest.publication.withheld.map { field in
             let value = object[field.field] ?? NSNull()

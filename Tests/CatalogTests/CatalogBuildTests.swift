@@ -7,17 +7,6 @@ import ProductModel
 import Testing
 import TestSupport
 
-/// Reads every file of a built site, keyed by relative path.
-func siteFiles(_ root: URL) throws -> [String: Data] {
-    var files: [String: Data] = [:]
-    let base = root.standardizedFileURL.path + "/"
-    guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else { return files }
-    for case let url as URL in enumerator where (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true {
-        files[String(url.standardizedFileURL.path.dropFirst(base.count))] = try Data(contentsOf: url)
-    }
-    return files
-}
-
 func text(_ data: Data?) -> String { data.map { String(decoding: $0, as: UTF8.self) } ?? "" }
 
 @Suite("Catalog site")
@@ -192,6 +181,26 @@ struct CatalogBuildTests {
         // An incremental build ends byte-identical to a fresh one.
         let fresh = try makeTemporaryDirectory("catalog-fresh")
         defer { fresh.remove() }
+        try CatalogBuilder.build(input, allegations: report, to: fresh.url)
+        #expect(try siteFiles(site.url) == siteFiles(fresh.url))
+    }
+
+    @Test("products read back from their archives assemble, without rendering pages, into the site a fresh build writes")
+    func archivedProductsAssembleIdentically() throws {
+        let site = try makeTemporaryDirectory("catalog-archived")
+        let fresh = try makeTemporaryDirectory("catalog-archived-fresh")
+        defer { site.remove(); fresh.remove() }
+        let input = CatalogFixtures.input()
+        let settings = CatalogSite(registry: input.registry, asOf: input.asOf, minimumCellSize: input.minimumCellSize,
+                                   allegations: report)
+        let rendered = try input.products.map { try CatalogBuilder.render($0, site: settings, into: CatalogFolder(site.url)) }
+        try CatalogBuilder.assemble(rendered, site: settings, into: CatalogFolder(site.url))
+        let reread = rendered.compactMap { RenderedProduct(archived: $0.archived[...]) }
+        #expect(reread.map(\.id) == rendered.map(\.id))
+        #expect(reread.map(\.pageDigest) == rendered.map(\.pageDigest))
+        #expect(RenderedProduct(archived: rendered[0].archived.dropLast()) == nil, "a cut archive is refused")
+        let again = try CatalogBuilder.assemble(reread, site: settings, into: CatalogFolder(site.url))
+        #expect(again.productPagesWritten == 0)
         try CatalogBuilder.build(input, allegations: report, to: fresh.url)
         #expect(try siteFiles(site.url) == siteFiles(fresh.url))
     }

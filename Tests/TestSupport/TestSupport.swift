@@ -92,6 +92,17 @@ public func writeFile(_ text: String, to relativePath: String, in directory: URL
     try Data(text.utf8).write(to: url)
 }
 
+/// Reads every file below a folder (a built catalog site), keyed by relative path.
+public func siteFiles(_ root: URL) throws -> [String: Data] {
+    var files: [String: Data] = [:]
+    let base = root.standardizedFileURL.path + "/"
+    guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else { return files }
+    for case let url as URL in enumerator where (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true {
+        files[String(url.standardizedFileURL.path.dropFirst(base.count))] = try Data(contentsOf: url)
+    }
+    return files
+}
+
 /// The package root (the folder holding Package.swift), found from this source file's location.
 public let packageRoot: URL = {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
