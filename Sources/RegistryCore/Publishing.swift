@@ -119,7 +119,7 @@ extension RegistryWorkspace {
                               let manifest = try? JSONDecoder().decode(ProductManifest.self, from: Data(json.utf8)) else { return nil }
                         let source = CatalogSource(head: head, manifest: manifest, reviews: reviews[head.productID] ?? [],
                                                    versions: versions[head.productID] ?? [], check: checks[head.productID])
-                        let product = try source.catalogProduct(approval: source.approvalInput.evaluate(chain: chain, now: now))
+                        let product = try source.catalogProduct(approval: source.approvalInput(chain: chain).evaluate(chain: chain, now: now))
                         return FreshCatalogProduct(
                             head: head, rendered: try CatalogBuilder.render(product, site: site, into: folder),
                             renderedAt: evaluatedAt.secondsSinceEpoch,
@@ -160,12 +160,9 @@ private struct CatalogSource: Sendable {
     var check: CheckRecord?
 
     /// The approval evaluation of the HEAD tree against this product's review files.
-    var approvalInput: ApprovalInput {
-        .review(subject: ProductVersionUnderReview(product: manifest.id, version: manifest.version, tree: head.treeID,
-                                                   contentDigest: head.contentDigest,
-                                                   demographicFields: manifest.demographicFieldNames,
-                                                   owners: Set(manifest.owner.boardMembers)),
-                status: manifest.status.rawValue, files: reviews)
+    func approvalInput(chain: KeyringChainVerdict) -> ApprovalInput {
+        ApprovalInput.forVersion(product: manifest.id, manifest: manifest, tree: head.treeID,
+                                 contentDigest: head.contentDigest, chain: chain) { reviews }
     }
 
     /// The product as the catalog shows it, with the approval verified for it.

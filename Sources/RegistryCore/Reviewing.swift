@@ -207,18 +207,15 @@ extension RegistryWorkspace {
                                                 standing: [], notCounted: [], explanation: "The manifest is invalid: \(error.message)"))
             }
         }
-        guard let productID = ProductID(id), let tree, let keyring = chain.keyring else {
-            return .decided(ProductApproval(id: id, version: manifest.version, status: manifest.status.rawValue,
-                                            tree: tree?.hex ?? "", contentDigest: tree?.digest ?? "", state: .pending,
-                                            threshold: 0, counted: [], standing: [], notCounted: [],
-                                            explanation: "No keyring can be trusted, so nothing counts as approved."))
+        guard let productID = ProductID(id), let tree else {
+            return .decided(ProductApproval(id: id, version: manifest.version, status: manifest.status.rawValue, tree: "",
+                                            contentDigest: "", state: .pending, threshold: 0, counted: [], standing: [],
+                                            notCounted: [], explanation: "Products/\(id) is not in commit \(commit.short)."))
         }
-        let files = try repository.files(under: "Reviews/\(id)", at: commit).map { RepositoryFile(path: $0.key, bytes: Array($0.value)) }
-        let subject = ProductVersionUnderReview(product: productID, version: manifest.version, tree: tree.hex,
-                                                contentDigest: tree.digest,
-                                                demographicFields: manifest.demographicFieldNames,
-                                                owners: Set(manifest.owner.boardMembers))
-        return .review(subject: subject, status: manifest.status.rawValue, files: files, keyring: keyring)
+        return try ApprovalInput.forVersion(product: productID, manifest: manifest, tree: tree.hex, contentDigest: tree.digest,
+                                            chain: chain) {
+            try repository.files(under: "Reviews/\(id)", at: commit).map { RepositoryFile(path: $0.key, bytes: Array($0.value)) }
+        }
     }
 
     /// Writes (or returns) a review statement for the committed version of a product.
@@ -369,6 +366,23 @@ enum ApprovalInput: Sendable {
     case decided(ProductApproval)
     /// Statements to verify against the chain's trusted keyring.
     case review(subject: ProductVersionUnderReview, status: String, files: [RepositoryFile], keyring: Keyring)
+
+    /// The input for a product version whose manifest could be read: its review files (read only
+    /// when they can count) to verify under the chain's trusted keyring, else the answer that nothing
+    /// counts.
+    static func forVersion(product: ProductID, manifest: ProductManifest, tree: String, contentDigest: String,
+                           chain: KeyringChainVerdict, files: () throws -> [RepositoryFile]) rethrows -> ApprovalInput {
+        guard let keyring = chain.keyring else {
+            return .decided(ProductApproval(id: product.rawValue, version: manifest.version, status: manifest.status.rawValue,
+                                            tree: tree, contentDigest: contentDigest, state: .pending, threshold: 0,
+                                            counted: [], standing: [], notCounted: [],
+                                            explanation: "No keyring can be trusted, so nothing counts as approved."))
+        }
+        let subject = ProductVersionUnderReview(product: product, version: manifest.version, tree: tree,
+                                                contentDigest: contentDigest, demographicFields: manifest.demographicFieldNames,
+                                                owners: Set(manifest.owner.boardMembers))
+        return .review(subject: subject, status: manifest.status.rawValue, files: try files(), keyring: keyring)
+    }
 
     /// Verifies the statements and turns the verdict into the report's form.
     func evaluate(chain: KeyringChainVerdict, now: Date) -> ProductApproval {
