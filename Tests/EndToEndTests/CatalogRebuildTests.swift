@@ -67,18 +67,7 @@ struct CatalogRebuildTests {
             .contains("\"name\":\"Station Incident Hotspots Revised\""))
 
         // A second approval signed with stock ssh-keygen: the product turns approved and the site hosts the statement.
-        let template = try registry.registry("review", "template", "homeless-outreach-demand", "--reviewer", "frank",
-                                             "--comment", "Second reviewer")
-        #expect(template.status == 0, "\(template.stderr)")
-        let statement = "Reviews/homeless-outreach-demand/0.3.1/frank.approval"
-        let key = registry.url.appendingPathComponent(".registry/frank-key")
-        try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("Tests/Fixtures/demo-board/frank"), to: key)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key.path)
-        let sign = try runProcess("/usr/bin/ssh-keygen", ["-Y", "sign", "-q", "-n", "review@analytics-registry", "-f", key.path, statement],
-                                  in: registry.url)
-        #expect(sign.status == 0, "\(sign.stderr)")
-        try registry.git("add", "Reviews")
-        try registry.git("commit", "-q", "-m", "Second approval of homeless outreach demand")
+        try registry.commitFranksApprovalSignedBySSHKeygen(message: "Second approval of homeless outreach demand")
         try rebuildMatchesClean(registry, site: site, "after the new approval")
         let outreach = try page("homeless-outreach-demand", in: site)
         #expect(outreach.contains("state-approved"))

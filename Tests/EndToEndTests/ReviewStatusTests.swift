@@ -77,18 +77,7 @@ struct ReviewStatusTests {
     func sshKeygenSignature() throws {
         let registry = try FixtureRegistry.cloneOfExamples()
         defer { registry.remove() }
-        let template = try registry.registry("review", "template", "homeless-outreach-demand", "--reviewer", "frank",
-                                             "--comment", "Second reviewer")
-        #expect(template.status == 0, "\(template.stderr)")
-        let path = "Reviews/homeless-outreach-demand/0.3.1/frank.approval"
-        let key = registry.url.appendingPathComponent("frank-key")
-        try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("Tests/Fixtures/demo-board/frank"), to: key)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key.path)
-        let sign = try runProcess("/usr/bin/ssh-keygen", ["-Y", "sign", "-q", "-n", "review@analytics-registry", "-f", key.path, path],
-                                  in: registry.url)
-        #expect(sign.status == 0, "\(sign.stderr)")
-        try registry.git("add", "Reviews")
-        try registry.git("commit", "-q", "-m", "Second approval")
+        let path = try registry.commitFranksApprovalSignedBySSHKeygen(message: "Second approval")
         var status = try JSONDecoder().decode(Status.self, from: Data(try registry.registry("status", "homeless-outreach-demand", "--json").stdout.utf8))
         #expect(status.products.first?.state == "approved")
 

@@ -181,4 +181,25 @@ public struct FixtureRegistry {
     public func git(_ arguments: String...) throws -> String {
         try TestSupport.git(arguments, in: url)
     }
+
+    /// Writes demo member frank's approval of the example product `homeless-outreach-demand` with
+    /// `registry review template`, signs it with stock `ssh-keygen -Y sign` and frank's demo key, and
+    /// commits it; returns the statement's path.
+    @discardableResult
+    public func commitFranksApprovalSignedBySSHKeygen(message: String) throws -> String {
+        let template = try registry("review", "template", "homeless-outreach-demand", "--reviewer", "frank",
+                                    "--comment", "Second reviewer")
+        guard template.status == 0 else { throw FixtureError("review template failed: \(template.stderr)") }
+        let statement = "Reviews/homeless-outreach-demand/0.3.1/frank.approval"
+        let key = url.appendingPathComponent(".registry/frank-key")
+        try FileManager.default.createDirectory(at: key.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("Tests/Fixtures/demo-board/frank"), to: key)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key.path)
+        let sign = try runProcess("/usr/bin/ssh-keygen", ["-Y", "sign", "-q", "-n", "review@analytics-registry", "-f", key.path, statement],
+                                  in: url)
+        guard sign.status == 0 else { throw FixtureError("ssh-keygen -Y sign failed: \(sign.stderr)") }
+        try git("add", "Reviews")
+        try git("commit", "-q", "-m", message)
+        return statement
+    }
 }
