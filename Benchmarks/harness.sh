@@ -23,7 +23,7 @@
 #      REGISTRY_BIN (the binary measured) and BENCH_REGISTRY (the 100-product registry) in the
 #      environment; Markdown output is included as is, anything else as a code block.
 # A command that fails (exit status other than 0 or 1, which means "findings") is reported as
-# "failed: <first line of stderr>" and the harness goes on. About 30 minutes on 2 cores.
+# "failed: <first line of stderr>" and the harness goes on. About 15 minutes on 2 cores.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
