@@ -58,6 +58,17 @@ def generate(folder: Path, rows: int) -> None:
     decisions.to_csv(folder / "decisions.csv", index=False, lineterminator="\n")
 
 
+def disparities(by_group) -> dict:
+    """Demographic parity difference and ratio and equalized-odds difference over the groups of
+    at least 30 rows, from a per-group frame with count, selection_rate, tpr and fpr columns."""
+    eligible = by_group[by_group["count"] >= 30]
+    return {
+        "dp_difference": float(eligible["selection_rate"].max() - eligible["selection_rate"].min()),
+        "dp_ratio": float(eligible["selection_rate"].min() / eligible["selection_rate"].max()),
+        "eo_difference": float(max(eligible["tpr"].max() - eligible["tpr"].min(), eligible["fpr"].max() - eligible["fpr"].min())),
+    }
+
+
 def run_pandas(folder: Path) -> dict:
     import pandas as pd
 
@@ -78,12 +89,7 @@ def run_pandas(folder: Path) -> dict:
         g["fpr"] = fp / negatives
         g["tnr"] = (negatives - fp) / negatives
         g["precision"] = g["tp"] / g["selected"]
-        eligible = g[g["count"] >= 30]
-        result["|".join(attributes)] = {
-            "dp_difference": float(eligible["selection_rate"].max() - eligible["selection_rate"].min()),
-            "dp_ratio": float(eligible["selection_rate"].min() / eligible["selection_rate"].max()),
-            "eo_difference": float(max(eligible["tpr"].max() - eligible["tpr"].min(), eligible["fpr"].max() - eligible["fpr"].min())),
-        }
+        result["|".join(attributes)] = disparities(g)
     return result
 
 
@@ -106,12 +112,7 @@ def run_fairlearn(folder: Path) -> dict:
     for attributes in BREAKDOWNS:
         frame = MetricFrame(metrics=metrics, y_true=df["fare_evaded"], y_pred=df["inspect"], sensitive_features=df[attributes])
         by_group = frame.by_group
-        eligible = by_group[by_group["count"] >= 30]
-        result["|".join(attributes)] = {
-            "dp_difference": float(eligible["selection_rate"].max() - eligible["selection_rate"].min()),
-            "dp_ratio": float(eligible["selection_rate"].min() / eligible["selection_rate"].max()),
-            "eo_difference": float(max(eligible["tpr"].max() - eligible["tpr"].min(), eligible["fpr"].max() - eligible["fpr"].min())),
-        }
+        result["|".join(attributes)] = disparities(by_group)
     return result
 
 
