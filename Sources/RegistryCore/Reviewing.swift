@@ -181,14 +181,8 @@ extension RegistryWorkspace {
         }
     }
 
-    /// One product's approval state at a commit under a verified keyring chain; `indexed` (the
-    /// index's record at HEAD) spares decoding the manifest and hashing the tree again.
-    func approvalState(of id: String, at commit: CommitID, chain: KeyringChainVerdict,
-                       indexed: ProductHeadRecord? = nil) throws -> ProductApproval {
-        try approvalInput(of: id, at: commit, chain: chain, indexed: indexed).evaluate(chain: chain, now: Date())
-    }
-
-    /// Everything approval evaluation needs for one product, read from git on this task.
+    /// Everything approval evaluation needs for one product, read from git on this task; `indexed`
+    /// (the index's record at HEAD) spares decoding the manifest and hashing the tree again.
     func approvalInput(of id: String, at commit: CommitID, chain: KeyringChainVerdict,
                        indexed: ProductHeadRecord? = nil) throws -> ApprovalInput {
         let tree: (hex: String, digest: String)?
