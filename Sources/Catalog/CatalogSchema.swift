@@ -97,7 +97,7 @@ enum CatalogSchema {
         },
         "tree": {"type": "string", "pattern": "^[0-9a-f]{40}$"},
         "content_digest": {"$ref": "#/$defs/sha256"},
-        "approval_state": {"enum": ["approved", "pending", "changed", "uncommitted", "rejected", "revoked", "expired"]},
+        "approval_state": {"enum": ["approved", "pending", "changed", "uncommitted", "rejected", "revoked", "expired", "lapsed"]},
         "approvals": {
           "type": "array",
           "items": {

@@ -249,7 +249,7 @@ struct SiteWords: Sendable {
         repository: "Registry repository", dataTitle: "Data and feeds", contact: "Contact",
         stateNames: [.approved: "approved", .pending: "pending", .changed: "changed since approval",
                      .uncommitted: "uncommitted changes", .rejected: "rejected", .revoked: "revoked",
-                     .expired: "expired"],
+                     .expired: "expired", .lapsed: "lapsed (board review overdue)"],
         statusNames: [.proposed: "proposed", .development: "in development", .inUse: "in use", .retired: "retired"],
         severityNames: [.error: "error", .warning: "warning", .note: "note"])
 
@@ -324,7 +324,7 @@ struct SiteWords: Sendable {
         repository: "Repositorio del registro", dataTitle: "Datos y canales", contact: "Contacto",
         stateNames: [.approved: "aprobado", .pending: "pendiente", .changed: "modificado desde la aprobación",
                      .uncommitted: "cambios sin confirmar", .rejected: "rechazado", .revoked: "revocado",
-                     .expired: "caducado"],
+                     .expired: "caducado", .lapsed: "vencido (revisión de la junta atrasada)"],
         statusNames: [.proposed: "propuesto", .development: "en desarrollo", .inUse: "en uso", .retired: "retirado"],
         severityNames: [.error: "error", .warning: "advertencia", .note: "nota"])
 }

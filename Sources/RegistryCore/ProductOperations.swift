@@ -251,6 +251,7 @@ extension RegistryWorkspace {
         }
         let problems = workingTreeManifestProblems(id: id.rawValue)
         guard problems.isEmpty else { throw CoreError.invalidManifest(id: id.rawValue, problems: problems) }
+        try await requireRaisedVersionLabel(of: id)
         let commit = try repository.commitProduct(id.rawValue, message: message).commit
         guard let tree = try repository.productTree(id.rawValue, at: commit) else {
             throw CoreError.invalidArgument("Products/\(id.rawValue) is empty; add its files before registering it.")

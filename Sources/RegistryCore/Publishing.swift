@@ -32,13 +32,8 @@ extension RegistryWorkspace {
     /// are gathered, verified and rendered. The result is byte-identical either way.
     public func buildCatalog(out: URL, allegations: URL?, asOf: String?) async throws -> CatalogReport {
         let commit = try targetCommit(nil)
-        var asOfDate: CalendarDate?
-        if let asOf {
-            guard let date = CalendarDate(asOf) else {
-                throw CoreError.invalidArgument("--as-of '\(asOf)' is not a date; write YYYY-MM-DD.")
-            }
-            asOfDate = date
-        }
+        // The date is printed on the index, so a build is byte-identical for a given day.
+        let asOfDate = try Self.asOfDate(asOf)
         let heads = try index.headProducts().filter { $0.manifestJSON != nil }
         let cache = CatalogCache(stateDirectory: Self.stateDirectory(root))
         // The allegations file, the output folder's state and the cached parts are read on other
@@ -108,6 +103,7 @@ extension RegistryWorkspace {
         let checks = try index.latestChecks(of: Dictionary(uniqueKeysWithValues: heads.map { ($0.productID, $0.treeID) }))
         // One instant for every verdict, so each product's rendering holds from it until its next statement time.
         let now = Date()
+        let asOfDay = site.asOf ?? CalendarDate(utcDayOf: now)
         let evaluatedAt = StatementTime(now)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, heads.count))
         return try await withThrowingTaskGroup(of: [FreshCatalogProduct].self) { group in
@@ -119,7 +115,8 @@ extension RegistryWorkspace {
                               let manifest = try? JSONDecoder().decode(ProductManifest.self, from: Data(json.utf8)) else { return nil }
                         let source = CatalogSource(head: head, manifest: manifest, reviews: reviews[head.productID] ?? [],
                                                    versions: versions[head.productID] ?? [], check: checks[head.productID])
-                        let product = try source.catalogProduct(approval: source.approvalInput(chain: chain).evaluate(chain: chain, now: now))
+                        let approval = source.approvalInput(chain: chain).evaluate(chain: chain, now: now, asOf: asOfDay)
+                        let product = try source.catalogProduct(approval: approval)
                         return FreshCatalogProduct(
                             head: head, rendered: try CatalogBuilder.render(product, site: site, into: folder),
                             renderedAt: evaluatedAt.secondsSinceEpoch,
