@@ -19,7 +19,7 @@ public struct CatalogSite: Sendable {
     /// Who publishes the catalog.
     public let registry: RegistryInfo
     /// The day the catalog speaks for, if any.
-    public let asOf: CalendarDate?
+    public let asOf: CalendarDate
     /// The board's minimum cell size.
     public let minimumCellSize: Int
     /// The suppressed allegations report, if an allegations file was given.
@@ -28,7 +28,7 @@ public struct CatalogSite: Sendable {
     let pageDigestPrefix: String
 
     /// Creates the settings of one build.
-    public init(registry: RegistryInfo, asOf: CalendarDate?, minimumCellSize: Int, allegations: AllegationsReport?) {
+    public init(registry: RegistryInfo, asOf: CalendarDate, minimumCellSize: Int, allegations: AllegationsReport?) {
         self.registry = registry; self.asOf = asOf; self.minimumCellSize = minimumCellSize; self.allegations = allegations
         pageDigestPrefix = SHA256Hex.of(
             (try? CanonicalJSON.encode([CatalogBuilder.rendererVersion, registry.title, registry.agency, registry.contactEmail,
@@ -254,7 +254,7 @@ public enum CatalogBuilder {
         json.reserveCapacity(records.reduce(records.count + 1024) { $0 + $1.utf8.count })
         json.object { o in
             o.field("agency", site.registry.agency)
-            o.field("as_of", raw: orNull(site.asOf?.description))
+            o.field("as_of", site.asOf.description)
             o.field("contact_email", site.registry.contactEmail)
             o.field("id", "catalog")
             o.field("minimum_cell_size", site.minimumCellSize)

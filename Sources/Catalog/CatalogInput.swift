@@ -9,10 +9,10 @@ import ProductModel
 public struct CatalogInput: Sendable, Hashable, Codable {
     /// Who publishes the catalog and where the public can ask questions.
     public var registry: RegistryInfo
-    /// The day the catalog describes ("reviews overdue as of"); `nil` means no day-dependent indicators.
+    /// The day the catalog describes ("reviews overdue as of"), printed on the index.
     ///
     /// The catalog never reads the clock: pass the commit date or the build date explicitly.
-    public var asOf: CalendarDate?
+    public var asOf: CalendarDate
     /// The board's minimum cell size (`PolicyParameters.minimumCellSize`): counts from 1 to this
     /// minus one are suppressed in the allegations report.
     public var minimumCellSize: Int
@@ -20,7 +20,7 @@ public struct CatalogInput: Sendable, Hashable, Codable {
     public var products: [CatalogProduct]
 
     /// Creates the input for one catalog build.
-    public init(registry: RegistryInfo, asOf: CalendarDate? = nil, minimumCellSize: Int = 11,
+    public init(registry: RegistryInfo, asOf: CalendarDate, minimumCellSize: Int = 11,
                 products: [CatalogProduct]) {
         self.registry = registry; self.asOf = asOf; self.minimumCellSize = minimumCellSize
         self.products = products

@@ -16,7 +16,7 @@ enum CatalogSchema {
     "title": {"type": "string"},
     "agency": {"type": "string"},
     "contact_email": {"type": "string"},
-    "as_of": {"oneOf": [{"$ref": "#/$defs/date"}, {"type": "null"}]},
+    "as_of": {"$ref": "#/$defs/date"},
     "minimum_cell_size": {"type": "integer", "minimum": 1},
     "site_url": {"type": ["string", "null"]},
     "products": {"type": "array", "items": {"$ref": "#/$defs/product"}}

@@ -2,7 +2,7 @@ import ProductModel
 
 /// What a product page shows besides the product itself; part of the page's input digest.
 struct ProductPageContext: Hashable {
-    var asOf: CalendarDate?
+    var asOf: CalendarDate
     /// Repository-relative review file paths whose bytes are copied into the site.
     var hostedReviewFiles: [String]
     var repositoryURL: String?
@@ -12,7 +12,7 @@ struct ProductPageContext: Hashable {
     /// Everything above as text for the page digest, one item per line.
     var digestText: String {
         let allegationText = hasAllegationsReport ? (allegations.map { $0.count.map(String.init) ?? "suppressed" } ?? "0") : "none"
-        return "\n" + [asOf?.description ?? "", hostedReviewFiles.joined(separator: "\u{1F}"), repositoryURL ?? "", allegationText]
+        return "\n" + [asOf.description, hostedReviewFiles.joined(separator: "\u{1F}"), repositoryURL ?? "", allegationText]
             .joined(separator: "\n")
     }
 }

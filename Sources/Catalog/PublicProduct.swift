@@ -156,9 +156,8 @@ public struct PublicProduct: Sendable, Hashable, Codable {
     func withheldRecord(_ key: String) -> CatalogWithheldField? { withheld.first { $0.field == key } }
 
     /// Whether the product is in use and its review date lies before `day`.
-    func reviewOverdue(asOf day: CalendarDate?) -> Bool {
-        guard let day, status != .retired else { return false }
-        return reviewDue < day
+    func reviewOverdue(asOf day: CalendarDate) -> Bool {
+        status != .retired && reviewDue < day
     }
 
     /// The commit date of the first version, or `nil` without history.

@@ -26,7 +26,6 @@ struct SiteWords: Sendable {
     var approvedUnchanged: String
     var usingDemographics: String
     var reviewsOverdue: String
-    var notComputedWithoutDate: String
     var checksFailing: String
     var allegationsReceived: String
     var asOf: String
@@ -185,7 +184,7 @@ struct SiteWords: Sendable {
         keyIndicators: "Key indicators", productsInUse: "Products in use",
         approvedUnchanged: "In-use products approved and unchanged since approval",
         usingDemographics: "In-use products using demographic fields",
-        reviewsOverdue: "Board reviews overdue", notComputedWithoutDate: "not computed (no date given)",
+        reviewsOverdue: "Board reviews overdue",
         checksFailing: "Products failing their latest compliance check",
         allegationsReceived: "Allegations received", asOf: "as of",
         summaryCharts: "Summary charts", productsByState: "Products by approval state",
@@ -260,7 +259,7 @@ struct SiteWords: Sendable {
         keyIndicators: "Indicadores clave", productsInUse: "Productos en uso",
         approvedUnchanged: "Productos en uso aprobados y sin cambios desde la aprobación",
         usingDemographics: "Productos en uso que emplean campos demográficos",
-        reviewsOverdue: "Revisiones de la junta vencidas", notComputedWithoutDate: "no calculado (sin fecha)",
+        reviewsOverdue: "Revisiones de la junta vencidas",
         checksFailing: "Productos que no superan su última verificación de cumplimiento",
         allegationsReceived: "Denuncias recibidas", asOf: "al",
         summaryCharts: "Gráficos resumen", productsByState: "Productos por estado de aprobación",

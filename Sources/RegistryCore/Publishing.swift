@@ -103,7 +103,6 @@ extension RegistryWorkspace {
         let checks = try index.latestChecks(of: Dictionary(uniqueKeysWithValues: heads.map { ($0.productID, $0.treeID) }))
         // One instant for every verdict, so each product's rendering holds from it until its next statement time.
         let now = Date()
-        let asOfDay = site.asOf ?? CalendarDate(utcDayOf: now)
         let evaluatedAt = StatementTime(now)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, heads.count))
         return try await withThrowingTaskGroup(of: [FreshCatalogProduct].self) { group in
@@ -115,7 +114,7 @@ extension RegistryWorkspace {
                               let manifest = try? JSONDecoder().decode(ProductManifest.self, from: Data(json.utf8)) else { return nil }
                         let source = CatalogSource(head: head, manifest: manifest, reviews: reviews[head.productID] ?? [],
                                                    versions: versions[head.productID] ?? [], check: checks[head.productID])
-                        let approval = source.approvalInput(chain: chain).evaluate(chain: chain, now: now, asOf: asOfDay)
+                        let approval = source.approvalInput(chain: chain).evaluate(chain: chain, now: now, asOf: site.asOf)
                         let product = try source.catalogProduct(approval: approval)
                         return FreshCatalogProduct(
                             head: head, rendered: try CatalogBuilder.render(product, site: site, into: folder),
