@@ -73,8 +73,13 @@ extension RegistryWorkspace {
     /// Refuses, naming `git fetch --unshallow`, when this is a shallow clone: its history starts at
     /// the shallow boundary, so an answer about older versions would silently be incomplete.
     func requireCompleteHistory(toTell needed: String) throws {
-        guard let boundary = repository.shallowBoundary.map(\.short).sorted().first else { return }
+        guard let boundary = shallowBoundaryCommit else { return }
         throw CoreError.shallowHistory(boundary: boundary, needed: needed)
+    }
+
+    /// In a shallow clone, the (first) commit its history stops at; nil for a complete repository.
+    var shallowBoundaryCommit: String? {
+        repository.shallowBoundary.map(\.short).sorted().first
     }
 
     /// The commit a `diff` end names: a version label of the product, else a git revision.

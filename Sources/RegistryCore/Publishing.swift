@@ -15,9 +15,12 @@ public struct CatalogReport: Codable, Sendable {
     public var filesWritten: Int
     public var filesUnchanged: Int
     public var allegations: Int?
+    /// In a shallow clone, the commit where every product's version history starts.
+    public var historyStartsAt: String?
 
     enum CodingKeys: String, CodingKey {
         case path, commit, products, allegations
+        case historyStartsAt = "history_starts_at"
         case filesWritten = "product_pages_written"
         case filesUnchanged = "product_pages_unchanged"
     }
@@ -79,7 +82,7 @@ extension RegistryWorkspace {
         try audit("catalog-build", "\(products.count) products to \(out.path)", commit: commit.hex)
         return CatalogReport(path: out.path, commit: commit.hex, products: summary.productCount,
                              filesWritten: summary.productPagesWritten, filesUnchanged: summary.productPagesUnchanged,
-                             allegations: parsed?.count)
+                             allegations: parsed?.count, historyStartsAt: shallowBoundaryCommit)
     }
 
     /// Every file under `Reviews/` at a commit, grouped by the folder below it (a product id, or `board`).
