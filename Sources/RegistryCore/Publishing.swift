@@ -12,7 +12,13 @@ public struct CatalogReport: Codable, Sendable {
     public var path: String
     public var commit: String
     public var products: Int
+    /// Product pages rendered in this build (both languages).
+    public var pagesWritten: Int
+    /// Product pages reused from the previous site.
+    public var pagesUnchanged: Int
+    /// Files of the site this build added or changed, product pages included.
     public var filesWritten: Int
+    /// Files of the site kept byte for byte from the previous site.
     public var filesUnchanged: Int
     public var allegations: Int?
     /// In a shallow clone, the commit where every product's version history starts.
@@ -21,8 +27,10 @@ public struct CatalogReport: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case path, commit, products, allegations
         case historyStartsAt = "history_starts_at"
-        case filesWritten = "product_pages_written"
-        case filesUnchanged = "product_pages_unchanged"
+        case pagesWritten = "product_pages_written"
+        case pagesUnchanged = "product_pages_unchanged"
+        case filesWritten = "files_written"
+        case filesUnchanged = "files_unchanged"
     }
 }
 
@@ -33,7 +41,11 @@ extension RegistryWorkspace {
     /// reviews, keyring and settings, and approvals not crossing an issue or expiry time) are taken
     /// from the catalog cache, provided the output folder still holds their pages; only the others
     /// are gathered, verified and rendered. The result is byte-identical either way.
-    public func buildCatalog(out: URL, allegations: URL?, asOf: String?) async throws -> CatalogReport {
+    ///
+    /// The site is built in a new folder beside `out` and switched into place whole; `out` must be
+    /// new, empty or a catalog the registry built, and never the repository or a folder of it.
+    public func buildCatalog(out: String, allegations: URL?, asOf: String?) async throws -> CatalogReport {
+        let outURL = try catalogOutput(out)
         let commit = try targetCommit(nil)
         // The date is printed on the index, so a build is byte-identical for a given day.
         let asOfDate = try Self.asOfDate(asOf)
@@ -42,7 +54,7 @@ extension RegistryWorkspace {
         // The allegations file, the output folder's state and the cached parts are read on other
         // tasks while git is read here (libgit2 stays on this task).
         async let parsedAllegations = allegations.map { try AllegationsImporter.parse(contentsOf: $0, fileName: $0.path) }
-        async let openedFolder = CatalogFolder(out)
+        async let openedFolder = CatalogFolder(outURL)
         async let cachedParts = cache.parts(of: heads.map(\.productID))
         let parameters = try policyParameters(at: commit)
         let chain = try keyringVerdict(at: commit)
@@ -56,7 +68,7 @@ extension RegistryWorkspace {
         let reviews = try reviewFilesByFolder(at: commit)
         let freshness = CatalogFreshness(site: site, chain: chain, trustAnchor: configuration.trustAnchor,
                                          reviews: reviews, stamps: try index.catalogStamps())
-        let folder = await openedFolder
+        let folder = try await openedFolder
         let cached = await cachedParts
         let now = StatementTime(Date()).secondsSinceEpoch
         var products: [RenderedProduct] = []
@@ -79,10 +91,34 @@ extension RegistryWorkspace {
         products += fresh.map(\.rendered)
 
         let summary = try CatalogBuilder.assemble(products, site: site, into: folder)
-        try audit("catalog-build", "\(products.count) products to \(out.path)", commit: commit.hex)
-        return CatalogReport(path: out.path, commit: commit.hex, products: summary.productCount,
-                             filesWritten: summary.productPagesWritten, filesUnchanged: summary.productPagesUnchanged,
+        try audit("catalog-build", "\(products.count) products to \(outURL.path)", commit: commit.hex)
+        return CatalogReport(path: outURL.path, commit: commit.hex, products: summary.productCount,
+                             pagesWritten: summary.productPagesWritten, pagesUnchanged: summary.productPagesUnchanged,
+                             filesWritten: summary.filesWritten, filesUnchanged: summary.filesUnchanged,
                              allegations: parsed?.count, historyStartsAt: shallowBoundaryCommit)
+    }
+
+    /// The catalog's output folder, resolved, unless it is the repository, a folder holding it, or
+    /// lies in a folder of the registry's own (`Products/`, `Reviews/`, `.git`, the catalog cache),
+    /// which the build's switch would replace whole.
+    private func catalogOutput(_ out: String) throws -> URL {
+        let folder = try CatalogFolder.resolve(out).path
+        let repository = try CatalogFolder.resolve(root.path).path
+        func inside(_ path: String, _ base: String) -> Bool { path == base || path.hasPrefix(base == "/" ? "/" : base + "/") }
+        if inside(repository, folder) {
+            throw CatalogError.unsuitableOutput(path: folder, reason: folder == repository
+                ? "that is the registry's repository; name a folder for the site, such as public"
+                : "that folder holds the registry's repository; name a folder for the site, such as public")
+        }
+        let cache = CatalogCache.folder(stateDirectory: Self.stateDirectory(URL(fileURLWithPath: repository))).path
+        for (base, role) in [("Products", "the products' own files"), ("Reviews", "the signed reviews"), (".git", "the git repository")]
+        where inside(folder, repository + "/" + base) {
+            throw CatalogError.unsuitableOutput(path: folder, reason: "it lies in \(base)/, which holds \(role); name a folder outside it, such as public")
+        }
+        if inside(folder, cache) {
+            throw CatalogError.unsuitableOutput(path: folder, reason: "it lies in the catalog cache; name a folder outside it, such as public")
+        }
+        return URL(fileURLWithPath: folder)
     }
 
     /// Every file under `Reviews/` at a commit, grouped by the folder below it (a product id, or `board`).

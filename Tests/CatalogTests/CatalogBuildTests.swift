@@ -176,6 +176,8 @@ struct CatalogBuildTests {
         let changed = try CatalogBuilder.build(input, allegations: report, to: site.url)
         #expect(changed.productPagesWritten == 2)
         #expect(changed.productPagesUnchanged == 2)
+        // Two product pages, and at least the index pages, catalog.json and the state file.
+        #expect(changed.filesWritten >= 2 + 4)
         #expect(!changed.files.contains("products/calls-for-service-triage.html"))
         #expect(text(try Data(contentsOf: site.url.appendingPathComponent("products/fare-inspection-allocation.html"))).contains("A changed summary"))
         // An incremental build ends byte-identical to a fresh one.
@@ -193,14 +195,16 @@ struct CatalogBuildTests {
         let input = CatalogFixtures.input()
         let settings = CatalogSite(registry: input.registry, asOf: input.asOf, minimumCellSize: input.minimumCellSize,
                                    allegations: report)
-        let rendered = try input.products.map { try CatalogBuilder.render($0, site: settings, into: CatalogFolder(site.url)) }
-        try CatalogBuilder.assemble(rendered, site: settings, into: CatalogFolder(site.url))
+        let folder = try CatalogFolder(site.url)
+        let rendered = try input.products.map { try CatalogBuilder.render($0, site: settings, into: folder) }
+        try CatalogBuilder.assemble(rendered, site: settings, into: folder)
         let reread = rendered.compactMap { RenderedProduct(archived: $0.archived[...]) }
         #expect(reread.map(\.id) == rendered.map(\.id))
         #expect(reread.map(\.pageDigest) == rendered.map(\.pageDigest))
         #expect(RenderedProduct(archived: rendered[0].archived.dropLast()) == nil, "a cut archive is refused")
         let again = try CatalogBuilder.assemble(reread, site: settings, into: CatalogFolder(site.url))
         #expect(again.productPagesWritten == 0)
+        #expect(again.filesWritten == 0 && again.filesUnchanged == again.files.count, "the same input rewrote files")
         try CatalogBuilder.build(input, allegations: report, to: fresh.url)
         #expect(try siteFiles(site.url) == siteFiles(fresh.url))
     }
