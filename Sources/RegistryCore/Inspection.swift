@@ -68,9 +68,4 @@ extension RegistryWorkspace {
                              versions: try index.versions(of: id).map(Self.versionSummary),
                              latestCheck: check, uncommittedChanges: changes)
     }
-
-    /// Checks the audit log's hash chain.
-    public func verifyAudit() throws -> AuditVerification {
-        try index.verifyAudit()
-    }
 }
