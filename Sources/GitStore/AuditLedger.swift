@@ -29,15 +29,25 @@ extension GitRepository {
     /// (the process was killed in between) can be found and recorded later.
     public static let commandTrailer = "Registry-Command"
 
-    /// The ledger's entries, oldest first, along first parents; nil when the ref does not exist.
+    /// The message of a ledger's root commit, which every first entry has as its first parent, so
+    /// that an entry's first parent is always the entry before it (or this root) and never a
+    /// branch commit it links.
+    private static let ledgerRootMessage = "registry ledger root\n"
+
+    /// The ledger's entries, oldest first, along first parents (the root commit left out); nil when
+    /// the ref does not exist.
     public func ledger(_ reference: String) throws -> [LedgerCommit]? {
         guard var current = try referenceTarget(reference) else { return nil }
         var entries: [LedgerCommit] = []
         while true {
-            let commit = try lookupCommit(current)
-            let info = commitInfo(commit)
+            let info = commitInfo(try lookupCommit(current))
+            guard let parent = info.parents.first else {
+                if info.message != Self.ledgerRootMessage {
+                    entries.append(LedgerCommit(id: info.id, message: info.message, linked: nil))
+                }
+                break
+            }
             entries.append(LedgerCommit(id: info.id, message: info.message, linked: info.parents.dropFirst().first))
-            guard let parent = info.parents.first else { break }
             current = parent.oid
         }
         return entries.reversed()
@@ -64,12 +74,8 @@ extension GitRepository {
             }
             let text = try message(previous)
             let tree = try lookupTree(emptyTree())
-            let parentCommits = try [tip, linking?.oid].compactMap { $0 }.map(lookupCommit)
-            var parents: [OpaquePointer?] = parentCommits.map(\.pointer)
-            var commitID = git_oid()
-            try check(git_commit_create(&commitID, pointer, nil, signature.pointer, signature.pointer, nil, text,
-                                        tree.pointer, parents.count, &parents),
-                      "writing an entry of '\(reference)'")
+            let first = try tip ?? createCommit(Self.ledgerRootMessage, tree: tree, parents: [], signature: signature)
+            let commitID = try createCommit(text, tree: tree, parents: [first, linking?.oid].compactMap { $0 }, signature: signature)
             switch try moveReference(reference, to: commitID, from: tip, reflog: "registry: audit entry") {
             case .moved:
                 return LedgerCommit(id: CommitID(commitID), message: text, linked: linking)
@@ -123,6 +129,18 @@ extension GitRepository {
             }
         }
         return value
+    }
+
+    /// Writes a commit object without moving any ref.
+    private func createCommit(_ message: String, tree: Owned<OpaquePointer>, parents ids: [git_oid],
+                              signature: Owned<UnsafeMutablePointer<git_signature>>) throws -> git_oid {
+        let parentCommits = try ids.map(lookupCommit)
+        var parents: [OpaquePointer?] = parentCommits.map(\.pointer)
+        var commitID = git_oid()
+        try check(git_commit_create(&commitID, pointer, nil, signature.pointer, signature.pointer, nil, message,
+                                    tree.pointer, parents.count, &parents),
+                  "writing an audit trail commit")
+        return commitID
     }
 
     /// The commit a ref points at, or nil when the ref does not exist.

@@ -208,7 +208,7 @@ struct CommitProductTests {
         #expect(ledger.map(\.message) == ["first\n", "second after first\n"])
         #expect(ledger.map(\.linked) == [nil, registered.commit])
         #expect(try repository.markedCommits(from: registered.commit, notReachableFrom: GitRepository.auditReference).isEmpty)
-        #expect(try repo.run(["rev-list", "--first-parent", "--count", GitRepository.auditReference]) == "2")
+        #expect(try repo.run(["rev-list", "--first-parent", "--count", GitRepository.auditReference]) == "3", "two entries and the root")
         try repo.run(["fsck", "--strict", "--no-progress"])
     }
 
