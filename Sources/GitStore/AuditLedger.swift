@@ -143,8 +143,8 @@ extension GitRepository {
         return commitID
     }
 
-    /// The commit a ref points at, or nil when the ref does not exist.
-    private func referenceTarget(_ reference: String) throws -> git_oid? {
+    /// The commit a branch or ref points at, or nil when it does not exist (an unborn branch).
+    func referenceTarget(_ reference: String) throws -> git_oid? {
         var oid = git_oid()
         let code = git_reference_name_to_id(&oid, pointer, reference)
         if code == GIT_ENOTFOUND.rawValue { return nil }

@@ -41,7 +41,7 @@ extension GitRepository {
         var lastOutcome = ReferenceMove.moved
         var lockedAttempts = 0
         for attempt in 0..<maximumCommitAttempts {
-            let parent = try branchTip(branch)
+            let parent = try referenceTarget(branch)
             let parentCommit = try parent.map(lookupCommit)
             let baseTree = try parentCommit.map(rootTree)
             let productTree = try writeWorkingTree(folder, trackedIn: baseTree)
@@ -158,14 +158,6 @@ extension GitRepository {
                            "HEAD is detached\(at), so there is no branch to register onto; switch to a branch with `git switch <branch>` and register again.")
         }
         return String(cString: target)
-    }
-
-    private func branchTip(_ branch: String) throws -> git_oid? {
-        var oid = git_oid()
-        let code = git_reference_name_to_id(&oid, pointer, branch)
-        if code == GIT_ENOTFOUND.rawValue { return nil }
-        try check(code, "reading the branch '\(branch)'")
-        return oid
     }
 
     /// What happened when trying to move a branch or ref.
