@@ -127,7 +127,7 @@ extension RegistryWorkspace {
         let verdict = KeyringChain.verify(boardFiles: files, trustAnchor: try trustAnchor(explicit),
                                           highestSeen: highestSeen(), now: Date())
         if verdict.status != .refused, verdict.newestVersion > highestSeen() {
-            try? Data("\(verdict.newestVersion)\n".utf8).write(to: highestSeenURL)
+            try? AtomicFile.write(Data("\(verdict.newestVersion)\n".utf8), to: highestSeenURL)
         }
         return verdict
     }
