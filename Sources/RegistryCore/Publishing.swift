@@ -234,8 +234,11 @@ private struct CatalogSource: Sendable {
                                             wilsonLower: group.selectionRate.wilson95?.lowerBound,
                                             wilsonUpper: group.selectionRate.wilson95?.upperBound,
                                             ratio: group.ratiosToReference["selection_rate"] ?? nil,
+                                            difference: group.differencesToReference["selection_rate"] ?? nil,
+                                            truePositiveRate: group.truePositiveRate?.value,
+                                            falsePositiveRate: group.falsePositiveRate?.value,
                                             belowMinimumGroupSize: !group.eligible)
-                           })
+                           }, hasLabels: result.disparity?.hasLabels ?? false)
         }
         let newest = versions.first
         return CatalogCheck(passed: result.passed, commit: newest?.commitID ?? "",
@@ -252,14 +255,18 @@ private struct CatalogSource: Sendable {
         }
     }
 
-    /// Each withheld field's reason and the SHA-256 of its canonical JSON value, so publishing it later can be checked.
+    /// Each withheld field's reason and salted commitment (`WithheldCommitment`), so a later
+    /// disclosure can be checked; a field without a salt stops the build rather than publish a guessable hash.
     static func withheldFields(_ manifest: ProductManifest) throws -> [CatalogWithheldField] {
-        guard !manifest.publication.withheld.isEmpty else { return [] }
-        let object = try JSONSerialization.jsonObject(with: try CanonicalJSON.encode(manifest)) as? [String: Any] ?? [:]
-        return try manifest.publication.withheld.map { field in
-            let value = object[field.field] ?? NSNull()
-            let data = try JSONSerialization.data(withJSONObject: ["value": value], options: [.sortedKeys, .withoutEscapingSlashes])
-            return CatalogWithheldField(field: field.field, reason: field.reason, commitment: SHA256Hex.of(data))
+        try manifest.publication.withheld.enumerated().map { index, field in
+            guard let salt = field.salt, WithheldCommitment.isSalt(salt) else {
+                throw CoreError.invalidManifest(id: manifest.id.rawValue, problems: [
+                    "public.withheld[\(index)].salt for '\(field.field)' is missing or not 64 hex characters, so its commitment could be guessed; \(WithheldCommitment.howToAddSalt), then commit the product.",
+                ])
+            }
+            let value = try WithheldCommitment.disclosedValue(of: field.field, in: manifest)
+            return CatalogWithheldField(field: field.field, reason: field.reason,
+                                        commitment: WithheldCommitment.commitment(salt: salt, disclosedValue: value))
         }
     }
 }

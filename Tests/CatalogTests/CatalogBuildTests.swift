@@ -104,7 +104,11 @@ struct CatalogBuildTests {
         #expect(page.contains(digest))
         #expect(page.contains("href=\"../reviews/station-incident-hotspots/1.1.0/alice.approval.sig\""))
         #expect(page.contains("href=\"../verify.html\""))
-        #expect(page.contains(">undefined<"))
+        #expect(page.contains("<th scope=\"col\">Difference to reference</th><th scope=\"col\">True-positive rate</th><th scope=\"col\">False-positive rate</th>"))
+        #expect(page.contains("<tr><th scope=\"row\">White</th><td>120</td><td>0.250</td><td>0.180–0.330</td><td>1.000</td><td>0.000</td><td>0.500</td><td>0.125</td></tr>"),
+                "the difference, TPR and FPR reach the page as numbers")
+        #expect(page.contains("<td>0</td><td>undefined</td><td>undefined</td><td>undefined</td><td>undefined</td><td>undefined</td><td>undefined</td></tr>"),
+                "an empty group reads undefined in every rate column, never 0")
         #expect(page.contains("mailto:analytics-registry@transit.example?subject="))
         #expect(page.contains("Justification &lt;script&gt;"))
         let spanish = text(files["es/products/station-incident-hotspots.html"])
