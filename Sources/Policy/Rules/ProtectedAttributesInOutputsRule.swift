@@ -45,15 +45,16 @@ public struct ProtectedAttributesInOutputsRule: PolicyRule {
         var findings: [Finding] = []
         for output in context.manifest.outputs {
             guard let url = run.outputs[output.name] else { continue }
-            var distinct = [Set<String>](repeating: [], count: output.columns.count)
+            // Keyed by header position: rows hold whatever columns the product wrote, declared or not.
+            var distinct: [Int: Set<String>] = [:]
             let header: [String]
             do {
                 header = try OutputRows.read(url, output: output) { _, fields in
-                    for index in fields.indices where index < distinct.count && distinct[index].count <= Self.distinctLimit {
-                        let value = fields[index].trimmed
-                        if !value.isEmpty { distinct[index].insert(value) }
+                    for (index, field) in fields.enumerated() where distinct[index, default: []].count <= Self.distinctLimit {
+                        let value = field.trimmed
+                        if !value.isEmpty { distinct[index, default: []].insert(value) }
                     }
-                }
+                }.header
             } catch {
                 continue
             }
@@ -63,20 +64,20 @@ public struct ProtectedAttributesInOutputsRule: PolicyRule {
                                             in: context, file: output.name, column: column))
                     continue
                 }
-                guard index < distinct.count, distinct[index].count <= Self.distinctLimit, !distinct[index].isEmpty else { continue }
+                guard let values = distinct[index], values.count <= Self.distinctLimit, !values.isEmpty else { continue }
                 var matches: [String: Set<String>] = [:]
-                for value in distinct[index] {
+                for value in values {
                     for part in Self.parts(of: value) {
                         if let attribute = labels[part.lowercased()] { matches[attribute, default: []].insert(value) }
                     }
                 }
                 let strongest = matches.max { $0.value.count < $1.value.count || ($0.value.count == $1.value.count && $0.key > $1.key) }
-                guard let (attribute, values) = strongest, values.count >= 2,
-                      Double(values.count) / Double(distinct[index].count) >= Self.labelShare else { continue }
-                let examples = values.sorted().prefix(3).map { "'\($0)'" }.joined(separator: ", ")
+                guard let (attribute, labelled) = strongest, labelled.count >= 2,
+                      Double(labelled.count) / Double(values.count) >= Self.labelShare else { continue }
+                let examples = labelled.sorted().prefix(3).map { "'\($0)'" }.joined(separator: ", ")
                 findings.append(finding(.error, "Output '\(output.name)' column '\(column)' holds values that look like group labels of the protected attribute '\(attribute)' (\(examples)); remove or recode the column, or declare it under 'demographic_fields' for the board to approve.",
                                         in: context, file: output.name, column: column,
-                                        numbers: ["matching_values": Double(values.count), "distinct_values": Double(distinct[index].count)]))
+                                        numbers: ["matching_values": Double(labelled.count), "distinct_values": Double(values.count)]))
             }
         }
         return findings
