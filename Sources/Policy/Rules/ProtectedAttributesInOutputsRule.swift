@@ -40,12 +40,13 @@ public struct ProtectedAttributesInOutputsRule: PolicyRule {
         var findings: [Finding] = []
         for output in context.manifest.outputs {
             guard let url = run.outputs[output.name] else { continue }
-            var distinct = [GroupLabelMatcher.DistinctValues](repeating: .init(), count: output.columns.count)
+            // Keyed by header position: rows hold whatever columns the product wrote, declared or not.
+            var distinct: [Int: GroupLabelMatcher.DistinctValues] = [:]
             let header: [String]
             do {
                 header = try OutputRows.read(url, output: output) { _, fields in
-                    for index in fields.indices where index < distinct.count { distinct[index].add(fields[index]) }
-                }
+                    for (index, field) in fields.enumerated() { distinct[index, default: .init()].add(field) }
+                }.header
             } catch {
                 continue
             }
@@ -55,7 +56,7 @@ public struct ProtectedAttributesInOutputsRule: PolicyRule {
                                             in: context, file: output.name, column: column))
                     continue
                 }
-                guard index < distinct.count, let match = labels.match(distinct[index]) else { continue }
+                guard let values = distinct[index], let match = labels.match(values) else { continue }
                 findings.append(finding(.error, "Output '\(output.name)' column '\(column)' holds values that look like group labels of the protected attribute '\(match.attribute)' (\(match.examples)); remove or recode the column, or declare it under 'demographic_fields' for the board to approve.",
                                         in: context, file: output.name, column: column,
                                         numbers: ["matching_values": Double(match.values.count), "distinct_values": Double(match.distinctValues)]))
