@@ -128,7 +128,7 @@ public struct PublicProduct: Sendable, Hashable, Codable {
             sorted.findings = check.findings.sorted(by: Self.findingOrder)
             sorted.disparity = check.disparity.map { table in
                 DisparityTable(attribute: table.attribute, referenceGroup: table.referenceGroup,
-                               rows: table.rows.sorted { $0.group < $1.group })
+                               rows: table.rows.sorted { $0.group < $1.group }, hasLabels: table.hasLabels)
             }.sorted { $0.attribute < $1.attribute }
             return sorted
         }

@@ -124,6 +124,8 @@ struct SiteWords: Sendable {
     var interval: String
     var ratio: String
     var difference: String
+    var truePositiveRate: String
+    var falsePositiveRate: String
     var referenceGroup: String
     var belowMinimum: String
     var undefined: String
@@ -219,7 +221,8 @@ struct SiteWords: Sendable {
         noFindings: "No findings.", severity: "Severity", rule: "Rule", messageHeading: "Message",
         location: "Where", disparity: "Disparity by group", group: "Group", count: "Count",
         selectionRate: "Selection rate", interval: "95% interval (Wilson)", ratio: "Ratio to reference",
-        difference: "Difference to reference", referenceGroup: "Reference group",
+        difference: "Difference to reference", truePositiveRate: "True-positive rate",
+        falsePositiveRate: "False-positive rate", referenceGroup: "Reference group",
         belowMinimum: "below minimum group size: no verdict", undefined: "undefined",
         history: "Version history", commit: "Commit", changes: "Changes", keyPath: "Field",
         before: "Before", after: "After", absent: "(absent)", noChanges: "No field-level changes recorded.",
@@ -295,6 +298,7 @@ struct SiteWords: Sendable {
         messageHeading: "Mensaje", location: "Dónde", disparity: "Disparidad por grupo", group: "Grupo",
         count: "Recuento", selectionRate: "Tasa de selección", interval: "Intervalo del 95 % (Wilson)",
         ratio: "Razón respecto a la referencia", difference: "Diferencia respecto a la referencia",
+        truePositiveRate: "Tasa de verdaderos positivos", falsePositiveRate: "Tasa de falsos positivos",
         referenceGroup: "Grupo de referencia", belowMinimum: "por debajo del tamaño mínimo: sin veredicto",
         undefined: "indefinido", history: "Historial de versiones", commit: "Commit", changes: "Cambios",
         keyPath: "Campo", before: "Antes", after: "Después", absent: "(ausente)",

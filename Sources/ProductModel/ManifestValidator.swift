@@ -221,6 +221,15 @@ private struct Check {
             } else if !isPresent(withheld.field) {
                 report(path, "'\(withheld.field)' is withheld but the manifest does not set it", fix: "remove this entry")
             }
+            let saltPath = "public.withheld[\(index)].salt"
+            if let salt = withheld.salt {
+                if !WithheldCommitment.isSalt(salt) {
+                    report(saltPath, "the salt '\(salt)' is not 64 lowercase hex characters", fix: WithheldCommitment.howToAddSalt)
+                }
+            } else {
+                report(saltPath, "withheld field '\(withheld.field)' has no salt, so its published commitment could be guessed from a short value",
+                       fix: WithheldCommitment.howToAddSalt)
+            }
         }
     }
 

@@ -35,6 +35,7 @@ struct StatusCommand: AsyncParsableCommand {
                 lines += product.notCounted.map { "  \($0.path): \($0.reason)" }
             }
             if let keyring = report.keyringProblem { lines.append("keyring: \(keyring)") }
+            lines += report.keyringProposals.map(\.text)
             return lines.joined(separator: "\n")
         }
         if !report.passed { throw FindingsExit() }

@@ -38,6 +38,11 @@ public struct ProductCheckResult: Codable, Sendable {
     }
 }
 
+extension ProductCheckResult {
+    /// Whether the check stopped before its rules were applied, so the result must not be cached.
+    var unfinished: Bool { findings.contains { $0.rule == CheckWork.unfinishedRule } }
+}
+
 /// What `registry check` found.
 public struct CheckReport: Codable, Sendable {
     public var passed: Bool
@@ -146,7 +151,7 @@ extension RegistryWorkspace {
                 guard let next = queue.popFirst() else { return }
                 group.addTask {
                     defer { next.work.prepared.scratch.remove() }
-                    return (next.key, try await next.work.perform())
+                    return (next.key, await next.work.performReportingFailure())
                 }
             }
             for _ in 0..<max(1, jobs) { startNext() }
@@ -158,7 +163,8 @@ extension RegistryWorkspace {
                                                           succeeded: record.succeeded,
                                                           recordJSON: try CanonicalJSON.string(record))).id
                 }
-                try storeCheck(result, key: key, runID: runID)
+                // A check that could not finish says so in the report, but is not cached: it may work next time.
+                if !result.unfinished { try storeCheck(result, key: key, runID: runID) }
                 results[result.id] = result
                 alreadyDone += 1
                 progress(CheckProgress(productID: result.id, completed: alreadyDone, total: total, cached: false))
@@ -200,11 +206,12 @@ extension RegistryWorkspace {
         return formatter.string(from: Date())
     }
 
+    /// A failed result for a product whose rules could not be applied, with one error finding saying why.
     static func unrunnable(id: String, tree: String, digest: String, parameters: PolicyParameters, today: String,
-                           message: String) -> ProductCheckResult {
+                           message: String, rule: String = "manifest-valid") -> ProductCheckResult {
         let location = FindingLocation(product: ProductID(id) ?? ProductID("invalid-id")!, file: "product.yaml")
         return ProductCheckResult(id: id, tree: tree, contentDigest: digest, passed: false, cached: false,
-                                  findings: [Finding(rule: "manifest-valid", severity: .error, message: message, location: location)],
+                                  findings: [Finding(rule: rule, severity: .error, message: message, location: location)],
                                   run: nil, disparity: nil, policyDigest: parameters.digest, checkedOn: today)
     }
 }
@@ -215,6 +222,22 @@ struct CheckWork: Sendable {
     let parameters: PolicyParameters
     let today: String
     let source: String
+
+    /// The rule id of the finding that reports a check which could not finish.
+    static let unfinishedRule = "check-unfinished"
+
+    /// Performs the check; a failure becomes an error finding on this product, so one product that
+    /// cannot be run never keeps the report of the others from being printed.
+    func performReportingFailure() async -> ProductCheckResult {
+        do {
+            return try await perform()
+        } catch {
+            let message = (error as? RegistryDiagnostic)?.message ?? "\(error)"
+            return RegistryWorkspace.unrunnable(id: prepared.id.rawValue, tree: prepared.treeID, digest: prepared.contentDigest,
+                                                parameters: parameters, today: today,
+                                                message: "The check could not finish: \(message)", rule: Self.unfinishedRule)
+        }
+    }
 
     /// Runs the product twice (the second run tests reproducibility) and applies every rule.
     func perform() async throws -> ProductCheckResult {

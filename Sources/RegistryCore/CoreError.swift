@@ -13,6 +13,10 @@ public enum CoreError: RegistryDiagnostic {
     /// A shallow clone lacks the history an answer needs.
     case shallowHistory(boundary: String, needed: String)
     case fileProblem(path: String, detail: String)
+    /// `review sign` refuses a file that is not a statement or a key that may not sign it.
+    case cannotSign(path: String, reason: String)
+    /// `board adopt` refuses a keyring proposal that is not yet signed by both quorums.
+    case insufficientSignatures(path: String, detail: String)
 
     public var message: String {
         switch self {
@@ -38,13 +42,17 @@ public enum CoreError: RegistryDiagnostic {
             return "This is a shallow clone whose history stops at commit \(boundary), so \(needed) cannot be told; run 'git fetch --unshallow' and try again."
         case let .fileProblem(path, detail):
             return "Cannot use '\(path)': \(detail)."
+        case let .cannotSign(path, reason):
+            return "Not signing '\(path)': \(reason)."
+        case let .insufficientSignatures(path, detail):
+            return "'\(path)' cannot be adopted yet: \(detail)."
         }
     }
 
     public var category: DiagnosticCategory {
         switch self {
-        case .invalidManifest: .invalidContent
-        case .invalidArgument, .invalidProductID, .unknownProduct, .productExists: .usage
+        case .invalidManifest, .insufficientSignatures: .invalidContent
+        case .invalidArgument, .cannotSign, .invalidProductID, .unknownProduct, .productExists: .usage
         case .notARegistry, .configuration, .noCommits, .shallowHistory, .fileProblem: .environment
         }
     }

@@ -103,9 +103,4 @@ extension RegistryWorkspace {
             throw CoreError.invalidArgument("'\(reference)' is neither a version of \(id) (\(labels.joined(separator: ", "))) nor a git revision; use one of those or a commit id.")
         }
     }
-
-    /// Checks the audit log's hash chain.
-    public func verifyAudit() throws -> AuditVerification {
-        try index.verifyAudit()
-    }
 }

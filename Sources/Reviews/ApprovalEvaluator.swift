@@ -126,6 +126,10 @@ private struct Evaluation {
             reject(file.path, .missingSignature)
             return nil
         }
+        guard file.bytes.count <= StatementLimits.maximumBytes else {
+            reject(file.path, .oversized(bytes: file.bytes.count))
+            return nil
+        }
         let key: SSHPublicKey
         switch SSHSignature.verify(armored: signature, message: file.bytes, namespace: ReviewNamespace.review) {
         case .failure(let problem):
@@ -200,6 +204,10 @@ private struct Evaluation {
 
     /// Quorum over the exact bytes first, then the text; a board revocation does not expire.
     mutating func checkBoardRevocation(_ file: RepositoryFile) -> StandingStatement? {
+        guard file.bytes.count <= StatementLimits.maximumBytes else {
+            reject(file.path, .oversized(bytes: file.bytes.count))
+            return nil
+        }
         let quorum = BoardQuorum.count(file, files: files, keyring: keyring, namespace: ReviewNamespace.keyring,
                                        threshold: keyring.thresholdBoardRevocation)
         uncounted += quorum.uncounted.map { UncountedStatement(path: $0.path, reason: .signatureNotCounted($0.reason)) }

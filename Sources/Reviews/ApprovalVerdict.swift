@@ -81,6 +81,8 @@ public enum UncountedReason: Sendable, Hashable, CustomStringConvertible {
     case orphanSignature
     /// A statement without its `.sig` file.
     case missingSignature
+    /// A statement larger than `StatementLimits.maximumBytes` (neither counted nor published).
+    case oversized(bytes: Int)
     /// The signature does not verify (damaged, wrong namespace, unsupported, trailing data…).
     case badSignature(SignatureProblem)
     /// Signed with a key that no current member holds (unknown, or a removed member's).
@@ -123,6 +125,7 @@ public enum UncountedReason: Sendable, Hashable, CustomStringConvertible {
         case .unrecognisedFile: "not a review statement or signature file this registry uses"
         case .orphanSignature: "a signature without its statement file"
         case .missingSignature: "the statement has no .sig signature file beside it"
+        case .oversized(let bytes): StatementLimits.oversizeReason(bytes)
         case .badSignature(let problem): "bad signature: \(problem)"
         case .unknownKey(let fingerprint): "signed with key \(fingerprint), which no current board member holds (removed members' statements stop counting)"
         case let .keyOfAnotherMember(signer, reviewer): "signed with the key of '\(signer)' but names '\(reviewer)' as reviewer"
