@@ -28,8 +28,15 @@ struct AuditTrailTests {
         return registry
     }
 
+    /// Changes the product's content, with the next patch version that register demands of changed content.
     private func edit(_ registry: FixtureRegistry, _ text: String) throws {
         try writeFile(text + "\n", to: "Products/\(Self.product)/NOTES.md", in: registry.url)
+        let manifest = registry.url.appendingPathComponent("Products/\(Self.product)/product.yaml")
+        let yaml = try String(contentsOf: manifest, encoding: .utf8)
+        guard let label = yaml.firstMatch(of: /\nversion: "([0-9]+\.[0-9]+)\.([0-9]+)"/), let patch = Int(label.2) else {
+            throw FixtureError("no version label in \(manifest.path)")
+        }
+        try Data(yaml.replacingOccurrences(of: String(label.0), with: "\nversion: \"\(label.1).\(patch + 1)\"").utf8).write(to: manifest)
     }
 
     private func verify(_ registry: FixtureRegistry) throws -> (result: ProcessResult, verdict: Verdict?) {
