@@ -46,7 +46,7 @@ public struct GroupBreakdown: Sendable, Hashable, Codable {
     /// A group as people read it in findings and pages: the attributes, then the values
     /// (`race × sex: Black × Female`), so an intersection is named whole.
     public func name(of group: GroupMetrics) -> String {
-        attributes.joined(separator: " × ") + ": " + group.values.map { $0.isEmpty ? "(blank)" : $0 }.joined(separator: " × ")
+        attributes.joined(separator: " × ") + ": " + group.valuesName
     }
 
     /// The group whose `label` this is, as `name(of:)` names it; the label itself when no group has it.
@@ -89,6 +89,11 @@ public struct GroupMetrics: Sendable, Hashable, Codable {
 
     /// The selected count.
     public var selected: Int { selectionRate.numerator }
+
+    /// The values alone (`Black × Female`), for a table whose heading names the attributes.
+    public var valuesName: String {
+        values.map { $0.isEmpty ? "(blank)" : $0 }.joined(separator: " × ")
+    }
 
     enum CodingKeys: String, CodingKey {
         case label, values, count, eligible

@@ -91,7 +91,7 @@ public struct DisparityRule: PolicyRule {
                 } else {
                     let widest = Self.widestErrorRateSpread(breakdown, minimumDenominator: 0)
                     let between = widest.map { " (\($0.described(in: breakdown)))" } ?? ""
-                    findings.append(finding(.note, "By \(by), true- or false-positive rates differ by \(Optional(difference).displayed)\(between), but the rates that differ rest on fewer than \(parameters.minimumGroupSize) positives or negatives per group, so they get no verdict; a larger audit sample would settle it.",
+                    findings.append(finding(.note, "By \(by), \(widest?.metric ?? "true- or false-positive rates") differ by \(Optional(difference).displayed)\(between), but the rates that differ rest on fewer than \(parameters.minimumGroupSize) positives or negatives per group, so they get no verdict; a larger audit sample would settle it.",
                                             product: product, file: spec.output, group: widest?.groups(in: breakdown),
                                             numbers: ["equalized_odds_difference": difference, "minimum_group_size": Double(parameters.minimumGroupSize)]))
                 }
