@@ -101,7 +101,7 @@ public struct DisparityRule: PolicyRule {
     }
 
     /// The wider of the true- and false-positive-rate spreads over eligible groups whose rate
-    /// denominators reach `minimumDenominator`, or nil when fewer than two groups qualify for both.
+    /// denominators reach `minimumDenominator`, or nil when neither rate has two groups that qualify.
     static func widestErrorRateSpread(_ breakdown: GroupBreakdown, minimumDenominator: Int) -> RateSpread? {
         [RateSpread(breakdown, \.truePositiveRate, metric: "true-positive rates", minimumDenominator: minimumDenominator),
          RateSpread(breakdown, \.falsePositiveRate, metric: "false-positive rates", minimumDenominator: minimumDenominator)]
