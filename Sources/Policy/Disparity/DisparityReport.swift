@@ -129,6 +129,27 @@ public struct GroupMetrics: Sendable, Hashable, Codable {
     }
 }
 
+extension GroupMetrics {
+    /// Reads a group; results stored before differences were recorded read with none, so an
+    /// upgraded registry still shows its earlier checks until they run again.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        label = try container.decode(String.self, forKey: .label)
+        values = try container.decode([String].self, forKey: .values)
+        count = try container.decode(Int.self, forKey: .count)
+        eligible = try container.decode(Bool.self, forKey: .eligible)
+        selectionRate = try container.decode(Rate.self, forKey: .selectionRate)
+        baseRate = try container.decodeIfPresent(Rate.self, forKey: .baseRate)
+        truePositiveRate = try container.decodeIfPresent(Rate.self, forKey: .truePositiveRate)
+        falsePositiveRate = try container.decodeIfPresent(Rate.self, forKey: .falsePositiveRate)
+        trueNegativeRate = try container.decodeIfPresent(Rate.self, forKey: .trueNegativeRate)
+        falseNegativeRate = try container.decodeIfPresent(Rate.self, forKey: .falseNegativeRate)
+        precision = try container.decodeIfPresent(Rate.self, forKey: .precision)
+        ratiosToReference = try container.decode([String: Double?].self, forKey: .ratiosToReference)
+        differencesToReference = try container.decodeIfPresent([String: Double?].self, forKey: .differencesToReference) ?? [:]
+    }
+}
+
 /// Disparities across the eligible groups of a breakdown; each is `nil` (undefined) when fewer
 /// than two eligible groups have a defined value or a ratio's denominator is zero.
 public struct DisparityMeasures: Sendable, Hashable, Codable {
