@@ -277,6 +277,35 @@ struct AuditTrailTests {
         print("damaged index pages: \(commands.count) commands, \(recovered) recovered the index, \(named) named index --rebuild, \(unaffected) did not meet the damage")
     }
 
+    @Test("entries an earlier release kept only in index.sqlite move unchanged into the git trail")
+    func localLogMovesIntoGit() throws {
+        let registry = try FixtureRegistry.withExampleProducts([Self.product])
+        defer { registry.remove() }
+        #expect(try registry.registry("list").status == 0)
+        let database = registry.url.appendingPathComponent(".registry/index.sqlite").path
+        // Two entries chained the way earlier releases wrote them into the audit_entry table.
+        let insert = try runProcess("/usr/bin/python3", ["-c", """
+            import hashlib, sqlite3, sys
+            db = sqlite3.connect(sys.argv[1]); previous = "0" * 64
+            for sequence, command in ((1, "index-rebuild"), (2, "check")):
+                fields = [previous, str(sequence), "2026-11-0%dT10:00:00Z" % sequence, "Ana <ana@example.org>", command, "old entry", ""]
+                digest = hashlib.sha256(("\\n".join(fields) + "\\n").encode()).hexdigest()
+                db.execute("INSERT INTO audit_entry VALUES (?, ?, ?, ?, ?, NULL, ?, ?)", (sequence, fields[2], fields[3], command, "old entry", previous, digest))
+                previous = digest
+            db.execute("INSERT INTO meta VALUES ('audit_head', ?)", ("2 " + previous,)); db.commit()
+            """, database])
+        #expect(insert.status == 0, "\(insert.stderr)")
+        #expect(try registry.registry("index", "--rebuild").status == 0)
+        let (result, verdict) = try verify(registry)
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(verdict?.entry_count == 3)
+        let subjects = try registry.git("log", "--first-parent", "--reverse", "--format=%s", Self.reference).split(separator: "\n")
+        #expect(subjects == ["registry ledger root", "registry index-rebuild: old entry", "registry check: old entry",
+                             "registry index-rebuild: 1 commits, 1 products"])
+        let left = try runProcess("/usr/bin/python3", ["-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM audit_entry').fetchone()[0])", database])
+        #expect(left.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+    }
+
     @Test("init starts the trail; its files and new's scaffold are complete files")
     func initStartsTrail() throws {
         let directory = try makeTemporaryDirectory("registry-init")
