@@ -85,7 +85,8 @@ extension GitRepository {
                 lockedAttempts += 1
                 if lockedAttempts >= maximumLockedAttempts {
                     throw GitError.referenceLocked(lockFile: String(cString: git_repository_path(pointer)) + reference + ".lock",
-                                                   doing: "recording the audit entry")
+                                                   doing: "recording an audit entry",
+                                                   afterwards: " (a commit registry register already made gets its entry from the next command, or from `registry audit verify`)")
                 }
             }
             usleep(useconds_t(1_000 * (5 + Int.random(in: 0...20) + min(attempt, 8) * 5)))
