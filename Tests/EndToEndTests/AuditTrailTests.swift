@@ -28,8 +28,14 @@ struct AuditTrailTests {
         return registry
     }
 
+    /// Changes the product and raises its patch version, as register requires for new content.
     private func edit(_ registry: FixtureRegistry, _ text: String) throws {
         try writeFile(text + "\n", to: "Products/\(Self.product)/NOTES.md", in: registry.url)
+        let manifest = registry.url.appendingPathComponent("Products/\(Self.product)/product.yaml")
+        let yaml = try String(contentsOf: manifest, encoding: .utf8)
+        let version = try #require(yaml.firstMatch(of: /\nversion: "([0-9]+)\.([0-9]+)\.([0-9]+)"/))
+        let raised = "\nversion: \"\(version.1).\(version.2).\(Int(version.3)! + 1)\""
+        try Data(yaml.replacingCharacters(in: version.range, with: raised).utf8).write(to: manifest)
     }
 
     private func verify(_ registry: FixtureRegistry) throws -> (result: ProcessResult, verdict: Verdict?) {
