@@ -216,6 +216,7 @@ extension RegistryWorkspace {
     /// A product's versions, newest first, from the index.
     public func history(id: String) throws -> HistoryReport {
         _ = try indexedHead(of: id)
+        try requireCompleteHistory(toTell: "the history of '\(id)'")
         let versions = try index.versions(of: id).map(Self.versionSummary)
         return HistoryReport(id: id, versions: versions)
     }
@@ -236,19 +237,8 @@ extension RegistryWorkspace {
     public func diff(id: String, from: String, to: String) throws -> DiffReport {
         _ = try indexedHead(of: id)
         let versions = try index.versions(of: id)
-        func commit(for reference: String) throws -> CommitID {
-            if let match = versions.first(where: { $0.versionLabel == reference }) {
-                return try repository.resolve(match.commitID)
-            }
-            do {
-                return try repository.resolve(reference)
-            } catch {
-                let labels = versions.compactMap(\.versionLabel)
-                throw CoreError.invalidArgument("'\(reference)' is neither a version of \(id) (\(labels.joined(separator: ", "))) nor a git revision; use one of those or a commit id.")
-            }
-        }
-        let old = try commit(for: from)
-        let new = try commit(for: to)
+        let old = try diffEnd(from, of: id, versions: versions)
+        let new = try diffEnd(to, of: id, versions: versions)
         let before = try loadManifest(id: id, at: old)
         let after = try loadManifest(id: id, at: new)
         let changes = ManifestDiff.between(before, after).map {
@@ -266,6 +256,7 @@ extension RegistryWorkspace {
         }
         let problems = workingTreeManifestProblems(id: id.rawValue)
         guard problems.isEmpty else { throw CoreError.invalidManifest(id: id.rawValue, problems: problems) }
+        try await requireRaisedVersionLabel(of: id)
         let commit = try repository.commitProduct(id.rawValue, message: message, command: "register \(id.rawValue)").commit
         // The commit's trailer lets the next command record it if this process stops before its entry.
         try recordRegistrations(upTo: commit, ownCommit: commit)

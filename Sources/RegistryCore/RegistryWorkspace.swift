@@ -35,8 +35,11 @@ public final class RegistryWorkspace {
     /// every page of the index file (for a rebuild) instead of only that it is a database.
     public static func open(from start: URL, explicit: Bool, verifyingIndex: Bool = false) throws -> RegistryWorkspace {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: start.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: start.path, isDirectory: &isDirectory) else {
             throw CoreError.fileProblem(path: start.path, detail: "no such folder; pass --repo the path of a registry repository")
+        }
+        guard isDirectory.boolValue else {
+            throw CoreError.fileProblem(path: start.path, detail: "it is a file, not a folder; pass --repo the folder of a registry repository")
         }
         let repository = try GitRepository.discover(from: start)
         let root = repository.workingDirectory
