@@ -68,6 +68,19 @@ struct AuditTrailTests {
         return counts
     }
 
+    /// Starts `registry register` in the background, its output discarded.
+    private func startRegister(in registry: FixtureRegistry, message: String) throws -> Process {
+        let process = Process()
+        process.executableURL = registryExecutable
+        process.arguments = ["register", Self.product, "-m", message]
+        process.currentDirectoryURL = registry.url
+        process.environment = fixtureGitEnvironment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// Git lock files a killed process can leave behind.
     private func staleLocks(_ registry: FixtureRegistry) -> [URL] {
         [".git/index.lock", ".git/refs/heads/main.lock", ".git/\(Self.reference).lock"]
@@ -79,27 +92,33 @@ struct AuditTrailTests {
     func killLoop() throws {
         let registry = try registryWithOneRegistration()
         defer { registry.remove() }
-        // How long a whole register takes here, so the kills land inside it.
+        // When a register moves the branch and when it ends, measured here, so the kills land in it.
         try edit(registry, "Timing run")
+        let timing = try startRegister(in: registry, message: "Timing run")
+        let branch = registry.url.appendingPathComponent(".git/refs/heads/main")
+        let before = try String(contentsOf: branch, encoding: .utf8)
         let started = Date()
-        #expect(try registry.registry("register", Self.product, "-m", "Timing run").status == 0)
+        var branchMoved: TimeInterval?
+        while timing.isRunning {
+            if branchMoved == nil, (try? String(contentsOf: branch, encoding: .utf8)) != before {
+                branchMoved = Date().timeIntervalSince(started)
+            }
+            usleep(500)
+        }
         let duration = max(Date().timeIntervalSince(started), 0.05)
+        let commitMoment = try #require(branchMoved)
 
         var kills = 0, repairedByVerify = 0, lockStops = 0
         var generator = SystemRandomNumberGenerator()
         let deadline = Date().addingTimeInterval(45)
         for round in 0..<24 where Date() < deadline {
             try edit(registry, "Round \(round)")
-            let process = Process()
-            process.executableURL = registryExecutable
-            process.arguments = ["register", Self.product, "-m", "Round \(round)"]
-            process.currentDirectoryURL = registry.url
-            process.environment = fixtureGitEnvironment
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            // Process start-up and validation come first; most kills should land around the commit.
-            usleep(UInt32(Double.random(in: (duration * 0.3)...(duration * 1.2), using: &generator) * 1_000_000))
+            let process = try startRegister(in: registry, message: "Round \(round)")
+            // Odd rounds anywhere in the command, even rounds in the moments around the branch move,
+            // where a commit can be left without its entry.
+            let moment = round % 2 == 1 ? Double.random(in: 0...duration, using: &generator)
+                : Double.random(in: max(0, commitMoment - 0.01)...(commitMoment + 0.02), using: &generator)
+            usleep(UInt32(moment * 1_000_000))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             kills += 1
