@@ -3,28 +3,43 @@ import ProductModel
 import RegistrySupport
 
 /// Reads a product's output file (CSV or JSON lines) row by row as text, for rules to inspect.
+///
+/// Every row handed to a rule has exactly one field per header column, whatever the product wrote,
+/// so rules can index a row by any header position.
 enum OutputRows {
     /// Why an output could not be read, as a sentence for a finding.
     struct Unreadable: Error {
         let message: String
     }
 
-    /// Calls `body` with each data row's fields, in header order; returns the header.
+    /// The columns an output's rows are laid out in, and what its JSON lines rows left out.
+    struct Layout {
+        /// The column names; every row passed to the body has one field per name, in this order.
+        ///
+        /// For CSV, the file's header. For JSON lines, the declared columns in declared order, then
+        /// undeclared keys in the order first seen (sorted within a line), since JSON objects have
+        /// no column order of their own.
+        var header: [String]
+        /// Declared columns some JSON lines rows have no key for: the first such row and how many.
+        var missingKeys: [String: (firstRow: Int, rows: Int)] = [:]
+    }
+
+    /// Calls `body` with each data row's fields, laid out as the returned layout's header says.
     ///
-    /// JSON lines rows are laid out in the declared column order (keys absent from a row read as
-    /// empty), and the "header" is the union of keys in first-seen order, sorted.
+    /// A JSON lines row that lacks a key reads as an empty field there; `missingKeys` says so.
     @discardableResult
-    static func read(_ url: URL, output: ProductOutput, body: (_ row: Int, _ fields: [String]) -> Void) throws(Unreadable) -> [String] {
+    static func read(_ url: URL, output: ProductOutput, body: (_ row: Int, _ fields: [String]) -> Void) throws(Unreadable) -> Layout {
         switch output.format {
         case .csv:
             do {
+                // The reader refuses any row whose field count differs from the header's.
                 let reader = try CSVReader(url: url, displayName: output.name)
                 var row = 0
                 while let record = try reader.next() {
                     row += 1
                     body(row, record.fields)
                 }
-                return reader.header
+                return Layout(header: reader.header)
             } catch {
                 throw Unreadable(message: error.message)
             }
@@ -33,32 +48,46 @@ enum OutputRows {
         }
     }
 
-    /// Reads a whole (small) output into memory.
+    /// Reads a whole (small) output into memory; each row has one field per header column.
     static func table(_ url: URL, output: ProductOutput) throws(Unreadable) -> (header: [String], rows: [[String]]) {
         var rows: [[String]] = []
-        let header = try read(url, output: output) { _, fields in rows.append(fields) }
+        let header = try read(url, output: output) { _, fields in rows.append(fields) }.header
         return (header, rows)
     }
 
+    /// Two passes over the file: the first finds every key, so the header is complete before the
+    /// first row is handed out; the second lays each row out by key.
     private static func readJSONLines(_ url: URL, output: ProductOutput,
-                                      body: (Int, [String]) -> Void) throws(Unreadable) -> [String] {
+                                      body: (Int, [String]) -> Void) throws(Unreadable) -> Layout {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw Unreadable(message: "'\(output.name)' cannot be read (\(error.localizedDescription)).")
         }
-        let declared = output.columns.map(\.name)
-        var keys: [String] = []
-        var row = 0
-        for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) where !line.isEmpty {
-            row += 1
-            guard let object = try? JSONDecoder().decode([String: JSONCell].self, from: Data(line)) else {
-                throw Unreadable(message: "'\(output.name)' line \(row) is not a JSON object; write one JSON object per line.")
+        let lines = data.split(separator: 0x0A, omittingEmptySubsequences: true)
+        func object(_ index: Int) throws(Unreadable) -> [String: JSONCell] {
+            guard let object = try? JSONDecoder().decode([String: JSONCell].self, from: Data(lines[index])) else {
+                throw Unreadable(message: "'\(output.name)' line \(index + 1) is not a JSON object; write one JSON object per line.")
             }
-            for key in object.keys.sorted() where !keys.contains(key) { keys.append(key) }
-            body(row, declared.map { object[$0]?.text ?? "" })
+            return object
         }
-        let extra = keys.filter { !declared.contains($0) }
-        return declared.filter { keys.contains($0) } + extra
+        var layout = Layout(header: output.columns.map(\.name))
+        var known = Set(layout.header)
+        for index in lines.indices {
+            for key in try object(index).keys.sorted() where known.insert(key).inserted {
+                layout.header.append(key)
+            }
+        }
+        let declared = output.columns.map(\.name)
+        for index in lines.indices {
+            let row = index + 1
+            let object = try object(index)
+            for key in declared where object[key] == nil {
+                let missing = layout.missingKeys[key] ?? (row, 0)
+                layout.missingKeys[key] = (missing.firstRow, missing.rows + 1)
+            }
+            body(row, layout.header.map { object[$0]?.text ?? "" })
+        }
+        return layout
     }
 }
 

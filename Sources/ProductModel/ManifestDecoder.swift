@@ -93,6 +93,10 @@ public enum ManifestDecoder {
             let line = invalidUTF8Line(bytes)
             throw stop(line, "the file is not valid UTF-8", "save it as UTF-8 text")
         }
+        if let (line, control) = rawControlCharacter(in: text) {
+            throw stop(line, "the file holds the control character \(control.codePointName)",
+                       "remove it; a manifest is printable text with tabs and line breaks only")
+        }
         if let line = aliasKeyLine(text) {
             throw stop(line, "a YAML alias or complex value is used as a mapping key, which can expand without bound",
                        "anchors, aliases and complex keys are not allowed in a manifest; write every key as a plain word")
@@ -190,6 +194,27 @@ public enum ManifestDecoder {
             previous = byte
         }
         return false
+    }
+
+    /// The line and scalar of the first control character other than a tab or line break written
+    /// as is, which the YAML parser would refuse without saying where.
+    ///
+    /// A byte scan, since this runs for every manifest version indexed: C0 and DEL are single bytes,
+    /// and C1 characters are 0xC2 followed by 0x80–0x9F.
+    static func rawControlCharacter(in text: String) -> (line: Int, scalar: Unicode.Scalar)? {
+        var line = 1
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\n"): line += 1
+            case UInt8(ascii: "\t"), UInt8(ascii: "\r"): break
+            case 0x00..<0x20, 0x7F: return (line, Unicode.Scalar(byte))
+            case 0x80...0x9F where previous == 0xC2: return (line, Unicode.Scalar(byte))
+            default: break
+            }
+            previous = byte
+        }
+        return nil
     }
 
     /// The line of the first byte that breaks UTF-8.

@@ -7,12 +7,12 @@ extension ManifestReader {
         let id = fields["id"].flatMap { readID($0, folder: folder) }
         let name = text(fields, "name"), version = text(fields, "version")
         let status = fields["status"].flatMap { choice($0, at: "status", ProductStatus.self) }
-        let summary = text(fields, "summary"), purpose = text(fields, "purpose")
-        let decisionUse = text(fields, "decision_use"), humanOversight = text(fields, "human_oversight")
+        let summary = prose(fields, "summary"), purpose = prose(fields, "purpose")
+        let decisionUse = prose(fields, "decision_use"), humanOversight = prose(fields, "human_oversight")
         let nonLawEnforcement = fields["non_law_enforcement_response"].flatMap { bool($0, at: "non_law_enforcement_response") }
         let owner = fields["owner"].flatMap(readOwner)
         let vendor = fields["vendor"].map(readVendor)
-        let legalBasis = text(fields, "legal_basis")
+        let legalBasis = prose(fields, "legal_basis")
         let risks = fields["risks"].flatMap { list($0, at: "risks", readRisk) }
         let assessments = fields["impact_assessments"].flatMap { list($0, at: "impact_assessments", readImpactAssessment) }
         let reviewDue = fields["review_due"].flatMap { date($0, at: "review_due") }
@@ -44,6 +44,11 @@ extension ManifestReader {
 
     private func text(_ fields: Fields, _ key: String) -> String? {
         fields[key].flatMap { string($0, at: fields.path(key)) }
+    }
+
+    /// Prose, which may run over several lines.
+    private func prose(_ fields: Fields, _ key: String) -> String? {
+        fields[key].flatMap { string($0, at: fields.path(key), multiline: true) }
     }
 
     private func readID(_ node: Node, folder: String?) -> ProductID? {
@@ -85,7 +90,7 @@ extension ManifestReader {
 
     private func readRisk(_ node: Node, _ path: String) -> Risk? {
         guard let fields = mapping(node, at: path, shape: .risk) else { return nil }
-        guard let risk = text(fields, "risk"), let mitigation = text(fields, "mitigation") else { return nil }
+        guard let risk = prose(fields, "risk"), let mitigation = prose(fields, "mitigation") else { return nil }
         return Risk(risk: risk, mitigation: mitigation)
     }
 
@@ -109,7 +114,7 @@ extension ManifestReader {
     private func readDemographicField(_ node: Node, _ path: String) -> DemographicField? {
         guard let fields = mapping(node, at: path, shape: .demographicField) else { return nil }
         guard let field = text(fields, "field"), let source = text(fields, "source"),
-              let justification = text(fields, "justification") else { return nil }
+              let justification = prose(fields, "justification") else { return nil }
         return DemographicField(field: field, source: source, justification: justification)
     }
 
@@ -176,15 +181,18 @@ extension ManifestReader {
 
     private func readWithheld(_ node: Node, _ path: String) -> WithheldField? {
         guard let fields = mapping(node, at: path, shape: .withheldField) else { return nil }
-        guard let field = text(fields, "field"), let reason = text(fields, "reason") else { return nil }
-        return WithheldField(field: field, reason: reason)
+        guard let field = text(fields, "field"), let reason = prose(fields, "reason") else { return nil }
+        // A missing salt is left to the validator, so history written before salts still reads.
+        let salt = fields["salt"].map { string($0, at: fields.path("salt")) }
+        if salt == .some(nil) { return nil }
+        return WithheldField(field: field, reason: reason, salt: salt ?? nil)
     }
 
     private func readTranslation(_ node: Node, _ path: String) -> Translation? {
         guard let fields = mapping(node, at: path, shape: .translation) else { return nil }
         let name = fields["name"].map { string($0, at: fields.path("name")) }
-        let summary = fields["summary"].map { string($0, at: fields.path("summary")) }
-        let purpose = fields["purpose"].map { string($0, at: fields.path("purpose")) }
+        let summary = fields["summary"].map { string($0, at: fields.path("summary"), multiline: true) }
+        let purpose = fields["purpose"].map { string($0, at: fields.path("purpose"), multiline: true) }
         guard name != .some(nil), summary != .some(nil), purpose != .some(nil) else { return nil }
         return Translation(name: name ?? nil, summary: summary ?? nil, purpose: purpose ?? nil)
     }

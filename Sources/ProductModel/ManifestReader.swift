@@ -184,8 +184,18 @@ final class ManifestReader {
     // MARK: Scalars
 
     /// Text; plain scalars YAML would read as a number, boolean or null must be quoted.
-    func string(_ node: Node, at path: String) -> String? {
+    ///
+    /// No control character is accepted, even written as a YAML escape (`"\e"`, `"\u0000"`): a NUL
+    /// truncates the text in the index, and others break the XML feed or drive terminals that show
+    /// the value. `multiline` prose may hold line breaks and tabs; every other value is one line.
+    func string(_ node: Node, at path: String, multiline: Bool = false) -> String? {
         guard let scalar = scalar(node, at: path, expecting: "text") else { return nil }
+        if let control = scalar.string.unicodeScalars.first(where: { $0.isControlCharacter && !(multiline && ($0 == "\n" || $0 == "\t")) }) {
+            report(path, node, "the value holds the control character \(control.codePointName)",
+                   fix: multiline ? "remove it; this text may hold line breaks and tabs but no other control character"
+                       : "remove it; this value is one line of printable text, without tabs, line breaks or escapes such as \\e or \\u0000")
+            return nil
+        }
         if scalar.style == .plain {
             if Self.isNull(scalar.string) {
                 report(path, node, "the value is empty", fix: "write the text, or remove the key if it is optional")

@@ -38,18 +38,29 @@ public struct ProductCheckResult: Codable, Sendable {
     }
 }
 
+extension ProductCheckResult {
+    /// Whether the check stopped before its rules were applied, so the result must not be cached.
+    var unfinished: Bool { findings.contains { $0.rule == CheckWork.unfinishedRule } }
+}
+
 /// What `registry check` found.
 public struct CheckReport: Codable, Sendable {
     public var passed: Bool
     public var commit: String
     public var policyDigest: String
+    /// Which share of which selection this result covers, for `check --shard K/N` results only.
+    public var shard: CheckShardRecord?
+    /// The registry binary that checked (version and SHA-256), for `check --shard K/N` results only:
+    /// `--merge` refuses shards checked by different builds.
+    public var registryBuild: String?
     public var products: [ProductCheckResult]
     public var errorCount: Int
     public var warningCount: Int
 
     enum CodingKeys: String, CodingKey {
-        case passed, commit, products
+        case passed, commit, products, shard
         case policyDigest = "policy_sha256"
+        case registryBuild = "registry_build"
         case errorCount = "error_count"
         case warningCount = "warning_count"
     }
@@ -90,11 +101,11 @@ extension RegistryWorkspace {
                       progress: @escaping @Sendable (CheckProgress) -> Void) async throws -> CheckReport {
         let commit = try targetCommit(revision)
         let available = try repository.productIDs(at: commit)
-        var targets = ids.isEmpty ? available : ids
-        if let shard { targets = shard.select(targets) }
-        for id in targets where !available.contains(id) {
+        let selection = ids.isEmpty ? available : ids
+        for id in selection where !available.contains(id) {
             throw CoreError.unknownProduct(id, known: available)
         }
+        let targets = shard.map { $0.select(selection) } ?? selection
         _ = try SandboxHost.detect()
         let parameters = try policyParameters(at: commit)
         let today = Self.today()
@@ -140,7 +151,7 @@ extension RegistryWorkspace {
                 guard let next = queue.popFirst() else { return }
                 group.addTask {
                     defer { next.work.prepared.scratch.remove() }
-                    return (next.key, try await next.work.perform())
+                    return (next.key, await next.work.performReportingFailure())
                 }
             }
             for _ in 0..<max(1, jobs) { startNext() }
@@ -152,7 +163,8 @@ extension RegistryWorkspace {
                                                           succeeded: record.succeeded,
                                                           recordJSON: try CanonicalJSON.string(record))).id
                 }
-                try storeCheck(result, key: key, runID: runID)
+                // A check that could not finish says so in the report, but is not cached: it may work next time.
+                if !result.unfinished { try storeCheck(result, key: key, runID: runID) }
                 results[result.id] = result
                 alreadyDone += 1
                 progress(CheckProgress(productID: result.id, completed: alreadyDone, total: total, cached: false))
@@ -163,7 +175,8 @@ extension RegistryWorkspace {
         let ordered = targets.compactMap { results[$0] }
         let findings = ordered.flatMap(\.findings)
         let report = CheckReport(passed: ordered.allSatisfy(\.passed), commit: commit.hex,
-                                 policyDigest: parameters.digest, products: ordered,
+                                 policyDigest: parameters.digest, shard: shard.map { $0.record(of: selection) },
+                                 registryBuild: shard == nil ? nil : RegistryVersion.buildDigest, products: ordered,
                                  errorCount: findings.filter { $0.severity == .error }.count,
                                  warningCount: findings.filter { $0.severity == .warning }.count)
         let fresh = ordered.filter { !$0.cached }
@@ -193,11 +206,12 @@ extension RegistryWorkspace {
         return formatter.string(from: Date())
     }
 
+    /// A failed result for a product whose rules could not be applied, with one error finding saying why.
     static func unrunnable(id: String, tree: String, digest: String, parameters: PolicyParameters, today: String,
-                           message: String) -> ProductCheckResult {
+                           message: String, rule: String = "manifest-valid") -> ProductCheckResult {
         let location = FindingLocation(product: ProductID(id) ?? ProductID("invalid-id")!, file: "product.yaml")
         return ProductCheckResult(id: id, tree: tree, contentDigest: digest, passed: false, cached: false,
-                                  findings: [Finding(rule: "manifest-valid", severity: .error, message: message, location: location)],
+                                  findings: [Finding(rule: rule, severity: .error, message: message, location: location)],
                                   run: nil, disparity: nil, policyDigest: parameters.digest, checkedOn: today)
     }
 }
@@ -208,6 +222,22 @@ struct CheckWork: Sendable {
     let parameters: PolicyParameters
     let today: String
     let source: String
+
+    /// The rule id of the finding that reports a check which could not finish.
+    static let unfinishedRule = "check-unfinished"
+
+    /// Performs the check; a failure becomes an error finding on this product, so one product that
+    /// cannot be run never keeps the report of the others from being printed.
+    func performReportingFailure() async -> ProductCheckResult {
+        do {
+            return try await perform()
+        } catch {
+            let message = (error as? RegistryDiagnostic)?.message ?? "\(error)"
+            return RegistryWorkspace.unrunnable(id: prepared.id.rawValue, tree: prepared.treeID, digest: prepared.contentDigest,
+                                                parameters: parameters, today: today,
+                                                message: "The check could not finish: \(message)", rule: Self.unfinishedRule)
+        }
+    }
 
     /// Runs the product twice (the second run tests reproducibility) and applies every rule.
     func perform() async throws -> ProductCheckResult {

@@ -10,6 +10,8 @@ public enum CoreError: RegistryDiagnostic {
     case configuration(path: String, detail: String)
     case invalidManifest(id: String, problems: [String])
     case noCommits
+    /// A shallow clone lacks the history an answer needs.
+    case shallowHistory(boundary: String, needed: String)
     case fileProblem(path: String, detail: String)
     /// `review sign` refuses a file that is not a statement or a key that may not sign it.
     case cannotSign(path: String, reason: String)
@@ -36,6 +38,8 @@ public enum CoreError: RegistryDiagnostic {
             return "The manifest of '\(id)' is invalid: \(problems.first ?? "unknown problem")\(problems.count > 1 ? " (and \(problems.count - 1) more; run 'registry validate \(id)')" : "")"
         case .noCommits:
             return "The repository has no commits yet; register a product first with 'registry register <id> -m MESSAGE'."
+        case let .shallowHistory(boundary, needed):
+            return "This is a shallow clone whose history stops at commit \(boundary), so \(needed) cannot be told; run 'git fetch --unshallow' and try again."
         case let .fileProblem(path, detail):
             return "Cannot use '\(path)': \(detail)."
         case let .cannotSign(path, reason):
@@ -49,7 +53,7 @@ public enum CoreError: RegistryDiagnostic {
         switch self {
         case .invalidManifest, .insufficientSignatures: .invalidContent
         case .invalidArgument, .cannotSign, .invalidProductID, .unknownProduct, .productExists: .usage
-        case .notARegistry, .configuration, .noCommits, .fileProblem: .environment
+        case .notARegistry, .configuration, .noCommits, .shallowHistory, .fileProblem: .environment
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RegistrySupport
 
 /// The committed settings of a registry (`registry.json` at the repository root).
 public struct RegistryConfiguration: Codable, Sendable, Equatable {
@@ -138,7 +139,7 @@ public struct RegistryConfiguration: Codable, Sendable, Equatable {
     func write(to root: URL) throws {
         var data = try JSONEncoder.pretty.encode(self)
         data.append(0x0A)
-        try data.write(to: root.appendingPathComponent(Self.fileName))
+        try AtomicFile.write(data, to: root.appendingPathComponent(Self.fileName))
     }
 }
 

@@ -47,12 +47,15 @@ public struct StatusReport: Codable, Sendable {
     public var commit: String
     public var keyringVersion: Int
     public var keyringProblem: String?
+    /// The day board review dates were judged at.
+    public var asOf: String
     /// Proposed keyrings waiting for signatures; they never affect the verdicts above.
     public var keyringProposals: [KeyringProposalSummary]
     public var products: [ProductApproval]
 
     enum CodingKeys: String, CodingKey {
         case passed, commit, products
+        case asOf = "as_of"
         case keyringVersion = "keyring_version"
         case keyringProblem = "keyring_problem"
         case keyringProposals = "keyring_proposals"
@@ -182,7 +185,7 @@ extension RegistryWorkspace {
         let verdict = KeyringChain.verify(boardFiles: files, trustAnchor: try trustAnchor(explicit),
                                           highestSeen: highestSeen(), now: Date())
         if verdict.status != .refused, verdict.newestVersion > highestSeen() {
-            try? Data("\(verdict.newestVersion)\n".utf8).write(to: highestSeenURL)
+            try? AtomicFile.write(Data("\(verdict.newestVersion)\n".utf8), to: highestSeenURL)
         }
         return verdict
     }
@@ -194,8 +197,10 @@ extension RegistryWorkspace {
         return KeyringProposal.evaluate(boardFiles: files, chain: chain).map(KeyringProposalSummary.init)
     }
 
-    /// The approval state of every (or the named) product at a commit.
-    public func status(ids: [String], at revision: String?) async throws -> StatusReport {
+    /// The approval state of every (or the named) product at a commit, with board review dates
+    /// judged at `asOf` (`YYYY-MM-DD`; by default today, UTC).
+    public func status(ids: [String], at revision: String?, asOf: String? = nil) async throws -> StatusReport {
+        let day = try Self.asOfDate(asOf)
         let commit = try targetCommit(revision)
         let available = try repository.productIDs(at: commit)
         let targets = ids.isEmpty ? available : ids
@@ -218,7 +223,7 @@ extension RegistryWorkspace {
             : []
         // Statements are read from git on this task while other tasks verify what has been read:
         // signature checks are most of the work for a large registry.
-        var products = try await Self.evaluateWhileReading(targets, chain: chain) { id in
+        var products = try await Self.evaluateWhileReading(targets, chain: chain, asOf: day) { id in
             try approvalInput(of: id, at: commit, chain: chain, indexed: heads[id])
         }
         for index in products.indices where changed.contains(products[index].id) {
@@ -228,18 +233,27 @@ extension RegistryWorkspace {
         let gateFails = products.contains { $0.status == ProductStatus.inUse.rawValue && $0.state != .approved }
         return StatusReport(passed: !gateFails && keyringProblem == nil, commit: commit.hex,
                             keyringVersion: chain.keyring?.version ?? 0, keyringProblem: keyringProblem,
-                            keyringProposals: try keyringProposals(at: commit, chain: chain), products: products)
+                            asOf: day.description, keyringProposals: try keyringProposals(at: commit, chain: chain), products: products)
+    }
+
+    /// The day given as `--as-of` (`YYYY-MM-DD`), else today in UTC.
+    static func asOfDate(_ text: String?) throws -> CalendarDate {
+        guard let text else { return CalendarDate(utcDayOf: Date()) }
+        guard let date = CalendarDate(text) else {
+            throw CoreError.invalidArgument("--as-of '\(text)' is not a date; write YYYY-MM-DD, for example --as-of 2026-12-03.")
+        }
+        return date
     }
 
     /// Evaluates each product's approvals on its own task as soon as `read` has gathered its
     /// input on this one (git is not shared between tasks), keeping the order of `ids`.
-    static func evaluateWhileReading(_ ids: [String], chain: KeyringChainVerdict,
+    static func evaluateWhileReading(_ ids: [String], chain: KeyringChainVerdict, asOf day: CalendarDate,
                                      read: (String) throws -> ApprovalInput) async throws -> [ProductApproval] {
         let now = Date()
         return try await withThrowingTaskGroup(of: (Int, ProductApproval).self) { group in
             for (offset, id) in ids.enumerated() {
                 let input = try read(id)
-                group.addTask { (offset, input.evaluate(chain: chain, now: now)) }
+                group.addTask { (offset, input.evaluate(chain: chain, now: now, asOf: day)) }
             }
             var results = [ProductApproval?](repeating: nil, count: ids.count)
             for try await (offset, approval) in group { results[offset] = approval }
@@ -305,6 +319,7 @@ extension RegistryWorkspace {
                                         reviewer: reviewer, issued: now, expires: expiry, comment: comment)
         let bytes = try statement.canonicalBytes()
         if write {
+            try requireNoStatementOfOtherContent(statement)
             try Self.writeAtomically(bytes, to: root.appendingPathComponent(statement.path))
             try audit("review-template", "\(statement.path)")
         }
@@ -592,17 +607,18 @@ enum ApprovalInput: Sendable {
         }
         let subject = ProductVersionUnderReview(product: product, version: manifest.version, tree: tree,
                                                 contentDigest: contentDigest, demographicFields: manifest.demographicFieldNames,
-                                                owners: Set(manifest.owner.boardMembers))
+                                                owners: Set(manifest.owner.boardMembers), reviewDue: manifest.reviewDue)
         return .review(subject: subject, status: manifest.status.rawValue, files: try files(), keyring: keyring)
     }
 
-    /// Verifies the statements and turns the verdict into the report's form.
-    func evaluate(chain: KeyringChainVerdict, now: Date) -> ProductApproval {
+    /// Verifies the statements and turns the verdict into the report's form, judging the board
+    /// review date at `day`.
+    func evaluate(chain: KeyringChainVerdict, now: Date, asOf day: CalendarDate) -> ProductApproval {
         switch self {
         case let .decided(approval):
             return approval
         case let .review(subject, status, files, keyring):
-            let verdict = ApprovalEvaluator.evaluate(subject, keyring: keyring, files: files, now: now)
+            let verdict = ApprovalEvaluator.evaluate(subject, keyring: keyring, files: files, now: now, reviewDay: day)
             let state = chain.status == .expired && verdict.state == .approved ? .expired : verdict.state
             return ProductApproval(
                 id: subject.product.rawValue, version: subject.version, status: status, tree: subject.tree,

@@ -14,16 +14,19 @@ public struct ProductVersionUnderReview: Sendable, Hashable {
     public var demographicFields: [String]
     /// Member ids of board members who own the product; their approvals do not count.
     public var owners: Set<String>
+    /// The manifest's `review_due`: once it has passed, an approval lapses.
+    public var reviewDue: CalendarDate?
 
     /// Describes one product version.
     public init(product: ProductID, version: String, tree: String, contentDigest: String,
-                demographicFields: [String], owners: Set<String> = []) {
+                demographicFields: [String], owners: Set<String> = [], reviewDue: CalendarDate? = nil) {
         self.product = product
         self.version = version
         self.tree = tree
         self.contentDigest = contentDigest
         self.demographicFields = demographicFields
         self.owners = owners
+        self.reviewDue = reviewDue
     }
 }
 

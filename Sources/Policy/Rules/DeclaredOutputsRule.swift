@@ -15,13 +15,16 @@ public struct DeclaredOutputsRule: PolicyRule {
             RuleExample("columns out of order", outputs: ["hotspots.csv": "week,station,incidents\n2026-11-16,Central,14\n"]),
             RuleExample("count that is not an integer", outputs: ["hotspots.csv": "station,week,incidents\nCentral,2026-11-16,many\n"]),
             RuleExample("date in the wrong form", outputs: ["hotspots.csv": "station,week,incidents\nCentral,11/16/2026,14\n"]),
+            RuleExample("JSON lines row with an undeclared key", manifest: jsonLinesManifest,
+                        outputs: ["hotspots.jsonl": "{\"station\":\"Central\",\"week\":\"2026-11-16\",\"incidents\":14,\"officer\":\"Lee\"}\n"]),
+            RuleExample("JSON lines row without a declared key", manifest: jsonLinesManifest,
+                        outputs: ["hotspots.jsonl": "{\"station\":\"Central\",\"week\":\"2026-11-16\",\"incidents\":14}\n{\"station\":\"Harbor\",\"incidents\":12}\n"]),
         ],
         nonTriggeringExamples: [
             RuleExample("declared columns and types"),
             RuleExample("missing values are allowed", outputs: ["hotspots.csv": "station,week,incidents\nCentral,2026-11-16,\n"]),
-            RuleExample("JSON lines output",
-                        manifest: RuleExample.cleanManifest.with { $0.outputs[0].name = "hotspots.jsonl"; $0.outputs[0].format = .jsonLines },
-                        outputs: ["hotspots.jsonl": "{\"station\":\"Central\",\"week\":\"2026-11-16\",\"incidents\":14}\n"]),
+            RuleExample("JSON lines output, keys in any order, null for no value", manifest: jsonLinesManifest,
+                        outputs: ["hotspots.jsonl": "{\"week\":\"2026-11-16\",\"station\":\"Central\",\"incidents\":14}\n{\"station\":\"Harbor\",\"week\":\"2026-11-16\",\"incidents\":null}\n"]),
         ])
 
     public func findings(in context: RuleContext) -> [Finding] {
@@ -35,9 +38,9 @@ public struct DeclaredOutputsRule: PolicyRule {
             }
             let declared = output.columns.map(\.name)
             var badValues: [Int: (count: Int, row: Int, value: String)] = [:]
-            let header: [String]
+            let layout: OutputRows.Layout
             do {
-                header = try OutputRows.read(url, output: output) { row, fields in
+                layout = try OutputRows.read(url, output: output) { row, fields in
                     for (index, column) in output.columns.enumerated() where index < fields.count {
                         guard !ValueShapes.parses(fields[index], as: column.type) else { continue }
                         let first = badValues[index] ?? (0, row, fields[index])
@@ -47,6 +50,12 @@ public struct DeclaredOutputsRule: PolicyRule {
             } catch {
                 findings.append(finding(.error, error.message, in: context, file: output.name))
                 continue
+            }
+            let header = layout.header
+            for (column, missing) in layout.missingKeys.sorted(by: { ($0.value.firstRow, $0.key) < ($1.value.firstRow, $1.key) }) {
+                findings.append(finding(.error, "Output '\(output.name)' has \(missing.rows) row(s) without the declared key '\(column)', the first on row \(missing.firstRow); write every declared key in every row (null when there is no value), or update 'outputs[].columns' for review.",
+                                        in: context, file: output.name, column: column, row: missing.firstRow,
+                                        numbers: ["rows_missing_key": Double(missing.rows)]))
             }
             if header != declared {
                 let extra = header.filter { !declared.contains($0) }
@@ -70,6 +79,9 @@ public struct DeclaredOutputsRule: PolicyRule {
         }
         return findings
     }
+
+    /// The clean product with its output written as JSON lines.
+    static let jsonLinesManifest = RuleExample.cleanManifest.with { $0.outputs[0].name = "hotspots.jsonl"; $0.outputs[0].format = .jsonLines }
 
     private func quoted(_ names: [String]) -> String {
         names.map { "'\($0)'" }.joined(separator: ", ")

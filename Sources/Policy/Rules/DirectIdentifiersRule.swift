@@ -31,25 +31,27 @@ public struct DirectIdentifiersRule: PolicyRule {
         for output in context.manifest.outputs where output.published || output.directsDeployment {
             guard let url = run.outputs[output.name] else { continue }
             let audience = output.published ? "published" : "used to direct deployment"
-            var hits: [String: (kind: String, row: Int, count: Int)] = [:]
-            var dateCounts = [(dates: Int, birthLike: Int, values: Int)](repeating: (0, 0, 0), count: output.columns.count)
+            // Keyed by header position: rows hold whatever columns the product wrote, declared or not.
+            var hits: [IdentifierHit: (row: Int, count: Int)] = [:]
+            var dateCounts: [Int: (dates: Int, birthLike: Int, values: Int)] = [:]
             let header: [String]
             do {
                 header = try OutputRows.read(url, output: output) { row, fields in
-                    for (index, value) in fields.enumerated() where !value.isEmpty && index < output.columns.count {
-                        let column = output.columns[index].name
-                        dateCounts[index].values += 1
+                    for (index, value) in fields.enumerated() where !value.isEmpty {
+                        var counts = dateCounts[index] ?? (0, 0, 0)
+                        counts.values += 1
                         if let date = ValueShapes.date(value) {
-                            dateCounts[index].dates += 1
+                            counts.dates += 1
                             let age = context.today.year - date.year
-                            if (14...100).contains(age) { dateCounts[index].birthLike += 1 }
+                            if (14...100).contains(age) { counts.birthLike += 1 }
                         }
+                        dateCounts[index] = counts
                         guard let kind = Self.identifierKind(of: value) else { continue }
-                        let key = column + "\u{0}" + kind
-                        let first = hits[key] ?? (kind, row, 0)
-                        hits[key] = (kind, first.row, first.count + 1)
+                        let hit = IdentifierHit(column: index, kind: kind)
+                        let first = hits[hit] ?? (row, 0)
+                        hits[hit] = (first.row, first.count + 1)
                     }
-                }
+                }.header
             } catch {
                 continue
             }
@@ -58,14 +60,14 @@ public struct DirectIdentifiersRule: PolicyRule {
                 findings.append(finding(.error, "Output '\(output.name)' is \(audience) but has column '\(column)', a direct identifier (\(kind)); remove the column or aggregate it away.",
                                         in: context, file: output.name, column: column))
             }
-            for (key, hit) in hits.sorted(by: { $0.key < $1.key }) {
-                let column = String(key.split(separator: "\u{0}")[0])
+            for (hit, first) in hits.sorted(by: { (header[$0.key.column], $0.key.kind) < (header[$1.key.column], $1.key.kind) }) {
+                let column = header[hit.column]
                 guard context.parameters.identifierKind(forColumn: column) == nil else { continue }
-                findings.append(finding(.error, "Output '\(output.name)' is \(audience) but column '\(column)' holds \(hit.count) value(s) that look like \(hit.kind), the first on row \(hit.row); remove or generalise those values.",
-                                        in: context, file: output.name, column: column, row: hit.row, numbers: ["values": Double(hit.count)]))
+                findings.append(finding(.error, "Output '\(output.name)' is \(audience) but column '\(column)' holds \(first.count) value(s) that look like \(hit.kind), the first on row \(first.row); remove or generalise those values.",
+                                        in: context, file: output.name, column: column, row: first.row, numbers: ["values": Double(first.count)]))
             }
-            for (index, counts) in dateCounts.enumerated() where counts.values > 0 && counts.dates == counts.values {
-                let column = output.columns[index].name
+            for (index, counts) in dateCounts.sorted(by: { $0.key < $1.key }) where counts.values > 0 && counts.dates == counts.values {
+                let column = header[index]
                 guard context.parameters.identifierKind(forColumn: column) == nil,
                       Double(counts.birthLike) >= 0.8 * Double(counts.values), counts.values >= 5 else { continue }
                 findings.append(finding(.warning, "Output '\(output.name)' column '\(column)' holds dates that are mostly 14 to 100 years old, which look like dates of birth; publish an age band instead.",
@@ -82,6 +84,12 @@ public struct DirectIdentifiersRule: PolicyRule {
         if ValueShapes.isPhoneNumber(value) { return "phone numbers" }
         if ValueShapes.isStreetAddress(value) { return "street addresses" }
         return nil
+    }
+
+    /// A kind of identifier found in the column at one header position.
+    private struct IdentifierHit: Hashable {
+        let column: Int
+        let kind: String
     }
 
     private static func withColumn(_ name: String) -> ProductManifest {
