@@ -76,7 +76,7 @@ struct ReviewSigningTests {
         let cases: [(file: String, text: String?, message: String)] = [
             (nuls.path, nil, "the file is 62914560 bytes but statements are at most 65536 bytes"),
             (".registry/hello", "hello\n", "it is not a valid statement (line 1: expected 'key: value' but found 'hello')"),
-            (".registry/nul", "format: analytics-registry/1\n\0\n", "it is not a valid statement"),
+            (".registry/nul", "format: analytics-registry/1\n\0\u{1B}[2J\n", "it is not a valid statement (line 2: expected 'key: value' but found 'U+0000U+001B[2J')"),
         ]
         for (file, text, message) in cases {
             if let text { try writeFile(text, to: file, in: registry.url) }
