@@ -96,6 +96,7 @@ extension RegistryWorkspace {
             throw CoreError.unknownProduct(id, known: available)
         }
         _ = try SandboxHost.detect()
+        Self.removeLeftoversOfDeadRuns()
         let parameters = try policyParameters(at: commit)
         let today = Self.today()
 

@@ -2,6 +2,7 @@ import Foundation
 import GitStore
 import ProductModel
 import RegistrySupport
+import Sandbox
 
 /// Which content of a product to run: a commit, or the analyst's working tree.
 enum ProductSource {
@@ -33,9 +34,21 @@ struct PreparedRun: Sendable {
 }
 
 extension RegistryWorkspace {
+    /// How every run's scratch folder (below `TMPDIR`) is named; the owner token comes next, so a
+    /// later registry can tell which registry a leftover folder belonged to.
+    static let scratchPrefix = "registry-run-"
+
+    /// Removes what runs of registries that no longer exist left behind when they were killed:
+    /// processes still running, cgroups, staging folders and scratch folders. Runs of registries
+    /// that are still running (another `check` at the same time) are never touched.
+    static func removeLeftoversOfDeadRuns() {
+        RunLeftovers.removeDeadRuns(workRoot: SandboxProfile.temporaryFolder)
+        RunLeftovers.removeFolders(in: SandboxProfile.temporaryFolder, prefix: scratchPrefix)
+    }
+
     /// Copies a product out of git (or the working tree) and builds its inputs.
     func prepareRun(id: ProductID, source: ProductSource) throws -> PreparedRun {
-        let scratch = try TemporaryDirectory(prefix: "registry-run-\(id.rawValue)")
+        let scratch = try TemporaryDirectory(prefix: Self.scratchPrefix + RunOwner.current.token + "-" + id.rawValue)
         do {
             return try prepareRun(id: id, source: source, scratch: scratch)
         } catch {
