@@ -99,7 +99,7 @@ public enum SandboxLauncher {
 
     /// The parent's side: waits for bubblewrap or for the registry to go, whichever comes first.
     ///
-    /// When bubblewrap ends, any orphan of the run it left behind is killed and its status is
+    /// When bubblewrap ends, whatever of the run it left behind is killed and its status is
     /// passed on. When the lifeline breaks first, the registry died without cleaning up, so the
     /// launcher kills every process of the run itself; the registry's next run removes the files.
     private static func supervise(bubblewrap child: pid_t, plan: LaunchPlan) -> Never {
@@ -110,8 +110,7 @@ public enum SandboxLauncher {
             var reaped = waitpid(-1, &status, WNOHANG)
             while reaped > 0 {
                 if reaped == child {
-                    // Normally bubblewrap reaped everything; any child left is an orphan of the run.
-                    if waitpid(-1, nil, WNOHANG) == 0 { _ = RunProcesses.killUntilGone { processesOfRun(plan) } }
+                    endOrphans()
                     relay(status)
                 }
                 reaped = waitpid(-1, &status, WNOHANG)
@@ -123,6 +122,24 @@ public enum SandboxLauncher {
                 _ = RunProcesses.killUntilGone { processesOfRun(plan) }
                 _exit(128 + SIGKILL)
             }
+        }
+    }
+
+    /// Kills and reaps the launcher's remaining children once bubblewrap has ended.
+    ///
+    /// bubblewrap's monitor exits as soon as the sandbox's init reports the command's status, so
+    /// that init, still exiting, is usually handed to the launcher as subreaper. Any process of
+    /// the run outside the sandbox that outlived bubblewrap is such a child, and killing the init
+    /// ends everything inside, so the launcher's own children are all there is to end; reading
+    /// them is one small file, where scanning every process would delay each run's end.
+    private static func endOrphans() {
+        for _ in 0..<2000 {
+            var reaped = waitpid(-1, nil, WNOHANG)
+            while reaped > 0 { reaped = waitpid(-1, nil, WNOHANG) }
+            if reaped < 0 { return }
+            let children = (try? String(contentsOfFile: "/proc/self/task/\(getpid())/children", encoding: .utf8)) ?? ""
+            for child in children.split(separator: " ").compactMap({ pid_t($0) }) { kill(child, SIGKILL) }
+            usleep(1000)
         }
     }
 

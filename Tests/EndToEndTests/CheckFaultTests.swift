@@ -141,7 +141,7 @@ struct CheckFaultTests {
             killed.append(owner)
 
             let gone = waitUntil(.seconds(3)) { owner.runProcesses(including: seen).isEmpty }
-            #expect(gone, "kill \(kills): processes of the killed run still alive: \(owner.runProcesses(including: seen).map(\.description))")
+            #expect(gone, "kill \(kills): processes of the killed run still alive: \(owner.runProcesses(including: seen).map(\.diagnosis))")
             if !owner.leftovers(in: fixture.temporary).isEmpty { killsLeavingFolders += 1 }
 
             // Every second kill, a check to the end: it removes what the killed ones left and agrees with a clean run.
@@ -247,6 +247,16 @@ struct Owner {
         let startTime: String
         let command: String
         var description: String { "\(pid) \(command.prefix(100))" }
+
+        /// The process with what it is doing, for a failure message.
+        var diagnosis: String {
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+            let lines = status.split(separator: "\n").filter { line in
+                ["State:", "PPid:", "Uid:", "SigPnd:", "ShdPnd:", "NSpid:"].contains { line.hasPrefix($0) }
+            }
+            let wchan = (try? String(contentsOfFile: "/proc/\(pid)/wchan", encoding: .utf8)) ?? ""
+            return "\(description) [\(lines.joined(separator: "; ")); wchan \(wchan)]"
+        }
 
         init(pid: String, startTime: String, command: String) {
             self.pid = pid
