@@ -50,6 +50,9 @@ public enum SandboxLauncher {
         guard LinuxSystem.prctl(LinuxSystem.setChildSubreaper, 1) == 0 else {
             throw SandboxSetupFailure("PR_SET_CHILD_SUBREAPER: \(LinuxSystem.lastError)")
         }
+        // A registry killed while this process was loading is already gone: start nothing.
+        var lifeline = pollfd(fd: lifelineDescriptor, events: Int16(POLLIN), revents: 0)
+        if poll(&lifeline, 1, 0) != 0 { _exit(128 + SIGKILL) }
         let launcher = getpid()
         let child = fork()
         guard child >= 0 else { throw SandboxSetupFailure("fork: \(LinuxSystem.lastError)") }
