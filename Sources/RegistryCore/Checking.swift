@@ -107,6 +107,7 @@ extension RegistryWorkspace {
         }
         let targets = shard.map { $0.select(selection) } ?? selection
         _ = try SandboxHost.detect()
+        Self.removeLeftoversOfDeadRuns()
         let parameters = try policyParameters(at: commit)
         let today = Self.today()
 

@@ -2,6 +2,7 @@ import Foundation
 import GitStore
 import ProductModel
 import RegistrySupport
+import Sandbox
 
 /// Which content of a product to run: a commit, or the analyst's working tree.
 enum ProductSource {
@@ -33,9 +34,21 @@ struct PreparedRun: Sendable {
 }
 
 extension RegistryWorkspace {
+    /// How every run's scratch folder (below `TMPDIR`) is named; the owner token comes next, so a
+    /// later registry can tell which registry a leftover folder belonged to.
+    static let scratchPrefix = "registry-run-"
+
+    /// Removes what runs of registries that no longer exist left behind when they were killed:
+    /// processes still running, cgroups, staging folders and scratch folders. Runs of registries
+    /// that are still running (another `check` at the same time) are never touched.
+    static func removeLeftoversOfDeadRuns() {
+        RunLeftovers.removeDeadRuns(workRoot: SandboxProfile.temporaryFolder)
+        RunLeftovers.removeFolders(in: SandboxProfile.temporaryFolder, prefix: scratchPrefix)
+    }
+
     /// Copies a product out of git (or the working tree) and builds its inputs.
     func prepareRun(id: ProductID, source: ProductSource) throws -> PreparedRun {
-        let scratch = try TemporaryDirectory(prefix: "registry-run-\(id.rawValue)")
+        let scratch = try TemporaryDirectory(prefix: Self.scratchPrefix + RunOwner.current.token + "-" + id.rawValue)
         do {
             return try prepareRun(id: id, source: source, scratch: scratch)
         } catch {
@@ -110,24 +123,27 @@ extension RegistryWorkspace {
             sampleDigests[audit.file] = try SHA256Hex.ofFile(at: url)
             auditFile = url
         }
-        try makeReadOnly(productDirectory)
-        try makeReadOnly(inputDirectory)
+        try makeFilesReadOnly(productDirectory)
+        try makeFilesReadOnly(inputDirectory)
         return PreparedRun(id: id, manifest: manifest, treeID: treeID, contentDigest: contentDigest, scratch: scratch,
                            productDirectory: productDirectory, inputDirectory: inputDirectory, samples: samples,
                            auditFile: auditFile, inputDigests: inputDigests, sampleDigests: sampleDigests)
     }
 
-    /// Removes write permission everywhere below a folder (the sandbox also mounts it read-only).
-    private func makeReadOnly(_ directory: URL) throws {
+    /// Removes write permission from every file below a folder (the sandbox also mounts it read-only).
+    ///
+    /// Folders keep theirs: the sandbox stages its own folders, so their modes never reach the
+    /// product, and a read-only folder would stop an unprivileged registry removing its scratch copy.
+    private func makeFilesReadOnly(_ directory: URL) throws {
         let fileManager = FileManager.default
         guard let walker = fileManager.enumerator(atPath: directory.path) else { return }
         for case let relative as String in walker {
             let path = directory.appendingPathComponent(relative).path
             let attributes = try fileManager.attributesOfItem(atPath: path)
+            guard attributes[.type] as? FileAttributeType != .typeDirectory else { continue }
             let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value ?? 0o644
             try fileManager.setAttributes([.posixPermissions: mode & ~0o222], ofItemAtPath: path)
         }
-        try fileManager.setAttributes([.posixPermissions: 0o555], ofItemAtPath: directory.path)
     }
 }
 

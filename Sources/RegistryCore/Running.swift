@@ -112,6 +112,7 @@ extension RegistryWorkspace {
     /// Runs one product in the sandbox on its samples, records the run and returns what happened.
     public func runProduct(id text: String, at revision: String?, workingTree: Bool, keepOutput: URL?) async throws -> RunReport {
         _ = try SandboxHost.detect()
+        Self.removeLeftoversOfDeadRuns()
         let id = try Self.productID(text)
         let source: ProductSource
         let sourceLabel: String

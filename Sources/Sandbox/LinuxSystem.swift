@@ -38,6 +38,8 @@ enum LinuxSystem {
         _ = poll(&entries, nfds_t(entries.count), Int32(clamping: max(milliseconds, 1)))
     }
 
+    static let setParentDeathSignal: Int32 = 1  // PR_SET_PDEATHSIG
+    static let setChildSubreaper: Int32 = 36    // PR_SET_CHILD_SUBREAPER
     static let setNoNewPrivileges: Int32 = 38   // PR_SET_NO_NEW_PRIVS
     static let getNoNewPrivileges: Int32 = 39   // PR_GET_NO_NEW_PRIVS
 

@@ -25,15 +25,16 @@ struct RunCgroup: Sendable {
 
     /// Creates the groups below this process's own groups and applies the limits.
     static func create(name: String, memoryBytes: UInt64, processes: UInt64) throws(SandboxSetupFailure) -> RunCgroup {
-        let memory = ownGroup(controller: "memory", root: memoryRoot).appendingPathComponent(name, isDirectory: true)
-        let pids = ownGroup(controller: "pids", root: pidsRoot).appendingPathComponent(name, isDirectory: true)
+        let planned = named(name)
+        let memory = planned.memory
+        let pids = planned.pids
         guard mkdir(memory.path, 0o755) == 0 else { throw SandboxSetupFailure("mkdir \(memory.path): \(LinuxSystem.lastError)") }
         guard mkdir(pids.path, 0o755) == 0 else {
             rmdir(memory.path)
             throw SandboxSetupFailure("mkdir \(pids.path): \(LinuxSystem.lastError)")
         }
-        let cpu = ownGroup(controller: "cpuacct", root: cpuAccountingRoot).appendingPathComponent(name, isDirectory: true)
-        let group = RunCgroup(memory: memory, pids: pids, cpuAccounting: mkdir(cpu.path, 0o755) == 0 ? cpu : nil)
+        let cpu = planned.cpuAccounting.flatMap { mkdir($0.path, 0o755) == 0 ? $0 : nil }
+        let group = RunCgroup(memory: memory, pids: pids, cpuAccounting: cpu)
         do {
             try write("\(memoryBytes)", to: memory.appendingPathComponent("memory.limit_in_bytes"))
             // Swap accounting may be off; where it is on, swap must not extend the limit.
@@ -46,17 +47,39 @@ struct RunCgroup: Sendable {
         return group
     }
 
+    /// The groups called `name` below this process's own groups, whether they exist or not.
+    static func named(_ name: String) -> RunCgroup {
+        RunCgroup(memory: ownGroup(controller: "memory", root: memoryRoot).appendingPathComponent(name, isDirectory: true),
+                  pids: ownGroup(controller: "pids", root: pidsRoot).appendingPathComponent(name, isDirectory: true),
+                  cpuAccounting: ownGroup(controller: "cpuacct", root: cpuAccountingRoot).appendingPathComponent(name, isDirectory: true))
+    }
+
+    /// The names of the groups below this process's own groups that start with `prefix` and that
+    /// this process may change (only root's runs have groups, and only root may remove them).
+    static func names(withPrefix prefix: String) -> Set<String> {
+        let parents = [(memoryRoot, "memory"), (pidsRoot, "pids"), (cpuAccountingRoot, "cpuacct")]
+            .map { ownGroup(controller: $0.1, root: $0.0) }
+        return Set(parents.flatMap { parent in
+            ((try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []).filter {
+                $0.hasPrefix(prefix) && access(parent.appendingPathComponent($0).path, W_OK) == 0
+            }
+        })
+    }
+
     /// The `cgroup.procs` files the launcher writes its pid to.
     var procsFiles: [String] {
         ([memory, pids] + [cpuAccounting].compactMap { $0 }).map { $0.appendingPathComponent("cgroup.procs").path }
     }
 
     /// The pids currently in the group.
-    var members: [pid_t] {
-        procsFiles.flatMap { file in
+    var members: Set<pid_t> { Self.members(of: procsFiles) }
+
+    /// The pids listed in `cgroup.procs` files; a missing group has none.
+    static func members(of procsFiles: [String]) -> Set<pid_t> {
+        Set(procsFiles.flatMap { file in
             ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
                 .split(separator: "\n").compactMap { pid_t($0) }
-        }
+        })
     }
 
     /// Whether the kernel's OOM killer acted or an allocation hit the limit in this group.

@@ -18,9 +18,13 @@ struct RunStage: Sendable {
     /// The staged files belong to root and the run's group, so other local users (who can read the
     /// launcher's command line, and so the folder's name) still cannot read the inputs.
     static func prepare(_ profile: SandboxProfile, host: SandboxCapabilities) throws(SandboxError) -> RunStage {
-        let name = "registry-sandbox-\(UUID().uuidString.lowercased())"
+        // The owner in the name lets a later registry remove the folder and cgroup if this one dies.
+        let name = prefix + RunOwner.current.token + "-" + UUID().uuidString.lowercased()
         let root = profile.workRoot.appendingPathComponent(name, isDirectory: true)
         let identity = host.runningAsRoot ? allocateIdentity() : nil
+        if identity != nil, let closed = firstClosedFolder(above: profile.workRoot) {
+            throw .workRootClosed(workRoot: profile.workRoot.path, folder: closed)
+        }
         let fileManager = FileManager.default
         do {
             try fileManager.createDirectory(at: root, withIntermediateDirectories: false,
@@ -58,13 +62,28 @@ struct RunStage: Sendable {
                         identity: identity, cgroup: cgroup)
     }
 
+    /// How every staging folder's and run cgroup's name starts.
+    static let prefix = "registry-sandbox-"
+
     /// bubblewrap's own processes (the outer monitor and the namespace's init) count against limits too.
     static let bubblewrapProcesses: UInt64 = 3
 
     /// Removes the cgroup and every file of the run except the collected outputs.
     func remove() {
         cgroup?.remove()
-        try? FileManager.default.removeItem(at: root)
+        RunLeftovers.removeTree(root)
+    }
+
+    /// The first folder from `workRoot` up that other users cannot enter, if any: bubblewrap runs
+    /// as the run's uid and must reach the staging folder through all of them.
+    private static func firstClosedFolder(above workRoot: URL) -> String? {
+        var folder = workRoot.standardizedFileURL.resolvingSymlinksInPath()
+        while true {
+            var info = stat()
+            if stat(folder.path, &info) == 0, info.st_mode & 0o001 == 0 { return folder.path }
+            if folder.path == "/" { return nil }
+            folder.deleteLastPathComponent()
+        }
     }
 
     /// Picks a uid no process uses, so every process of this run (and only those) can be found by uid.
@@ -143,9 +162,9 @@ enum RunProcesses {
 
     /// Kills everything the run started and returns how many processes were still found afterwards.
     ///
-    /// `launcher` is the unreaped launcher (now bubblewrap), whose pid and process group cannot
-    /// have been reused; pass nil once it has been reaped. `sandboxNamespace` is the sandbox's pid
-    /// namespace as bubblewrap reported it (`pid:[N]`), if it did.
+    /// `launcher` is the unreaped launcher, whose pid and process group cannot have been reused;
+    /// pass nil once it has been reaped. `sandboxNamespace` is the sandbox's pid namespace as
+    /// bubblewrap reported it (`pid:[N]`), if it did.
     static func killAll(launcher: pid_t?, stage: RunStage, sandboxNamespace: String?) async -> Int {
         // Without root there is no run uid or cgroup to find processes by. The product's processes
         // are exactly those in the sandbox's own pid namespace (orphans included), which is found
@@ -164,13 +183,49 @@ enum RunProcesses {
             namespaces.insert(sandboxNamespace)
         }
         var remaining: [pid_t] = []
-        for _ in 0..<200 {
-            remaining = survivors(stage) + (namespaces.isEmpty ? [] : inNamespaces(namespaces))
+        for _ in 0..<killRounds {
+            remaining = killLive(survivors(stage) + (namespaces.isEmpty ? [] : inNamespaces(namespaces)))
             if remaining.isEmpty { return 0 }
-            remaining.forEach { kill($0, SIGKILL) }
-            try? await Task.sleep(for: .milliseconds(10))
+            try? await Task.sleep(for: killPause)
         }
         return remaining.count
+    }
+
+    /// `killAll` for callers that cannot wait asynchronously (the launcher, leftover removal):
+    /// kills what `find` returns until it finds nothing alive, and returns how many were left.
+    static func killUntilGone(_ find: () -> [pid_t]) -> Int {
+        var remaining: [pid_t] = []
+        for _ in 0..<killRounds {
+            remaining = killLive(find())
+            if remaining.isEmpty { return 0 }
+            usleep(UInt32(killPause.components.attoseconds / 1_000_000_000_000))
+        }
+        return remaining.count
+    }
+
+    /// Rounds of killing, `killPause` apart, before processes are reported as left over (about two seconds).
+    private static let killRounds = 200
+    private static let killPause = Duration.milliseconds(10)
+
+    /// Sends SIGKILL to the live processes among `pids` and returns them.
+    private static func killLive(_ pids: [pid_t]) -> [pid_t] {
+        let live = Set(pids).filter(isRunning)
+        live.forEach { kill($0, SIGKILL) }
+        return Array(live)
+    }
+
+    /// The launchers and bubblewrap processes of the run staged in the folder called `stage`, found
+    /// by the folder's name on their command lines; the sandbox's init is a bubblewrap process too,
+    /// and killing it ends everything in the sandbox.
+    static func launchedFor(stage name: String) -> [pid_t] {
+        let marker = Array(name.utf8)
+        return LinuxSystem.processIDs().filter { pid in
+            guard let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                  command.count >= marker.count, command.firstRange(of: marker) != nil else { return false }
+            let words = command.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+            return SandboxHost.bubblewrapCandidates.contains(words[0])
+                || (words.count > 1 && words[1] == SandboxLauncher.argument)
+        }
     }
 
     /// The pid namespace a process lives in (`pid:[4026532…]`), if it can be read.
@@ -213,15 +268,9 @@ enum RunProcesses {
     /// joins it as root before anything of the run exists, and no process of the run can leave
     /// it), otherwise the processes of the run's own uid.
     private static func survivors(_ stage: RunStage) -> [pid_t] {
-        let pids: Set<pid_t>
-        if let cgroup = stage.cgroup {
-            pids = Set(cgroup.members)
-        } else if let identity = stage.identity {
-            pids = Set(owned(by: identity.uid))
-        } else {
-            pids = []
-        }
-        return pids.filter(isRunning)
+        if let cgroup = stage.cgroup { return Array(cgroup.members) }
+        if let identity = stage.identity { return owned(by: identity.uid) }
+        return []
     }
 
     /// Whether a pid exists and is not a zombie; zombies are dead and only wait for their parent to reap them.

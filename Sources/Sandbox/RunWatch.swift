@@ -25,27 +25,39 @@ struct RunWatch {
     }
 
     private let pid: pid_t
+    /// The write end of the launcher's lifeline, held until the run is over (see `SandboxLauncher.lifelineDescriptor`).
+    private var lifeline: Int32
     private(set) var stdout: StreamCapture
     private(set) var stderr: StreamCapture
     private var statusStream: StreamCapture
 
-    /// Spawns the launcher with empty stdin, capped pipes for stdout and stderr, and the status pipe on fd 3.
+    /// Spawns the launcher with empty stdin, capped pipes for stdout and stderr, the status pipe
+    /// on fd 3 and the lifeline on fd 4.
     static func start(_ profile: SandboxProfile, plan: LaunchPlan) throws(SandboxError) -> RunWatch {
         do {
             let planText = String(decoding: try JSONEncoder().encode(plan), as: UTF8.self)
             let out = try LinuxSystem.pipe(nonBlockingRead: true)
             let err = try LinuxSystem.pipe(nonBlockingRead: true)
             let status = try LinuxSystem.pipe(nonBlockingRead: true)
+            // Both ends close on exec, so no other process the registry starts can keep it open.
+            let lifeline = try LinuxSystem.pipe(nonBlockingRead: false)
             let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
             defer {
-                [out.write, err.write, status.write, null].forEach { close($0) }
+                [out.write, err.write, status.write, lifeline.read, null].forEach { close($0) }
             }
-            let pid = try LinuxSystem.spawn(profile.launcherExecutable.path,
+            let pid: pid_t
+            do {
+                pid = try LinuxSystem.spawn(profile.launcherExecutable.path,
                                             arguments: [SandboxLauncher.argument, planText],
                                             environment: [],
                                             descriptors: [(null, 0), (out.write, 1), (err.write, 2),
-                                                          (status.write, SandboxLauncher.statusDescriptor)])
-            return RunWatch(pid: pid,
+                                                          (status.write, SandboxLauncher.statusDescriptor),
+                                                          (lifeline.read, SandboxLauncher.lifelineDescriptor)])
+            } catch {
+                [out.read, err.read, status.read, lifeline.write].forEach { close($0) }
+                throw error
+            }
+            return RunWatch(pid: pid, lifeline: lifeline.write,
                             stdout: StreamCapture(descriptor: out.read, cap: profile.limits.stdoutBytes),
                             stderr: StreamCapture(descriptor: err.read, cap: profile.limits.stderrBytes),
                             statusStream: StreamCapture(descriptor: status.read, cap: 1 << 16))
@@ -123,6 +135,8 @@ struct RunWatch {
         stdout.close()
         stderr.close()
         statusStream.close()
+        if lifeline >= 0 { close(lifeline) }
+        lifeline = -1
     }
 
     /// The status documents, parsed.

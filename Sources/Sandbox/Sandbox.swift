@@ -122,7 +122,8 @@ public enum Sandbox {
             let headroom: UInt64 = cgroup ? 8 : 0
             limits.append(.processes(profile.limits.processes + RunStage.bubblewrapProcesses + headroom))
         } else {
-            let running = UInt64(RunProcesses.owned(by: getuid()).count)
+            // The launcher stays alive as the run's supervisor, as this user too.
+            let running = UInt64(RunProcesses.owned(by: getuid()).count) + 1
             limits.append(.processes(running + profile.limits.processes + RunStage.bubblewrapProcesses))
         }
         return limits

@@ -16,6 +16,8 @@ public enum SandboxError: RegistryDiagnostic, Equatable {
     case invalidProfile(String)
     /// Preparing the run's private folders failed.
     case staging(path: String, detail: String)
+    /// The staging folder sits below a folder the run's own uid cannot enter.
+    case workRootClosed(workRoot: String, folder: String)
 
     /// The sentence shown to the user.
     public var message: String {
@@ -32,6 +34,8 @@ public enum SandboxError: RegistryDiagnostic, Equatable {
             "The sandbox launcher '\(path)' is not an executable file; run products through the installed 'registry' binary, which re-executes itself to start the sandbox."
         case .invalidProfile(let detail):
             "The sandbox profile is invalid: \(detail)"
+        case .workRootClosed(let workRoot, let folder):
+            "Runs are staged in '\(workRoot)' (TMPDIR, default /tmp), but '\(folder)' is closed to other users, so the product's own uid cannot reach its files; set TMPDIR to a folder every user can traverse (such as /tmp) or run 'chmod o+x \(folder)', then retry."
         case .staging(let path, let detail):
             "Could not prepare the sandbox folder '\(path)' (\(detail)); check that the work folder is writable and has free space, then retry."
         }
@@ -42,7 +46,7 @@ public enum SandboxError: RegistryDiagnostic, Equatable {
         switch self {
         case .invalidProfile: .invalidContent
         case .bubblewrapMissing, .bubblewrapUnusable, .userNamespacesDisabled, .unsupportedArchitecture, .staging,
-             .launcherMissing:
+             .workRootClosed, .launcherMissing:
             .environment
         }
     }

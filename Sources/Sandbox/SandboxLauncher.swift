@@ -3,10 +3,13 @@ import Glibc
 
 /// The re-exec side of the sandbox: the registry binary started as `registry __sandbox-launch PLAN`.
 ///
-/// It runs in a fresh single-threaded process, so everything that must hold for the product and
-/// for bubblewrap itself (session, descriptors, limits, cgroup, uid, no_new_privs, seccomp) is set
-/// here, in order, before `execv` of bwrap. Any failure is reported on the status descriptor and
-/// ends the process; the product never starts with a step missing.
+/// It runs in a fresh single-threaded process and forks once. The child sets everything that must
+/// hold for the product and for bubblewrap itself (descriptors, cgroup, uid, limits,
+/// no_new_privs, seccomp), in order, before `execv` of bwrap; any failure is reported on the
+/// status descriptor and ends it, so the product never starts with a step missing. The parent
+/// stays behind as the run's supervisor: it relays bubblewrap's exit status to the registry, and
+/// kills the whole run as soon as the registry is gone, however the registry ended (SIGKILL
+/// included), which no signal bubblewrap or the kernel sends would do on their own.
 public enum SandboxLauncher {
     /// The first argument that turns the registry binary into the launcher.
     public static let argument = "__sandbox-launch"
@@ -30,13 +33,42 @@ public enum SandboxLauncher {
     /// The descriptor both the launcher (failures) and bubblewrap (`--json-status-fd`) report on.
     static let statusDescriptor: Int32 = 3
 
+    /// The read end of a pipe whose only write end the registry holds (close-on-exec, never
+    /// written): it reaches end-of-file exactly when the registry process is gone.
+    static let lifelineDescriptor: Int32 = 4
+
     private static func launch(_ plan: LaunchPlan) throws(SandboxSetupFailure) -> Never {
         guard setsid() >= 0 else { throw SandboxSetupFailure("setsid: \(LinuxSystem.lastError)") }
         let null = open("/dev/null", O_RDONLY)
         guard null >= 0, dup2(null, 0) == 0 else { throw SandboxSetupFailure("stdin: \(LinuxSystem.lastError)") }
-        for descriptor in LinuxSystem.openDescriptors() where descriptor > statusDescriptor {
+        for descriptor in LinuxSystem.openDescriptors() where descriptor > lifelineDescriptor {
             close(descriptor)
         }
+        // Processes of the run orphaned on the host (bubblewrap's sandbox init once its monitor
+        // is gone, or its child still waiting for the monitor's go-ahead) become the launcher's
+        // children instead of init's, so the launcher can always find and kill them.
+        guard LinuxSystem.prctl(LinuxSystem.setChildSubreaper, 1) == 0 else {
+            throw SandboxSetupFailure("PR_SET_CHILD_SUBREAPER: \(LinuxSystem.lastError)")
+        }
+        // A registry killed while this process was loading is already gone: start nothing.
+        var lifeline = pollfd(fd: lifelineDescriptor, events: Int16(POLLIN), revents: 0)
+        if poll(&lifeline, 1, 0) != 0 { _exit(128 + SIGKILL) }
+        let launcher = getpid()
+        let child = fork()
+        guard child >= 0 else { throw SandboxSetupFailure("fork: \(LinuxSystem.lastError)") }
+        if child == 0 {
+            close(lifelineDescriptor)
+            do {
+                try startBubblewrap(plan, launcher: launcher)
+            } catch {
+                fail(error.detail)
+            }
+        }
+        supervise(bubblewrap: child, plan: plan)
+    }
+
+    /// The child's side: joins the run's cgroup, drops to the run's uid, applies the limits and execs bwrap.
+    private static func startBubblewrap(_ plan: LaunchPlan, launcher: pid_t) throws(SandboxSetupFailure) -> Never {
         for file in plan.cgroupProcsFiles {
             try RunCgroup.write("\(getpid())", to: URL(fileURLWithPath: file))
         }
@@ -44,6 +76,12 @@ public enum SandboxLauncher {
         if let identity = plan.identity {
             try dropPrivileges(to: identity)
         }
+        // Set after the uid change, which clears it; it survives the exec of bwrap. Checking the
+        // parent afterwards closes the window in which the launcher died before the call.
+        guard LinuxSystem.prctl(LinuxSystem.setParentDeathSignal, UInt(SIGKILL)) == 0 else {
+            throw SandboxSetupFailure("PR_SET_PDEATHSIG: \(LinuxSystem.lastError)")
+        }
+        guard getppid() == launcher else { _exit(127) }
         for limit in plan.rlimits {
             var value = rlimit(rlim_cur: rlim_t(limit.value), rlim_max: rlim_t(limit.hardValue))
             guard setrlimit(__rlimit_resource_t(limit.resource), &value) == 0 else {
@@ -60,6 +98,74 @@ public enum SandboxLauncher {
         let environment: [UnsafeMutablePointer<CChar>?] = [nil]
         execve(plan.bubblewrap, cArguments, environment)
         throw SandboxSetupFailure("exec \(plan.bubblewrap): \(LinuxSystem.lastError)")
+    }
+
+    /// The parent's side: waits for bubblewrap or for the registry to go, whichever comes first.
+    ///
+    /// When bubblewrap ends, whatever of the run it left behind is killed and its status is
+    /// passed on. When the lifeline breaks first, the registry died without cleaning up, so the
+    /// launcher kills every process of the run itself; the registry's next run removes the files.
+    private static func supervise(bubblewrap child: pid_t, plan: LaunchPlan) -> Never {
+        let exitDescriptor = LinuxSystem.exitDescriptor(of: child)
+        while true {
+            // Reaps orphans handed over as subreaper as well as bubblewrap.
+            var status: Int32 = 0
+            var reaped = waitpid(-1, &status, WNOHANG)
+            while reaped > 0 {
+                if reaped == child {
+                    endOrphans()
+                    relay(status)
+                }
+                reaped = waitpid(-1, &status, WNOHANG)
+            }
+            var descriptors = [pollfd(fd: lifelineDescriptor, events: Int16(POLLIN), revents: 0)]
+            if let exitDescriptor { descriptors.append(pollfd(fd: exitDescriptor, events: Int16(POLLIN), revents: 0)) }
+            _ = poll(&descriptors, nfds_t(descriptors.count), 100)
+            if descriptors[0].revents != 0 {
+                _ = RunProcesses.killUntilGone { processesOfRun(plan) }
+                _exit(128 + SIGKILL)
+            }
+        }
+    }
+
+    /// Kills and reaps the launcher's remaining children once bubblewrap has ended.
+    ///
+    /// bubblewrap's monitor exits as soon as the sandbox's init reports the command's status, so
+    /// that init, still exiting, is usually handed to the launcher as subreaper. Any process of
+    /// the run outside the sandbox that outlived bubblewrap is such a child, and killing the init
+    /// ends everything inside, so the launcher's own children are all there is to end; reading
+    /// them is one small file, where scanning every process would delay each run's end.
+    private static func endOrphans() {
+        for _ in 0..<2000 {
+            var reaped = waitpid(-1, nil, WNOHANG)
+            while reaped > 0 { reaped = waitpid(-1, nil, WNOHANG) }
+            if reaped < 0 { return }
+            let children = (try? String(contentsOfFile: "/proc/self/task/\(getpid())/children", encoding: .utf8)) ?? ""
+            for child in children.split(separator: " ").compactMap({ pid_t($0) }) { kill(child, SIGKILL) }
+            usleep(1000)
+        }
+    }
+
+    /// Every process of the run other than the launcher: its descendants (the launcher is the
+    /// subreaper of all of them), and the cgroup's members, or without a cgroup the run uid's processes.
+    private static func processesOfRun(_ plan: LaunchPlan) -> [pid_t] {
+        var pids = RunProcesses.descendants(of: getpid())
+        pids.formUnion(RunCgroup.members(of: plan.cgroupProcsFiles))
+        if plan.cgroupProcsFiles.isEmpty, let identity = plan.identity { pids.formUnion(RunProcesses.owned(by: identity.uid)) }
+        return Array(pids)
+    }
+
+    /// Ends the launcher the way bubblewrap ended: with its exit status, or by the same signal.
+    private static func relay(_ status: Int32) -> Never {
+        if let signal = LinuxSystem.terminatingSignal(status) {
+            // Without the runtime's crash handler and without a core file, the signal only reports.
+            var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+            setrlimit(__rlimit_resource_t(ResourceLimit.noCoreDumps.resource), &noCore)
+            Glibc.signal(signal, SIG_DFL)
+            kill(getpid(), signal)
+            _exit(128 + signal)
+        }
+        _exit(LinuxSystem.exitCode(status) ?? 127)
     }
 
     /// Writes the filter into a pipe bubblewrap reads at start-up, and returns the read end.

@@ -26,7 +26,7 @@ public struct SandboxProfile: Sendable, Codable, Equatable {
     /// A folder on the host, traversable by any user, below which the run's private staging lives.
     public var workRoot: URL
 
-    /// Creates a profile with the standard caps, staging under the system temporary folder.
+    /// Creates a profile with the standard caps, staging under the temporary folder (`TMPDIR`, default `/tmp`).
     public init(launcherExecutable: URL = SandboxProfile.currentExecutable,
                 productDirectory: URL,
                 inputDirectory: URL,
@@ -36,7 +36,7 @@ public struct SandboxProfile: Sendable, Codable, Equatable {
                 timeLimitSeconds: Double = 60,
                 memoryLimitBytes: UInt64 = 512 << 20,
                 limits: SandboxLimits = .standard,
-                workRoot: URL = URL(fileURLWithPath: "/tmp", isDirectory: true)) {
+                workRoot: URL = SandboxProfile.temporaryFolder) {
         self.launcherExecutable = launcherExecutable
         self.productDirectory = productDirectory
         self.inputDirectory = inputDirectory
@@ -47,6 +47,11 @@ public struct SandboxProfile: Sendable, Codable, Equatable {
         self.memoryLimitBytes = memoryLimitBytes
         self.limits = limits
         self.workRoot = workRoot
+    }
+
+    /// The folder `TMPDIR` names, or `/tmp` when it is unset; runs stage their files below it.
+    public static var temporaryFolder: URL {
+        URL(fileURLWithPath: NSTemporaryDirectory(), isDirectory: true).standardizedFileURL
     }
 
     /// The running binary, resolved from `/proc/self/exe` so a later rename cannot redirect it.
