@@ -43,7 +43,12 @@ extension RegistryWorkspace {
         let cache = CatalogCache(stateDirectory: Self.stateDirectory(root))
         // The allegations file, the output folder's state and the cached parts are read on other
         // tasks while git is read here (libgit2 stays on this task).
-        async let parsedAllegations = allegations.map { try AllegationsImporter.parse(contentsOf: $0, fileName: $0.path) }
+        // Allegations must name products this registry publishes and dates up to the catalog's day.
+        let knownProducts = Set(heads.compactMap { ProductID($0.productID) })
+        let latestDate = asOfDate ?? CalendarDate(Self.today())
+        async let parsedAllegations = allegations.map {
+            try AllegationsImporter.parse(contentsOf: $0, fileName: $0.relativePath, knownProducts: knownProducts, latestDate: latestDate)
+        }
         async let openedFolder = CatalogFolder(out)
         async let cachedParts = cache.parts(of: heads.map(\.productID))
         let parameters = try policyParameters(at: commit)
