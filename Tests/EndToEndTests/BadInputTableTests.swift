@@ -8,8 +8,9 @@ import TestSupport
 /// and never an escape byte on the terminal.
 @Suite("Bad input through the command line")
 struct BadInputTableTests {
-    static let product = "station-incident-hotspots"
-    static let manifest = "Products/station-incident-hotspots/product.yaml"
+    /// The example product every case breaks, as in the malformed-manifest tests.
+    static let product = ManifestErrorTests.product
+    static let manifest = ManifestErrorTests.manifest
 
     /// One bad input: how to prepare the registry, the command, and what the user must see.
     struct BadInput: CustomTestStringConvertible, Sendable {
