@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quick start: install what is missing, build the registry, check every example product and build
-# the public catalog of this repository's example registry into .registry/catalog/.
+# the public catalog of this repository's example registry into .registry/catalog/ (the catalog
+# cache lives apart, in .registry/catalog-cache/, so each build can replace the site folder whole).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -10,7 +10,11 @@ public struct CatalogBuildSummary: Sendable, Hashable, Codable {
     public var productPagesWritten: Int
     /// Product pages left as they were because their input digest had not changed.
     public var productPagesUnchanged: Int
-    /// Every file this build wrote or kept, relative to the output folder, sorted.
+    /// Files of the site (pages, data, hosted review files, state) whose bytes this build changed or added.
+    public var filesWritten: Int
+    /// Files of the site whose bytes were already published and were kept.
+    public var filesUnchanged: Int
+    /// Every file of the site, relative to the output folder, sorted.
     public var files: [String]
 }
 
@@ -19,7 +23,7 @@ public struct CatalogSite: Sendable {
     /// Who publishes the catalog.
     public let registry: RegistryInfo
     /// The day the catalog speaks for, if any.
-    public let asOf: CalendarDate?
+    public let asOf: CalendarDate
     /// The board's minimum cell size.
     public let minimumCellSize: Int
     /// The suppressed allegations report, if an allegations file was given.
@@ -28,7 +32,7 @@ public struct CatalogSite: Sendable {
     let pageDigestPrefix: String
 
     /// Creates the settings of one build.
-    public init(registry: RegistryInfo, asOf: CalendarDate?, minimumCellSize: Int, allegations: AllegationsReport?) {
+    public init(registry: RegistryInfo, asOf: CalendarDate, minimumCellSize: Int, allegations: AllegationsReport?) {
         self.registry = registry; self.asOf = asOf; self.minimumCellSize = minimumCellSize; self.allegations = allegations
         pageDigestPrefix = SHA256Hex.of(
             (try? CanonicalJSON.encode([CatalogBuilder.rendererVersion, registry.title, registry.agency, registry.contactEmail,
@@ -45,36 +49,15 @@ public struct CatalogSite: Sendable {
     var feedIDBase: String { baseURL ?? "urn:analytics-registry:catalog:" }
 }
 
-/// An output folder and the state the previous build left in it.
-public struct CatalogFolder: Sendable {
-    /// The folder.
-    public let url: URL
-    let previous: CatalogBuildState?
-
-    /// Reads the previous build's state, if there is one.
-    public init(_ url: URL) {
-        self.url = url
-        previous = SiteWriter(root: url).readState()
-    }
-
-    /// Whether the folder holds a product's pages and review files exactly as `pageDigest` renders them.
-    public func holdsPages(of id: String, pageDigest: String) -> Bool {
-        guard let previous, previous.renderer == CatalogBuilder.rendererVersion else { return false }
-        let writer = SiteWriter(root: url)
-        return SiteLanguage.allCases.allSatisfy { language in
-            let path = language.folder + SitePaths.product(id)
-            return previous.pages[path] == pageDigest && writer.keepIfPresent(path)
-        }
-    }
-}
-
 /// Writes the public catalog: a static site in English and Spanish plus machine-readable data.
 ///
 /// The output depends only on the input value: no clock, no environment, every list sorted, so
 /// two builds of the same input are byte-identical. Each product is rendered on its own
 /// (`render`) into its pages and a `RenderedProduct`; `assemble` then writes the index pages,
-/// data and feeds from those parts. A state file (`.catalog-state.json`) records a digest of each
-/// product page's input, and a later build into the same folder skips pages whose digest is unchanged.
+/// data and feeds from those parts. Everything is written into a new folder that replaces the
+/// published one in a single step (`CatalogFolder`). A state file (`.catalog-state.json`) records
+/// a digest of each product page's input and of its bytes, and a later build reuses pages whose
+/// input digest is unchanged and whose bytes still match.
 public enum CatalogBuilder {
     /// Changes whenever rendering changes, so pages from an older renderer are never kept.
     public static let rendererVersion = "catalog-renderer/2"
@@ -82,21 +65,21 @@ public enum CatalogBuilder {
     /// The state file's name inside the output folder.
     public static let stateFileName = ".catalog-state.json"
 
-    /// Builds the catalog into `outputDirectory`, creating it if needed.
+    /// Builds the catalog into `outputDirectory`, creating it if needed, or replacing the catalog it holds.
     @discardableResult
     public static func build(_ input: CatalogInput, allegations: AllegationsReport?,
                              to outputDirectory: URL) throws(CatalogError) -> CatalogBuildSummary {
         let site = CatalogSite(registry: input.registry, asOf: input.asOf, minimumCellSize: input.minimumCellSize,
                                allegations: allegations)
-        let folder = CatalogFolder(outputDirectory)
+        let folder = try CatalogFolder(CatalogFolder.resolve(outputDirectory.path))
         try rejectDuplicates(input.products.map(\.id))
         var rendered: [RenderedProduct] = []
         for product in input.products { rendered.append(try render(product, site: site, into: folder)) }
         return try assemble(rendered, site: site, into: folder)
     }
 
-    /// Renders one product: writes its pages and the review files it hosts unless the folder
-    /// already holds them as they would be rendered, and returns its part of every other file.
+    /// Renders one product: writes its pages and the review files it hosts into the new site unless
+    /// the previous site holds them as they would be rendered, and returns its part of every other file.
     ///
     /// Products whose review files lie in their own `Reviews/<id>/` folders, as counted approvals
     /// always do, may be rendered concurrently into the same folder: each writes only its own files.
@@ -123,10 +106,11 @@ public enum CatalogBuilder {
                                       + reviewFiles.map { "\u{1F}" + $0.sitePath + "\n" + $0.text }.joined())
         var pagesWritten = 0
         if !folder.holdsPages(of: published.id, pageDigest: pageDigest) {
-            let writer = SiteWriter(root: folder.url)
+            let writer = folder.writer
             for language in SiteLanguage.allCases {
                 let layout = PageLayout(path: SitePaths.product(published.id), language: language, registry: site.registry)
-                try writer.write(ProductPage(product: published, context: context, layout: layout).render(), to: layout.filePath)
+                try writer.write(ProductPage(product: published, context: context, layout: layout).render(), to: layout.filePath,
+                                 recordingContent: true)
                 pagesWritten += 1
             }
             for file in reviewFiles { try writer.write(file.text, to: file.sitePath) }
@@ -147,26 +131,26 @@ public enum CatalogBuilder {
     }
 
     /// Writes everything but the product pages from the rendered products, records their pages in
-    /// the state file and removes the pages of products no longer listed.
+    /// the state file and publishes the new site in place of the previous one.
+    ///
+    /// Products not rendered into this folder (taken from a cache) must have their pages in the
+    /// previous site, unchanged.
     @discardableResult
     public static func assemble(_ rendered: [RenderedProduct], site: CatalogSite,
                                 into folder: CatalogFolder) throws(CatalogError) -> CatalogBuildSummary {
         try rejectDuplicates(rendered.map(\.id))
         let products = rendered.sorted { $0.id < $1.id }
-        let writer = SiteWriter(root: folder.url)
-        var state = CatalogBuildState(renderer: rendererVersion, pages: [:], reviews: [])
+        let writer = folder.writer
+        var state = CatalogBuildState(format: CatalogBuildState.currentFormat, renderer: rendererVersion, pages: [:])
+        for product in products where !folder.holdsPages(of: product.id, pageDigest: product.pageDigest) {
+            throw .cannotWrite(path: folder.url.appendingPathComponent(SitePaths.product(product.id)).path,
+                               reason: "the page was neither rendered nor found unchanged in the previous site")
+        }
         for product in products {
             for language in SiteLanguage.allCases {
                 let path = language.folder + SitePaths.product(product.id)
-                guard writer.keepIfPresent(path) else {
-                    throw .cannotWrite(path: folder.url.appendingPathComponent(path).path,
-                                       reason: "the page disappeared while the catalog was being built")
-                }
-                state.pages[path] = product.pageDigest
+                state.pages[path] = folder.page(path).map { CatalogBuildState.Page(input: product.pageDigest, content: $0) }
             }
-        }
-        if let previous = folder.previous {
-            for path in previous.pages.keys.sorted() where state.pages[path] == nil { writer.remove(path) }
         }
 
         let filterMatches = IndexPage.matches(products)
@@ -199,14 +183,12 @@ public enum CatalogBuilder {
         try writer.write(AtomFeed.render(products.flatMap(\.feedEntries), site: site), to: "feed.xml")
         if let allegations = site.allegations {
             try writer.write(String(decoding: try encode(allegations), as: UTF8.self), to: "allegations.json")
-        } else {
-            writer.remove("allegations.json")
         }
         try writer.write(RegisterExports.json(objects: products.map(\.algoritmeregister)), to: "exports/algoritmeregister-1.0.json")
         try writer.write(RegisterExports.json(objects: products.map(\.ukATRS)), to: "exports/uk-atrs.json")
         try writer.write(RegisterExports.nycCSV(products.map(\.nycRow)), to: "exports/nyc-local-law-35.csv")
-        // Each product wrote its review files, or found them in place, when it was rendered; a path
-        // two products claim is settled here, with the text of the last product in id order.
+        // Each rendered product wrote its review files; the others' are taken from the previous
+        // site here. A path two products claim is settled with the text of the last product in id order.
         var hosted: [String: String] = [:]
         var claimedTwice = Set<String>()
         for product in products {
@@ -214,21 +196,21 @@ public enum CatalogBuilder {
                 claimedTwice.insert(file.sitePath)
             }
         }
-        for (sitePath, text) in hosted where claimedTwice.contains(sitePath) || !writer.keepIfPresent(sitePath) {
+        let staged = folder.siteFiles
+        for (sitePath, text) in hosted where claimedTwice.contains(sitePath) || staged[sitePath] == nil {
             try writer.write(text, to: sitePath)
         }
-        // Statements that no longer count (a changed product, a removed member) leave the site.
-        state.reviews = hosted.keys.sorted()
-        for path in folder.previous?.reviews ?? [] where hosted[path] == nil { writer.remove(path) }
         if let signers = site.registry.allowedSigners {
             try writer.write(signers, to: "reviews/allowed_signers")
-        } else {
-            writer.remove("reviews/allowed_signers")
         }
         try writer.write(state.json(), to: stateFileName)
+        try folder.publish()
+        let files = folder.siteFiles
         let written = products.reduce(0) { $0 + $1.pagesWritten }
+        let filesWritten = files.values.filter { $0 }.count
         return CatalogBuildSummary(productCount: products.count, productPagesWritten: written,
-                                   productPagesUnchanged: SiteLanguage.allCases.count * products.count - written, files: writer.files.sorted())
+                                   productPagesUnchanged: SiteLanguage.allCases.count * products.count - written,
+                                   filesWritten: filesWritten, filesUnchanged: files.count - filesWritten, files: files.keys.sorted())
     }
 
     private static func rejectDuplicates(_ ids: [String]) throws(CatalogError) {
@@ -254,7 +236,7 @@ public enum CatalogBuilder {
         json.reserveCapacity(records.reduce(records.count + 1024) { $0 + $1.utf8.count })
         json.object { o in
             o.field("agency", site.registry.agency)
-            o.field("as_of", raw: orNull(site.asOf?.description))
+            o.field("as_of", site.asOf.description)
             o.field("contact_email", site.registry.contactEmail)
             o.field("id", "catalog")
             o.field("minimum_cell_size", site.minimumCellSize)
@@ -265,109 +247,5 @@ public enum CatalogBuilder {
         }
         json.newline()
         return json.text
-    }
-}
-
-/// What the previous build rendered, kept in the output folder for incremental rebuilds.
-struct CatalogBuildState: Codable {
-    var renderer: String
-    /// Page path → SHA-256 of the page's input.
-    var pages: [String: String]
-    /// The review files the site hosts, by site path.
-    var reviews: [String]
-
-    /// The state as JSON with sorted keys.
-    func json() -> String {
-        var json = CatalogJSONWriter()
-        json.object { o in
-            o.field("pages") { o in for path in pages.keys.sorted() { o.field(path, pages[path]) } }
-            o.field("renderer", renderer)
-            o.field("reviews", strings: reviews)
-        }
-        return json.text + "\n"
-    }
-}
-
-/// Writes files below the output folder, creating folders as needed, and remembers what the site holds.
-///
-/// Writes go through POSIX calls to a temporary name and a rename: Foundation's `Data.write` costs
-/// several times more per file, which dominates a build of thousands of pages.
-final class SiteWriter {
-    private let rootPath: String
-    private(set) var files = Set<String>()
-
-    init(root: URL) { rootPath = root.path }
-
-    /// Joined as text: `URL.appendingPathComponent` costs more than the check it serves.
-    private func path(_ relative: String) -> String { rootPath.hasSuffix("/") ? rootPath + relative : rootPath + "/" + relative }
-
-    /// Whether a previous build left this file, which then stays part of the site.
-    func keepIfPresent(_ relative: String) -> Bool {
-        var status = stat()
-        guard stat(path(relative), &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return false }
-        files.insert(relative)
-        return true
-    }
-
-    /// Writes a file unless it already holds exactly these bytes: creating files is the slowest
-    /// part of a rebuild on most file systems, and unchanged files keep their modification time.
-    func write(_ text: String, to relative: String) throws(CatalogError) {
-        let target = path(relative)
-        if let existing = FileManager.default.contents(atPath: target), Self.holds(existing, text) {
-            files.insert(relative)
-            return
-        }
-        let temporary = target + ".tmp-catalog"
-        var descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        if descriptor < 0 && errno == ENOENT {
-            // The folder is created only when missing: asking first for each of thousands of files costs more.
-            let folder = (target as NSString).deletingLastPathComponent
-            do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            } catch {
-                throw .cannotWrite(path: folder, reason: error.localizedDescription)
-            }
-            descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        }
-        guard descriptor >= 0 else { throw .cannotWrite(path: target, reason: String(cString: strerror(errno))) }
-        var bytes = text
-        let written = bytes.withUTF8 { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let count = Foundation.write(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
-                guard count > 0 else { return false }
-                offset += count
-            }
-            return true
-        }
-        let reason = String(cString: strerror(errno))
-        close(descriptor)
-        guard written, rename(temporary, target) == 0 else {
-            unlink(temporary)
-            throw .cannotWrite(path: target, reason: reason)
-        }
-        files.insert(relative)
-    }
-
-    /// Whether the bytes are the text's UTF-8, compared in one `memcmp` rather than byte by byte.
-    private static func holds(_ data: Data, _ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { utf8 in
-            data.count == utf8.count && data.withUnsafeBytes { bytes in
-                guard let stored = bytes.baseAddress, let expected = utf8.baseAddress else { return utf8.isEmpty }
-                return memcmp(stored, expected, utf8.count) == 0
-            }
-        }
-    }
-
-    func remove(_ relative: String) {
-        unlink(path(relative))
-        files.remove(relative)
-    }
-
-    /// The previous build's state, or nil when there is none or it is unreadable (then everything is rendered).
-    func readState() -> CatalogBuildState? {
-        guard let data = FileManager.default.contents(atPath: path(CatalogBuilder.stateFileName)) else { return nil }
-        return try? JSONDecoder().decode(CatalogBuildState.self, from: data)
     }
 }

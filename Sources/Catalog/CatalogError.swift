@@ -14,6 +14,8 @@ public enum CatalogError: RegistryDiagnostic, Equatable {
     case duplicateProduct(id: String)
     /// Writing the site failed.
     case cannotWrite(path: String, reason: String)
+    /// The output folder is not one a build may replace (`reason` says why and what to do instead).
+    case unsuitableOutput(path: String, reason: String)
 
     /// The most bad allegation cells listed one per line; the rest are counted.
     static let problemsShown = 20
@@ -39,6 +41,8 @@ public enum CatalogError: RegistryDiagnostic, Equatable {
             "The catalog input lists product '\(id)' twice; this is a bug in the caller, please report it."
         case let .cannotWrite(path, reason):
             "Cannot write '\(path)': \(reason); check that the output folder is writable and has free space."
+        case let .unsuitableOutput(path, reason):
+            "Refusing to build the catalog into '\(path)': \(reason)."
         }
     }
 
@@ -48,6 +52,7 @@ public enum CatalogError: RegistryDiagnostic, Equatable {
         case .badAllegations, .badAllegationsFile: .invalidContent
         case .unsafeReviewPath, .duplicateProduct: .bug
         case .cannotWrite, .unreadableAllegationsFile: .environment
+        case .unsuitableOutput: .usage
         }
     }
 }

@@ -9,10 +9,10 @@ import ProductModel
 public struct CatalogInput: Sendable, Hashable, Codable {
     /// Who publishes the catalog and where the public can ask questions.
     public var registry: RegistryInfo
-    /// The day the catalog describes ("reviews overdue as of"); `nil` means no day-dependent indicators.
+    /// The day the catalog describes ("reviews overdue as of"), printed on the index.
     ///
     /// The catalog never reads the clock: pass the commit date or the build date explicitly.
-    public var asOf: CalendarDate?
+    public var asOf: CalendarDate
     /// The board's minimum cell size (`PolicyParameters.minimumCellSize`): counts from 1 to this
     /// minus one are suppressed in the allegations report.
     public var minimumCellSize: Int
@@ -20,7 +20,7 @@ public struct CatalogInput: Sendable, Hashable, Codable {
     public var products: [CatalogProduct]
 
     /// Creates the input for one catalog build.
-    public init(registry: RegistryInfo, asOf: CalendarDate? = nil, minimumCellSize: Int = 11,
+    public init(registry: RegistryInfo, asOf: CalendarDate, minimumCellSize: Int = 11,
                 products: [CatalogProduct]) {
         self.registry = registry; self.asOf = asOf; self.minimumCellSize = minimumCellSize
         self.products = products
@@ -155,15 +155,16 @@ public struct DisparityTable: Sendable, Hashable, Codable {
     public var referenceGroup: String?
     /// One row per group.
     public var rows: [DisparityRow]
-
+    /// Whether true outcomes were known, so the rows carry true- and false-positive rates.
+    public var hasLabels: Bool
 
     enum CodingKeys: String, CodingKey {
-        case attribute, referenceGroup = "reference_group", rows
+        case attribute, referenceGroup = "reference_group", rows, hasLabels = "has_labels"
     }
 
     /// Creates a disparity table.
-    public init(attribute: String, referenceGroup: String? = nil, rows: [DisparityRow]) {
-        self.attribute = attribute; self.referenceGroup = referenceGroup; self.rows = rows
+    public init(attribute: String, referenceGroup: String? = nil, rows: [DisparityRow], hasLabels: Bool) {
+        self.attribute = attribute; self.referenceGroup = referenceGroup; self.rows = rows; self.hasLabels = hasLabels
     }
 }
 
@@ -181,23 +182,29 @@ public struct DisparityRow: Sendable, Hashable, Codable {
     public var wilsonUpper: Double?
     /// The four-fifths ratio of this group's favourable rate to the reference group's.
     public var ratio: Double?
-    /// Demographic parity difference to the reference group.
+    /// Demographic parity difference to the reference group: this group's selection rate minus the reference's.
     public var difference: Double?
+    /// Selected among those whose true outcome is positive (needs labels).
+    public var truePositiveRate: Double?
+    /// Selected among those whose true outcome is negative (needs labels).
+    public var falsePositiveRate: Double?
     /// Whether the group is below the minimum group size, so it gets no verdict.
     public var belowMinimumGroupSize: Bool
-
 
     enum CodingKeys: String, CodingKey {
         case group, count, selectionRate = "selection_rate", wilsonLower = "wilson_lower"
         case wilsonUpper = "wilson_upper", ratio, difference, belowMinimumGroupSize = "below_minimum_group_size"
+        case truePositiveRate = "true_positive_rate", falsePositiveRate = "false_positive_rate"
     }
 
-    /// Creates a row.
+    /// Creates a row; every number is passed explicitly, so none can be left undefined by omission.
     public init(group: String, count: Int, selectionRate: Double?, wilsonLower: Double?, wilsonUpper: Double?,
-                ratio: Double?, difference: Double? = nil, belowMinimumGroupSize: Bool = false) {
+                ratio: Double?, difference: Double?, truePositiveRate: Double?, falsePositiveRate: Double?,
+                belowMinimumGroupSize: Bool) {
         self.group = group; self.count = count; self.selectionRate = selectionRate
         self.wilsonLower = wilsonLower; self.wilsonUpper = wilsonUpper; self.ratio = ratio
-        self.difference = difference; self.belowMinimumGroupSize = belowMinimumGroupSize
+        self.difference = difference; self.truePositiveRate = truePositiveRate; self.falsePositiveRate = falsePositiveRate
+        self.belowMinimumGroupSize = belowMinimumGroupSize
     }
 }
 

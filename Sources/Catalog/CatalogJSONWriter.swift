@@ -222,12 +222,15 @@ extension CatalogCheck {
         o.field("disparity", disparity) { w, table in
             w.object { o in
                 o.field("attribute", table.attribute)
+                o.field("has_labels", table.hasLabels)
                 o.field("reference_group", table.referenceGroup)
                 o.field("rows", table.rows) { w, row in
                     w.object { o in
                         o.field("below_minimum_group_size", row.belowMinimumGroupSize); o.field("count", row.count)
-                        o.field("difference", row.difference); o.field("group", row.group); o.field("ratio", row.ratio)
-                        o.field("selection_rate", row.selectionRate); o.field("wilson_lower", row.wilsonLower)
+                        o.field("difference", row.difference)
+                        o.field("false_positive_rate", row.falsePositiveRate); o.field("group", row.group)
+                        o.field("ratio", row.ratio); o.field("selection_rate", row.selectionRate)
+                        o.field("true_positive_rate", row.truePositiveRate); o.field("wilson_lower", row.wilsonLower)
                         o.field("wilson_upper", row.wilsonUpper)
                     }
                 }

@@ -6,7 +6,7 @@ enum CatalogSchema {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "https://analytics-registry.example/schemas/catalog.schema.json",
   "title": "Analytics Registry public catalog",
-  "description": "catalog.json written by `registry catalog build`. Every record carries a stable id and schema_version. A disparity number that is absent is undefined (an empty denominator), never 0. Fields withheld from publication are absent and listed under `withheld` with their reason and SHA-256 commitment.",
+  "description": "catalog.json written by `registry catalog build`. Every record carries a stable id and schema_version. A disparity number that is absent is undefined (an empty denominator), never 0. Fields withheld from publication are absent and listed under `withheld` with their reason and salted SHA-256 commitment: sha256(salt + {\"value\":…}), checked with `registry commitment verify`.",
   "type": "object",
   "required": ["schema_version", "id", "title", "agency", "contact_email", "as_of", "minimum_cell_size", "site_url", "products"],
   "additionalProperties": false,
@@ -16,7 +16,7 @@ enum CatalogSchema {
     "title": {"type": "string"},
     "agency": {"type": "string"},
     "contact_email": {"type": "string"},
-    "as_of": {"oneOf": [{"$ref": "#/$defs/date"}, {"type": "null"}]},
+    "as_of": {"$ref": "#/$defs/date"},
     "minimum_cell_size": {"type": "integer", "minimum": 1},
     "site_url": {"type": ["string", "null"]},
     "products": {"type": "array", "items": {"$ref": "#/$defs/product"}}
@@ -97,7 +97,7 @@ enum CatalogSchema {
         },
         "tree": {"type": "string", "pattern": "^[0-9a-f]{40}$"},
         "content_digest": {"$ref": "#/$defs/sha256"},
-        "approval_state": {"enum": ["approved", "pending", "changed", "uncommitted", "rejected", "revoked", "expired"]},
+        "approval_state": {"enum": ["approved", "pending", "changed", "uncommitted", "rejected", "revoked", "expired", "lapsed"]},
         "approvals": {
           "type": "array",
           "items": {
@@ -124,9 +124,10 @@ enum CatalogSchema {
             "disparity": {
               "type": "array",
               "items": {
-                "type": "object", "required": ["attribute", "rows"], "additionalProperties": false,
+                "type": "object", "required": ["attribute", "rows", "has_labels"], "additionalProperties": false,
                 "properties": {
                   "attribute": {"type": "string"},
+                  "has_labels": {"type": "boolean"},
                   "reference_group": {"type": "string"},
                   "rows": {
                     "type": "array",
@@ -136,6 +137,7 @@ enum CatalogSchema {
                         "group": {"type": "string"}, "count": {"type": "integer", "minimum": 0},
                         "selection_rate": {"type": "number"}, "wilson_lower": {"type": "number"},
                         "wilson_upper": {"type": "number"}, "ratio": {"type": "number"}, "difference": {"type": "number"},
+                        "true_positive_rate": {"type": "number"}, "false_positive_rate": {"type": "number"},
                         "below_minimum_group_size": {"type": "boolean"}
                       }
                     }

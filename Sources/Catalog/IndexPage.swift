@@ -31,16 +31,16 @@ struct KeyIndicators {
     var inUse: Int
     var inUseApproved: Int
     var inUseDemographic: Int
-    var overdue: Int?
+    var overdue: Int
     var failing: Int
     var allegations: PublishedCount?
 
-    init(products: [RenderedProduct.ListFacts], asOf: CalendarDate?, report: AllegationsReport?) {
+    init(products: [RenderedProduct.ListFacts], report: AllegationsReport?) {
         let active = products.filter { $0.status == .inUse }
         inUse = active.count
         inUseApproved = active.filter { $0.approvalState == .approved }.count
         inUseDemographic = active.filter(\.usesDemographics).count
-        overdue = asOf.map { _ in products.filter(\.reviewOverdue).count }
+        overdue = products.filter(\.reviewOverdue).count
         failing = products.filter(\.checkFailing).count
         allegations = report?.total
     }
@@ -51,12 +51,12 @@ struct IndexPage {
     var products: [RenderedProduct]
     /// Each product's table row, rendered once per language and shared by every list page.
     var rows: [String: String]
-    var asOf: CalendarDate?
+    var asOf: CalendarDate
     var report: AllegationsReport?
     /// The ids each filter page lists, computed once per build.
     var matches: [String: [String]]
 
-    init(products: [RenderedProduct], rows: [String: String], asOf: CalendarDate?, report: AllegationsReport?,
+    init(products: [RenderedProduct], rows: [String: String], asOf: CalendarDate, report: AllegationsReport?,
          matches: [String: [String]]) {
         self.products = products; self.rows = rows; self.asOf = asOf; self.report = report; self.matches = matches
     }
@@ -73,7 +73,7 @@ struct IndexPage {
     }
 
     /// One `<tr>` for a product, with `data-` attributes the optional script filters on.
-    static func row(_ product: PublicProduct, language: SiteLanguage, toLanguageRoot: String, asOf: CalendarDate?) -> String {
+    static func row(_ product: PublicProduct, language: SiteLanguage, toLanguageRoot: String, asOf: CalendarDate) -> String {
         let words = language.words
         let name = product.name(in: language)
         let search = [name, product.id, product.summary(in: language) ?? ""].joined(separator: " ").lowercased()
@@ -132,10 +132,10 @@ struct IndexPage {
     /// The main index: indicators, charts, filters, the full list and the data links.
     func renderIndex(layout: PageLayout, registry: RegistryInfo) -> String {
         let words = layout.words
-        let indicators = KeyIndicators(products: products.map(\.facts), asOf: asOf, report: report)
+        let indicators = KeyIndicators(products: products.map(\.facts), report: report)
         var body = "<h1>\(HTML.escape(registry.title))</h1>\n"
         body += "<section aria-labelledby=\"h-indicators\"><h2 id=\"h-indicators\">\(words.keyIndicators)"
-        if let asOf { body += " <small>(\(words.asOf) \(asOf.description))</small>" }
+        body += " <small>(\(words.asOf) \(asOf.description))</small>"
         body += "</h2>\n<ul class=\"indicators\">"
         func indicator(_ value: String, _ label: String) -> String {
             "<li><span class=\"indicator-value\">\(value)</span> <span class=\"indicator-label\">\(label)</span></li>"
@@ -143,7 +143,7 @@ struct IndexPage {
         body += indicator(String(indicators.inUse), words.productsInUse)
         body += indicator(HTML.percent(indicators.inUseApproved, of: indicators.inUse, undefined: words.undefined), words.approvedUnchanged)
         body += indicator(HTML.percent(indicators.inUseDemographic, of: indicators.inUse, undefined: words.undefined), words.usingDemographics)
-        body += indicator(indicators.overdue.map(String.init) ?? words.notComputedWithoutDate, words.reviewsOverdue)
+        body += indicator(String(indicators.overdue), words.reviewsOverdue)
         body += indicator(String(indicators.failing), words.checksFailing)
         if let allegations = indicators.allegations {
             body += indicator(allegations.count.map(String.init) ?? words.suppressed,

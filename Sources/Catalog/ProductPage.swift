@@ -2,7 +2,7 @@ import ProductModel
 
 /// What a product page shows besides the product itself; part of the page's input digest.
 struct ProductPageContext: Hashable {
-    var asOf: CalendarDate?
+    var asOf: CalendarDate
     /// Repository-relative review file paths whose bytes are copied into the site.
     var hostedReviewFiles: [String]
     var repositoryURL: String?
@@ -12,7 +12,7 @@ struct ProductPageContext: Hashable {
     /// Everything above as text for the page digest, one item per line.
     var digestText: String {
         let allegationText = hasAllegationsReport ? (allegations.map { $0.count.map(String.init) ?? "suppressed" } ?? "0") : "none"
-        return "\n" + [asOf?.description ?? "", hostedReviewFiles.joined(separator: "\u{1F}"), repositoryURL ?? "", allegationText]
+        return "\n" + [asOf.description, hostedReviewFiles.joined(separator: "\u{1F}"), repositoryURL ?? "", allegationText]
             .joined(separator: "\n")
     }
 }
@@ -235,16 +235,21 @@ struct ProductPage {
             for table in check.disparity {
                 var caption = "\(words.disparity): \(HTML.escape(table.attribute))"
                 if let reference = table.referenceGroup { caption += " (\(words.referenceGroup): \(HTML.escape(reference)))" }
+                var headers = [words.group, words.count, words.selectionRate, words.interval, words.ratio, words.difference]
+                // Error rates exist only when the audit file holds true outcomes; without them the
+                // columns would read "undefined" for a reason other than an empty denominator.
+                if table.hasLabels { headers += [words.truePositiveRate, words.falsePositiveRate] }
                 content += Markup.table(
-                    caption: caption,
-                    headers: [words.group, words.count, words.selectionRate, words.interval, words.ratio, words.difference],
+                    caption: caption, headers: headers,
                     rows: table.rows.map { row in
+                        let number = { (value: Double?) in HTML.decimal(value, undefined: words.undefined) }
                         let interval = row.wilsonLower == nil || row.wilsonUpper == nil
                             ? words.undefined
-                            : "\(HTML.decimal(row.wilsonLower, undefined: words.undefined))–\(HTML.decimal(row.wilsonUpper, undefined: words.undefined))"
+                            : "\(number(row.wilsonLower))–\(number(row.wilsonUpper))"
                         let group = HTML.escape(row.group) + (row.belowMinimumGroupSize ? " <small>(\(words.belowMinimum))</small>" : "")
-                        return [group, String(row.count), HTML.decimal(row.selectionRate, undefined: words.undefined), interval,
-                                HTML.decimal(row.ratio, undefined: words.undefined), HTML.decimal(row.difference, undefined: words.undefined)]
+                        var cells = [group, String(row.count), number(row.selectionRate), interval, number(row.ratio), number(row.difference)]
+                        if table.hasLabels { cells += [number(row.truePositiveRate), number(row.falsePositiveRate)] }
+                        return cells
                     }, className: "numbers")
             }
         }

@@ -128,7 +128,7 @@ public struct PublicProduct: Sendable, Hashable, Codable {
             sorted.findings = check.findings.sorted(by: Self.findingOrder)
             sorted.disparity = check.disparity.map { table in
                 DisparityTable(attribute: table.attribute, referenceGroup: table.referenceGroup,
-                               rows: table.rows.sorted { $0.group < $1.group })
+                               rows: table.rows.sorted { $0.group < $1.group }, hasLabels: table.hasLabels)
             }.sorted { $0.attribute < $1.attribute }
             return sorted
         }
@@ -156,9 +156,8 @@ public struct PublicProduct: Sendable, Hashable, Codable {
     func withheldRecord(_ key: String) -> CatalogWithheldField? { withheld.first { $0.field == key } }
 
     /// Whether the product is in use and its review date lies before `day`.
-    func reviewOverdue(asOf day: CalendarDate?) -> Bool {
-        guard let day, status != .retired else { return false }
-        return reviewDue < day
+    func reviewOverdue(asOf day: CalendarDate) -> Bool {
+        status != .retired && reviewDue < day
     }
 
     /// The commit date of the first version, or `nil` without history.

@@ -26,7 +26,6 @@ struct SiteWords: Sendable {
     var approvedUnchanged: String
     var usingDemographics: String
     var reviewsOverdue: String
-    var notComputedWithoutDate: String
     var checksFailing: String
     var allegationsReceived: String
     var asOf: String
@@ -125,6 +124,8 @@ struct SiteWords: Sendable {
     var interval: String
     var ratio: String
     var difference: String
+    var truePositiveRate: String
+    var falsePositiveRate: String
     var referenceGroup: String
     var belowMinimum: String
     var undefined: String
@@ -185,7 +186,7 @@ struct SiteWords: Sendable {
         keyIndicators: "Key indicators", productsInUse: "Products in use",
         approvedUnchanged: "In-use products approved and unchanged since approval",
         usingDemographics: "In-use products using demographic fields",
-        reviewsOverdue: "Board reviews overdue", notComputedWithoutDate: "not computed (no date given)",
+        reviewsOverdue: "Board reviews overdue",
         checksFailing: "Products failing their latest compliance check",
         allegationsReceived: "Allegations received", asOf: "as of",
         summaryCharts: "Summary charts", productsByState: "Products by approval state",
@@ -220,7 +221,8 @@ struct SiteWords: Sendable {
         noFindings: "No findings.", severity: "Severity", rule: "Rule", messageHeading: "Message",
         location: "Where", disparity: "Disparity by group", group: "Group", count: "Count",
         selectionRate: "Selection rate", interval: "95% interval (Wilson)", ratio: "Ratio to reference",
-        difference: "Difference to reference", referenceGroup: "Reference group",
+        difference: "Difference to reference", truePositiveRate: "True-positive rate",
+        falsePositiveRate: "False-positive rate", referenceGroup: "Reference group",
         belowMinimum: "below minimum group size: no verdict", undefined: "undefined",
         history: "Version history", commit: "Commit", changes: "Changes", keyPath: "Field",
         before: "Before", after: "After", absent: "(absent)", noChanges: "No field-level changes recorded.",
@@ -249,7 +251,7 @@ struct SiteWords: Sendable {
         repository: "Registry repository", dataTitle: "Data and feeds", contact: "Contact",
         stateNames: [.approved: "approved", .pending: "pending", .changed: "changed since approval",
                      .uncommitted: "uncommitted changes", .rejected: "rejected", .revoked: "revoked",
-                     .expired: "expired"],
+                     .expired: "expired", .lapsed: "lapsed (board review overdue)"],
         statusNames: [.proposed: "proposed", .development: "in development", .inUse: "in use", .retired: "retired"],
         severityNames: [.error: "error", .warning: "warning", .note: "note"])
 
@@ -260,7 +262,7 @@ struct SiteWords: Sendable {
         keyIndicators: "Indicadores clave", productsInUse: "Productos en uso",
         approvedUnchanged: "Productos en uso aprobados y sin cambios desde la aprobación",
         usingDemographics: "Productos en uso que emplean campos demográficos",
-        reviewsOverdue: "Revisiones de la junta vencidas", notComputedWithoutDate: "no calculado (sin fecha)",
+        reviewsOverdue: "Revisiones de la junta vencidas",
         checksFailing: "Productos que no superan su última verificación de cumplimiento",
         allegationsReceived: "Denuncias recibidas", asOf: "al",
         summaryCharts: "Gráficos resumen", productsByState: "Productos por estado de aprobación",
@@ -296,6 +298,7 @@ struct SiteWords: Sendable {
         messageHeading: "Mensaje", location: "Dónde", disparity: "Disparidad por grupo", group: "Grupo",
         count: "Recuento", selectionRate: "Tasa de selección", interval: "Intervalo del 95 % (Wilson)",
         ratio: "Razón respecto a la referencia", difference: "Diferencia respecto a la referencia",
+        truePositiveRate: "Tasa de verdaderos positivos", falsePositiveRate: "Tasa de falsos positivos",
         referenceGroup: "Grupo de referencia", belowMinimum: "por debajo del tamaño mínimo: sin veredicto",
         undefined: "indefinido", history: "Historial de versiones", commit: "Commit", changes: "Cambios",
         keyPath: "Campo", before: "Antes", after: "Después", absent: "(ausente)",
@@ -324,7 +327,7 @@ struct SiteWords: Sendable {
         repository: "Repositorio del registro", dataTitle: "Datos y canales", contact: "Contacto",
         stateNames: [.approved: "aprobado", .pending: "pendiente", .changed: "modificado desde la aprobación",
                      .uncommitted: "cambios sin confirmar", .rejected: "rechazado", .revoked: "revocado",
-                     .expired: "caducado"],
+                     .expired: "caducado", .lapsed: "vencido (revisión de la junta atrasada)"],
         statusNames: [.proposed: "propuesto", .development: "en desarrollo", .inUse: "en uso", .retired: "retirado"],
         severityNames: [.error: "error", .warning: "advertencia", .note: "nota"])
 }

@@ -46,8 +46,8 @@ extension GitRepository {
         var current = start
         while current != base {
             let object = try lookupCommit(current.oid)
-            guard git_commit_parentcount(object.pointer) == 1 else { return nil }
-            let parent = CommitID(git_commit_parent_id(object.pointer, 0).pointee)
+            let parents = parents(of: object)
+            guard parents.count == 1, let parent = parents.first else { return nil }
             let changed = try changedProducts(between: parent, and: current)
             if !changed.isEmpty {
                 let info = commitInfo(object)
@@ -79,11 +79,10 @@ extension GitRepository {
         var chain: [CommitID] = []
         var current: CommitID? = start
         while let commit = current {
-            let object = try lookupCommit(commit.oid)
-            let parents = git_commit_parentcount(object.pointer)
-            if parents > 1 { return nil }
+            let parents = parents(of: try lookupCommit(commit.oid))
+            if parents.count > 1 { return nil }
             chain.append(commit)
-            current = parents == 1 ? CommitID(git_commit_parent_id(object.pointer, 0).pointee) : nil
+            current = parents.first
         }
         return chain
     }

@@ -28,8 +28,10 @@ public struct GitError: RegistryDiagnostic, Equatable {
         case nothingToCommit
         /// The commit message is empty.
         case emptyMessage
-        /// The branch stayed locked, or kept moving, for as long as a registration would wait.
+        /// The branch or the audit trail kept moving for as long as a registration would wait.
         case branchBusy
+        /// A git lock file (`index.lock`, a ref's `.lock`) stayed in place: another git process, or a stale file.
+        case locked
         /// A file could not be written while materializing a product.
         case fileSystem
         /// libgit2 reported a failure the registry did not anticipate.
@@ -47,6 +49,12 @@ public struct GitError: RegistryDiagnostic, Equatable {
         self.reason = reason
         self.category = category
         self.message = message
+    }
+
+    /// A lock file that stayed in place while the registry waited for it, with the step to take.
+    static func referenceLocked(lockFile: String, doing action: String) -> GitError {
+        GitError(.locked, .environment,
+                 "Git's lock file '\(lockFile)' stayed in place while \(action): another git process may be running; if none is, remove '\(lockFile)' and run the command again.")
     }
 
     /// A libgit2 failure, worded with libgit2's own explanation; read right after the failing call.

@@ -102,6 +102,31 @@ public final class GitRepository {
         return CommitID(oid)
     }
 
+    // MARK: Shallow clones
+
+    /// The commits at the edge of a shallow clone (`git clone --depth N`, a CI checkout's default):
+    /// their parents were never fetched. Empty for a complete repository.
+    ///
+    /// libgit2 1.5 does not graft the `shallow` file as git does, so every walk here asks
+    /// `parents(of:)`, which treats these commits as roots.
+    public private(set) lazy var shallowBoundary: Set<CommitID> = {
+        let file = String(cString: git_repository_commondir(pointer)) + "shallow"
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return [] }
+        return Set(text.split(whereSeparator: \.isNewline).compactMap { CommitID(hex: String($0)) })
+    }()
+
+    /// Whether this is a shallow clone, whose history stops at `shallowBoundary`.
+    public var isShallow: Bool { !shallowBoundary.isEmpty }
+
+    /// A commit's parents, first parent first; none for a commit on the shallow boundary.
+    func parents(of commit: Owned<OpaquePointer>) -> [CommitID] {
+        let pointer = commit.pointer
+        guard !shallowBoundary.contains(CommitID(git_commit_id(pointer).pointee)) else { return [] }
+        return (0..<git_commit_parentcount(pointer)).compactMap { index in
+            git_commit_parent_id(pointer, index).map { CommitID($0.pointee) }
+        }
+    }
+
     // MARK: Reading commits
 
     func lookupCommit(_ oid: git_oid) throws -> Owned<OpaquePointer> {

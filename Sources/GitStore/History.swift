@@ -53,10 +53,7 @@ public struct ProductVersionCommit: Sendable, Hashable {
 extension GitRepository {
     func commitInfo(_ commit: Owned<OpaquePointer>) -> CommitInfo {
         let pointer = commit.pointer
-        let parents = (0..<git_commit_parentcount(pointer)).compactMap { index in
-            git_commit_parent_id(pointer, index).map { CommitID($0.pointee) }
-        }
-        return CommitInfo(id: CommitID(git_commit_id(pointer).pointee), parents: parents,
+        return CommitInfo(id: CommitID(git_commit_id(pointer).pointee), parents: parents(of: commit),
                           tree: TreeID(git_commit_tree_id(pointer).pointee),
                           author: GitSignature(git_commit_author(pointer)),
                           committer: GitSignature(git_commit_committer(pointer)),
@@ -125,6 +122,7 @@ extension GitRepository {
     /// Whether `ancestor` is `commit` or one of its ancestors; false when either is not in the repository.
     public func isAncestor(_ ancestor: CommitID, of commit: CommitID) -> Bool {
         if ancestor == commit { return true }
+        if isShallow { return (try? reachable(from: commit).contains(ancestor)) ?? false }
         var commitID = commit.oid
         var ancestorID = ancestor.oid
         return git_graph_descendant_of(pointer, &commitID, &ancestorID) == 1
@@ -137,6 +135,7 @@ extension GitRepository {
     /// length of the history. A `base` that is no longer in the repository (after a history
     /// rewrite) hides nothing.
     public func commits(from start: CommitID, notReachableFrom base: CommitID?) throws -> [CommitInfo] {
+        if isShallow { return try shallowCommits(from: start, notReachableFrom: base) }
         let walk = try make("starting a walk of the history", free: git_revwalk_free) { git_revwalk_new(&$0, pointer) }
         try check(git_revwalk_sorting(walk.pointer, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue),
                   "ordering the history walk")
@@ -157,6 +156,41 @@ extension GitRepository {
             if code == GIT_ITEROVER.rawValue { break }
             try check(code, "walking the history from \(start.short)")
             infos.append(commitInfo(try lookupCommit(oid)))
+        }
+        return infos
+    }
+}
+
+extension GitRepository {
+    /// Every commit reachable from `start` within what a shallow clone holds.
+    private func reachable(from start: CommitID) throws -> Set<CommitID> {
+        var found = Set<CommitID>()
+        var stack = [start]
+        while let next = stack.popLast() {
+            guard found.insert(next).inserted else { continue }
+            stack += parents(of: try lookupCommit(next.oid))
+        }
+        return found
+    }
+
+    /// `commits(from:notReachableFrom:)` for a shallow clone, where libgit2's revision walk fails on
+    /// the parents that were never fetched: a depth-first walk that stops at the shallow boundary
+    /// and lists each commit after all of its parents.
+    private func shallowCommits(from start: CommitID, notReachableFrom base: CommitID?) throws -> [CommitInfo] {
+        var done = Set<CommitID>()
+        if let base, (try? lookupCommit(base.oid)) != nil { done = try reachable(from: base) }
+        var infos: [CommitInfo] = []
+        // An entry with its info is listed once every parent pushed above it has been.
+        var stack: [(id: CommitID, info: CommitInfo?)] = [(start, nil)]
+        while let (id, info) = stack.popLast() {
+            if let info {
+                infos.append(info)
+                continue
+            }
+            guard done.insert(id).inserted else { continue }
+            let expanded = commitInfo(try lookupCommit(id.oid))
+            stack.append((id, expanded))
+            stack += expanded.parents.filter { !done.contains($0) }.map { ($0, nil) }
         }
         return infos
     }

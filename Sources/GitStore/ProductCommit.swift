@@ -7,9 +7,6 @@ public struct RegisteredCommit: Sendable, Hashable {
     public let commit: CommitID
     /// The product's tree in that commit, or nil when the commit removed the product.
     public let productTree: TreeID?
-    /// A sentence for the user when the staging area could not be refreshed for the product (the
-    /// commit is in place regardless, and `git status` may show the folder as changed until `git reset`).
-    public let stagingNote: String?
 }
 
 extension GitRepository {
@@ -23,18 +20,28 @@ extension GitRepository {
     /// registrations of different products all land. Objects are written before the branch moves, so
     /// an interrupted run leaves at most unreferenced objects. The identity comes from
     /// `GIT_AUTHOR_*` / `GIT_COMMITTER_*` or `user.name` / `user.email`, as for `git commit`.
-    public func commitProduct(_ id: String, message: String) throws -> RegisteredCommit {
+    ///
+    /// The staging area is brought to the new commit's content for the folder *before* the branch
+    /// moves: a kill in between leaves the change staged (what `git add` would do), never a commit
+    /// whose folder the staging area still holds at the old content, which a later plain
+    /// `git commit` would silently revert. When the staging area cannot be written (a stale
+    /// `.git/index.lock`) nothing is committed and the error names the lock file.
+    ///
+    /// - Parameter command: the value of the `Registry-Command` trailer added to the message, which
+    ///   lets a commit whose audit entry was lost be found and recorded later.
+    public func commitProduct(_ id: String, message: String, command: String? = nil) throws -> RegisteredCommit {
         let folder = try productFolder(id)
-        let text = try prettified(message, folder: folder)
+        let trailer = command.map { "\n\(GitRepository.commandTrailer): \($0)\n" } ?? ""
+        let text = try prettified(message, folder: folder) + trailer
         let author = try signature(role: "AUTHOR")
         let committer = try signature(role: "COMMITTER")
         let branch = try currentBranch()
         let subject = text.prefix { $0 != "\n" }
 
-        var lastOutcome = BranchMove.moved
+        var lastOutcome = ReferenceMove.moved
         var lockedAttempts = 0
         for attempt in 0..<maximumCommitAttempts {
-            let parent = try branchTip(branch)
+            let parent = try referenceTarget(branch)
             let parentCommit = try parent.map(lookupCommit)
             let baseTree = try parentCommit.map(rootTree)
             let productTree = try writeWorkingTree(folder, trackedIn: baseTree)
@@ -49,20 +56,18 @@ extension GitRepository {
             try check(git_commit_create(&commitID, pointer, nil, author.pointer, committer.pointer, nil, text,
                                         tree.pointer, parents.count, &parents),
                       "writing the commit for '\(folder)'")
-            lastOutcome = try moveBranch(branch, to: commitID, from: parent, reflog: "commit: \(subject)")
+            try refreshStagingArea(folder: folder, commit: CommitID(commitID))
+            lastOutcome = try moveReference(branch, to: commitID, from: parent, reflog: "commit: \(subject)")
             if lastOutcome == .moved {
-                let commit = CommitID(commitID)
-                return RegisteredCommit(commit: commit, productTree: productTree.map(TreeID.init),
-                                        stagingNote: refreshStagingArea(folder: folder, commit: commit))
+                return RegisteredCommit(commit: CommitID(commitID), productTree: productTree.map(TreeID.init))
             }
             lockedAttempts = lastOutcome == .locked ? lockedAttempts + 1 : 0
             if lockedAttempts >= maximumLockedAttempts { break }
             usleep(useconds_t(1_000 * (5 + Int.random(in: 0...20) + min(attempt, 8) * 5)))
         }
         if lastOutcome == .locked {
-            let lockFile = String(cString: git_repository_path(pointer)) + branch + ".lock"
-            throw GitError(.branchBusy, .environment,
-                           "The branch '\(branch)' stayed locked by '\(lockFile)' while '\(folder)' was being committed; if no other git command is running, delete that file and register again.")
+            throw GitError.referenceLocked(lockFile: String(cString: git_repository_path(pointer)) + branch + ".lock",
+                                           doing: "committing '\(folder)'")
         }
         throw GitError(.branchBusy, .environment,
                        "The branch '\(branch)' kept changing while '\(folder)' was being committed; wait for other registrations to finish and run the command again.")
@@ -70,8 +75,8 @@ extension GitRepository {
 
     /// Enough rebuilds for dozens of simultaneous registrations; each lost race costs one retry.
     private var maximumCommitAttempts: Int { 60 }
-    /// About a second of a branch lock that does not go away, which means a stale lock file.
-    private var maximumLockedAttempts: Int { 20 }
+    /// About a second of a ref or index lock that does not go away, which means a stale lock file.
+    var maximumLockedAttempts: Int { 20 }
 
     /// Cleans the message as `git commit` does (trailing spaces, blank lines), refusing an empty one.
     private func prettified(_ message: String, folder: String) throws -> String {
@@ -155,16 +160,8 @@ extension GitRepository {
         return String(cString: target)
     }
 
-    private func branchTip(_ branch: String) throws -> git_oid? {
-        var oid = git_oid()
-        let code = git_reference_name_to_id(&oid, pointer, branch)
-        if code == GIT_ENOTFOUND.rawValue { return nil }
-        try check(code, "reading the branch '\(branch)'")
-        return oid
-    }
-
-    /// What happened when trying to move the branch.
-    private enum BranchMove {
+    /// What happened when trying to move a branch or ref.
+    enum ReferenceMove {
         /// The branch now points at the new commit.
         case moved
         /// Someone else moved or created the branch first; rebuild on the new tip.
@@ -173,8 +170,8 @@ extension GitRepository {
         case locked
     }
 
-    /// Moves the branch from `expected` to `commit` only if nobody moved it meanwhile.
-    private func moveBranch(_ branch: String, to commit: git_oid, from expected: git_oid?, reflog: String) throws -> BranchMove {
+    /// Moves a branch or ref from `expected` to `commit` only if nobody moved it meanwhile.
+    func moveReference(_ branch: String, to commit: git_oid, from expected: git_oid?, reflog: String) throws -> ReferenceMove {
         var target = commit
         var reference: OpaquePointer?
         let code: Int32
@@ -273,7 +270,7 @@ extension GitRepository {
         return oid
     }
 
-    private func emptyTree() throws -> git_oid {
+    func emptyTree() throws -> git_oid {
         let builder = try make("building an empty tree", free: git_treebuilder_free) {
             git_treebuilder_new(&$0, pointer, nil)
         }
@@ -282,29 +279,31 @@ extension GitRepository {
         return oid
     }
 
-    /// Makes the staging area match the new commit for the folder, so `git status` is clean there.
+    /// Makes the staging area match `commit` for the folder, so `git status` is clean there once the
+    /// branch points at it.
     ///
     /// Registry processes take an advisory lock first (released by the kernel if a process dies), so two
-    /// registrations do not overwrite each other's entries. Failure here never undoes the commit: it
-    /// becomes a note for the user.
-    private func refreshStagingArea(folder: String, commit: CommitID) -> String? {
+    /// registrations do not overwrite each other's entries. git's own `index.lock` held by another
+    /// process is waited for about a second; one that stays is a stale file the user must remove.
+    private func refreshStagingArea(folder: String, commit: CommitID) throws {
         let lockPath = String(cString: git_repository_path(pointer)) + "registry-index.lock"
         let descriptor = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         if descriptor >= 0 { _ = flock(descriptor, LOCK_EX) }
         defer { if descriptor >= 0 { close(descriptor) } }
-        do {
-            let index = try make("opening the staging area", free: git_index_free) { git_repository_index(&$0, pointer) }
-            try check(git_index_read(index.pointer, 1), "reading the staging area")
-            try check(git_index_remove_directory(index.pointer, folder, 0), "clearing '\(folder)' in the staging area")
-            let tree = try rootTree(of: lookupCommit(commit.oid))
-            if let record = try entry(at: folder, in: tree) {
-                try stage(tree: lookupTree(record.oid), prefix: folder + "/", into: index)
-            }
-            try check(git_index_write(index.pointer), "writing the staging area")
-            return nil
-        } catch {
-            return "Committed \(commit.short), but the staging area was not refreshed for '\(folder)' (\(error)); run `git reset -- \(folder)` to make git status clean there."
+        let index = try make("opening the staging area", free: git_index_free) { git_repository_index(&$0, pointer) }
+        try check(git_index_read(index.pointer, 1), "reading the staging area")
+        try check(git_index_remove_directory(index.pointer, folder, 0), "clearing '\(folder)' in the staging area")
+        let tree = try rootTree(of: lookupCommit(commit.oid))
+        if let record = try entry(at: folder, in: tree) {
+            try stage(tree: lookupTree(record.oid), prefix: folder + "/", into: index)
         }
+        for _ in 0..<maximumLockedAttempts {
+            let code = git_index_write(index.pointer)
+            if code != GIT_ELOCKED.rawValue { return try check(code, "writing the staging area") }
+            usleep(50_000)
+        }
+        throw GitError.referenceLocked(lockFile: String(cString: git_repository_path(pointer)) + "index.lock",
+                                       doing: "staging '\(folder)'")
     }
 
     private func stage(tree: Owned<OpaquePointer>, prefix: String, into index: Owned<OpaquePointer>) throws {

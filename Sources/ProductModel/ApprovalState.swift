@@ -14,4 +14,7 @@ public enum ApprovalState: String, Sendable, Hashable, Codable, CaseIterable {
     case revoked
     /// The approvals expired, or the newest keyring did.
     case expired
+    /// A quorum approved this content, but its board review date (`review_due`) has passed: the
+    /// approval no longer counts until the board reviews the product again.
+    case lapsed
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A calendar day written `YYYY-MM-DD`, with no time zone.
 public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     public let year: Int
@@ -17,6 +19,14 @@ public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStrin
 
     public init(year: Int, month: Int, day: Int) {
         self.year = year; self.month = month; self.day = day
+    }
+
+    /// The day a moment falls on in UTC, the registry's calendar for dates such as `review_due`.
+    public init(utcDayOf date: Date) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        self.init(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)
     }
 
     static func days(inMonth month: Int, year: Int) -> Int {

@@ -182,7 +182,10 @@ extension ManifestReader {
     private func readWithheld(_ node: Node, _ path: String) -> WithheldField? {
         guard let fields = mapping(node, at: path, shape: .withheldField) else { return nil }
         guard let field = text(fields, "field"), let reason = prose(fields, "reason") else { return nil }
-        return WithheldField(field: field, reason: reason)
+        // A missing salt is left to the validator, so history written before salts still reads.
+        let salt = fields["salt"].map { string($0, at: fields.path("salt")) }
+        if salt == .some(nil) { return nil }
+        return WithheldField(field: field, reason: reason, salt: salt ?? nil)
     }
 
     private func readTranslation(_ node: Node, _ path: String) -> Translation? {

@@ -67,7 +67,7 @@ private struct Check {
     }
 
     mutating func version() {
-        if !Self.isSemanticVersion(manifest.version) {
+        if SemanticVersion(manifest.version) == nil {
             report("version", "the version '\(manifest.version)' is not a semantic version",
                    fix: "write MAJOR.MINOR.PATCH, such as 1.2.0, without a leading 'v'")
         }
@@ -221,6 +221,15 @@ private struct Check {
             } else if !isPresent(withheld.field) {
                 report(path, "'\(withheld.field)' is withheld but the manifest does not set it", fix: "remove this entry")
             }
+            let saltPath = "public.withheld[\(index)].salt"
+            if let salt = withheld.salt {
+                if !WithheldCommitment.isSalt(salt) {
+                    report(saltPath, "the salt '\(salt)' is not 64 lowercase hex characters", fix: WithheldCommitment.howToAddSalt)
+                }
+            } else {
+                report(saltPath, "withheld field '\(withheld.field)' has no salt, so its published commitment could be guessed from a short value",
+                       fix: WithheldCommitment.howToAddSalt)
+            }
         }
     }
 
@@ -314,31 +323,6 @@ private struct Check {
             scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar))
         }
         return alphanumeric(first) && name.unicodeScalars.allSatisfy { alphanumeric($0) || ".-_".unicodeScalars.contains($0) }
-    }
-
-    /// SemVer 2.0.0: numeric core without leading zeros, optional pre-release and build identifiers.
-    static func isSemanticVersion(_ text: String) -> Bool {
-        let (withoutBuild, build) = split(text, at: "+")
-        let (core, prerelease) = split(withoutBuild, at: "-")
-        let numbers = core.split(separator: ".", omittingEmptySubsequences: false)
-        func numeric(_ part: Substring) -> Bool {
-            !part.isEmpty && part.allSatisfy { $0.isASCII && $0.isNumber } && (part == "0" || part.first != "0")
-        }
-        func identifiers(_ text: Substring?, allowLeadingZero: Bool) -> Bool {
-            guard let text else { return true }
-            return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { part in
-                !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-                    && (allowLeadingZero || !part.allSatisfy(\.isNumber) || numeric(part))
-            }
-        }
-        return numbers.count == 3 && numbers.allSatisfy(numeric)
-            && identifiers(prerelease, allowLeadingZero: false) && identifiers(build, allowLeadingZero: true)
-    }
-
-    private static func split(_ text: some StringProtocol, at separator: Character) -> (Substring, Substring?) {
-        let whole = Substring(text)
-        guard let index = whole.firstIndex(of: separator) else { return (whole, nil) }
-        return (whole[..<index], whole[whole.index(after: index)...])
     }
 
     /// A BCP 47 tag in its common shape: a 2–3 letter language and optional subtags.

@@ -325,16 +325,23 @@ public struct PublicationSpec: Sendable, Hashable, Codable {
     public init(withheld: [WithheldField] = []) { self.withheld = withheld }
 }
 
-/// One manifest field kept out of the catalog, replaced there by its SHA-256 commitment.
+/// One manifest field kept out of the catalog, replaced there by its salted SHA-256 commitment
+/// (`WithheldCommitment`).
 public struct WithheldField: Sendable, Hashable, Codable {
     /// A top-level manifest key (`vendor`, `risks`, `legal_basis`).
     public var field: String
     /// The stated reason (security, ongoing investigation, contract terms).
     public var reason: String
+    /// 32 random bytes as 64 lowercase hex characters, kept with the withheld value and never
+    /// published, so a short value (yes/no, a date) cannot be guessed from its commitment.
+    /// `nil` only in a manifest that `validate` rejects.
+    public var salt: String?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case field, reason }
+    enum CodingKeys: String, CodingKey, CaseIterable { case field, reason, salt }
 
-    public init(field: String, reason: String) { self.field = field; self.reason = reason }
+    public init(field: String, reason: String, salt: String?) {
+        self.field = field; self.reason = reason; self.salt = salt
+    }
 }
 
 /// Translated people-facing text for one language.

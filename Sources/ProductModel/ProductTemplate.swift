@@ -24,11 +24,14 @@ public enum ProductTemplate {
     /// The smallest count the generated code publishes; smaller groups are left out.
     public static let minimumCellSize = 11
 
-    /// The files of a new product named `id`, whose first review falls due a year after `today`.
-    public static func files(for id: ProductID, language: Language, today: CalendarDate) -> [File] {
+    /// The files of a new product named `id`, whose first review falls due a year after `today`;
+    /// `withheldSalt` goes into the commented-out `public.withheld` example, ready to use.
+    public static func files(for id: ProductID, language: Language, today: CalendarDate,
+                             withheldSalt: String = WithheldCommitment.newSalt()) -> [File] {
         let entryPoint = language == .python ? "main.py" : "main.sh"
         return [
-            File(path: "product.yaml", content: manifest(id: id, entryPoint: entryPoint, reviewDue: oneYear(after: today)),
+            File(path: "product.yaml", content: manifest(id: id, entryPoint: entryPoint, reviewDue: oneYear(after: today),
+                                                         withheldSalt: withheldSalt),
                  executable: false),
             File(path: entryPoint, content: language == .python ? pythonEntryPoint : shellEntryPoint, executable: true),
             File(path: samplePath, content: sample, executable: false),
@@ -47,7 +50,7 @@ public enum ProductTemplate {
         return CalendarDate(year: date.year + 1, month: date.month, day: day)
     }
 
-    private static func manifest(id: ProductID, entryPoint: String, reviewDue: CalendarDate) -> String {
+    private static func manifest(id: ProductID, entryPoint: String, reviewDue: CalendarDate, withheldSalt: String) -> String {
         """
         # yaml-language-server: $schema=../../Schemas/product.schema.json
         # The manifest of \(id): what the product is for, what it reads and writes, and how it runs.
@@ -115,6 +118,15 @@ public enum ProductTemplate {
           command: [./\(entryPoint)]
           time_limit_seconds: 60
           memory_limit_mb: 256
+
+        # To keep a field out of the public catalog, uncomment this and give the reason. The catalog
+        # then shows only a commitment to the value; keep the salt (made for this product) secret and
+        # with the value, since disclosing both later lets anyone check them against the commitment.
+        # public:
+        #   withheld:
+        #     - field: legal_basis
+        #       reason: The legal opinion is privileged until the board publishes it.
+        #       salt: \(withheldSalt)
 
         """
     }

@@ -6,7 +6,8 @@ struct BoardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "board",
         abstract: "Inspect and govern the board keyring.",
-        subcommands: [BoardVerifyCommand.self, BoardAllowedSignersCommand.self, BoardProposeCommand.self, BoardInitCommand.self]
+        subcommands: [BoardVerifyCommand.self, BoardAllowedSignersCommand.self, BoardProposeCommand.self, BoardAdoptCommand.self,
+                      BoardInitCommand.self]
     )
 }
 
@@ -44,12 +45,12 @@ struct BoardAllowedSignersCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let text = try await global.openRegistry().allowedSigners()
+        let registry = try await global.openRegistry()
         if let out {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: out))
+            try registry.writeAllowedSigners(to: URL(fileURLWithPath: out))
             print("Wrote \(out).")
         } else {
-            print(text, terminator: "")
+            print(try registry.allowedSigners(), terminator: "")
         }
     }
 }
@@ -57,8 +58,11 @@ struct BoardAllowedSignersCommand: AsyncParsableCommand {
 struct BoardProposeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "propose",
-        abstract: "Write the next keyring version with members added or removed, ready for the board to sign.",
-        discussion: "Example: registry board propose --add \"dana ssh-ed25519 AAAAC3…\" --remove carol --expires 2027-12-31"
+        abstract: "Propose the next keyring version with members added or removed, for the board to sign.",
+        discussion: """
+        The proposal is written under Reviews/board/proposals/ and does not take effect until 'registry board adopt'.
+        Example: registry board propose --add "dana ssh-ed25519 AAAAC3…" --remove carol --expires 2027-12-31
+        """
     )
 
     @Option(name: .long, help: "A member to add: \"<id> ssh-ed25519 <base64>\" (repeatable).")
@@ -71,7 +75,24 @@ struct BoardProposeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let path = try await global.openRegistry().proposeKeyring(add: add, remove: remove, expires: expires)
-        print("Wrote \(path). Current and new members sign it into \(path).sigs/<member>.sig with namespace keyring@analytics-registry.")
+        print("Wrote \(path); it takes no effect until adopted. Current and new members sign it with 'registry review sign \(path) --key KEY' (or ssh-keygen -Y sign -n keyring@analytics-registry into \(path).sigs/<member>.sig), then 'registry board adopt' moves it into the chain.")
+    }
+}
+
+struct BoardAdoptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "adopt",
+        abstract: "Move a keyring proposal into the chain once threshold-keyring members of the current and the proposed version signed it.",
+        discussion: "Example: registry board adopt && git add -A Reviews/board && git commit -m \"Adopt keyring v3\""
+    )
+
+    @Option(name: .long, help: "The proposed version (default: the next one).")
+    var version: Int?
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let adopted = try await global.openRegistry().adoptKeyring(version: version)
+        print("Adopted \(adopted.path), signed by \(adopted.signers.joined(separator: ", ")). Commit it: git add -A Reviews/board && git commit -m \"Adopt \(adopted.path)\"")
     }
 }
 

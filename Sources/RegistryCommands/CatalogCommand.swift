@@ -17,20 +17,23 @@ struct CatalogBuildCommand: AsyncParsableCommand {
         discussion: "Example: registry catalog build --out public --allegations Data/allegations-demo.csv --as-of 2026-11-25"
     )
 
-    @Option(name: .long, help: "The folder to write the site into.")
+    @Option(name: .long, help: "The folder to write the site into: new, empty, or a catalog built before (it is replaced whole).")
     var out: String
     @Option(name: .long, help: "A CSV of allegations to aggregate into the allegations report.")
     var allegations: String?
-    @Option(name: .long, help: "The date the catalog speaks for (YYYY-MM-DD); without it nothing depends on the clock.")
+    @Option(name: .long, help: "The date the catalog speaks for (YYYY-MM-DD; default: today, UTC), printed on the index: overdue reviews and lapsed approvals are judged at it.")
     var asOf: String?
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let report = try await global.openRegistry().buildCatalog(
-            out: URL(fileURLWithPath: out), allegations: allegations.map { URL(fileURLWithPath: $0) }, asOf: asOf)
+            out: out, allegations: allegations.map { URL(fileURLWithPath: $0) }, asOf: asOf)
+        if let boundary = report.historyStartsAt {
+            Terminal.standardError.writeLine("registry: note: this is a shallow clone, so the catalog's version histories start at commit \(boundary); run 'git fetch --unshallow' before publishing them.")
+        }
         try output.emit(report) {
-            "Wrote the catalog of \(report.products) products to \(report.path) (\(report.filesWritten) files written, \(report.filesUnchanged) unchanged). Open \(report.path)/index.html."
+            "Wrote the catalog of \(report.products) products to \(report.path) (\(report.filesWritten) files written, \(report.filesUnchanged) unchanged; \(report.pagesWritten) product pages rendered). Open \(report.path)/index.html."
         }
     }
 }

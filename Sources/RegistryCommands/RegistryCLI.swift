@@ -17,7 +17,7 @@ public struct RegistryCLI: AsyncParsableCommand {
             InitCommand.self, NewCommand.self, ValidateCommand.self, ListCommand.self, ShowCommand.self,
             HistoryCommand.self, DiffCommand.self, RegisterCommand.self, RunCommand.self, CheckCommand.self,
             FairnessCommand.self, ReviewCommand.self, StatusCommand.self, BoardCommand.self, CatalogCommand.self,
-            IndexCommand.self, AuditCommand.self,
+            IndexCommand.self, AuditCommand.self, CommitmentCommand.self,
         ]
     )
 
@@ -89,8 +89,9 @@ struct GlobalOptions: ParsableArguments {
     func openRegistry(refreshingIndex: Bool = true, verifyingIndex: Bool = false) async throws -> RegistryWorkspace {
         let start = repo.map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let registry = try RegistryWorkspace.open(from: start, explicit: repo != nil, verifyingIndex: verifyingIndex)
-        if refreshingIndex { try await registry.refreshIndex() }
+        let registry = refreshingIndex ? try await RegistryWorkspace.openUpToDate(from: start, explicit: repo != nil)
+            : try RegistryWorkspace.open(from: start, explicit: repo != nil, verifyingIndex: verifyingIndex)
+        if let recovery = registry.indexRecovery { Terminal.standardError.writeLine("registry: \(recovery)") }
         return registry
     }
 }

@@ -37,6 +37,7 @@ struct ReviewTemplateCommand: AsyncParsableCommand {
     func run() async throws {
         let statement = try await global.openRegistry().reviewTemplate(
             id: id, reviewer: reviewer, decision: decision, expires: expires, comment: comment, write: !stdout)
+        if let warning = statement.warning { Terminal.standardError.writeLine("registry: warning: \(warning).") }
         if stdout {
             print(statement.text, terminator: "")
         } else {
@@ -48,9 +49,10 @@ struct ReviewTemplateCommand: AsyncParsableCommand {
 struct ReviewSignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign",
-        abstract: "Sign a statement file with an unencrypted OpenSSH ed25519 key, writing FILE.sig.",
+        abstract: "Sign a statement file with an unencrypted OpenSSH ed25519 key, writing FILE.sig (board statements: FILE.sigs/<member>.sig).",
         discussion: """
-        Example: registry review sign Reviews/board/keyring.v0002 --key ~/.ssh/board_ed25519 --namespace keyring@analytics-registry
+        The file must be a statement and the key the named reviewer's (or, for board statements, a member's) in the current keyring.
+        Example: registry review sign Reviews/board/proposals/keyring.v0003 --key ~/.ssh/board_ed25519
         For a passphrase-protected key use: ssh-keygen -Y sign -n review@analytics-registry -f KEY FILE
         """
     )
@@ -59,15 +61,17 @@ struct ReviewSignCommand: AsyncParsableCommand {
     var file: String
     @Option(name: .long, help: "The OpenSSH ed25519 private key file.")
     var key: String
-    @Option(name: .long, help: "The signature namespace (default: chosen from the statement type).")
+    @Option(name: .long, help: "The signature namespace (default and only accepted value: the one of the statement's type).")
     var namespace: String?
-    @Option(name: .long, help: "Where to write the signature (default: FILE.sig).")
+    @Option(name: .long, help: "Where to write the signature (default: FILE.sig, or FILE.sigs/<member>.sig for board statements).")
     var signature: String?
+    @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let written = try RegistryWorkspace.sign(file: URL(fileURLWithPath: file), key: URL(fileURLWithPath: key),
-                                                 namespace: namespace, signature: signature.map { URL(fileURLWithPath: $0) })
-        print("Wrote \(written.path).")
+        let registry = try await global.openRegistry(refreshingIndex: false)
+        let written = try registry.sign(file: URL(fileURLWithPath: file), key: URL(fileURLWithPath: key),
+                                        namespace: namespace, signature: signature.map { URL(fileURLWithPath: $0) })
+        print("Wrote \(written.relativePath).")
     }
 }
 

@@ -1,7 +1,12 @@
 /// A plain-text table with aligned columns, for human output.
+///
+/// Every column is as wide as its widest cell: cells are never cut, so long group labels
+/// (`Hispanic or Latino × Female`) stay whole and distinguishable.
 struct TextTable {
     let headers: [String]
     let rows: [[String]]
+    /// Columns padded on the left, so numbers line up by their last digit.
+    var rightAligned: Set<Int> = []
 
     func render() -> String {
         // Made visible before measuring, so an escaped control character keeps the columns aligned.
@@ -10,7 +15,9 @@ struct TextTable {
         return all.map { row in
             row.enumerated().map { index, cell in
                 // Padded by characters, as the widths are counted (Foundation's padding goes through NSString).
-                index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
+                let padding = String(repeating: " ", count: widths[index] - cell.count)
+                if rightAligned.contains(index) { return padding + cell }
+                return index == row.count - 1 ? cell : cell + padding
             }.joined(separator: "  ")
         }.joined(separator: "\n")
     }

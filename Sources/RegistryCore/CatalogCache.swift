@@ -2,7 +2,11 @@ import Catalog
 import Foundation
 
 /// Each product's rendered catalog parts from earlier builds, one file per product under
-/// `.registry/catalog/`, reused while the product's inputs are unchanged.
+/// `.registry/catalog-cache/`, reused while the product's inputs are unchanged.
+///
+/// Its own folder, apart from any site: `Scripts/quickstart.sh` writes the site to
+/// `.registry/catalog/`, and a cache sharing a folder with a site would be swept away by the
+/// site's switch, or sweep the site's files away when pruned.
 ///
 /// Kept out of the index on purpose: every command checks the index file's integrity on opening,
 /// and megabytes of rendered text there would slow them all. Losing the folder only costs time.
@@ -27,7 +31,12 @@ struct CatalogCache {
     let folder: URL
 
     init(stateDirectory: URL) {
-        folder = stateDirectory.appendingPathComponent("catalog", isDirectory: true)
+        folder = Self.folder(stateDirectory: stateDirectory)
+    }
+
+    /// The cache's folder in the registry's state folder (`.registry/`).
+    static func folder(stateDirectory: URL) -> URL {
+        stateDirectory.appendingPathComponent("catalog-cache", isDirectory: true)
     }
 
     private func file(_ id: String) -> String { folder.path + "/" + id }

@@ -28,7 +28,7 @@ struct CatalogFreshness {
         siteDigest = SHA256Hex.of([
             "catalog-input/1", RegistryVersion.buildIdentity, CatalogBuilder.rendererVersion,
             registry.title, registry.agency, registry.contactEmail, registry.siteURL ?? "", registry.repositoryURL ?? "",
-            registry.allowedSigners ?? "", site.asOf?.description ?? "", String(site.minimumCellSize),
+            registry.allowedSigners ?? "", site.asOf.description, String(site.minimumCellSize),
             site.allegations == nil ? "no-allegations" : "allegations",
             trustAnchor ?? "", chain.status.rawValue, String(chain.newestVersion), reviewDigests["board"] ?? "",
         ].joined(separator: "\n"))

@@ -48,13 +48,19 @@ public struct CheckReport: Codable, Sendable {
     public var passed: Bool
     public var commit: String
     public var policyDigest: String
+    /// Which share of which selection this result covers, for `check --shard K/N` results only.
+    public var shard: CheckShardRecord?
+    /// The registry binary that checked (version and SHA-256), for `check --shard K/N` results only:
+    /// `--merge` refuses shards checked by different builds.
+    public var registryBuild: String?
     public var products: [ProductCheckResult]
     public var errorCount: Int
     public var warningCount: Int
 
     enum CodingKeys: String, CodingKey {
-        case passed, commit, products
+        case passed, commit, products, shard
         case policyDigest = "policy_sha256"
+        case registryBuild = "registry_build"
         case errorCount = "error_count"
         case warningCount = "warning_count"
     }
@@ -95,11 +101,11 @@ extension RegistryWorkspace {
                       progress: @escaping @Sendable (CheckProgress) -> Void) async throws -> CheckReport {
         let commit = try targetCommit(revision)
         let available = try repository.productIDs(at: commit)
-        var targets = ids.isEmpty ? available : ids
-        if let shard { targets = shard.select(targets) }
-        for id in targets where !available.contains(id) {
+        let selection = ids.isEmpty ? available : ids
+        for id in selection where !available.contains(id) {
             throw CoreError.unknownProduct(id, known: available)
         }
+        let targets = shard.map { $0.select(selection) } ?? selection
         _ = try SandboxHost.detect()
         let parameters = try policyParameters(at: commit)
         let today = Self.today()
@@ -169,7 +175,8 @@ extension RegistryWorkspace {
         let ordered = targets.compactMap { results[$0] }
         let findings = ordered.flatMap(\.findings)
         let report = CheckReport(passed: ordered.allSatisfy(\.passed), commit: commit.hex,
-                                 policyDigest: parameters.digest, products: ordered,
+                                 policyDigest: parameters.digest, shard: shard.map { $0.record(of: selection) },
+                                 registryBuild: shard == nil ? nil : RegistryVersion.buildDigest, products: ordered,
                                  errorCount: findings.filter { $0.severity == .error }.count,
                                  warningCount: findings.filter { $0.severity == .warning }.count)
         let fresh = ordered.filter { !$0.cached }

@@ -10,7 +10,13 @@ public enum CoreError: RegistryDiagnostic {
     case configuration(path: String, detail: String)
     case invalidManifest(id: String, problems: [String])
     case noCommits
+    /// A shallow clone lacks the history an answer needs.
+    case shallowHistory(boundary: String, needed: String)
     case fileProblem(path: String, detail: String)
+    /// `review sign` refuses a file that is not a statement or a key that may not sign it.
+    case cannotSign(path: String, reason: String)
+    /// `board adopt` refuses a keyring proposal that is not yet signed by both quorums.
+    case insufficientSignatures(path: String, detail: String)
 
     public var message: String {
         switch self {
@@ -32,16 +38,22 @@ public enum CoreError: RegistryDiagnostic {
             return "The manifest of '\(id)' is invalid: \(problems.first ?? "unknown problem")\(problems.count > 1 ? " (and \(problems.count - 1) more; run 'registry validate \(id)')" : "")"
         case .noCommits:
             return "The repository has no commits yet; register a product first with 'registry register <id> -m MESSAGE'."
+        case let .shallowHistory(boundary, needed):
+            return "This is a shallow clone whose history stops at commit \(boundary), so \(needed) cannot be told; run 'git fetch --unshallow' and try again."
         case let .fileProblem(path, detail):
             return "Cannot use '\(path)': \(detail)."
+        case let .cannotSign(path, reason):
+            return "Not signing '\(path)': \(reason)."
+        case let .insufficientSignatures(path, detail):
+            return "'\(path)' cannot be adopted yet: \(detail)."
         }
     }
 
     public var category: DiagnosticCategory {
         switch self {
-        case .invalidManifest: .invalidContent
-        case .invalidArgument, .invalidProductID, .unknownProduct, .productExists: .usage
-        case .notARegistry, .configuration, .noCommits, .fileProblem: .environment
+        case .invalidManifest, .insufficientSignatures: .invalidContent
+        case .invalidArgument, .cannotSign, .invalidProductID, .unknownProduct, .productExists: .usage
+        case .notARegistry, .configuration, .noCommits, .shallowHistory, .fileProblem: .environment
         }
     }
 }

@@ -48,6 +48,7 @@ extension RegistryWorkspace {
     }
 
     private func refreshIndexOnce() async throws -> IndexReport {
+        try matchShallowBoundary()
         guard let head = try repository.head() else {
             return IndexReport(head: "", newCommits: 0, products: 0, productsReindexed: [], rebuilt: false)
         }
@@ -99,6 +100,21 @@ extension RegistryWorkspace {
                                    removedProducts: indexedIDs.subtracting(headIDs), expectedHead: indexedHead)
         return IndexReport(head: head.hex, newCommits: newCommits.count, products: headIDs.count,
                            productsReindexed: touched.sorted(), rebuilt: false)
+    }
+
+    /// An index built in a shallow clone starts every history at the shallow boundary; once the
+    /// clone is deepened (`git fetch --unshallow`) or cut elsewhere, it is rebuilt. The boundary it
+    /// was built with is remembered beside it.
+    private func matchShallowBoundary() throws {
+        let marker = Self.stateDirectory(root).appendingPathComponent("index-shallow-boundary")
+        let boundary = repository.shallowBoundary.map(\.hex).sorted().map { $0 + "\n" }.joined()
+        guard boundary != (try? String(contentsOf: marker, encoding: .utf8)) ?? "" else { return }
+        try index.clearRebuildable()
+        if boundary.isEmpty {
+            try FileManager.default.removeItem(at: marker)
+        } else {
+            try AtomicFile.write(Data(boundary.utf8), to: marker)
+        }
     }
 
     /// The index records of each product's versions. Git is read here, one product after another,

@@ -1,4 +1,5 @@
 import Foundation
+import GitStore
 import ProductModel
 import RegistryIndex
 import RegistrySupport
@@ -69,8 +70,37 @@ extension RegistryWorkspace {
                              latestCheck: check, uncommittedChanges: changes)
     }
 
-    /// Checks the audit log's hash chain.
-    public func verifyAudit() throws -> AuditVerification {
-        try index.verifyAudit()
+    /// Refuses, naming `git fetch --unshallow`, when this is a shallow clone: its history starts at
+    /// the shallow boundary, so an answer about older versions would silently be incomplete.
+    func requireCompleteHistory(toTell needed: String) throws {
+        guard let boundary = shallowBoundaryCommit else { return }
+        throw CoreError.shallowHistory(boundary: boundary, needed: needed)
+    }
+
+    /// In a shallow clone, the (first) commit its history stops at; nil for a complete repository.
+    var shallowBoundaryCommit: String? {
+        repository.shallowBoundary.map(\.short).sorted().first
+    }
+
+    /// The commit a `diff` end names: a version label of the product, else a git revision.
+    ///
+    /// A label that several contents carried (registered before `register` enforced new labels for
+    /// new content) names no single version, so the answer lists their commits instead of guessing.
+    func diffEnd(_ reference: String, of id: String, versions: [ProductVersionRecord]) throws -> CommitID {
+        let labelled = versions.filter { $0.versionLabel == reference && !$0.treeID.isEmpty }
+        if Set(labelled.map(\.contentDigest)).count > 1 {
+            let commits = labelled.map { "\($0.commitID.prefix(12)) (\(AuditChain.timestamp($0.authoredAt).prefix(10)))" }
+            throw CoreError.invalidArgument("The label '\(reference)' names \(Set(labelled.map(\.contentDigest)).count) different contents of \(id), at commits \(commits.joined(separator: ", ")); pass the commit ids to compare instead of the label.")
+        }
+        if let match = labelled.first {
+            return try repository.resolve(match.commitID)
+        }
+        do {
+            return try repository.resolve(reference)
+        } catch {
+            try requireCompleteHistory(toTell: "whether '\(reference)' is an older version of \(id)")
+            let labels = versions.compactMap(\.versionLabel)
+            throw CoreError.invalidArgument("'\(reference)' is neither a version of \(id) (\(labels.joined(separator: ", "))) nor a git revision; use one of those or a commit id.")
+        }
     }
 }

@@ -129,7 +129,7 @@ extension RegistryWorkspace {
             let folderURL = url.appendingPathComponent(folder)
             if !fileManager.fileExists(atPath: folderURL.path) {
                 try fileManager.createDirectory(at: folderURL, withIntermediateDirectories: true)
-                try Data().write(to: folderURL.appendingPathComponent(".gitkeep"))
+                try AtomicFile.write(Data(), to: folderURL.appendingPathComponent(".gitkeep"))
                 created.append(folder + "/")
             }
         }
@@ -138,13 +138,21 @@ extension RegistryWorkspace {
             let fileURL = url.appendingPathComponent(name)
             let existing = (try? String(contentsOf: fileURL, encoding: .utf8)) ?? ""
             if !existing.split(separator: "\n").contains(Substring(line.trimmingCharacters(in: .newlines))) {
-                try Data(((existing.isEmpty || existing.hasSuffix("\n") ? existing : existing + "\n") + line).utf8).write(to: fileURL)
+                try AtomicFile.write(Data(((existing.isEmpty || existing.hasSuffix("\n") ? existing : existing + "\n") + line).utf8),
+                                     to: fileURL)
                 created.append(name)
             }
         }
         if !fileManager.fileExists(atPath: url.appendingPathComponent(RegistryConfiguration.fileName).path) {
             try RegistryConfiguration(title: title, agency: "", contact: contact).write(to: url)
             created.append(RegistryConfiguration.fileName)
+        }
+        // The audit trail starts with the registry, so a registration killed before its entry is
+        // always recorded later (a missing trail is never rebuilt from commits).
+        if let repository = try? GitRepository.discover(from: url),
+           repository.workingDirectory.resolvingSymlinksInPath().path == url.resolvingSymlinksInPath().path,
+           try repository.ledgerTip(auditReference) == nil {
+            try open(from: url, explicit: true).audit("init", title)
         }
         return InitReport(path: url.path, created: created)
     }
@@ -161,10 +169,7 @@ extension RegistryWorkspace {
         for file in files {
             let url = folder.appendingPathComponent(file.path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(file.content.utf8).write(to: url)
-            if file.executable {
-                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
-            }
+            try AtomicFile.write(Data(file.content.utf8), to: url, permissions: file.executable ? 0o755 : 0o644)
         }
         try audit("new", id.rawValue)
         return ScaffoldReport(id: id.rawValue, files: files.map(\.path).sorted())
@@ -211,6 +216,7 @@ extension RegistryWorkspace {
     /// A product's versions, newest first, from the index.
     public func history(id: String) throws -> HistoryReport {
         _ = try indexedHead(of: id)
+        try requireCompleteHistory(toTell: "the history of '\(id)'")
         let versions = try index.versions(of: id).map(Self.versionSummary)
         return HistoryReport(id: id, versions: versions)
     }
@@ -231,19 +237,8 @@ extension RegistryWorkspace {
     public func diff(id: String, from: String, to: String) throws -> DiffReport {
         _ = try indexedHead(of: id)
         let versions = try index.versions(of: id)
-        func commit(for reference: String) throws -> CommitID {
-            if let match = versions.first(where: { $0.versionLabel == reference }) {
-                return try repository.resolve(match.commitID)
-            }
-            do {
-                return try repository.resolve(reference)
-            } catch {
-                let labels = versions.compactMap(\.versionLabel)
-                throw CoreError.invalidArgument("'\(reference)' is neither a version of \(id) (\(labels.joined(separator: ", "))) nor a git revision; use one of those or a commit id.")
-            }
-        }
-        let old = try commit(for: from)
-        let new = try commit(for: to)
+        let old = try diffEnd(from, of: id, versions: versions)
+        let new = try diffEnd(to, of: id, versions: versions)
         let before = try loadManifest(id: id, at: old)
         let after = try loadManifest(id: id, at: new)
         let changes = ManifestDiff.between(before, after).map {
@@ -261,12 +256,14 @@ extension RegistryWorkspace {
         }
         let problems = workingTreeManifestProblems(id: id.rawValue)
         guard problems.isEmpty else { throw CoreError.invalidManifest(id: id.rawValue, problems: problems) }
-        let commit = try repository.commitProduct(id.rawValue, message: message).commit
+        try await requireRaisedVersionLabel(of: id)
+        let commit = try repository.commitProduct(id.rawValue, message: message, command: "register \(id.rawValue)").commit
+        // The commit's trailer lets the next command record it if this process stops before its entry.
+        try recordRegistrations(upTo: commit, ownCommit: commit)
         guard let tree = try repository.productTree(id.rawValue, at: commit) else {
             throw CoreError.invalidArgument("Products/\(id.rawValue) is empty; add its files before registering it.")
         }
         let manifest = try loadManifest(id: id.rawValue, at: commit)
-        try audit("register", "\(id.rawValue) \(manifest.version) tree \(tree.tree.hex)", commit: commit.hex)
         try await refreshIndex()
         return RegisterReport(id: id.rawValue, version: manifest.version, commit: commit.hex,
                               tree: tree.tree.hex, contentDigest: tree.contentDigest)

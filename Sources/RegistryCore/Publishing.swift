@@ -12,14 +12,25 @@ public struct CatalogReport: Codable, Sendable {
     public var path: String
     public var commit: String
     public var products: Int
+    /// Product pages rendered in this build (both languages).
+    public var pagesWritten: Int
+    /// Product pages reused from the previous site.
+    public var pagesUnchanged: Int
+    /// Files of the site this build added or changed, product pages included.
     public var filesWritten: Int
+    /// Files of the site kept byte for byte from the previous site.
     public var filesUnchanged: Int
     public var allegations: Int?
+    /// In a shallow clone, the commit where every product's version history starts.
+    public var historyStartsAt: String?
 
     enum CodingKeys: String, CodingKey {
         case path, commit, products, allegations
-        case filesWritten = "product_pages_written"
-        case filesUnchanged = "product_pages_unchanged"
+        case historyStartsAt = "history_starts_at"
+        case pagesWritten = "product_pages_written"
+        case pagesUnchanged = "product_pages_unchanged"
+        case filesWritten = "files_written"
+        case filesUnchanged = "files_unchanged"
     }
 }
 
@@ -30,26 +41,24 @@ extension RegistryWorkspace {
     /// reviews, keyring and settings, and approvals not crossing an issue or expiry time) are taken
     /// from the catalog cache, provided the output folder still holds their pages; only the others
     /// are gathered, verified and rendered. The result is byte-identical either way.
-    public func buildCatalog(out: URL, allegations: URL?, asOf: String?) async throws -> CatalogReport {
+    ///
+    /// The site is built in a new folder beside `out` and switched into place whole; `out` must be
+    /// new, empty or a catalog the registry built, and never the repository or a folder of it.
+    public func buildCatalog(out: String, allegations: URL?, asOf: String?) async throws -> CatalogReport {
+        let outURL = try catalogOutput(out)
         let commit = try targetCommit(nil)
-        var asOfDate: CalendarDate?
-        if let asOf {
-            guard let date = CalendarDate(asOf) else {
-                throw CoreError.invalidArgument("--as-of '\(asOf)' is not a date; write YYYY-MM-DD.")
-            }
-            asOfDate = date
-        }
+        // The date is printed on the index, so a build is byte-identical for a given day.
+        let asOfDate = try Self.asOfDate(asOf)
         let heads = try index.headProducts().filter { $0.manifestJSON != nil }
         let cache = CatalogCache(stateDirectory: Self.stateDirectory(root))
-        // The allegations file, the output folder's state and the cached parts are read on other
-        // tasks while git is read here (libgit2 stays on this task).
         // Allegations must name products this registry publishes and dates up to the catalog's day.
         let knownProducts = Set(heads.compactMap { ProductID($0.productID) })
-        let latestDate = asOfDate ?? CalendarDate(Self.today())
+        // The allegations file, the output folder's state and the cached parts are read on other
+        // tasks while git is read here (libgit2 stays on this task).
         async let parsedAllegations = allegations.map {
-            try AllegationsImporter.parse(contentsOf: $0, fileName: $0.relativePath, knownProducts: knownProducts, latestDate: latestDate)
+            try AllegationsImporter.parse(contentsOf: $0, fileName: $0.relativePath, knownProducts: knownProducts, latestDate: asOfDate)
         }
-        async let openedFolder = CatalogFolder(out)
+        async let openedFolder = CatalogFolder(outURL)
         async let cachedParts = cache.parts(of: heads.map(\.productID))
         let parameters = try policyParameters(at: commit)
         let chain = try keyringVerdict(at: commit)
@@ -63,7 +72,7 @@ extension RegistryWorkspace {
         let reviews = try reviewFilesByFolder(at: commit)
         let freshness = CatalogFreshness(site: site, chain: chain, trustAnchor: configuration.trustAnchor,
                                          reviews: reviews, stamps: try index.catalogStamps())
-        let folder = await openedFolder
+        let folder = try await openedFolder
         let cached = await cachedParts
         let now = StatementTime(Date()).secondsSinceEpoch
         var products: [RenderedProduct] = []
@@ -86,10 +95,34 @@ extension RegistryWorkspace {
         products += fresh.map(\.rendered)
 
         let summary = try CatalogBuilder.assemble(products, site: site, into: folder)
-        try audit("catalog-build", "\(products.count) products to \(out.path)", commit: commit.hex)
-        return CatalogReport(path: out.path, commit: commit.hex, products: summary.productCount,
-                             filesWritten: summary.productPagesWritten, filesUnchanged: summary.productPagesUnchanged,
-                             allegations: parsed?.count)
+        try audit("catalog-build", "\(products.count) products to \(outURL.path)", commit: commit.hex)
+        return CatalogReport(path: outURL.path, commit: commit.hex, products: summary.productCount,
+                             pagesWritten: summary.productPagesWritten, pagesUnchanged: summary.productPagesUnchanged,
+                             filesWritten: summary.filesWritten, filesUnchanged: summary.filesUnchanged,
+                             allegations: parsed?.count, historyStartsAt: shallowBoundaryCommit)
+    }
+
+    /// The catalog's output folder, resolved, unless it is the repository, a folder holding it, or
+    /// lies in a folder of the registry's own (`Products/`, `Reviews/`, `.git`, the catalog cache),
+    /// which the build's switch would replace whole.
+    private func catalogOutput(_ out: String) throws -> URL {
+        let folder = try CatalogFolder.resolve(out).path
+        let repository = try CatalogFolder.resolve(root.path).path
+        func inside(_ path: String, _ base: String) -> Bool { path == base || path.hasPrefix(base == "/" ? "/" : base + "/") }
+        if inside(repository, folder) {
+            throw CatalogError.unsuitableOutput(path: folder, reason: folder == repository
+                ? "that is the registry's repository; name a folder for the site, such as public"
+                : "that folder holds the registry's repository; name a folder for the site, such as public")
+        }
+        let cache = CatalogCache.folder(stateDirectory: Self.stateDirectory(URL(fileURLWithPath: repository))).path
+        for (base, role) in [("Products", "the products' own files"), ("Reviews", "the signed reviews"), (".git", "the git repository")]
+        where inside(folder, repository + "/" + base) {
+            throw CatalogError.unsuitableOutput(path: folder, reason: "it lies in \(base)/, which holds \(role); name a folder outside it, such as public")
+        }
+        if inside(folder, cache) {
+            throw CatalogError.unsuitableOutput(path: folder, reason: "it lies in the catalog cache; name a folder outside it, such as public")
+        }
+        return URL(fileURLWithPath: folder)
     }
 
     /// Every file under `Reviews/` at a commit, grouped by the folder below it (a product id, or `board`).
@@ -124,7 +157,8 @@ extension RegistryWorkspace {
                               let manifest = try? JSONDecoder().decode(ProductManifest.self, from: Data(json.utf8)) else { return nil }
                         let source = CatalogSource(head: head, manifest: manifest, reviews: reviews[head.productID] ?? [],
                                                    versions: versions[head.productID] ?? [], check: checks[head.productID])
-                        let product = try source.catalogProduct(approval: source.approvalInput(chain: chain).evaluate(chain: chain, now: now))
+                        let approval = source.approvalInput(chain: chain).evaluate(chain: chain, now: now, asOf: site.asOf)
+                        let product = try source.catalogProduct(approval: approval)
                         return FreshCatalogProduct(
                             head: head, rendered: try CatalogBuilder.render(product, site: site, into: folder),
                             renderedAt: evaluatedAt.secondsSinceEpoch,
@@ -204,8 +238,11 @@ private struct CatalogSource: Sendable {
                                             wilsonLower: group.selectionRate.wilson95?.lowerBound,
                                             wilsonUpper: group.selectionRate.wilson95?.upperBound,
                                             ratio: group.ratiosToReference["selection_rate"] ?? nil,
+                                            difference: group.differencesToReference["selection_rate"] ?? nil,
+                                            truePositiveRate: group.truePositiveRate?.value,
+                                            falsePositiveRate: group.falsePositiveRate?.value,
                                             belowMinimumGroupSize: !group.eligible)
-                           })
+                           }, hasLabels: result.disparity?.hasLabels ?? false)
         }
         let newest = versions.first
         return CatalogCheck(passed: result.passed, commit: newest?.commitID ?? "",
@@ -222,14 +259,18 @@ private struct CatalogSource: Sendable {
         }
     }
 
-    /// Each withheld field's reason and the SHA-256 of its canonical JSON value, so publishing it later can be checked.
+    /// Each withheld field's reason and salted commitment (`WithheldCommitment`), so a later
+    /// disclosure can be checked; a field without a salt stops the build rather than publish a guessable hash.
     static func withheldFields(_ manifest: ProductManifest) throws -> [CatalogWithheldField] {
-        guard !manifest.publication.withheld.isEmpty else { return [] }
-        let object = try JSONSerialization.jsonObject(with: try CanonicalJSON.encode(manifest)) as? [String: Any] ?? [:]
-        return try manifest.publication.withheld.map { field in
-            let value = object[field.field] ?? NSNull()
-            let data = try JSONSerialization.data(withJSONObject: ["value": value], options: [.sortedKeys, .withoutEscapingSlashes])
-            return CatalogWithheldField(field: field.field, reason: field.reason, commitment: SHA256Hex.of(data))
+        try manifest.publication.withheld.enumerated().map { index, field in
+            guard let salt = field.salt, WithheldCommitment.isSalt(salt) else {
+                throw CoreError.invalidManifest(id: manifest.id.rawValue, problems: [
+                    "public.withheld[\(index)].salt for '\(field.field)' is missing or not 64 hex characters, so its commitment could be guessed; \(WithheldCommitment.howToAddSalt), then commit the product.",
+                ])
+            }
+            let value = try WithheldCommitment.disclosedValue(of: field.field, in: manifest)
+            return CatalogWithheldField(field: field.field, reason: field.reason,
+                                        commitment: WithheldCommitment.commitment(salt: salt, disclosedValue: value))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RegistrySupport
 
 /// The committed settings of a registry (`registry.json` at the repository root).
 public struct RegistryConfiguration: Codable, Sendable, Equatable {
@@ -25,24 +26,120 @@ public struct RegistryConfiguration: Codable, Sendable, Equatable {
     /// Reads the configuration, or defaults when the file is absent.
     static func load(from root: URL) throws -> RegistryConfiguration {
         let url = root.appendingPathComponent(fileName)
-        guard let data = try? Data(contentsOf: url) else {
+        guard FileManager.default.fileExists(atPath: url.path) else {
             return RegistryConfiguration(title: "Analytics Registry", agency: "", contact: "")
         }
-        do {
-            return try JSONDecoder().decode(RegistryConfiguration.self, from: data)
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw CoreError.configuration(path: fileName, detail: "the key '\(key.stringValue)' is missing; add it")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw CoreError.configuration(path: fileName, detail: "the key '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
-        } catch {
-            throw CoreError.configuration(path: fileName, detail: "it is not valid JSON; fix the syntax")
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw CoreError.configuration(path: fileName, detail: "it cannot be read; check that it is a readable file")
         }
+        do {
+            return try decode(data)
+        } catch {
+            throw CoreError.configuration(path: fileName, detail: error.detail)
+        }
+    }
+
+    /// Why a `registry.json` document was refused, as the end of a sentence naming the key.
+    struct Problem: Error {
+        let detail: String
+    }
+
+    /// Decodes `registry.json` strictly: one JSON object, each known key at most once with a string
+    /// value, no other keys. A lenient decoder would silently take the last of two `trust_anchor`
+    /// keys, which is the root of trust for every review.
+    static func decode(_ data: Data) throws(Problem) -> RegistryConfiguration {
+        let document: Any
+        do {
+            document = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            throw Problem(detail: "it is not valid JSON; fix the syntax (it must be one object such as {\"title\": \"…\", \"agency\": \"…\", \"contact\": \"…\"})")
+        }
+        guard let object = document as? [String: Any] else {
+            throw Problem(detail: "it holds \(jsonKind(document)) but must hold one JSON object with the keys \(knownKeys)")
+        }
+        if let duplicate = firstDuplicateKey(in: data) {
+            throw Problem(detail: "the key '\(duplicate)' appears twice; keep one")
+        }
+        if let unknown = object.keys.sorted().first(where: { CodingKeys(stringValue: $0) == nil }) {
+            throw Problem(detail: "the key '\(unknown)' is not known; remove or rename it (the keys are \(knownKeys))")
+        }
+        func text(_ key: CodingKeys, required: Bool) throws(Problem) -> String? {
+            guard let value = object[key.stringValue] else {
+                if required { throw Problem(detail: "the key '\(key.stringValue)' is missing; add it") }
+                return nil
+            }
+            guard let string = value as? String else {
+                throw Problem(detail: "the key '\(key.stringValue)' holds \(jsonKind(value)) but must hold a string")
+            }
+            return string
+        }
+        let anchor = try text(.trustAnchor, required: false)
+        if let anchor, anchor.utf8.count != 64 || !anchor.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) {
+            throw Problem(detail: "the key 'trust_anchor' is '\(anchor)' but must be the 64 lowercase hex digits of the SHA-256 of Reviews/board/keyring.v0001 (sha256sum prints it)")
+        }
+        return RegistryConfiguration(title: try text(.title, required: true) ?? "", agency: try text(.agency, required: true) ?? "",
+                                     contact: try text(.contact, required: true) ?? "", trustAnchor: anchor)
+    }
+
+    private static var knownKeys: String {
+        "'agency', 'contact', 'title' and 'trust_anchor'"
+    }
+
+    /// How a decoded JSON value is named in messages.
+    private static func jsonKind(_ value: Any) -> String {
+        switch value {
+        case is NSNull: "null"
+        case is [Any]: "an array"
+        case is [String: Any]: "an object"
+        case is String: "a string"
+        case let number as NSNumber: String(cString: number.objCType) == "c" ? "a boolean" : "a number"
+        default: "a value"
+        }
+    }
+
+    /// The first key of the top-level object that appears twice, read from syntactically valid
+    /// JSON (JSONSerialization keeps only the last of duplicate keys).
+    private static func firstDuplicateKey(in data: Data) -> String? {
+        let bytes = [UInt8](data)
+        var seen = Set<String>()
+        var depth = 0
+        var index = 0
+        var expectingKey = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "{"):
+                depth += 1
+                expectingKey = depth == 1
+            case UInt8(ascii: "["):
+                depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+            case UInt8(ascii: ","):
+                expectingKey = depth == 1
+            case UInt8(ascii: "\""):
+                var end = index + 1
+                while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
+                    end += bytes[end] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                if expectingKey, end < bytes.count,
+                   let key = try? JSONSerialization.jsonObject(with: Data(bytes[index...end]), options: [.fragmentsAllowed]) as? String {
+                    if !seen.insert(key).inserted { return key }
+                }
+                expectingKey = false
+                index = end
+            default:
+                break
+            }
+            index += 1
+        }
+        return nil
     }
 
     func write(to root: URL) throws {
         var data = try JSONEncoder.pretty.encode(self)
         data.append(0x0A)
-        try data.write(to: root.appendingPathComponent(Self.fileName))
+        try AtomicFile.write(data, to: root.appendingPathComponent(Self.fileName))
     }
 }
 

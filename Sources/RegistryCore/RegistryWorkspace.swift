@@ -16,6 +16,8 @@ public final class RegistryWorkspace {
     let index: RegistryDatabase
     /// Who is acting, for the audit log (git identity, else the login name).
     let actor: String
+    /// One sentence for stderr when this opening found the index damaged and rebuilt it.
+    public private(set) var indexRecovery: String?
 
     init(repository: GitRepository, root: URL, configuration: RegistryConfiguration, index: RegistryDatabase, actor: String) {
         self.repository = repository
@@ -33,8 +35,11 @@ public final class RegistryWorkspace {
     /// every page of the index file (for a rebuild) instead of only that it is a database.
     public static func open(from start: URL, explicit: Bool, verifyingIndex: Bool = false) throws -> RegistryWorkspace {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: start.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: start.path, isDirectory: &isDirectory) else {
             throw CoreError.fileProblem(path: start.path, detail: "no such folder; pass --repo the path of a registry repository")
+        }
+        guard isDirectory.boolValue else {
+            throw CoreError.fileProblem(path: start.path, detail: "it is a file, not a folder; pass --repo the folder of a registry repository")
         }
         let repository = try GitRepository.discover(from: start)
         let root = repository.workingDirectory
@@ -45,31 +50,42 @@ public final class RegistryWorkspace {
         let index = try openIndex(in: root, verifyingIntegrity: verifyingIndex)
         let workspace = RegistryWorkspace(repository: repository, root: root, configuration: configuration,
                                           index: index.database, actor: repository.configuredIdentity() ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown")
-        if let damaged = index.movedAside {
-            try workspace.index.appendAudit(actor: workspace.actor, command: "index-recover",
-                                            detail: "moved damaged index to \(damaged) and rebuilt", commitID: nil)
+        if let recovery = index.recovery {
+            workspace.indexRecovery = recovery.note
+            try workspace.audit("index-recover", "moved the damaged index to \(recovery.movedTo) and rebuilt it")
         }
         return workspace
     }
 
+    /// Opens the registry and brings its index up to date. A damaged page met on the way is handled
+    /// like a damaged file: the index is checked page by page, moved aside and rebuilt from git.
+    public static func openUpToDate(from start: URL, explicit: Bool) async throws -> RegistryWorkspace {
+        let workspace = try open(from: start, explicit: explicit)
+        do {
+            try await workspace.refreshIndex()
+            return workspace
+        } catch IndexError.corrupt {
+            let recovered = try open(from: start, explicit: explicit, verifyingIndex: true)
+            try await recovered.refreshIndex()
+            return recovered
+        }
+    }
+
     /// Opens the index, moving a damaged file aside (never deleting it) and starting a new one.
-    private static func openIndex(in root: URL, verifyingIntegrity: Bool) throws -> (database: RegistryDatabase, movedAside: String?) {
+    private static func openIndex(in root: URL, verifyingIntegrity: Bool) throws
+        -> (database: RegistryDatabase, recovery: (movedTo: String, note: String)?) {
         let url = stateDirectory(root).appendingPathComponent("index.sqlite")
         do {
             return (try RegistryDatabase.open(at: url, verifyingIntegrity: verifyingIntegrity), nil)
-        } catch IndexError.corrupt {
+        } catch let IndexError.corrupt(_, detail) {
             let stamp = Int(Date().timeIntervalSince1970)
             let aside = url.path + ".damaged-\(stamp)"
             for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: url.path + suffix) {
                 try? FileManager.default.moveItem(atPath: url.path + suffix, toPath: aside + suffix)
             }
-            return (try RegistryDatabase.open(at: url), aside)
+            let note = "The index '\(url.path)' was damaged (\(detail)); it was moved to '\(aside)' and rebuilt from git. The run history and check results it held cannot be rebuilt from git; they stay in the moved file."
+            return (try RegistryDatabase.open(at: url), (aside, note))
         }
-    }
-
-    /// Records a state-changing command in the audit log.
-    func audit(_ command: String, _ detail: String, commit: String? = nil) throws {
-        try index.appendAudit(actor: actor, command: command, detail: detail, commitID: commit)
     }
 
     /// The repository-relative folder of a product.

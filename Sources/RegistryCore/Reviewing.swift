@@ -47,12 +47,59 @@ public struct StatusReport: Codable, Sendable {
     public var commit: String
     public var keyringVersion: Int
     public var keyringProblem: String?
+    /// The day board review dates were judged at.
+    public var asOf: String
+    /// Proposed keyrings waiting for signatures; they never affect the verdicts above.
+    public var keyringProposals: [KeyringProposalSummary]
     public var products: [ProductApproval]
 
     enum CodingKeys: String, CodingKey {
         case passed, commit, products
+        case asOf = "as_of"
         case keyringVersion = "keyring_version"
         case keyringProblem = "keyring_problem"
+        case keyringProposals = "keyring_proposals"
+    }
+}
+
+/// A proposed keyring under `Reviews/board/proposals/`, as `board verify` and `status` show it.
+public struct KeyringProposalSummary: Codable, Sendable {
+    public var path: String
+    public var version: Int?
+    /// Whether `registry board adopt` would move it into the chain now.
+    public var ready: Bool
+    public var previousSigners: [String]
+    public var ownSigners: [String]
+    public var missingPreviousSigners: [String]
+    public var missingOwnSigners: [String]
+    public var problems: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case path, version, ready, problems
+        case previousSigners = "previous_signers"
+        case ownSigners = "own_signers"
+        case missingPreviousSigners = "missing_previous_signers"
+        case missingOwnSigners = "missing_own_signers"
+    }
+
+    init(_ proposal: KeyringProposal) {
+        path = proposal.path
+        version = proposal.version
+        ready = proposal.isReady
+        previousSigners = proposal.previousSigners
+        ownSigners = proposal.ownSigners
+        missingPreviousSigners = proposal.missingPreviousSigners
+        missingOwnSigners = proposal.missingOwnSigners
+        problems = proposal.problems + proposal.uncountedSignatures.map(\.description)
+    }
+
+    /// One line for people: not in effect, who signed so far, and what it waits for.
+    public var text: String {
+        "proposal \(path) (not in effect): "
+            + (ready ? "signed by both quorums; adopt it with 'registry board adopt'"
+                     : "signed by \(previousSigners.isEmpty ? "no current members" : "current members " + previousSigners.joined(separator: ", "))"
+                       + " and \(ownSigners.isEmpty ? "none of its members" : "its members " + ownSigners.joined(separator: ", "))"
+                       + problems.map { "\n  \($0)" }.joined())
     }
 }
 
@@ -79,6 +126,8 @@ public struct BoardReport: Codable, Sendable {
     public var versions: [KeyringVersionSummary]
     public var problems: [String]
     public var members: [String]
+    /// Proposed keyrings waiting for signatures; they never affect the chain.
+    public var proposals: [KeyringProposalSummary]
 
     public var text: String {
         var lines = versions.map { version in
@@ -88,7 +137,9 @@ public struct BoardReport: Codable, Sendable {
                 + version.problems.map { "\n  \($0)" }.joined()
         }
         lines += problems
-        lines.append("Chain \(status); current members: \(members.joined(separator: ", ")).")
+        lines.append(members.isEmpty ? "Chain \(status); no keyring is trusted."
+                                     : "Chain \(status); current members: \(members.joined(separator: ", ")).")
+        lines += proposals.map(\.text)
         return lines.joined(separator: "\n")
     }
 }
@@ -97,6 +148,16 @@ public struct BoardReport: Codable, Sendable {
 public struct WrittenStatement: Sendable {
     public var path: String
     public var text: String
+    /// Said on standard error: the statement can be written but will not count as it stands.
+    public var warning: String?
+}
+
+/// A keyring proposal moved into the chain by `board adopt`.
+public struct AdoptedKeyring: Sendable {
+    /// The keyring's new path in the chain.
+    public var path: String
+    /// The members whose signatures were moved with it.
+    public var signers: [String]
 }
 
 extension RegistryWorkspace {
@@ -124,13 +185,22 @@ extension RegistryWorkspace {
         let verdict = KeyringChain.verify(boardFiles: files, trustAnchor: try trustAnchor(explicit),
                                           highestSeen: highestSeen(), now: Date())
         if verdict.status != .refused, verdict.newestVersion > highestSeen() {
-            try? Data("\(verdict.newestVersion)\n".utf8).write(to: highestSeenURL)
+            try? AtomicFile.write(Data("\(verdict.newestVersion)\n".utf8), to: highestSeenURL)
         }
         return verdict
     }
 
-    /// The approval state of every (or the named) product at a commit.
-    public func status(ids: [String], at revision: String?) async throws -> StatusReport {
+    /// The keyring proposals committed under `Reviews/board/proposals/`, checked against the chain
+    /// but never part of it.
+    func keyringProposals(at commit: CommitID, chain: KeyringChainVerdict) throws -> [KeyringProposalSummary] {
+        let files = try repository.files(under: ReviewPaths.proposals, at: commit).map { RepositoryFile(path: $0.key, bytes: Array($0.value)) }
+        return KeyringProposal.evaluate(boardFiles: files, chain: chain).map(KeyringProposalSummary.init)
+    }
+
+    /// The approval state of every (or the named) product at a commit, with board review dates
+    /// judged at `asOf` (`YYYY-MM-DD`; by default today, UTC).
+    public func status(ids: [String], at revision: String?, asOf: String? = nil) async throws -> StatusReport {
+        let day = try Self.asOfDate(asOf)
         let commit = try targetCommit(revision)
         let available = try repository.productIDs(at: commit)
         let targets = ids.isEmpty ? available : ids
@@ -153,7 +223,7 @@ extension RegistryWorkspace {
             : []
         // Statements are read from git on this task while other tasks verify what has been read:
         // signature checks are most of the work for a large registry.
-        var products = try await Self.evaluateWhileReading(targets, chain: chain) { id in
+        var products = try await Self.evaluateWhileReading(targets, chain: chain, asOf: day) { id in
             try approvalInput(of: id, at: commit, chain: chain, indexed: heads[id])
         }
         for index in products.indices where changed.contains(products[index].id) {
@@ -162,18 +232,28 @@ extension RegistryWorkspace {
         }
         let gateFails = products.contains { $0.status == ProductStatus.inUse.rawValue && $0.state != .approved }
         return StatusReport(passed: !gateFails && keyringProblem == nil, commit: commit.hex,
-                            keyringVersion: chain.keyring?.version ?? 0, keyringProblem: keyringProblem, products: products)
+                            keyringVersion: chain.keyring?.version ?? 0, keyringProblem: keyringProblem,
+                            asOf: day.description, keyringProposals: try keyringProposals(at: commit, chain: chain), products: products)
+    }
+
+    /// The day given as `--as-of` (`YYYY-MM-DD`), else today in UTC.
+    static func asOfDate(_ text: String?) throws -> CalendarDate {
+        guard let text else { return CalendarDate(utcDayOf: Date()) }
+        guard let date = CalendarDate(text) else {
+            throw CoreError.invalidArgument("--as-of '\(text)' is not a date; write YYYY-MM-DD, for example --as-of 2026-12-03.")
+        }
+        return date
     }
 
     /// Evaluates each product's approvals on its own task as soon as `read` has gathered its
     /// input on this one (git is not shared between tasks), keeping the order of `ids`.
-    static func evaluateWhileReading(_ ids: [String], chain: KeyringChainVerdict,
+    static func evaluateWhileReading(_ ids: [String], chain: KeyringChainVerdict, asOf day: CalendarDate,
                                      read: (String) throws -> ApprovalInput) async throws -> [ProductApproval] {
         let now = Date()
         return try await withThrowingTaskGroup(of: (Int, ProductApproval).self) { group in
             for (offset, id) in ids.enumerated() {
                 let input = try read(id)
-                group.addTask { (offset, input.evaluate(chain: chain, now: now)) }
+                group.addTask { (offset, input.evaluate(chain: chain, now: now, asOf: day)) }
             }
             var results = [ProductApproval?](repeating: nil, count: ids.count)
             for try await (offset, approval) in group { results[offset] = approval }
@@ -239,45 +319,139 @@ extension RegistryWorkspace {
                                         reviewer: reviewer, issued: now, expires: expiry, comment: comment)
         let bytes = try statement.canonicalBytes()
         if write {
-            let url = root.appendingPathComponent(statement.path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(bytes).write(to: url)
+            try requireNoStatementOfOtherContent(statement)
+            try Self.writeAtomically(bytes, to: root.appendingPathComponent(statement.path))
             try audit("review-template", "\(statement.path)")
         }
-        return WrittenStatement(path: statement.path, text: String(decoding: bytes, as: UTF8.self))
+        return WrittenStatement(path: statement.path, text: String(decoding: bytes, as: UTF8.self),
+                                warning: try reviewerWarning(reviewer, at: commit))
     }
 
-    /// Signs a statement file with an OpenSSH ed25519 key, as `ssh-keygen -Y sign` would.
-    public static func sign(file: URL, key: URL, namespace: String?, signature: URL?) throws -> URL {
-        guard let message = FileManager.default.contents(atPath: file.path) else {
-            throw CoreError.fileProblem(path: file.path, detail: "the statement file cannot be read")
+    /// Why a statement naming `reviewer` would not count under the chain at `commit`, if it would not.
+    private func reviewerWarning(_ reviewer: String, at commit: CommitID) throws -> String? {
+        let chain = try keyringVerdict(at: commit)
+        guard let keyring = chain.keyring, chain.status != .refused else {
+            return "no keyring can be trusted (see 'registry board verify'), so this statement will not count until the board's keyring chain is valid"
+        }
+        guard keyring.member(reviewer) == nil else { return nil }
+        return "'\(reviewer)' is not a member of keyring v\(keyring.version) (current members: \(keyring.members.map(\.id).joined(separator: ", "))), so this statement will not count; write it with your own member id"
+    }
+
+    /// Signs a statement file with an OpenSSH ed25519 key, as `ssh-keygen -Y sign` would, once the
+    /// file is a statement and the key is one that the statement can count for: the named
+    /// reviewer's key in the current keyring, or (for board statements) a member's key.
+    ///
+    /// Review statements are signed into `FILE.sig`; keyring, policy and board-revocation
+    /// statements into `FILE.sigs/<member>.sig`, named after the member who holds the key.
+    public func sign(file: URL, key: URL, namespace: String?, signature: URL?) throws -> URL {
+        let message = try Self.readStatement(file)
+        let statement: SignableStatement
+        do {
+            statement = try SignableStatement(parsing: message)
+        } catch {
+            throw CoreError.cannotSign(path: file.relativePath, reason: "it is not a valid statement (\(error)); write statements with 'registry review template' or 'registry board propose'")
+        }
+        if let namespace, namespace != statement.namespace {
+            throw CoreError.invalidArgument("--namespace '\(namespace)' would make a signature that never counts: this statement is signed in '\(statement.namespace)'; leave --namespace out.")
         }
         guard let keyBytes = FileManager.default.contents(atPath: key.path) else {
-            throw CoreError.fileProblem(path: key.path, detail: "the key file cannot be read")
+            throw CoreError.fileProblem(path: key.relativePath, detail: "the key file cannot be read; pass --key the path of your OpenSSH ed25519 private key")
         }
-        let text = String(decoding: message.prefix(200), as: UTF8.self)
-        let isBoardStatement = ["type: keyring", "type: policy", "type: board-revocation"].contains { text.contains("\n\($0)\n") }
-        let chosenNamespace = namespace ?? (isBoardStatement ? ReviewNamespace.keyring : ReviewNamespace.review)
-        guard let destination = signature ?? (isBoardStatement ? nil : URL(fileURLWithPath: file.path + ".sig")) else {
-            throw CoreError.invalidArgument("Board statements are signed into '\(file.path).sigs/<member>.sig', one file per member; pass --signature \(file.path).sigs/YOUR-ID.sig.")
-        }
-        let signer = try SSHSigner(privateKeyFile: Array(keyBytes), path: key.path)
-        let armored = try signer.sign(Array(message), namespace: chosenNamespace)
-        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(armored).write(to: destination)
+        let signer = try SSHSigner(privateKeyFile: Array(keyBytes), path: key.relativePath)
+        let member = try signingMember(of: statement, key: signer.publicKey, keyPath: key.relativePath, file: file.relativePath)
+        let destination = signature ?? URL(fileURLWithPath: {
+            if case .review = statement { return ReviewPaths.signature(of: file.relativePath) }
+            return ReviewPaths.memberSignature(of: file.relativePath, member: member)
+        }())
+        let armored = try signer.sign(message, namespace: statement.namespace)
+        try Self.writeAtomically(armored, to: destination)
         return destination
+    }
+
+    /// The member a key signs `statement` as, refusing a key whose signature could never count.
+    private func signingMember(of statement: SignableStatement, key: SSHPublicKey, keyPath: String, file: String) throws -> String {
+        let commit = try targetCommit(nil)
+        let keyName = "the key '\(keyPath)' (\(key.fingerprint))"
+        if case .keyring(let signed) = statement {
+            // A rotation is signed by the members of the version before it and by its own members.
+            let previousPath = ReviewPaths.keyring(version: signed.version - 1)
+            let previous = signed.version > 1
+                ? try repository.files(under: ReviewPaths.board, at: commit)[previousPath].flatMap { try? Keyring(parsing: Array($0)) }
+                : nil
+            guard let member = previous?.memberID(holding: key) ?? signed.memberID(holding: key) else {
+                throw CoreError.cannotSign(path: file, reason: "\(keyName) belongs to no member of \(previous == nil ? "" : "\(previousPath) or of ")the keyring version \(signed.version) being signed; only their members sign it")
+            }
+            return member
+        }
+        let chain = try keyringVerdict(at: commit)
+        guard let current = chain.status == .refused ? nil : chain.keyring else {
+            throw CoreError.cannotSign(path: file, reason: "no keyring can be trusted (\(chain.problems.first ?? "see 'registry board verify'")), so \(keyName) cannot be checked against the board")
+        }
+        let holder = current.memberID(holding: key)
+        guard case .review(let review) = statement else {
+            guard let holder else {
+                throw CoreError.cannotSign(path: file, reason: "\(keyName) belongs to no member of keyring v\(current.version); board statements are signed by its members")
+            }
+            return holder
+        }
+        guard holder == review.reviewer else {
+            let whose = holder.map { "it is the key of '\($0)'" } ?? "no member of keyring v\(current.version) holds it"
+            throw CoreError.cannotSign(path: file, reason: "the statement names reviewer '\(review.reviewer)' but \(keyName) is not their key in keyring v\(current.version) (\(whose)); each member signs their own statements with their own key")
+        }
+        return review.reviewer
+    }
+
+    /// Reads a statement file to sign, refusing folders and files too large to be a statement.
+    private static func readStatement(_ file: URL) throws -> [UInt8] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory) else {
+            throw CoreError.fileProblem(path: file.relativePath, detail: "no such file; pass the statement written by 'registry review template'")
+        }
+        guard !isDirectory.boolValue else {
+            throw CoreError.fileProblem(path: file.relativePath, detail: "it is a folder; pass the statement file itself")
+        }
+        let size = ((try? FileManager.default.attributesOfItem(atPath: file.path))?[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= StatementLimits.maximumBytes else {
+            throw CoreError.cannotSign(path: file.relativePath, reason: StatementLimits.oversizeReason(size))
+        }
+        guard let bytes = FileManager.default.contents(atPath: file.path) else {
+            throw CoreError.fileProblem(path: file.relativePath, detail: "the file cannot be read; check its permissions")
+        }
+        return Array(bytes)
+    }
+
+    /// Writes a file atomically (see `AtomicFile`), creating its folder, and says in one sentence
+    /// what to do when that fails.
+    static func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw CoreError.fileProblem(path: url.relativePath, detail: "it is a folder; name a file to write instead, such as '\(url.appendingPathComponent("FILE").relativePath)'")
+        }
+        let folder = url.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw CoreError.fileProblem(path: folder.relativePath, detail: "the folder cannot be created; check that no file stands in its place and that its parent is writable")
+        }
+        do {
+            try AtomicFile.write(bytes, to: url)
+        } catch {
+            throw CoreError.fileProblem(path: url.relativePath, detail: "it cannot be written (\(error.reason)); check that its folder is writable and has free space")
+        }
     }
 
     /// Walks the keyring chain at HEAD.
     public func verifyBoard(trustAnchor: String?) throws -> BoardReport {
-        let verdict = try keyringVerdict(at: try targetCommit(nil), trustAnchor: trustAnchor)
+        let commit = try targetCommit(nil)
+        let verdict = try keyringVerdict(at: commit, trustAnchor: trustAnchor)
         return BoardReport(valid: verdict.status == .trusted, status: verdict.status.rawValue,
                            versions: verdict.versions.map {
                                KeyringVersionSummary(version: $0.version, path: $0.path, valid: $0.isValid,
                                                      previousSigners: $0.previousSigners, ownSigners: $0.ownSigners,
                                                      problems: $0.problems + $0.uncountedSignatures.map(\.description))
                            },
-                           problems: verdict.problems, members: verdict.keyring?.members.map(\.id) ?? [])
+                           problems: verdict.problems, members: verdict.keyring?.members.map(\.id) ?? [],
+                           proposals: try keyringProposals(at: commit, chain: verdict))
     }
 
     /// The current board as an OpenSSH allowed_signers file.
@@ -287,6 +461,11 @@ extension RegistryWorkspace {
             throw CoreError.invalidArgument("The keyring chain is not valid (\(verdict.problems.first ?? "see 'registry board verify'")), so there is no board to export.")
         }
         return AllowedSigners.render(keyring)
+    }
+
+    /// Writes the current board's allowed_signers file to `url`.
+    public func writeAllowedSigners(to url: URL) throws {
+        try Self.writeAtomically(Array(try allowedSigners().utf8), to: url)
     }
 
     /// Writes `keyring.v<N+1>` from the current keyring with members added or removed.
@@ -306,10 +485,63 @@ extension RegistryWorkspace {
                                   thresholdApprovalDemographic: min(current.thresholdApprovalDemographic, members.count),
                                   thresholdBoardRevocation: min(current.thresholdBoardRevocation, members.count),
                                   members: members)
-        let path = ReviewPaths.keyring(version: keyring.version)
-        try Data(try keyring.canonicalBytes()).write(to: root.appendingPathComponent(path))
+        let path = ReviewPaths.keyringProposal(version: keyring.version)
+        let url = root.appendingPathComponent(path)
+        guard !FileManager.default.fileExists(atPath: url.path) else {
+            throw CoreError.invalidArgument("\(path) is already proposed and may carry signatures; adopt it with 'registry board adopt', or delete it and its .sigs folder to propose again.")
+        }
+        try Self.writeAtomically(try keyring.canonicalBytes(), to: url)
         try audit("board-propose", path)
         return path
+    }
+
+    /// Moves the proposal of the next keyring version, with the signatures that count, from
+    /// `Reviews/board/proposals/` into the chain, once both quorums have signed it.
+    ///
+    /// The proposal is read from the working tree, where members' signatures may not be committed yet.
+    public func adoptKeyring(version: Int?) throws -> AdoptedKeyring {
+        let chain = try keyringVerdict(at: try targetCommit(nil))
+        guard let current = chain.keyring, chain.status != .refused else {
+            throw CoreError.invalidArgument("The keyring chain is not valid, so no proposal can be adopted; run 'registry board verify'.")
+        }
+        let proposalPath = ReviewPaths.keyringProposal(version: version ?? current.version + 1)
+        let files = workingTreeStatement(proposalPath)
+        guard let proposalFile = files.first(where: { $0.path == proposalPath }) else {
+            throw CoreError.invalidArgument("There is no proposal \(proposalPath); write one with 'registry board propose'.")
+        }
+        let proposal = KeyringProposal.evaluate(proposalFile, files: files, chain: chain)
+        guard proposal.isReady, let adopted = proposal.keyring else {
+            throw CoreError.insufficientSignatures(path: proposalPath, detail: proposal.problems.joined(separator: "; "))
+        }
+        let path = ReviewPaths.keyring(version: adopted.version)
+        let url = root.appendingPathComponent(path)
+        if let existing = FileManager.default.contents(atPath: url.path), Array(existing) != proposalFile.bytes {
+            throw CoreError.invalidArgument("\(path) already exists with other content; restore it with 'git checkout -- \(path)' before adopting \(proposalPath).")
+        }
+        // Signatures first and the keyring last, so a command stopped part-way adds no version to
+        // the chain and running it again finishes the move.
+        let signers = Set(proposal.previousSigners + proposal.ownSigners).sorted()
+        for member in signers {
+            let from = ReviewPaths.memberSignature(of: proposalPath, member: member)
+            guard let signature = files.first(where: { $0.path == from }) else { continue }
+            try Self.writeAtomically(signature.bytes, to: root.appendingPathComponent(ReviewPaths.memberSignature(of: path, member: member)))
+        }
+        try Self.writeAtomically(proposalFile.bytes, to: url)
+        try? FileManager.default.removeItem(at: root.appendingPathComponent(ReviewPaths.signatureFolder(of: proposalPath)))
+        try? FileManager.default.removeItem(at: root.appendingPathComponent(proposalPath))
+        try audit("board-adopt", path)
+        return AdoptedKeyring(path: path, signers: signers)
+    }
+
+    /// A multi-signer statement and the files of its `.sigs/` folder, as they are in the working tree.
+    private func workingTreeStatement(_ path: String) -> [RepositoryFile] {
+        let folder = ReviewPaths.signatureFolder(of: path)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)) ?? []
+        return ([path] + names.sorted().map { "\(folder)/\($0)" }).compactMap { relative in
+            FileManager.default.contents(atPath: root.appendingPathComponent(relative).path).map {
+                RepositoryFile(path: relative, bytes: Array($0))
+            }
+        }
     }
 
     /// Writes the first keyring version and pins its SHA-256 in registry.json.
@@ -327,9 +559,7 @@ extension RegistryWorkspace {
                                   thresholdKeyring: majority, thresholdApproval: min(2, parsed.count),
                                   thresholdApprovalDemographic: majority, thresholdBoardRevocation: majority, members: parsed)
         let bytes = try keyring.canonicalBytes()
-        let url = root.appendingPathComponent(path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(bytes).write(to: url)
+        try Self.writeAtomically(bytes, to: root.appendingPathComponent(path))
         var configuration = self.configuration
         configuration.trustAnchor = SHA256Hex.of(bytes)
         try configuration.write(to: root)
@@ -374,17 +604,18 @@ enum ApprovalInput: Sendable {
         }
         let subject = ProductVersionUnderReview(product: product, version: manifest.version, tree: tree,
                                                 contentDigest: contentDigest, demographicFields: manifest.demographicFieldNames,
-                                                owners: Set(manifest.owner.boardMembers))
+                                                owners: Set(manifest.owner.boardMembers), reviewDue: manifest.reviewDue)
         return .review(subject: subject, status: manifest.status.rawValue, files: try files(), keyring: keyring)
     }
 
-    /// Verifies the statements and turns the verdict into the report's form.
-    func evaluate(chain: KeyringChainVerdict, now: Date) -> ProductApproval {
+    /// Verifies the statements and turns the verdict into the report's form, judging the board
+    /// review date at `day`.
+    func evaluate(chain: KeyringChainVerdict, now: Date, asOf day: CalendarDate) -> ProductApproval {
         switch self {
         case let .decided(approval):
             return approval
         case let .review(subject, status, files, keyring):
-            let verdict = ApprovalEvaluator.evaluate(subject, keyring: keyring, files: files, now: now)
+            let verdict = ApprovalEvaluator.evaluate(subject, keyring: keyring, files: files, now: now, reviewDay: day)
             let state = chain.status == .expired && verdict.state == .approved ? .expired : verdict.state
             return ProductApproval(
                 id: subject.product.rawValue, version: subject.version, status: status, tree: subject.tree,

@@ -16,7 +16,7 @@ extension RegistryDatabase {
     /// For every product at the indexed HEAD: its newest version, how many versions it has and
     /// which check of its HEAD tree is the latest, in one query.
     public func catalogStamps() throws -> [String: CatalogProductStamp] {
-        try writer.read { db in
+        try read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT h.product_id,
                   (SELECT v.commit_id FROM product_version v WHERE v.product_id = h.product_id ORDER BY v.position LIMIT 1) AS newest,
@@ -38,7 +38,7 @@ extension RegistryDatabase {
 
     /// The versions of several products at once, each newest first.
     public func versions(of ids: [String]) throws -> [String: [ProductVersionRecord]] {
-        try writer.read { db in
+        try read { db in
             let records = try ProductVersionRecord.filter(ids.contains(Column("product_id")))
                 .order(Column("product_id"), Column("position")).fetchAll(db)
             return Dictionary(grouping: records, by: \.productID)
@@ -47,7 +47,7 @@ extension RegistryDatabase {
 
     /// The latest check of each given product at the given tree, keyed by product id.
     public func latestChecks(of trees: [String: String]) throws -> [String: CheckRecord] {
-        try writer.read { db in
+        try read { db in
             let records = try CheckRecord.filter(Array(trees.keys).contains(Column("product_id")))
                 .order(Column("checked_at").desc).fetchAll(db)
             var latest: [String: CheckRecord] = [:]

@@ -3,7 +3,7 @@ import RegistrySupport
 
 /// Why the index could not be opened or used.
 public enum IndexError: RegistryDiagnostic {
-    /// The file exists but is not a usable SQLite database (it is moved aside and rebuilt by the core).
+    /// The file exists but is not a usable SQLite database, or a page of it is damaged.
     case corrupt(path: String, detail: String)
     /// The database could not be opened or written for another reason.
     case unavailable(path: String, detail: String)
@@ -13,7 +13,7 @@ public enum IndexError: RegistryDiagnostic {
     public var message: String {
         switch self {
         case let .corrupt(path, detail):
-            "The index '\(path)' is damaged (\(detail)); it will be moved aside and rebuilt from git."
+            "The index '\(path)' is damaged (\(detail)); run 'registry index --rebuild' to move it aside and rebuild it from git (the run history it held cannot be rebuilt and stays in the moved file)."
         case let .unavailable(path, detail):
             "The index '\(path)' cannot be used (\(detail)); check the folder's permissions and free space, or delete the file to rebuild it with 'registry index --rebuild'."
         case .concurrentUpdate:

@@ -19,17 +19,17 @@ public struct ProductHeadSummary: Codable, Sendable, Hashable, FetchableRecord {
 extension RegistryDatabase {
     /// How many products the indexed HEAD holds.
     public func headProductCount() throws -> Int {
-        try writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM product_head") ?? 0 }
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM product_head") ?? 0 }
     }
 
     /// The ids of the products at the indexed HEAD.
     public func headProductIDs() throws -> Set<String> {
-        try writer.read { db in Set(try String.fetchAll(db, sql: "SELECT product_id FROM product_head")) }
+        try read { db in Set(try String.fetchAll(db, sql: "SELECT product_id FROM product_head")) }
     }
 
     /// Every product at the indexed HEAD without its manifest, sorted by id.
     public func headSummaries() throws -> [ProductHeadSummary] {
-        try writer.read { db in
+        try read { db in
             try ProductHeadSummary.fetchAll(db, sql: """
                 SELECT product_id, tree_id, content_digest, manifest_error, name, status, version_label
                 FROM product_head ORDER BY product_id
@@ -39,7 +39,7 @@ extension RegistryDatabase {
 
     /// Which of these commits the index has already processed.
     public func indexedCommits(among commits: [String]) throws -> Set<String> {
-        try writer.read { db in
+        try read { db in
             var indexed = Set<String>()
             // SQLite limits the number of parameters of one statement.
             for start in stride(from: 0, to: commits.count, by: 500) {

@@ -3,7 +3,8 @@ import Glibc
 import GRDB
 import RegistrySupport
 
-/// The registry's SQLite index: a cache of what git says, plus the run history and audit log it owns.
+/// The registry's SQLite index: a cache of what git says, plus the run history it owns and the
+/// witness of the newest audit entry this machine saw (the audit trail itself lives in git).
 ///
 /// Safe to share between tasks and between processes: on disk it is a WAL-mode database with a busy
 /// timeout, so two `registry` processes wait for each other instead of failing. Each process holds
@@ -12,11 +13,14 @@ import RegistrySupport
 /// opening so that its read-only connections find a WAL file.
 public struct RegistryDatabase: Sendable {
     let writer: any DatabaseWriter
+    /// The file, for messages about it.
+    let path: String
 
     /// Wraps an opened GRDB writer and brings its schema up to date.
-    public init(_ writer: any DatabaseWriter) throws {
+    public init(_ writer: any DatabaseWriter, path: String = ":memory:") throws {
         self.writer = writer
-        try Self.migrator.migrate(writer)
+        self.path = path
+        try Self.mappingErrors(path: path) { try Self.migrator.migrate(writer) }
     }
 
     /// Opens (creating if needed) the index file at `url`.
@@ -54,7 +58,7 @@ public struct RegistryDatabase: Sendable {
                     : try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") != nil
             }
             guard healthy else { throw IndexError.corrupt(path: url.path, detail: "integrity check failed") }
-            return try RegistryDatabase(queue)
+            return try RegistryDatabase(queue, path: url.path)
         } catch let error as IndexError {
             throw error
         } catch let error as DatabaseError
@@ -169,7 +173,7 @@ public struct RegistryDatabase: Sendable {
 
     /// The HEAD commit the product snapshot was taken at, if any.
     public func indexedHead() throws -> String? {
-        try writer.read { db in try Self.meta(db, "indexed_head") }
+        try read { db in try Self.meta(db, "indexed_head") }
     }
 
     /// Records one incremental indexing step atomically: new commits seen, the histories of the
@@ -180,7 +184,7 @@ public struct RegistryDatabase: Sendable {
     /// it meanwhile nothing is written and `IndexError.concurrentUpdate` asks the caller to recompute.
     public func applyIndexUpdate(head: String, newCommits: [String], histories: [String: [ProductVersionRecord]],
                                  heads: [ProductHeadRecord], removedProducts: Set<String>, expectedHead: String?) throws {
-        try writer.write { db in
+        try write { db in
             guard try Self.meta(db, "indexed_head") == expectedHead else { throw IndexError.concurrentUpdate }
             for commit in newCommits {
                 try db.execute(sql: "INSERT OR IGNORE INTO indexed_commit(commit_id) VALUES (?)", arguments: [commit])
@@ -197,9 +201,9 @@ public struct RegistryDatabase: Sendable {
         }
     }
 
-    /// Forgets everything rebuildable from git; run history and the audit log stay.
+    /// Forgets everything rebuildable from git; run history and the audit witness stay.
     public func clearRebuildable() throws {
-        try writer.write { db in
+        try write { db in
             try db.execute(sql: "DELETE FROM indexed_commit")
             try db.execute(sql: "DELETE FROM product_version")
             try db.execute(sql: "DELETE FROM product_head")
@@ -209,14 +213,14 @@ public struct RegistryDatabase: Sendable {
 
     /// Every product at the indexed HEAD, sorted by id.
     public func headProducts() throws -> [ProductHeadRecord] {
-        try writer.read { db in
+        try read { db in
             try ProductHeadRecord.fetchAll(db, sql: Self.headRecordsAtIndexedHead + " ORDER BY h.product_id")
         }
     }
 
     /// One product at the indexed HEAD.
     public func headProduct(_ id: String) throws -> ProductHeadRecord? {
-        try writer.read { db in
+        try read { db in
             try ProductHeadRecord.fetchOne(db, sql: Self.headRecordsAtIndexedHead + " WHERE h.product_id = ?",
                                            arguments: [id])
         }
@@ -233,14 +237,14 @@ public struct RegistryDatabase: Sendable {
 
     /// A product's versions, newest first.
     public func versions(of id: String) throws -> [ProductVersionRecord] {
-        try writer.read { db in
+        try read { db in
             try ProductVersionRecord.filter(Column("product_id") == id).order(Column("position")).fetchAll(db)
         }
     }
 
     /// Everything indexed for comparisons in tests and `index --rebuild` checks: versions of every product.
     public func allVersions() throws -> [ProductVersionRecord] {
-        try writer.read { db in
+        try read { db in
             try ProductVersionRecord.order(Column("product_id"), Column("position")).fetchAll(db)
         }
     }
@@ -249,7 +253,7 @@ public struct RegistryDatabase: Sendable {
 
     /// Stores a run and returns it with its id.
     public func insertRun(_ run: RunRecord) throws -> RunRecord {
-        try writer.write { db in
+        try write { db in
             var run = run
             try run.insert(db)
             return run
@@ -258,7 +262,7 @@ public struct RegistryDatabase: Sendable {
 
     /// The most recent runs of a product, newest first.
     public func runs(of id: String, limit: Int = 20) throws -> [RunRecord] {
-        try writer.read { db in
+        try read { db in
             try RunRecord.filter(Column("product_id") == id)
                 .order(Column("started_at").desc, Column("id").desc).limit(limit).fetchAll(db)
         }
@@ -266,55 +270,68 @@ public struct RegistryDatabase: Sendable {
 
     /// A cached check result, if this exact combination was checked before.
     public func cachedCheck(key: String) throws -> CheckRecord? {
-        try writer.read { db in try CheckRecord.fetchOne(db, key: key) }
+        try read { db in try CheckRecord.fetchOne(db, key: key) }
     }
 
     /// Stores a check result under its cache key.
     public func storeCheck(_ check: CheckRecord) throws {
-        try writer.write { db in try check.upsert(db) }
+        try write { db in try check.upsert(db) }
     }
 
     /// The latest check of a product at a given tree, if any.
     public func latestCheck(of id: String, tree: String? = nil) throws -> CheckRecord? {
-        try writer.read { db in
+        try read { db in
             var request = CheckRecord.filter(Column("product_id") == id)
             if let tree { request = request.filter(Column("tree_id") == tree) }
             return try request.order(Column("checked_at").desc).fetchOne(db)
         }
     }
 
-    // MARK: Audit log (owned by the index)
+    // MARK: Audit witness and the local log of earlier releases
 
-    /// Appends an entry chained to the previous one, inside one write transaction.
-    @discardableResult
-    public func appendAudit(actor: String, command: String, detail: String, commitID: String?,
-                            at date: Date = Date()) throws -> AuditEntry {
-        try writer.write { db in
-            let last = try AuditEntry.order(Column("sequence").desc).fetchOne(db)
-            let sequence = (last?.sequence ?? 0) + 1
-            let previous = last?.hash ?? AuditChain.genesisHash
-            let recordedAt = AuditChain.timestamp(date)
-            let hash = AuditChain.hash(sequence: sequence, recordedAt: recordedAt, actor: actor, command: command,
-                                       detail: detail, commitID: commitID, previousHash: previous)
-            let entry = AuditEntry(sequence: sequence, recordedAt: recordedAt, actor: actor, command: command,
-                                   detail: detail, commitID: commitID, previousHash: previous, hash: hash)
-            try entry.insert(db)
-            try Self.setMeta(db, "audit_head", "\(sequence) \(hash)")
-            return entry
+    /// `"<sequence> <hash>"` of the newest audit entry this machine saw in the git trail, if any.
+    public func auditWitness() throws -> String? {
+        try read { db in try Self.meta(db, "audit_trail_witness") }
+    }
+
+    /// Remembers the newest audit entry seen, so a trail rewound or deleted later is noticed.
+    public func setAuditWitness(_ witness: String) throws {
+        try write { db in try Self.setMeta(db, "audit_trail_witness", witness) }
+    }
+
+    /// Entries that releases before the git trail kept only in this file, oldest first.
+    public func legacyAuditEntries() throws -> [AuditEntry] {
+        try read { db in try AuditEntry.order(Column("sequence")).fetchAll(db) }
+    }
+
+    /// Forgets the local log once its entries are in the git trail.
+    public func clearLegacyAudit() throws {
+        try write { db in
+            try db.execute(sql: "DELETE FROM audit_entry")
+            try db.execute(sql: "DELETE FROM meta WHERE key = 'audit_head'")
         }
     }
 
-    /// The whole audit log in order.
-    public func auditEntries() throws -> [AuditEntry] {
-        try writer.read { db in try AuditEntry.order(Column("sequence")).fetchAll(db) }
+    // MARK: Reading and writing with the index's own errors
+
+    /// A damaged page turns into `IndexError.corrupt` (naming `registry index --rebuild`) and any other
+    /// SQLite failure into `IndexError.unavailable`, never a raw SQLite error code.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try Self.mappingErrors(path: path) { try writer.read(body) }
     }
 
-    /// Re-derives every hash and checks the chain against the recorded head.
-    public func verifyAudit() throws -> AuditVerification {
-        let (entries, head) = try writer.read { db in
-            (try AuditEntry.order(Column("sequence")).fetchAll(db), try Self.meta(db, "audit_head"))
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try Self.mappingErrors(path: path) { try writer.write(body) }
+    }
+
+    static func mappingErrors<T>(path: String, _ work: () throws -> T) throws -> T {
+        do {
+            return try work()
+        } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
+            throw IndexError.corrupt(path: path, detail: error.message ?? "not a database")
+        } catch let error as DatabaseError {
+            throw IndexError.unavailable(path: path, detail: error.message ?? "\(error)")
         }
-        return AuditChain.verify(entries, recordedHead: head)
     }
 
     // MARK: Meta

@@ -5,15 +5,17 @@ import Foundation
 /// the target, then `fsync` of the folder so the rename itself survives a power loss.
 public enum AtomicFile {
     /// Why an atomic write failed, with the path it was writing and the system's reason.
-    public struct WriteError: Error, CustomStringConvertible, Sendable {
+    public struct WriteError: RegistryDiagnostic {
         /// The file that was being written.
         public let path: String
         /// The system's reason (`strerror`).
         public let reason: String
 
-        public var description: String {
+        public var message: String {
             "Could not write '\(path)': \(reason). Check that its folder exists, is writable and has free space, then run the command again."
         }
+
+        public var category: DiagnosticCategory { .environment }
     }
 
     /// Replaces `url` with `data`, creating it with `permissions` when it does not exist yet and

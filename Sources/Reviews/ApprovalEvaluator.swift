@@ -7,7 +7,8 @@ import ProductModel
 /// 1. a board revocation of this exact content stands: `revoked`;
 /// 2. a current member's rejection of this exact content stands: `rejected`;
 /// 3. the keyring has expired: `expired` (approvals freeze until the board renews it);
-/// 4. enough distinct, current, non-owner members approve this exact content: `approved`;
+/// 4. enough distinct, current, non-owner members approve this exact content: `approved`, or
+///    `lapsed` once the manifest's `review_due` lies before the day of the evaluation;
 /// 5. there would be enough but for members' own revocations: `revoked`;
 /// 6. there would be enough but for expired approvals: `expired`;
 /// 7. enough members approved an earlier tree of this product: `changed`;
@@ -20,9 +21,13 @@ public enum ApprovalEvaluator {
     public static let allowedClockSkew: Int64 = 300
 
     /// Evaluates every file under `Reviews/<product-id>/` against the current keyring.
+    ///
+    /// - Parameter reviewDay: the day the board review date is judged at (`status --as-of`);
+    ///   by default the UTC day of `now`.
     public static func evaluate(_ subject: ProductVersionUnderReview, keyring: Keyring,
-                                files: [RepositoryFile], now: Date) -> ApprovalVerdict {
-        var evaluation = Evaluation(subject: subject, keyring: keyring, files: files, now: StatementTime(now))
+                                files: [RepositoryFile], now: Date, reviewDay: CalendarDate? = nil) -> ApprovalVerdict {
+        var evaluation = Evaluation(subject: subject, keyring: keyring, files: files, now: StatementTime(now),
+                                    reviewDay: reviewDay ?? CalendarDate(utcDayOf: now))
         return evaluation.run()
     }
 }
@@ -38,6 +43,7 @@ private struct Evaluation {
     let keyring: Keyring
     let files: [RepositoryFile]
     let now: StatementTime
+    let reviewDay: CalendarDate
     let expectedFields: [String]
 
     var uncounted: [UncountedStatement] = []
@@ -46,11 +52,13 @@ private struct Evaluation {
     var expiredApprovers = Set<String>()
     var history: [SignedReview] = []
 
-    init(subject: ProductVersionUnderReview, keyring: Keyring, files: [RepositoryFile], now: StatementTime) {
+    init(subject: ProductVersionUnderReview, keyring: Keyring, files: [RepositoryFile], now: StatementTime,
+         reviewDay: CalendarDate) {
         self.subject = subject
         self.keyring = keyring
         self.files = files
         self.now = now
+        self.reviewDay = reviewDay
         self.expectedFields = StatementSyntax.canonicalFieldList(subject.demographicFields)
     }
 
@@ -116,6 +124,10 @@ private struct Evaluation {
     mutating func checkSignedReview(_ file: RepositoryFile, signature: [UInt8]?) -> SignedReview? {
         guard let signature else {
             reject(file.path, .missingSignature)
+            return nil
+        }
+        guard file.bytes.count <= StatementLimits.maximumBytes else {
+            reject(file.path, .oversized(bytes: file.bytes.count))
             return nil
         }
         let key: SSHPublicKey
@@ -192,6 +204,10 @@ private struct Evaluation {
 
     /// Quorum over the exact bytes first, then the text; a board revocation does not expire.
     mutating func checkBoardRevocation(_ file: RepositoryFile) -> StandingStatement? {
+        guard file.bytes.count <= StatementLimits.maximumBytes else {
+            reject(file.path, .oversized(bytes: file.bytes.count))
+            return nil
+        }
         let quorum = BoardQuorum.count(file, files: files, keyring: keyring, namespace: ReviewNamespace.keyring,
                                        threshold: keyring.thresholdBoardRevocation)
         uncounted += quorum.uncounted.map { UncountedStatement(path: $0.path, reason: .signatureNotCounted($0.reason)) }
@@ -250,6 +266,8 @@ private struct Evaluation {
                 (.rejected, "A rejection stands: \(rejections.map(\.path).joined(separator: ", ")).")
             } else if keyring.isExpired(at: now) {
                 (.expired, "Keyring version \(keyring.version) expired at \(keyring.expires); approvals are frozen until the board signs a renewed keyring.")
+            } else if approvers.count >= threshold, let due = subject.reviewDue, due < reviewDay {
+                (.lapsed, "Approved by \(approvers.count) of the \(threshold) distinct members required, but the board review was due on \(due) (judged as of \(reviewDay)); the approval lapsed until the board reviews the product again and a version with a new review_due is approved.")
             } else if approvers.count >= threshold {
                 (.approved, "Approved by \(approvers.count) of the \(threshold) distinct members required (\(counted.map(\.member).joined(separator: ", "))).")
             } else if approvers.union(revokedApprovers).count >= threshold {

@@ -14,16 +14,19 @@ public struct ProductVersionUnderReview: Sendable, Hashable {
     public var demographicFields: [String]
     /// Member ids of board members who own the product; their approvals do not count.
     public var owners: Set<String>
+    /// The manifest's `review_due`: once it has passed, an approval lapses.
+    public var reviewDue: CalendarDate?
 
     /// Describes one product version.
     public init(product: ProductID, version: String, tree: String, contentDigest: String,
-                demographicFields: [String], owners: Set<String> = []) {
+                demographicFields: [String], owners: Set<String> = [], reviewDue: CalendarDate? = nil) {
         self.product = product
         self.version = version
         self.tree = tree
         self.contentDigest = contentDigest
         self.demographicFields = demographicFields
         self.owners = owners
+        self.reviewDue = reviewDue
     }
 }
 
@@ -78,6 +81,8 @@ public enum UncountedReason: Sendable, Hashable, CustomStringConvertible {
     case orphanSignature
     /// A statement without its `.sig` file.
     case missingSignature
+    /// A statement larger than `StatementLimits.maximumBytes` (neither counted nor published).
+    case oversized(bytes: Int)
     /// The signature does not verify (damaged, wrong namespace, unsupported, trailing data…).
     case badSignature(SignatureProblem)
     /// Signed with a key that no current member holds (unknown, or a removed member's).
@@ -120,6 +125,7 @@ public enum UncountedReason: Sendable, Hashable, CustomStringConvertible {
         case .unrecognisedFile: "not a review statement or signature file this registry uses"
         case .orphanSignature: "a signature without its statement file"
         case .missingSignature: "the statement has no .sig signature file beside it"
+        case .oversized(let bytes): StatementLimits.oversizeReason(bytes)
         case .badSignature(let problem): "bad signature: \(problem)"
         case .unknownKey(let fingerprint): "signed with key \(fingerprint), which no current board member holds (removed members' statements stop counting)"
         case let .keyOfAnotherMember(signer, reviewer): "signed with the key of '\(signer)' but names '\(reviewer)' as reviewer"

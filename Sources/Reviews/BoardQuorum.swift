@@ -19,6 +19,15 @@ public struct QuorumCount: Sendable, Hashable {
 
     /// Whether enough distinct members signed.
     public var isMet: Bool { signers.count >= required }
+
+    /// The signature files that count in none of `counts`: a keyring rotation's signature may count
+    /// for the previous members or for the new ones, and is only reported when it counts for neither.
+    static func uncountedInAll(_ counts: [QuorumCount]) -> [UncountedSignature] {
+        guard let first = counts.first else { return [] }
+        return first.uncounted.filter { signature in
+            counts.dropFirst().allSatisfy { $0.uncounted.contains { $0.path == signature.path } }
+        }
+    }
 }
 
 /// Counts the members who signed a statement stored with a `<path>.sigs/<member>.sig` folder.

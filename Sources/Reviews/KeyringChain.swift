@@ -132,6 +132,9 @@ public enum KeyringChain {
             return refused(["signed by \(old.signers.count) members of version \(previous.version) (\(old.signers.joined(separator: ", "))) but threshold-keyring of version \(previous.version) is \(old.required)"],
                            old.uncounted, previousSigners: old.signers)
         }
+        guard file.bytes.count <= StatementLimits.maximumBytes else {
+            return refused([StatementLimits.oversizeReason(file.bytes.count)], previousSigners: old?.signers ?? [])
+        }
         let keyring: Keyring
         do {
             keyring = try Keyring(parsing: file.bytes)
@@ -147,10 +150,7 @@ public enum KeyringChain {
         if !own.isMet {
             problems.append("signed by \(own.signers.count) of its own members (\(own.signers.joined(separator: ", "))) but its threshold-keyring is \(own.required)")
         }
-        // A signature that counts on either side is not reported.
-        let uncounted = own.uncounted.filter { signature in
-            old.map { $0.uncounted.contains { $0.path == signature.path } } ?? true
-        }
+        let uncounted = QuorumCount.uncountedInAll([own] + (old.map { [$0] } ?? []))
         let outcome = KeyringVersionOutcome(version: version, path: file.path, isValid: problems.isEmpty,
                                             previousSigners: old?.signers ?? [], ownSigners: own.signers,
                                             problems: problems, uncountedSignatures: uncounted)

@@ -14,6 +14,15 @@ public enum ReviewPaths {
         "\(board)/keyring.v\(paddedVersion(version))"
     }
 
+    /// Where proposed keyring versions wait for their signatures without taking effect.
+    public static let proposals = "Reviews/board/proposals"
+
+    /// `Reviews/board/proposals/keyring.v0003`: a proposed next keyring, signed into its `.sigs/`
+    /// folder and moved into the chain by `registry board adopt` once both quorums have signed.
+    public static func keyringProposal(version: Int) -> String {
+        "\(proposals)/keyring.v\(paddedVersion(version))"
+    }
+
     /// `Reviews/board/policy.v0001`.
     public static func policy(version: Int) -> String {
         "\(board)/policy.v\(paddedVersion(version))"

@@ -83,7 +83,7 @@ public struct ReviewStatement: Sendable, Hashable {
         contentDigest = try fields.sha256("content-sha256")
         demographicFields = try fields.demographicFields()
         reviewer = try fields.member("reviewer")
-        issued = try fields.time("issued")
+        issued = try fields.issued()
         expires = try fields.time("expires")
         comment = try fields.text("comment")
         guard issued < expires else {
@@ -164,7 +164,7 @@ public struct BoardRevocation: Sendable, Hashable {
         version = try fields.version()
         tree = try fields.tree()
         contentDigest = try fields.sha256("content-sha256")
-        issued = try fields.time("issued")
+        issued = try fields.issued()
         reason = try fields.nonEmpty("reason")
     }
 

@@ -83,6 +83,19 @@ struct StatementFields {
         return time
     }
 
+    /// No statement of this format was signed before 2000: an earlier `issued` is a typo or a backdate
+    /// meant to make the statement look older than the content it names.
+    static let earliestIssued = StatementTime("2000-01-01T00:00:00Z")!
+
+    /// The `issued` time, refused when it lies before `earliestIssued`.
+    func issued(_ key: String = "issued") throws(FormatError) -> StatementTime {
+        let time = try time(key)
+        guard time >= StatementFields.earliestIssued else {
+            throw fail(key, "'\(key)' is \(time), before \(StatementFields.earliestIssued); write the time the statement was signed")
+        }
+        return time
+    }
+
     func count(_ key: String) throws(FormatError) -> Int {
         let value = try text(key)
         guard let number = StatementSyntax.decimal(value) else {

@@ -104,7 +104,11 @@ struct CatalogBuildTests {
         #expect(page.contains(digest))
         #expect(page.contains("href=\"../reviews/station-incident-hotspots/1.1.0/alice.approval.sig\""))
         #expect(page.contains("href=\"../verify.html\""))
-        #expect(page.contains(">undefined<"))
+        #expect(page.contains("<th scope=\"col\">Difference to reference</th><th scope=\"col\">True-positive rate</th><th scope=\"col\">False-positive rate</th>"))
+        #expect(page.contains("<tr><th scope=\"row\">White</th><td>120</td><td>0.250</td><td>0.180–0.330</td><td>1.000</td><td>0.000</td><td>0.500</td><td>0.125</td></tr>"),
+                "the difference, TPR and FPR reach the page as numbers")
+        #expect(page.contains("<td>0</td><td>undefined</td><td>undefined</td><td>undefined</td><td>undefined</td><td>undefined</td><td>undefined</td></tr>"),
+                "an empty group reads undefined in every rate column, never 0")
         #expect(page.contains("mailto:analytics-registry@transit.example?subject="))
         #expect(page.contains("Justification &lt;script&gt;"))
         let spanish = text(files["es/products/station-incident-hotspots.html"])
@@ -176,6 +180,8 @@ struct CatalogBuildTests {
         let changed = try CatalogBuilder.build(input, allegations: report, to: site.url)
         #expect(changed.productPagesWritten == 2)
         #expect(changed.productPagesUnchanged == 2)
+        // Two product pages, and at least the index pages, catalog.json and the state file.
+        #expect(changed.filesWritten >= 2 + 4)
         #expect(!changed.files.contains("products/calls-for-service-triage.html"))
         #expect(text(try Data(contentsOf: site.url.appendingPathComponent("products/fare-inspection-allocation.html"))).contains("A changed summary"))
         // An incremental build ends byte-identical to a fresh one.
@@ -193,14 +199,16 @@ struct CatalogBuildTests {
         let input = CatalogFixtures.input()
         let settings = CatalogSite(registry: input.registry, asOf: input.asOf, minimumCellSize: input.minimumCellSize,
                                    allegations: report)
-        let rendered = try input.products.map { try CatalogBuilder.render($0, site: settings, into: CatalogFolder(site.url)) }
-        try CatalogBuilder.assemble(rendered, site: settings, into: CatalogFolder(site.url))
+        let folder = try CatalogFolder(site.url)
+        let rendered = try input.products.map { try CatalogBuilder.render($0, site: settings, into: folder) }
+        try CatalogBuilder.assemble(rendered, site: settings, into: folder)
         let reread = rendered.compactMap { RenderedProduct(archived: $0.archived[...]) }
         #expect(reread.map(\.id) == rendered.map(\.id))
         #expect(reread.map(\.pageDigest) == rendered.map(\.pageDigest))
         #expect(RenderedProduct(archived: rendered[0].archived.dropLast()) == nil, "a cut archive is refused")
         let again = try CatalogBuilder.assemble(reread, site: settings, into: CatalogFolder(site.url))
         #expect(again.productPagesWritten == 0)
+        #expect(again.filesWritten == 0 && again.filesUnchanged == again.files.count, "the same input rewrote files")
         try CatalogBuilder.build(input, allegations: report, to: fresh.url)
         #expect(try siteFiles(site.url) == siteFiles(fresh.url))
     }

@@ -90,10 +90,11 @@ enum CatalogFixtures {
                             numbers: ["ratio": 0.71]),
                 ],
                 disparity: [DisparityTable(attribute: "race \(text)", referenceGroup: "White", rows: [
-                    DisparityRow(group: "White", count: 120, selectionRate: 0.25, wilsonLower: 0.18, wilsonUpper: 0.33, ratio: 1, difference: 0),
+                    DisparityRow(group: "White", count: 120, selectionRate: 0.25, wilsonLower: 0.18, wilsonUpper: 0.33, ratio: 1,
+                                 difference: 0, truePositiveRate: 0.5, falsePositiveRate: 0.125, belowMinimumGroupSize: false),
                     DisparityRow(group: "Group \(text)", count: 0, selectionRate: nil, wilsonLower: nil, wilsonUpper: nil, ratio: nil,
-                                 belowMinimumGroupSize: true),
-                ])]),
+                                 difference: nil, truePositiveRate: nil, falsePositiveRate: nil, belowMinimumGroupSize: true),
+                ], hasLabels: true)]),
             history: history,
             withheld: withheld.map { CatalogWithheldField(field: $0.field, reason: $0.reason, commitment: hex("\($0.field)-commitment", length: 64)) })
     }
@@ -108,7 +109,7 @@ enum CatalogFixtures {
         let payload = payloads.joined(separator: " ")
         return CatalogInput(registry: registry, asOf: CalendarDate(year: 2026, month: 11, day: 25), minimumCellSize: 11, products: [
             product(id: "station-incident-hotspots", text: payload, demographic: true,
-                    withheld: [WithheldField(field: "vendor", reason: "Contract terms \(payload)")]),
+                    withheld: [WithheldField(field: "vendor", reason: "Contract terms \(payload)", salt: hex("vendor-salt", length: 64))]),
             product(id: "fare-inspection-allocation", text: "fare inspection", state: .changed, passed: true),
             product(id: "calls-for-service-triage", text: "triage", status: .development, state: .pending, versions: 1, passed: true),
         ])

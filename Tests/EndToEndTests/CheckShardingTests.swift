@@ -45,7 +45,7 @@ struct CheckShardingTests {
 
         let twice = try registry.registry(["check", "--merge", files[0], files[0]])
         #expect(twice.status == 2)
-        #expect(twice.stderr.contains("exactly one shard"))
+        #expect(twice.stderr.contains("exactly once"))
     }
 
     @Test("a malformed shard is a usage error")

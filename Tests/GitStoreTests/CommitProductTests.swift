@@ -37,7 +37,6 @@ struct CommitProductTests {
         #expect(registered.commit.hex == (try repo.run(["rev-parse", "HEAD"])))
         #expect(try repo.run(["rev-parse", "HEAD^"]) == before)
         #expect(registered.productTree?.hex == (try repo.run(["rev-parse", "HEAD:Products/hotspots"])))
-        #expect(registered.stagingNote == nil)
         #expect(try repo.run(["ls-tree", "-r", "--format=%(objectmode) %(path)", "HEAD", "Products/hotspots"])
                     .split(separator: "\n") == ["120000 Products/hotspots/link.yaml", "100644 Products/hotspots/product.yaml",
                                                 "100755 Products/hotspots/run.sh"])
@@ -164,18 +163,66 @@ struct CommitProductTests {
         try repo.run(["fsck", "--strict", "--no-progress"])
     }
 
-    @Test("a stale index.lock does not lose the commit")
+    @Test("a stale index.lock commits nothing and names the lock file to remove")
     func staleIndexLock() throws {
         let repo = try Self.makeRegistry()
         defer { repo.remove() }
+        let before = try repo.run(["rev-parse", "HEAD"])
         try repo.write("edited\n", to: "Products/hotspots/old.txt")
         try repo.write("", to: ".git/index.lock")
         let repository = try GitRepository.open(at: repo.url, environment: fixtureGitEnvironment)
-        let registered = try repository.commitProduct("hotspots", message: "Edit under a lock")
-        #expect(try repo.run(["rev-parse", "HEAD"]) == registered.commit.hex)
-        #expect(registered.stagingNote?.contains("git reset") == true)
+        let error = try #require(throws: GitError.self) { try repository.commitProduct("hotspots", message: "Edit under a lock") }
+        #expect(error.reason == .locked)
+        #expect(error.category == .environment)
+        #expect(error.message.contains(".git/index.lock") && error.message.contains("another git process may be running"))
+        #expect(try repo.run(["rev-parse", "HEAD"]) == before)
         try repo.delete(".git/index.lock")
+        _ = try repository.commitProduct("hotspots", message: "Edit once the lock is gone")
+        #expect(try repo.run(["status", "--porcelain"]) == "")
         try repo.run(["fsck", "--strict", "--no-progress"])
+    }
+
+    @Test("the command trailer is on the commit and found again; the ledger chains entries and links commits")
+    func trailerAndLedger() throws {
+        let repo = try Self.makeRegistry()
+        defer { repo.remove() }
+        try repo.write("edited\n", to: "Products/hotspots/old.txt")
+        let repository = try GitRepository.open(at: repo.url, environment: fixtureGitEnvironment)
+        let registered = try repository.commitProduct("hotspots", message: "Edit", command: "register hotspots")
+        #expect(try repo.run(["log", "-1", "--format=%(trailers:key=Registry-Command,valueonly)"]) == "register hotspots")
+        let marked = try repository.markedCommits(from: registered.commit, notReachableFrom: GitRepository.auditReference)
+        #expect(marked.map(\.commit) == [registered.commit])
+        #expect(try repository.ledger(GitRepository.auditReference) == nil)
+
+        try repository.appendToLedger(GitRepository.auditReference, linking: nil) { previous in
+            #expect(previous == nil)
+            return "first\n"
+        }
+        let second = try repository.appendToLedger(GitRepository.auditReference, linking: registered.commit,
+                                                   onlyIfUnlinked: true) { "second after \($0?.message ?? "")" }
+        #expect(second != nil)
+        let again = try repository.appendToLedger(GitRepository.auditReference, linking: registered.commit,
+                                                  onlyIfUnlinked: true) { _ in "duplicate\n" }
+        #expect(again == nil)
+        let ledger = try #require(try repository.ledger(GitRepository.auditReference))
+        #expect(ledger.map(\.message) == ["first\n", "second after first\n"])
+        #expect(ledger.map(\.linked) == [nil, registered.commit])
+        #expect(try repository.markedCommits(from: registered.commit, notReachableFrom: GitRepository.auditReference).isEmpty)
+        #expect(try repo.run(["rev-list", "--first-parent", "--count", GitRepository.auditReference]) == "3", "two entries and the root")
+        try repo.run(["fsck", "--strict", "--no-progress"])
+    }
+
+    @Test("a stale lock on the audit ref names the lock file")
+    func staleLedgerLock() throws {
+        let repo = try Self.makeRegistry()
+        defer { repo.remove() }
+        try repo.write("", to: ".git/refs/registry/audit.lock")
+        let repository = try GitRepository.open(at: repo.url, environment: fixtureGitEnvironment)
+        let error = try #require(throws: GitError.self) {
+            try repository.appendToLedger(GitRepository.auditReference, linking: nil) { _ in "entry\n" }
+        }
+        #expect(error.reason == .locked)
+        #expect(error.message.contains("refs/registry/audit.lock"))
     }
 
     @Test("a branch lock held by someone else is named in the error, and the branch is untouched")
@@ -187,7 +234,7 @@ struct CommitProductTests {
         try repo.write("", to: ".git/refs/heads/main.lock")
         let repository = try GitRepository.open(at: repo.url, environment: fixtureGitEnvironment)
         let error = try #require(throws: GitError.self) { try repository.commitProduct("hotspots", message: "Edit") }
-        #expect(error.reason == .branchBusy)
+        #expect(error.reason == .locked)
         #expect(error.message.contains("refs/heads/main.lock"))
         #expect(error.category == .environment)
         #expect(try repo.run(["rev-parse", "HEAD"]) == before)

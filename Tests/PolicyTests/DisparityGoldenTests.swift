@@ -64,6 +64,13 @@ import TestSupport
                 for (name, value) in ratios {
                     expectClose(group.ratiosToReference[name] ?? nil, value, "\(key) \(name) ratio to reference")
                 }
+                // Aequitas reports ratios only; the difference is the golden rates' difference.
+                let referenceKey = try #require(theirs["reference_group"] as? String)
+                let reference = try #require(groups[referenceKey])
+                for name in ratios.keys {
+                    let difference = (expected[name] as? Double).flatMap { value in (reference[name] as? Double).map { value - $0 } }
+                    expectClose(group.differencesToReference[name] ?? nil, difference, "\(key) \(name) difference to reference")
+                }
             }
             let disparities = try #require(theirs["disparities"] as? [String: Any])
             #expect(mine.disparities.eligibleGroups == disparities["eligible_groups"] as? Int)
@@ -91,9 +98,14 @@ import TestSupport
         let findings = DisparityRule().findings(for: try report(), spec: spec, parameters: .defaults,
                                                 product: RuleExample.cleanManifest.id)
         let fourFifths = findings.filter { $0.numbers["favourable_rate_ratio"] != nil }
-        #expect(fourFifths.map(\.location.group) == ["race=Black × sex=Male"])
+        #expect(fourFifths.map(\.location.group) == ["race × sex: Black × Male"])
         #expect(fourFifths.first?.severity == .error)
-        #expect(findings.contains { $0.severity == .note && $0.location.group == "race=Pacific Islander" })
+        #expect(fourFifths.first?.message.contains("reaches 'race × sex: Black × Male' at") == true)
+        #expect(findings.contains { $0.severity == .note && $0.location.group == "race: Pacific Islander"
+                && $0.message.hasPrefix("Group 'race: Pacific Islander' has ") })
+        for finding in findings where finding.severity != .warning {
+            #expect(finding.location.group?.contains(": ") == true, "every note and error names its group or intersection: \(finding.message)")
+        }
     }
 }
 

@@ -99,6 +99,7 @@ public:
   withheld:
     - field: vendor
       reason: Contract terms forbid publishing the vendor's product name.
+      salt: 3f6c1b0e9a8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180f7e6d5c4b3a291807
 translations:
   es:
     name: Prioridad de inspección de tarifas

@@ -45,7 +45,7 @@ struct ManifestSchemaTests {
         var fromSchema: [String: SchemaObject] = [:]
         objects(schema, at: "", into: &fromSchema)
         let fromDecoder = Dictionary(uniqueKeysWithValues: ManifestShape.allCases.map {
-            ($0.pattern, SchemaObject(keys: Set($0.keys), required: Set($0.requiredKeys)))
+            ($0.pattern, SchemaObject(keys: Set($0.keys), required: Set($0.requiredKeys).union($0.requiredWhenValid)))
         })
         #expect(Set(fromSchema.keys) == Set(fromDecoder.keys))
         for (pattern, expected) in fromDecoder {

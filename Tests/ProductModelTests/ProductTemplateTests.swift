@@ -52,6 +52,21 @@ struct ProductTemplateTests {
             """)
     }
 
+    @Test("the commented withheld example carries a fresh salt and validates once uncommented")
+    func withheldExampleHasFreshSalt() throws {
+        let first = try #require(files(.python)["product.yaml"]).content
+        let second = try #require(files(.python)["product.yaml"]).content
+        #expect(first != second, "every new product gets its own salt")
+        let start = try #require(first.range(of: "# public:\n"))
+        let uncommented = first[..<start.lowerBound] + first[start.lowerBound...].split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("# ") ? String($0.dropFirst(2)) : String($0) }.joined(separator: "\n")
+        let document = try ManifestDecoder.decodeDocument(Array(uncommented.utf8), file: "Products/\(id)/product.yaml")
+        let listing = ProductFileList(files(.python).mapValues { .regularFile(executable: $0.executable) })
+        try ManifestValidator(files: listing).validate(document)
+        let salt = try #require(document.manifest.publication.withheld.first?.salt)
+        #expect(WithheldCommitment.isSalt(salt))
+    }
+
     @Test("a leap day's review falls due on the last day of February")
     func leapDay() throws {
         let manifest = try #require(ProductTemplate.files(for: id, language: .shell, today: CalendarDate(year: 2028, month: 2, day: 29))

@@ -61,56 +61,77 @@ struct RegistryDatabaseTests {
         #expect(try db.headSummaries().map(\.versionLabel) == ["1.0.0", "1.1.0"])
     }
 
-    @Test("clearing the rebuildable part keeps runs and the audit log")
+    @Test("clearing the rebuildable part keeps runs and the audit witness")
     func rebuildKeepsOwnedHistory() throws {
         let db = try RegistryDatabase.inMemory()
         let run = try db.insertRun(RunRecord(productID: "p1", treeID: "t", contentDigest: "d",
                                              startedAt: Date(), succeeded: true, recordJSON: "{}"))
-        try db.appendAudit(actor: "ana", command: "register", detail: "p1", commitID: "c1")
+        try db.setAuditWitness("3 abc")
         try db.clearRebuildable()
         #expect(try db.runs(of: "p1").map(\.id) == [run.id])
-        #expect(try db.auditEntries().count == 1)
+        #expect(try db.auditWitness() == "3 abc")
     }
 
-    @Test("an untouched audit log verifies")
-    func auditIntact() throws {
-        let db = try RegistryDatabase.inMemory()
-        for index in 1...5 {
-            try db.appendAudit(actor: "ana", command: "register", detail: "product \(index)", commitID: "c\(index)")
+    /// Five chained entries, as the registry writes them.
+    private func chain(_ count: Int) -> [AuditEntry] {
+        var entries: [AuditEntry] = []
+        for index in 1...count {
+            entries.append(AuditChain.entry(after: entries.last, actor: "Ana <ana@example.org>", command: "register",
+                                            detail: "product \(index)\nwith a second line \\ and a backslash",
+                                            commitID: "c\(index)", at: Date(timeIntervalSince1970: Double(index))))
         }
-        let verdict = try db.verifyAudit()
-        #expect(verdict.intact)
-        #expect(verdict.entryCount == 5)
+        return entries
     }
 
-    @Test("editing, deleting or reordering audit entries is detected",
+    @Test("an entry survives its commit message unchanged, and an untouched chain verifies against its witness")
+    func auditIntact() throws {
+        let entries = chain(5)
+        #expect(entries.map { AuditChain.entry(fromMessage: AuditChain.message(for: $0)) } == entries)
+        #expect(AuditChain.message(for: entries[0]).hasPrefix("registry register: product 1\n\nSequence: 1\n"))
+        #expect(AuditChain.verify(entries, witness: "5 \(entries[4].hash)").isEmpty)
+        #expect(AuditChain.verify(entries, witness: "2 \(entries[1].hash)").isEmpty)
+        #expect(AuditChain.entry(fromMessage: "Register a product\n\nRegistry-Command: register p1\n") == nil)
+    }
+
+    @Test("editing, deleting, reordering or rewinding audit entries is detected",
           arguments: ["edit", "delete-middle", "delete-last", "reorder"])
     func auditTampering(kind: String) throws {
+        var entries = chain(4)
+        let witness = "4 \(entries[3].hash)"
+        switch kind {
+        case "edit": entries[1].actor = "Mallory <m@example.org>"
+        case "delete-middle": entries.remove(at: 1)
+        case "delete-last": entries.removeLast()
+        default: entries.swapAt(1, 2)
+        }
+        #expect(!AuditChain.verify(entries, witness: witness).isEmpty)
+    }
+
+    @Test("a damaged page in the index is reported as corrupt, naming index --rebuild")
+    func damagedPage() throws {
         let directory = try makeTemporaryDirectory()
         defer { directory.remove() }
         let url = directory.url.appendingPathComponent("index.sqlite")
         let db = try RegistryDatabase.open(at: url)
-        for index in 1...4 {
-            try db.appendAudit(actor: "ana", command: "register", detail: "product \(index)", commitID: "c\(index)")
+        for index in 0..<400 {
+            _ = try db.insertRun(RunRecord(productID: "p\(index % 7)", treeID: String(repeating: "t", count: 200), contentDigest: "d",
+                                           startedAt: Date(), succeeded: true, recordJSON: String(repeating: "x", count: 300)))
         }
         let raw = try DatabaseQueue(path: url.path)
-        try raw.write { sql in
-            switch kind {
-            case "edit":
-                try sql.execute(sql: "UPDATE audit_entry SET actor = 'mallory' WHERE sequence = 2")
-            case "delete-middle":
-                try sql.execute(sql: "DELETE FROM audit_entry WHERE sequence = 2")
-            case "delete-last":
-                try sql.execute(sql: "DELETE FROM audit_entry WHERE sequence = 4")
-            default:
-                try sql.execute(sql: "UPDATE audit_entry SET sequence = 100 WHERE sequence = 2")
-                try sql.execute(sql: "UPDATE audit_entry SET sequence = 2 WHERE sequence = 3")
-                try sql.execute(sql: "UPDATE audit_entry SET sequence = 3 WHERE sequence = 100")
-            }
+        try raw.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        let handle = try FileHandle(forUpdating: url)
+        let size = try handle.seekToEnd()
+        try handle.seek(toOffset: size / 2 - 4096)
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: 16_384))
+        try handle.close()
+        let reopened = try RegistryDatabase.open(at: url)
+        #expect {
+            for id in 0..<7 { _ = try reopened.runs(of: "p\(id)", limit: 1000) }
+        } throws: { error in
+            guard case .corrupt = error as? IndexError else { return false }
+            return (error as? IndexError)?.message.contains("registry index --rebuild") == true
         }
-        let verdict = try RegistryDatabase.open(at: url).verifyAudit()
-        #expect(!verdict.intact)
-        #expect(!verdict.problems.isEmpty)
+        #expect(throws: IndexError.self) { try RegistryDatabase.open(at: url, verifyingIntegrity: true) }
     }
 
     @Test("a file that is not a database is reported as corrupt")

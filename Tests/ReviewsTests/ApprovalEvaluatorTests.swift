@@ -39,6 +39,7 @@ func reasonName(_ reason: UncountedReason) -> String {
     case .unrecognisedFile: "unrecognisedFile"
     case .orphanSignature: "orphanSignature"
     case .missingSignature: "missingSignature"
+    case .oversized: "oversized"
     case .badSignature(let problem): "badSignature.\(SignatureProblemKind(problem))"
     case .unknownKey: "unknownKey"
     case .keyOfAnotherMember: "keyOfAnotherMember"
@@ -143,6 +144,15 @@ let approvalCases: [ApprovalCase] = [
     },
     ApprovalCase("duplicate key", .pending, counted: ["bob"], reasons: [("alice.approval", "notCanonical")]) { board, setup in
         try corrupted(board, &setup) { $0.replacingOccurrences(of: "reviewer: alice\n", with: "reviewer: alice\nreviewer: alice\n") }
+    },
+    ApprovalCase("issued in year 0", .pending, counted: ["bob"], reasons: [("alice.approval", "notCanonical")]) { board, setup in
+        try corrupted(board, &setup) { $0.replacingOccurrences(of: "issued: 2026-11-25T08:30:00Z", with: "issued: 0000-01-01T00:00:00Z") }
+    },
+    ApprovalCase("a validly signed comment larger than 64 KiB", .pending, counted: ["bob"],
+                 reasons: [("alice.approval", "oversized")]) { board, setup in
+        try corrupted(board, &setup) {
+            $0.replacingOccurrences(of: "comment: checked the evidence", with: "comment: " + String(repeating: "x", count: 70_000))
+        }
     },
     ApprovalCase("timestamp with a space instead of T", .pending, counted: ["bob"],
                  reasons: [("alice.approval", "notCanonical")]) { board, setup in

@@ -182,6 +182,17 @@ public struct FixtureRegistry {
         try TestSupport.git(arguments, in: url)
     }
 
+    /// A private copy (mode 0600, as ssh-keygen requires) of a demo board member's key from
+    /// `Tests/Fixtures/demo-board/`, in this registry's git-ignored `.registry/` folder.
+    public func demoKey(_ member: String) throws -> URL {
+        let key = url.appendingPathComponent(".registry/\(member)-key")
+        guard !FileManager.default.fileExists(atPath: key.path) else { return key }
+        try FileManager.default.createDirectory(at: key.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("Tests/Fixtures/demo-board/\(member)"), to: key)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key.path)
+        return key
+    }
+
     /// Writes demo member frank's approval of the example product `homeless-outreach-demand` with
     /// `registry review template`, signs it with stock `ssh-keygen -Y sign` and frank's demo key, and
     /// commits it; returns the statement's path.
@@ -191,10 +202,7 @@ public struct FixtureRegistry {
                                     "--comment", "Second reviewer")
         guard template.status == 0 else { throw FixtureError("review template failed: \(template.stderr)") }
         let statement = "Reviews/homeless-outreach-demand/0.3.1/frank.approval"
-        let key = url.appendingPathComponent(".registry/frank-key")
-        try FileManager.default.createDirectory(at: key.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("Tests/Fixtures/demo-board/frank"), to: key)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key.path)
+        let key = try demoKey("frank")
         let sign = try runProcess("/usr/bin/ssh-keygen", ["-Y", "sign", "-q", "-n", "review@analytics-registry", "-f", key.path, statement],
                                   in: url)
         guard sign.status == 0 else { throw FixtureError("ssh-keygen -Y sign failed: \(sign.stderr)") }

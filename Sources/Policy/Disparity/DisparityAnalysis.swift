@@ -114,15 +114,15 @@ public enum DisparityAnalysis {
             let referenceRates = Dictionary(uniqueKeysWithValues: reference.namedRates.map { ($0.name, $0.rate?.value) })
             for index in groups.indices {
                 var ratios: [String: Double?] = [:]
+                var differences: [String: Double?] = [:]
                 for (name, rate) in groups[index].namedRates where name != "base_rate" {
                     guard let rate else { continue }
-                    if let value = rate.value, let base = referenceRates[name] ?? nil, base != 0 {
-                        ratios[name] = value / base
-                    } else {
-                        ratios[name] = .some(nil)
-                    }
+                    let base = referenceRates[name] ?? nil
+                    ratios[name] = .some(rate.value.flatMap { value in base.flatMap { $0 != 0 ? value / $0 : nil } })
+                    differences[name] = .some(rate.value.flatMap { value in base.map { value - $0 } })
                 }
                 groups[index].ratiosToReference = ratios
+                groups[index].differencesToReference = differences
             }
         }
         return GroupBreakdown(attributes: attributes, groups: groups, referenceGroup: reference?.label,
@@ -145,7 +145,7 @@ public enum DisparityAnalysis {
             trueNegativeRate: hasLabels ? Rate(trueNegatives, of: negatives) : nil,
             falseNegativeRate: hasLabels ? Rate(falseNegatives, of: counts.positives) : nil,
             precision: hasLabels ? Rate(counts.truePositives, of: counts.selected) : nil,
-            ratiosToReference: [:])
+            ratiosToReference: [:], differencesToReference: [:])
     }
 
     private static func measures(_ eligible: [GroupMetrics], selectionIs: OutcomePolarity) -> DisparityMeasures {

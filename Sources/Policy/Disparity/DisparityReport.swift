@@ -42,6 +42,17 @@ public struct GroupBreakdown: Sendable, Hashable, Codable {
         case attributes, groups, disparities
         case referenceGroup = "reference_group"
     }
+
+    /// A group as people read it in findings and pages: the attributes, then the values
+    /// (`race × sex: Black × Female`), so an intersection is named whole.
+    public func name(of group: GroupMetrics) -> String {
+        attributes.joined(separator: " × ") + ": " + group.values.map { $0.isEmpty ? "(blank)" : $0 }.joined(separator: " × ")
+    }
+
+    /// The group whose `label` this is, as `name(of:)` names it; the label itself when no group has it.
+    public func name(ofLabel label: String) -> String {
+        groups.first { $0.label == label }.map(name(of:)) ?? label
+    }
 }
 
 /// The metrics of one group.
@@ -71,6 +82,10 @@ public struct GroupMetrics: Sendable, Hashable, Codable {
     /// Each metric divided by the reference group's (`selection_rate`, `false_positive_rate`, …);
     /// `nil` when either side is undefined or the reference is zero.
     public var ratiosToReference: [String: Double?]
+    /// Each metric minus the reference group's, under the same names as the ratios (the
+    /// `selection_rate` entry is the group's demographic parity difference to the reference);
+    /// `nil` when either side is undefined.
+    public var differencesToReference: [String: Double?]
 
     /// The selected count.
     public var selected: Int { selectionRate.numerator }
@@ -81,7 +96,7 @@ public struct GroupMetrics: Sendable, Hashable, Codable {
         case truePositiveRate = "true_positive_rate", falsePositiveRate = "false_positive_rate"
         case trueNegativeRate = "true_negative_rate", falseNegativeRate = "false_negative_rate"
         case precision
-        case ratiosToReference = "ratios_to_reference"
+        case ratiosToReference = "ratios_to_reference", differencesToReference = "differences_to_reference"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -98,6 +113,7 @@ public struct GroupMetrics: Sendable, Hashable, Codable {
         try container.encode(falseNegativeRate, forKey: .falseNegativeRate)
         try container.encode(precision, forKey: .precision)
         try container.encode(ratiosToReference, forKey: .ratiosToReference)
+        try container.encode(differencesToReference, forKey: .differencesToReference)
     }
 
     /// The rates by the names used in ratios and reports.

@@ -55,10 +55,10 @@ public struct DisparityRule: PolicyRule {
         }
         for breakdown in report.breakdowns {
             let by = breakdown.attributes.joined(separator: " × ")
-            let small = breakdown.groups.filter { !$0.eligible }
-            for group in small {
-                findings.append(finding(.note, "Group '\(group.label)' has \(group.count) rows, fewer than the minimum group size of \(parameters.minimumGroupSize), so it gets no verdict.",
-                                        product: product, file: spec.output, group: group.label, numbers: ["count": Double(group.count)]))
+            for group in breakdown.groups where !group.eligible {
+                let name = breakdown.name(of: group)
+                findings.append(finding(.note, "Group '\(name)' has \(group.count) rows, fewer than the minimum group size of \(parameters.minimumGroupSize), so it gets no verdict.",
+                                        product: product, file: spec.output, group: name, numbers: ["count": Double(group.count)]))
             }
             let measures = breakdown.disparities
             guard measures.eligibleGroups >= 2 else {
@@ -68,27 +68,31 @@ public struct DisparityRule: PolicyRule {
             }
             let outcome = spec.selectionIs == .favourable ? "being selected" : "not being selected"
             if let ratio = measures.favourableRateRatio, ratio < parameters.disparityRatioThreshold {
-                findings.append(finding(.error, "By \(by), the favourable outcome (\(outcome)) reaches '\(measures.leastFavouredGroup ?? "")' at \(Optional(ratio).displayed) times the rate of the most favoured group, below the four-fifths threshold of \(parameters.disparityRatioThreshold); change the product so groups are selected at comparable rates, and review which inputs drive the difference.",
-                                        product: product, file: spec.output, group: measures.leastFavouredGroup,
+                let least = measures.leastFavouredGroup.map(breakdown.name(ofLabel:))
+                findings.append(finding(.error, "By \(by), the favourable outcome (\(outcome)) reaches '\(least ?? "")' at \(Optional(ratio).displayed) times the rate of the most favoured group, below the four-fifths threshold of \(parameters.disparityRatioThreshold); change the product so groups are selected at comparable rates, and review which inputs drive the difference.",
+                                        product: product, file: spec.output, group: least,
                                         numbers: ["favourable_rate_ratio": ratio, "threshold": parameters.disparityRatioThreshold]))
             }
-            if let difference = measures.demographicParityDifference, difference > parameters.disparityDifferenceThreshold {
+            if let difference = measures.demographicParityDifference, difference > parameters.disparityDifferenceThreshold,
+               let spread = RateSpread(breakdown, { $0.selectionRate }, minimumDenominator: 0) {
                 var numbers = ["demographic_parity_difference": difference, "threshold": parameters.disparityDifferenceThreshold]
                 numbers["demographic_parity_ratio"] = measures.demographicParityRatio
-                findings.append(finding(.error, "By \(by), selection rates differ by \(Optional(difference).displayed) between groups, more than the demographic parity threshold of \(parameters.disparityDifferenceThreshold); change the product so its selection rates are comparable across groups.",
-                                        product: product, file: spec.output, numbers: numbers))
+                findings.append(finding(.error, "By \(by), selection rates differ by \(Optional(difference).displayed) between groups (\(spread.described(in: breakdown))), more than the demographic parity threshold of \(parameters.disparityDifferenceThreshold); change the product so its selection rates are comparable across groups.",
+                                        product: product, file: spec.output, group: spread.groups(in: breakdown), numbers: numbers))
             }
             if let difference = measures.equalizedOddsDifference, difference > parameters.disparityDifferenceThreshold {
                 // Error rates rest on the positives (or negatives) of a group, not its size: a verdict
                 // needs those denominators to reach the minimum group size too.
-                if let supported = Self.supportedEqualizedOddsDifference(breakdown, minimum: parameters.minimumGroupSize),
-                   supported > parameters.disparityDifferenceThreshold {
-                    findings.append(finding(.error, "By \(by), true- or false-positive rates differ by \(Optional(supported).displayed) between groups, more than the equalized-odds threshold of \(parameters.disparityDifferenceThreshold); the product's errors fall unevenly, so review its inputs and thresholds per group.",
-                                            product: product, file: spec.output,
-                                            numbers: ["equalized_odds_difference": supported, "threshold": parameters.disparityDifferenceThreshold]))
+                if let supported = Self.widestErrorRateSpread(breakdown, minimumDenominator: parameters.minimumGroupSize),
+                   supported.difference > parameters.disparityDifferenceThreshold {
+                    findings.append(finding(.error, "By \(by), \(supported.metric) differ by \(Optional(supported.difference).displayed) between groups (\(supported.described(in: breakdown))), more than the equalized-odds threshold of \(parameters.disparityDifferenceThreshold); the product's errors fall unevenly, so review its inputs and thresholds per group.",
+                                            product: product, file: spec.output, group: supported.groups(in: breakdown),
+                                            numbers: ["equalized_odds_difference": supported.difference, "threshold": parameters.disparityDifferenceThreshold]))
                 } else {
-                    findings.append(finding(.note, "By \(by), true- or false-positive rates differ by \(Optional(difference).displayed), but the rates that differ rest on fewer than \(parameters.minimumGroupSize) positives or negatives per group, so they get no verdict; a larger audit sample would settle it.",
-                                            product: product, file: spec.output,
+                    let widest = Self.widestErrorRateSpread(breakdown, minimumDenominator: 0)
+                    let between = widest.map { " (\($0.described(in: breakdown)))" } ?? ""
+                    findings.append(finding(.note, "By \(by), true- or false-positive rates differ by \(Optional(difference).displayed)\(between), but the rates that differ rest on fewer than \(parameters.minimumGroupSize) positives or negatives per group, so they get no verdict; a larger audit sample would settle it.",
+                                            product: product, file: spec.output, group: widest?.groups(in: breakdown),
                                             numbers: ["equalized_odds_difference": difference, "minimum_group_size": Double(parameters.minimumGroupSize)]))
                 }
             }
@@ -96,19 +100,12 @@ public struct DisparityRule: PolicyRule {
         return findings
     }
 
-    /// The equalized-odds difference over the rates whose denominators reach the minimum group size,
-    /// or nil when fewer than two groups qualify for both rates.
-    static func supportedEqualizedOddsDifference(_ breakdown: GroupBreakdown, minimum: Int) -> Double? {
-        func spread(_ rate: (GroupMetrics) -> Rate?) -> Double? {
-            let values = breakdown.groups.compactMap { group -> Double? in
-                guard group.eligible, let rate = rate(group), rate.denominator >= minimum else { return nil }
-                return rate.value
-            }
-            guard values.count >= 2, let low = values.min(), let high = values.max() else { return nil }
-            return high - low
-        }
-        let spreads = [spread(\.truePositiveRate), spread(\.falsePositiveRate)].compactMap { $0 }
-        return spreads.max()
+    /// The wider of the true- and false-positive-rate spreads over eligible groups whose rate
+    /// denominators reach `minimumDenominator`, or nil when fewer than two groups qualify for both.
+    static func widestErrorRateSpread(_ breakdown: GroupBreakdown, minimumDenominator: Int) -> RateSpread? {
+        [RateSpread(breakdown, \.truePositiveRate, metric: "true-positive rates", minimumDenominator: minimumDenominator),
+         RateSpread(breakdown, \.falsePositiveRate, metric: "false-positive rates", minimumDenominator: minimumDenominator)]
+            .compactMap { $0 }.max { $0.difference < $1.difference }
     }
 
     private static let smallGroups: PolicyParameters = {
@@ -139,5 +136,39 @@ public struct DisparityRule: PolicyRule {
             for index in 0..<group.count { text += "\(group.race)-\(index),\(index < group.selected ? 1 : 0)\n" }
         }
         return RuleExample.cleanOutputs.merging(["inspections.csv": text]) { $1 }
+    }
+}
+
+/// The lowest and highest value of one rate across the eligible groups of a breakdown, so a
+/// finding can name the two groups (or intersections) behind a difference.
+struct RateSpread {
+    /// What the rate is, plural, for messages (`selection rates`).
+    let metric: String
+    let low: (group: GroupMetrics, value: Double)
+    let high: (group: GroupMetrics, value: Double)
+
+    /// Highest minus lowest.
+    var difference: Double { high.value - low.value }
+
+    /// `nil` when fewer than two eligible groups have the rate defined on at least `minimumDenominator` rows.
+    init?(_ breakdown: GroupBreakdown, _ rate: (GroupMetrics) -> Rate?, metric: String = "selection rates",
+          minimumDenominator: Int) {
+        let values = breakdown.groups.compactMap { group -> (group: GroupMetrics, value: Double)? in
+            guard group.eligible, let rate = rate(group), rate.denominator >= minimumDenominator, let value = rate.value else { return nil }
+            return (group, value)
+        }
+        guard values.count >= 2, let low = values.min(by: { $0.value < $1.value }),
+              let high = values.max(by: { $0.value < $1.value }) else { return nil }
+        self.metric = metric; self.low = low; self.high = high
+    }
+
+    /// `'race × sex: Black × Female' 0.600, 'race × sex: White × Male' 0.200`.
+    func described(in breakdown: GroupBreakdown) -> String {
+        "'\(breakdown.name(of: high.group))' \(Optional(high.value).displayed), '\(breakdown.name(of: low.group))' \(Optional(low.value).displayed)"
+    }
+
+    /// Both groups' names for a finding's location.
+    func groups(in breakdown: GroupBreakdown) -> String {
+        "\(breakdown.name(of: high.group)) / \(breakdown.name(of: low.group))"
     }
 }

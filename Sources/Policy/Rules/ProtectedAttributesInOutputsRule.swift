@@ -4,11 +4,6 @@ import ProductModel
 public struct ProtectedAttributesInOutputsRule: PolicyRule {
     public init() {}
 
-    /// The share of a column's distinct values that must be group labels before it counts as encoding an attribute.
-    static let labelShare = 0.5
-    /// Distinct values remembered per column; more than this and the column is not a group label.
-    static let distinctLimit = 1_000
-
     public static let description = RuleDescription(
         id: "protected-attributes-in-outputs",
         summary: "Outputs hold no protected attribute, by column name or synonym, or by values that look like group labels, unless declared.",
@@ -41,19 +36,16 @@ public struct ProtectedAttributesInOutputsRule: PolicyRule {
     public func findings(in context: RuleContext) -> [Finding] {
         guard let run = context.run else { return [] }
         let declared = Set(context.manifest.demographicFields.map(\.field))
-        let labels = labelIndex(context.parameters)
+        let labels = GroupLabelMatcher(context.parameters)
         var findings: [Finding] = []
         for output in context.manifest.outputs {
             guard let url = run.outputs[output.name] else { continue }
             // Keyed by header position: rows hold whatever columns the product wrote, declared or not.
-            var distinct: [Int: Set<String>] = [:]
+            var distinct: [Int: GroupLabelMatcher.DistinctValues] = [:]
             let header: [String]
             do {
                 header = try OutputRows.read(url, output: output) { _, fields in
-                    for (index, field) in fields.enumerated() where distinct[index, default: []].count <= Self.distinctLimit {
-                        let value = field.trimmed
-                        if !value.isEmpty { distinct[index, default: []].insert(value) }
-                    }
+                    for (index, field) in fields.enumerated() { distinct[index, default: .init()].add(field) }
                 }.header
             } catch {
                 continue
@@ -64,39 +56,12 @@ public struct ProtectedAttributesInOutputsRule: PolicyRule {
                                             in: context, file: output.name, column: column))
                     continue
                 }
-                guard let values = distinct[index], values.count <= Self.distinctLimit, !values.isEmpty else { continue }
-                var matches: [String: Set<String>] = [:]
-                for value in values {
-                    for part in Self.parts(of: value) {
-                        if let attribute = labels[part.lowercased()] { matches[attribute, default: []].insert(value) }
-                    }
-                }
-                let strongest = matches.max { $0.value.count < $1.value.count || ($0.value.count == $1.value.count && $0.key > $1.key) }
-                guard let (attribute, labelled) = strongest, labelled.count >= 2,
-                      Double(labelled.count) / Double(values.count) >= Self.labelShare else { continue }
-                let examples = labelled.sorted().prefix(3).map { "'\($0)'" }.joined(separator: ", ")
-                findings.append(finding(.error, "Output '\(output.name)' column '\(column)' holds values that look like group labels of the protected attribute '\(attribute)' (\(examples)); remove or recode the column, or declare it under 'demographic_fields' for the board to approve.",
+                guard let values = distinct[index], let match = labels.match(values) else { continue }
+                findings.append(finding(.error, "Output '\(output.name)' column '\(column)' holds values that look like group labels of the protected attribute '\(match.attribute)' (\(match.examples)); remove or recode the column, or declare it under 'demographic_fields' for the board to approve.",
                                         in: context, file: output.name, column: column,
-                                        numbers: ["matching_values": Double(labelled.count), "distinct_values": Double(values.count)]))
+                                        numbers: ["matching_values": Double(match.values.count), "distinct_values": Double(match.distinctValues)]))
             }
         }
         return findings
-    }
-
-    /// Lowercased group label → attribute name.
-    private func labelIndex(_ parameters: PolicyParameters) -> [String: String] {
-        var index: [String: String] = [:]
-        for attribute in parameters.protectedAttributes {
-            for label in attribute.groupLabels where index[label.lowercased()] == nil {
-                index[label.lowercased()] = attribute.name
-            }
-        }
-        return index
-    }
-
-    /// The value itself and its pieces when several codes are packed into one (`adult/Female`).
-    static func parts(of value: String) -> [String] {
-        let pieces = value.split(whereSeparator: { "/|;:×,".contains($0) }).map { String($0).trimmed }
-        return pieces.count > 1 ? [value] + pieces : [value]
     }
 }

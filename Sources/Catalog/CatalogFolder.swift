@@ -1,0 +1,349 @@
+import Foundation
+import ProductModel
+import RegistrySupport
+
+/// One catalog build's output: the published folder, and the fresh sibling folder the build writes
+/// into and then switches into place whole (`publish`), so readers of the published folder see
+/// the previous site or the new one, never a mix, whenever the build stops.
+///
+/// Opening it refuses folders that are not the registry's to replace, takes a lock so a second build
+/// into the same folder waits, and removes what a killed build left beside the folder. Files the
+/// previous site holds with the right bytes are hard-linked into the new one rather than written
+/// again; a product page is reused only when the previous state file records the same input digest
+/// and the page's bytes still have the SHA-256 recorded for them.
+///
+/// Products may be rendered into it from several tasks at once: the record of written and kept
+/// files is guarded by a lock.
+public final class CatalogFolder: @unchecked Sendable {
+    /// The published folder.
+    public let url: URL
+    /// The folder this build writes, beside `url`.
+    let stagingPath: String
+    /// The previous build's state, when it is present and well formed.
+    let previous: CatalogBuildState?
+    private let publishedPath: String
+    private let retiredPath: String
+    private let lock: FileLock
+    private let guarded = NSLock()
+    private var files: [String: Bool] = [:]
+    private var pageContents: [String: String] = [:]
+    private var published = false
+
+    /// The file that marks a folder as a catalog the registry wrote and may replace.
+    public static let markerFileName = ".registry-catalog"
+    static let markerText = "This folder is a public catalog written by `registry catalog build`; each build replaces it whole.\n"
+
+    /// Opens `url` (which `resolve` has made absolute and free of links) for a build: refuses a
+    /// file, the root folder and a non-empty folder without the registry's marker, waits for any
+    /// other build into it, clears what killed builds left beside it and creates the new folder.
+    public init(_ url: URL) throws(CatalogError) {
+        self.url = url
+        publishedPath = url.path
+        let parent = (publishedPath as NSString).deletingLastPathComponent
+        let name = (publishedPath as NSString).lastPathComponent
+        try Self.checkReplaceable(publishedPath)
+        do {
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        } catch {
+            throw .cannotWrite(path: parent, reason: error.localizedDescription)
+        }
+        do throws(AtomicFile.WriteError) {
+            lock = try FileLock(parent + "/." + name + ".catalog-lock")
+        } catch {
+            throw .cannotWrite(path: error.path, reason: error.reason)
+        }
+        // Checked again under the lock: another build may have created the folder meanwhile.
+        try Self.checkReplaceable(publishedPath)
+        Self.removeLeftovers(in: parent, of: name)
+        let suffix = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        stagingPath = parent + "/." + name + Self.stagingInfix + suffix
+        retiredPath = parent + "/." + name + Self.retiredInfix + suffix
+        var existing = stat()
+        let mode = stat(publishedPath, &existing) == 0 ? existing.st_mode & 0o7777 : 0o755
+        guard mkdir(stagingPath, 0o700) == 0, chmod(stagingPath, mode) == 0 else {
+            throw .cannotWrite(path: stagingPath, reason: String(cString: strerror(errno)))
+        }
+        previous = CatalogBuildState.read(from: publishedPath + "/" + CatalogBuilder.stateFileName)
+        try writer.write(Self.markerText, to: Self.markerFileName)
+    }
+
+    deinit {
+        if !published { Self.removeSite(stagingPath) }
+    }
+
+    private static let stagingInfix = ".catalog-build-"
+    private static let retiredInfix = ".catalog-retired-"
+
+    /// An output path made absolute, free of `.`, `..` and symbolic links; refused when empty or the root folder.
+    public static func resolve(_ path: String) throws(CatalogError) -> URL {
+        guard !path.isEmpty else {
+            throw .unsuitableOutput(path: path, reason: "the folder name is empty; name a folder, such as --out public")
+        }
+        var missing: [String] = []
+        var existing = URL(fileURLWithPath: path).standardizedFileURL.path
+        // Links are resolved in the part that exists; the rest is created by the build.
+        while realpath(existing, nil) == nil, existing != "/" {
+            missing.insert((existing as NSString).lastPathComponent, at: 0)
+            existing = (existing as NSString).deletingLastPathComponent
+        }
+        guard let resolved = realpath(existing, nil) else { return URL(fileURLWithPath: path).standardizedFileURL }
+        defer { free(resolved) }
+        let url = missing.reduce(URL(fileURLWithPath: String(cString: resolved))) { $0.appendingPathComponent($1) }
+        guard url.path != "/" else {
+            throw .unsuitableOutput(path: path, reason: "that is the file system's root; name a folder of its own, such as public")
+        }
+        return url
+    }
+
+    /// Refuses anything at `path` the build must not replace: a file, or a folder with content but
+    /// no sign that the registry wrote it.
+    private static func checkReplaceable(_ path: String) throws(CatalogError) {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return }
+        guard status.st_mode & S_IFMT == S_IFDIR else {
+            throw .unsuitableOutput(path: path, reason: "it is a file, not a folder; name a folder for the site instead")
+        }
+        guard isEmptyOrOwn(path) else {
+            throw .unsuitableOutput(path: path, reason: "the folder holds files but no \(markerFileName) marker, so the registry did not create it; name an empty or new folder instead")
+        }
+    }
+
+    /// Whether a folder is empty or holds the marker (or the state file of catalogs built before the marker existed).
+    private static func isEmptyOrOwn(_ path: String) -> Bool {
+        var status = stat()
+        for marker in [markerFileName, CatalogBuilder.stateFileName] where lstat(path + "/" + marker, &status) == 0 {
+            return status.st_mode & S_IFMT == S_IFREG
+        }
+        return (try? FileManager.default.contentsOfDirectory(atPath: path))?.isEmpty ?? false
+    }
+
+    /// Removes new folders of killed builds and previous sites a killed build did not finish removing.
+    private static func removeLeftovers(in parent: String, of name: String) {
+        let prefixes = ["." + name + stagingInfix, "." + name + retiredInfix]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
+        where prefixes.contains(where: entry.hasPrefix) {
+            let path = parent + "/" + entry
+            var status = stat()
+            if lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, isEmptyOrOwn(path) { removeSite(path) }
+        }
+    }
+
+    /// Deletes a site folder, its marker and state file last, so a removal cut short by a kill
+    /// leaves a folder the next build still recognises as its own and removes.
+    ///
+    /// `FileManager` removes links themselves, never what they point to.
+    private static func removeSite(_ path: String) {
+        let last = [markerFileName, CatalogBuilder.stateFileName]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where !last.contains(entry) {
+            try? FileManager.default.removeItem(atPath: path + "/" + entry)
+        }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Writes and keeps files in the new folder.
+    var writer: SiteWriter { SiteWriter(folder: self, root: stagingPath, previousRoot: publishedPath) }
+
+    /// Whether the new site holds a product's pages as `pageDigest` renders them: written by this
+    /// build, or found in the previous site with the bytes its state records, and linked over.
+    public func holdsPages(of id: String, pageDigest: String) -> Bool {
+        let writer = writer
+        return SiteLanguage.allCases.allSatisfy { language in
+            let path = language.folder + SitePaths.product(id)
+            if page(path) != nil { return true }
+            guard let page = previous?.pages[path], page.input == pageDigest, writer.keep(path, sha256: page.content) else { return false }
+            record(path, written: false, content: page.content)
+            return true
+        }
+    }
+
+    /// Records a file of the new site; `content` is the SHA-256 of a product page.
+    func record(_ path: String, written: Bool, content: String? = nil) {
+        guarded.withLock {
+            files[path] = written
+            if let content { pageContents[path] = content }
+        }
+    }
+
+    /// The SHA-256 of a product page already in the new site.
+    func page(_ path: String) -> String? { guarded.withLock { pageContents[path] } }
+
+    /// Every file of the new site, and whether this build wrote it (true) or found it unchanged (false).
+    var siteFiles: [String: Bool] { guarded.withLock { files } }
+
+    /// Switches the new site into place, removes the previous one and releases the lock.
+    func publish() throws(CatalogError) {
+        AtomicFolder.flushFileSystem(of: stagingPath)
+        let replaced: String?
+        do throws(AtomicFile.WriteError) {
+            replaced = try AtomicFolder.replace(publishedPath, with: stagingPath, retired: retiredPath)
+        } catch {
+            throw .cannotWrite(path: error.path, reason: error.reason)
+        }
+        published = true
+        if let replaced { Self.removeSite(replaced) }
+        lock.release()
+    }
+}
+
+/// What the previous build rendered, kept in the output folder for incremental rebuilds.
+struct CatalogBuildState: Codable {
+    /// A product page's input digest (`RenderedProduct.pageDigest`) and the SHA-256 of its bytes.
+    struct Page: Codable {
+        var input: String
+        var content: String
+    }
+
+    static let currentFormat = "catalog-state/2"
+
+    var format: String
+    var renderer: String
+    /// Page path → what it was rendered from and what it holds.
+    var pages: [String: Page]
+
+    /// The state file at `path`, or nil when it is missing, unreadable, from another renderer or
+    /// names anything but product pages: then every page is rendered again, and nothing it names
+    /// is ever read.
+    static func read(from path: String) -> CatalogBuildState? {
+        guard let data = FileManager.default.contents(atPath: path),
+              let state = try? JSONDecoder().decode(CatalogBuildState.self, from: data),
+              state.format == currentFormat, state.renderer == CatalogBuilder.rendererVersion,
+              state.pages.allSatisfy({ isPagePath($0.key) && isDigest($0.value.input) && isDigest($0.value.content) })
+        else { return nil }
+        return state
+    }
+
+    /// `products/<id>.html` below a language folder, with a well-formed id (never a separator, `.` or `..`).
+    private static func isPagePath(_ path: String) -> Bool {
+        SiteLanguage.allCases.contains { language in
+            guard path.hasPrefix(language.folder + "products/"), path.hasSuffix(".html") else { return false }
+            let id = path.dropFirst(language.folder.count + "products/".count).dropLast(".html".count)
+            return ProductID.isWellFormed(String(id))
+        }
+    }
+
+    private static func isDigest(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+    }
+
+    /// The state as JSON with sorted keys.
+    func json() -> String {
+        var json = CatalogJSONWriter()
+        json.object { o in
+            o.field("format", format)
+            o.field("pages") { o in
+                for path in pages.keys.sorted() {
+                    o.field(path) { o in o.field("content", pages[path]?.content); o.field("input", pages[path]?.input) }
+                }
+            }
+            o.field("renderer", renderer)
+        }
+        return json.text + "\n"
+    }
+}
+
+/// Writes files into a build's new folder, reusing each file of the previous site that already
+/// holds the right bytes by a hard link, which costs no new inode and keeps its modification time.
+///
+/// Writes go through POSIX calls: Foundation's `Data.write` costs several times more per file, which
+/// dominates a build of thousands of pages. The new folder is private until it is published, so a
+/// file is created at its final name; it is never opened for writing once it exists, because it
+/// may be a link to a file of the published site.
+struct SiteWriter {
+    let folder: CatalogFolder
+    let root: String
+    let previousRoot: String
+
+    private func path(_ relative: String) -> String { root + "/" + relative }
+
+    /// Writes a file of the new site; returns whether its bytes are new (false: reused from the previous site).
+    @discardableResult
+    func write(_ text: String, to relative: String, recordingContent: Bool = false) throws(CatalogError) -> Bool {
+        let content = recordingContent ? SHA256Hex.of(text) : nil
+        if let previous = Self.contents(of: previousRoot + "/" + relative), Self.holds(previous, text), link(relative) {
+            folder.record(relative, written: false, content: content)
+            return false
+        }
+        let target = path(relative)
+        unlink(target)
+        var descriptor = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if descriptor < 0 && errno == ENOENT {
+            try makeParent(of: relative)
+            descriptor = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        }
+        guard descriptor >= 0 else { throw .cannotWrite(path: target, reason: String(cString: strerror(errno))) }
+        var bytes = text
+        let written = bytes.withUTF8 { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let count = Foundation.write(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return false }
+                offset += count
+            }
+            return true
+        }
+        let reason = String(cString: strerror(errno))
+        close(descriptor)
+        guard written else { throw .cannotWrite(path: target, reason: reason) }
+        folder.record(relative, written: true, content: content)
+        return true
+    }
+
+    /// Links a previous site's file into the new site when its bytes have this SHA-256.
+    func keep(_ relative: String, sha256: String) -> Bool {
+        guard let previous = Self.contents(of: previousRoot + "/" + relative), SHA256Hex.of(previous) == sha256 else { return false }
+        return link(relative)
+    }
+
+    /// Hard-links the previous site's file into the new site, replacing what the new site holds there.
+    private func link(_ relative: String) -> Bool {
+        let source = previousRoot + "/" + relative, target = path(relative)
+        unlink(target)
+        if linkat(AT_FDCWD, source, AT_FDCWD, target, 0) == 0 { return true }
+        guard errno == ENOENT, (try? makeParent(of: relative)) != nil else { return false }
+        return linkat(AT_FDCWD, source, AT_FDCWD, target, 0) == 0
+    }
+
+    /// Creates the folders above a file; several tasks may create the same ones at once.
+    private func makeParent(of relative: String) throws(CatalogError) {
+        var folder = root
+        for part in relative.split(separator: "/").dropLast() {
+            folder += "/" + part
+            guard mkdir(folder, 0o755) == 0 || errno == EEXIST else {
+                throw .cannotWrite(path: folder, reason: String(cString: strerror(errno)))
+            }
+        }
+    }
+
+    /// The bytes of a regular file, not following a link at the last step; nil when there is none.
+    private static func contents(of path: String) -> Data? {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        var data = Data(count: Int(status.st_size))
+        let complete = data.withUnsafeMutableBytes { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let count = read(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return false }
+                offset += count
+            }
+            return true
+        }
+        return complete ? data : nil
+    }
+
+    /// Whether the bytes are the text's UTF-8, compared in one `memcmp` rather than byte by byte.
+    private static func holds(_ data: Data, _ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { utf8 in
+            data.count == utf8.count && data.withUnsafeBytes { bytes in
+                guard let stored = bytes.baseAddress, let expected = utf8.baseAddress else { return utf8.isEmpty }
+                return memcmp(stored, expected, utf8.count) == 0
+            }
+        }
+    }
+}

@@ -1,0 +1,295 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The audit trail in git (`refs/registry/audit`), `register` under kills and stale locks, and a
+/// damaged index, through the built binary and stock git.
+@Suite("Audit trail and register faults")
+struct AuditTrailTests {
+    static let product = "station-incident-hotspots"
+    static let reference = "refs/registry/audit"
+
+    struct Verdict: Decodable {
+        let state: String
+        let intact: Bool
+        let passed: Bool
+        let entry_count: Int
+        let problems: [String]
+        let repaired: [String]
+    }
+
+    /// A fixture registry whose audit trail was started (by `registry index`), with one registered change.
+    private func registryWithOneRegistration() throws -> FixtureRegistry {
+        let registry = try FixtureRegistry.withExampleProducts([Self.product])
+        #expect(try registry.registry("index").status == 0)
+        try edit(registry, "First note")
+        let registered = try registry.registry("register", Self.product, "-m", "First note")
+        #expect(registered.status == 0, "\(registered.stderr)")
+        return registry
+    }
+
+    private func edit(_ registry: FixtureRegistry, _ text: String) throws {
+        try writeFile(text + "\n", to: "Products/\(Self.product)/NOTES.md", in: registry.url)
+    }
+
+    private func verify(_ registry: FixtureRegistry) throws -> (result: ProcessResult, verdict: Verdict?) {
+        try verify(at: registry.url)
+    }
+
+    private func verify(at url: URL) throws -> (result: ProcessResult, verdict: Verdict?) {
+        let result = try runRegistry(["audit", "verify", "--json"], in: url)
+        return (result, try? JSONDecoder().decode(Verdict.self, from: Data(result.stdout.utf8)))
+    }
+
+    /// Commits on the branch that carry register's trailer, read with stock git.
+    private func registeredCommits(_ registry: FixtureRegistry) throws -> [String] {
+        try registry.git("log", "--format=%H %(trailers:key=Registry-Command,valueonly,separator=%x2C)")
+            .split(separator: "\n").compactMap { line in
+                let parts = line.split(separator: " ", maxSplits: 1)
+                return parts.count == 2 ? String(parts[0]) : nil
+            }
+    }
+
+    /// How many `register` entries of the trail name each commit, read with stock git.
+    private func registerEntries(_ registry: FixtureRegistry) throws -> [String: Int] {
+        let messages = try registry.git("log", "--first-parent", "--format=%B%x00", Self.reference)
+        var counts: [String: Int] = [:]
+        for message in messages.split(separator: "\0") where message.contains("\nCommand: register\n") {
+            if let line = message.split(separator: "\n").first(where: { $0.hasPrefix("Commit: ") }) {
+                counts[String(line.dropFirst("Commit: ".count)), default: 0] += 1
+            }
+        }
+        return counts
+    }
+
+    /// Git lock files a killed process can leave behind.
+    private func staleLocks(_ registry: FixtureRegistry) -> [URL] {
+        [".git/index.lock", ".git/refs/heads/main.lock", ".git/\(Self.reference).lock"]
+            .map { registry.url.appendingPathComponent($0) }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    @Test("register killed at random moments: every registered commit ends with exactly one audit entry, the staging area is never stale")
+    func killLoop() throws {
+        let registry = try registryWithOneRegistration()
+        defer { registry.remove() }
+        // How long a whole register takes here, so the kills land inside it.
+        try edit(registry, "Timing run")
+        let started = Date()
+        #expect(try registry.registry("register", Self.product, "-m", "Timing run").status == 0)
+        let duration = max(Date().timeIntervalSince(started), 0.05)
+
+        var kills = 0, repairedByVerify = 0, lockStops = 0
+        var generator = SystemRandomNumberGenerator()
+        let deadline = Date().addingTimeInterval(45)
+        for round in 0..<24 where Date() < deadline {
+            try edit(registry, "Round \(round)")
+            let process = Process()
+            process.executableURL = registryExecutable
+            process.arguments = ["register", Self.product, "-m", "Round \(round)"]
+            process.currentDirectoryURL = registry.url
+            process.environment = fixtureGitEnvironment
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // Process start-up and validation come first; most kills should land around the commit.
+            usleep(UInt32(Double.random(in: (duration * 0.3)...(duration * 1.2), using: &generator) * 1_000_000))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            kills += 1
+
+            let locks = staleLocks(registry)
+            if !locks.isEmpty {
+                // Killed while holding a git lock: register must stop with exit 2 and name the file.
+                try edit(registry, "Blocked \(round)")
+                let blocked = try registry.registry("register", Self.product, "-m", "Blocked \(round)")
+                #expect(blocked.status == 2, "round \(round): \(blocked.stdout)")
+                #expect(locks.contains { blocked.stderr.contains($0.lastPathComponent) }, "round \(round): \(blocked.stderr)")
+                lockStops += 1
+                for lock in locks { try FileManager.default.removeItem(at: lock) }
+            }
+
+            // The next command, in turn: audit verify, another register, status.
+            switch round % 3 {
+            case 0:
+                let (result, verdict) = try verify(registry)
+                #expect(result.status == 0, "round \(round): \(result.stdout)\(result.stderr)")
+                #expect(verdict?.intact == true, "round \(round): \(verdict?.problems ?? [])")
+                repairedByVerify += verdict?.repaired.count ?? 0
+            case 1:
+                try edit(registry, "Follow-up \(round)")
+                let result = try registry.registry("register", Self.product, "-m", "Follow-up \(round)")
+                #expect(result.status == 0, "round \(round): \(result.stderr)")
+            default:
+                let result = try registry.registry("status")
+                #expect(!result.stderr.contains("bug"), "round \(round): \(result.stderr)")
+            }
+        }
+
+        // The clean end: one more register, then the trail against git.
+        try edit(registry, "Final")
+        let final = try registry.registry("register", Self.product, "-m", "Final")
+        #expect(final.status == 0, "\(final.stderr)")
+        let (result, verdict) = try verify(registry)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(verdict?.state == "intact")
+        let registered = try registeredCommits(registry)
+        let entries = try registerEntries(registry)
+        #expect(registered.count >= 3)
+        #expect(registered.allSatisfy { entries[$0] == 1 }, "\(registered.filter { entries[$0] != 1 })")
+        #expect(Set(entries.keys) == Set(registered))
+        #expect(try registry.git("status", "--porcelain", "--", "Products") == "")
+        _ = try registry.git("fsck", "--strict")
+        let late = try registry.git("log", "--first-parent", "--format=%s", Self.reference)
+            .split(separator: "\n").filter { $0.contains("recorded later") }.count
+        let killedAfterCommit = try registry.git("log", "--format=%s").split(separator: "\n").filter { $0.hasPrefix("Round ") }.count
+        print("register kill loop: \(kills) kills (\(killedAfterCommit) after the branch moved), \(registered.count) registered commits, \(late) entries recorded after a kill (\(repairedByVerify) of them by audit verify), \(lockStops) stale locks reported")
+        #expect(kills >= 20)
+    }
+
+    @Test("deleting .registry/ leaves the trail in git: audit verify reads it, never 'intact: 0 entries'")
+    func deletedStateFolder() throws {
+        let registry = try registryWithOneRegistration()
+        defer { registry.remove() }
+        let before = try #require(try verify(registry).verdict)
+        #expect(before.intact && before.entry_count >= 2)
+        try FileManager.default.removeItem(at: registry.url.appendingPathComponent(".registry"))
+        let (result, after) = try verify(registry)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(after?.intact == true)
+        #expect(after?.entry_count == before.entry_count)
+        let text = try registry.registry("audit", "verify")
+        #expect(text.stdout.contains("intact: \(before.entry_count) entries"))
+    }
+
+    @Test("a deleted audit ref is tampering where this machine saw it, and absent (exit 1) where it did not")
+    func deletedReference() throws {
+        let registry = try registryWithOneRegistration()
+        defer { registry.remove() }
+        #expect(try verify(registry).result.status == 0)
+        try registry.git("update-ref", "-d", Self.reference)
+        let (tampered, verdict) = try verify(registry)
+        #expect(tampered.status == 1)
+        #expect(verdict?.state == "tampered")
+        #expect(verdict?.problems.first?.contains("deleted") == true)
+
+        try FileManager.default.removeItem(at: registry.url.appendingPathComponent(".registry"))
+        let (absent, absentVerdict) = try verify(registry)
+        #expect(absent.status == 1)
+        #expect(absentVerdict?.state == "absent")
+        #expect(absentVerdict?.entry_count == 0)
+        #expect(try registry.registry("audit", "verify").stdout.contains("absent"))
+        #expect(try !registry.registry("audit", "verify").stdout.contains("intact"))
+    }
+
+    @Test("a clone without the trail reports it absent until the ref is fetched")
+    func cloneWithoutTrail() throws {
+        let registry = try registryWithOneRegistration()
+        defer { registry.remove() }
+        let clone = try makeTemporaryDirectory("registry-clone")
+        defer { clone.remove() }
+        try git(["clone", "--quiet", registry.url.path, clone.url.path], in: registry.url)
+        let (absent, verdict) = try verify(at: clone.url)
+        #expect(absent.status == 1)
+        #expect(verdict?.state == "absent")
+        #expect(verdict?.problems.first?.contains("git fetch origin \(Self.reference)") == true)
+        try git(["fetch", "--quiet", "origin", "\(Self.reference):\(Self.reference)"], in: clone.url)
+        let (fetched, intact) = try verify(at: clone.url)
+        #expect(fetched.status == 0, "\(fetched.stdout)")
+        #expect(intact?.intact == true)
+    }
+
+    @Test("an entry edited with stock git is reported (exit 1), with or without the local witness")
+    func editedEntry() throws {
+        let registry = try registryWithOneRegistration()
+        defer { registry.remove() }
+        let tip = try registry.git("rev-parse", Self.reference)
+        let parents = try registry.git("rev-parse", "\(tip)^@").split(separator: "\n").flatMap { ["-p", String($0)] }
+        let message = try registry.git("log", "-1", "--format=%B", tip)
+            .replacingOccurrences(of: "Actor: Fixture Author", with: "Actor: Mallory")
+        #expect(message.contains("Actor: Mallory"))
+        let forged = try git(["commit-tree", try registry.git("rev-parse", "\(tip)^{tree}")] + parents + ["-m", message], in: registry.url)
+        try registry.git("update-ref", Self.reference, forged)
+        for pass in ["with witness", "without witness"] {
+            if pass == "without witness" { try FileManager.default.removeItem(at: registry.url.appendingPathComponent(".registry")) }
+            let (result, verdict) = try verify(registry)
+            #expect(result.status == 1, "\(pass)")
+            #expect(verdict?.state == "tampered", "\(pass)")
+            #expect(verdict?.problems.contains { $0.contains("was edited") } == true, "\(pass): \(verdict?.problems ?? [])")
+        }
+    }
+
+    @Test("a stale .git/index.lock stops register with exit 2 and the next step, committing nothing")
+    func staleIndexLock() throws {
+        let registry = try registryWithOneRegistration()
+        defer { registry.remove() }
+        let before = try registry.git("rev-parse", "HEAD")
+        try edit(registry, "Under a lock")
+        let lock = registry.url.appendingPathComponent(".git/index.lock")
+        try Data().write(to: lock)
+        let result = try registry.registry("register", Self.product, "-m", "Under a lock")
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("another git process may be running; if none is, remove '"))
+        #expect(result.stderr.contains(".git/index.lock"))
+        #expect(try registry.git("rev-parse", "HEAD") == before)
+        try FileManager.default.removeItem(at: lock)
+        let again = try registry.registry("register", Self.product, "-m", "Under a lock")
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try registry.git("status", "--porcelain") == "")
+    }
+
+    @Test("a damaged page in index.sqlite is recovered or names 'registry index --rebuild', never 'bug'")
+    func damagedIndexPage() throws {
+        let registry = try FixtureRegistry.cloneOfExamples()
+        defer { registry.remove() }
+        #expect(try registry.registry("list").status == 0)
+        let index = registry.url.appendingPathComponent(".registry/index.sqlite")
+        let checkpoint = try runProcess("/usr/bin/python3", ["-c", "import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute('PRAGMA wal_checkpoint(TRUNCATE)')", index.path])
+        #expect(checkpoint.status == 0, "\(checkpoint.stderr)")
+        let handle = try FileHandle(forUpdating: index)
+        let size = try handle.seekToEnd()
+        #expect(size > 64_000)
+        // The middle third: page headers and cells of whatever tables live there.
+        try handle.seek(toOffset: size / 3)
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: Int(size / 3)))
+        try handle.close()
+
+        var recovered = 0, named = 0, unaffected = 0
+        let products = try FileManager.default.contentsOfDirectory(atPath: registry.url.appendingPathComponent("Products").path)
+            .filter { !$0.hasPrefix(".") }.sorted()
+        let commands = [["list", "--json"], ["status"], ["audit", "verify"]]
+            + products.flatMap { [["history", $0], ["show", $0]] }
+        for arguments in commands {
+            let result = try registry.registry(arguments)
+            #expect(!result.stderr.contains("bug") && !result.stderr.contains("SQLite error"), "\(arguments): \(result.stderr)")
+            if result.stderr.contains("registry index --rebuild") {
+                #expect(result.status == 2)
+                named += 1
+            } else {
+                #expect(result.status != 2, "\(arguments): \(result.stderr)")
+                if result.stderr.contains("cannot be rebuilt from git") { recovered += 1 } else { unaffected += 1 }
+            }
+        }
+        #expect(recovered + named > 0, "the damage went unnoticed by every command")
+        #expect(try registry.registry("index", "--rebuild").status == 0)
+        let listed = try registry.registry("list", "--json")
+        #expect(listed.status == 0 && listed.stdout.contains("fare-inspection-allocation"))
+        print("damaged index pages: \(commands.count) commands, \(recovered) recovered the index, \(named) named index --rebuild, \(unaffected) did not meet the damage")
+    }
+
+    @Test("init starts the trail; its files and new's scaffold are complete files")
+    func initStartsTrail() throws {
+        let directory = try makeTemporaryDirectory("registry-init")
+        defer { directory.remove() }
+        let initialised = try runRegistry(["init", "--title", "Test registry"], in: directory.url)
+        #expect(initialised.status == 0, "\(initialised.stderr)")
+        let (result, verdict) = try verify(at: directory.url)
+        #expect(result.status == 0)
+        #expect(verdict?.entry_count == 1)
+        #expect(try git(["log", "--format=%B", Self.reference], in: directory.url).contains("Command: init"))
+        #expect(try runRegistry(["new", "station-crowding", "--language", "python"], in: directory.url).status == 0)
+        let leftovers = try FileManager.default.subpathsOfDirectory(atPath: directory.url.path).filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty)
+        #expect(try String(contentsOf: directory.url.appendingPathComponent("registry.json"), encoding: .utf8).contains("Test registry"))
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A version label names one content: `register` demands a higher label for changed content,
+/// `diff` refuses a label that old history gave to several contents, and `review template` never
+/// overwrites a statement about other content.
+@Suite("Version labels")
+struct VersionLabelTests {
+    static let product = "station-incident-hotspots"
+    static let manifest = "Products/station-incident-hotspots/product.yaml"
+
+    /// Sets the manifest's version label (committed as 1.1.0).
+    private func setVersion(_ version: String, in registry: FixtureRegistry) throws {
+        let url = registry.url.appendingPathComponent(Self.manifest)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.hasPrefix("version:") ? "version: \"\(version)\"" : String(line)
+        }
+        try lines.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    @Test("register refuses changed content under the same or a lower version, and accepts a higher one")
+    func registerNeedsHigherVersion() throws {
+        let registry = try FixtureRegistry.withExampleProducts([Self.product])
+        defer { registry.remove() }
+        try writeFile("Operating notes.\n", to: "Products/\(Self.product)/NOTES.md", in: registry.url)
+        let head = try registry.git("rev-parse", "HEAD")
+
+        let same = try registry.registry("register", Self.product, "-m", "Notes")
+        #expect(same.status == 1)
+        #expect(same.stderr.contains("'1.1.0' is not higher than 1.1.0") && same.stderr.contains("version: \"1.1.1\""), "\(same.stderr)")
+        #expect(same.stderr.split(separator: "\n").count == 1, "one sentence")
+
+        try setVersion("1.0.9", in: registry)
+        let lower = try registry.registry("register", Self.product, "-m", "Notes")
+        #expect(lower.status == 1)
+        #expect(lower.stderr.contains("'1.0.9' is not higher than 1.1.0"), "\(lower.stderr)")
+        #expect(try registry.git("rev-parse", "HEAD") == head, "nothing was committed")
+
+        try setVersion("1.2.0-rc.1", in: registry)
+        let higher = try registry.registry("register", Self.product, "-m", "Notes", "--json")
+        #expect(higher.status == 0, "\(higher.stderr)")
+        #expect(try registry.git("rev-parse", "HEAD") != head)
+        // A pre-release sorts before its release, so 1.2.0 is higher still.
+        try writeFile("More notes.\n", to: "Products/\(Self.product)/NOTES.md", in: registry.url)
+        let release = try registry.registry("register", Self.product, "-m", "Release")
+        #expect(release.status == 1)
+        #expect(release.stderr.contains("version: \"1.2.0\""), "\(release.stderr)")
+    }
+
+    @Test("diff names the commits of a label old history gave to two contents; review template keeps the earlier statement")
+    func ambiguousLabel() throws {
+        let registry = try FixtureRegistry.withExampleProducts([Self.product])
+        defer { registry.remove() }
+        let first = try registry.git("rev-parse", "HEAD")
+        let template = try registry.registry("review", "template", Self.product, "--reviewer", "alice")
+        #expect(template.status == 0, "\(template.stderr)")
+        let statement = registry.url.appendingPathComponent("Reviews/\(Self.product)/1.1.0/alice.approval")
+        let earlier = try Data(contentsOf: statement)
+        try registry.git("add", "Reviews")
+        try registry.git("commit", "--quiet", "-m", "Alice's statement")
+
+        // History made before register enforced new labels: other content, still labelled 1.1.0.
+        try writeFile("Operating notes.\n", to: "Products/\(Self.product)/NOTES.md", in: registry.url)
+        try registry.git("add", "Products")
+        try registry.git("commit", "--quiet", "-m", "Notes under the same label")
+        let second = try registry.git("rev-parse", "HEAD")
+
+        let diff = try registry.registry("diff", Self.product, "1.1.0", "1.1.0")
+        #expect(diff.status == 2)
+        #expect(diff.stderr.contains("names 2 different contents"), "\(diff.stderr)")
+        #expect(diff.stderr.contains(String(first.prefix(12))) && diff.stderr.contains(String(second.prefix(12))), "\(diff.stderr)")
+        #expect(!diff.stdout.contains("No manifest changes"))
+        #expect(try registry.registry("diff", Self.product, first, second).status == 0, "commit ids still compare")
+
+        let overwrite = try registry.registry("review", "template", Self.product, "--reviewer", "alice")
+        #expect(overwrite.status == 2)
+        #expect(overwrite.stderr.contains("already holds a statement about tree"), "\(overwrite.stderr)")
+        #expect(try Data(contentsOf: statement) == earlier, "the earlier statement is untouched")
+    }
+}
