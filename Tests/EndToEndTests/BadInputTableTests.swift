@@ -196,7 +196,7 @@ struct BadInputTableTests {
                              "--attributes", ",", "--decision-column", "selected"], status: 2,
                  firstWords: "--attributes needs at least one audit column"),
         BadInput(name: "--repo naming a file", prepare: file("plain.txt", "x\n"),
-                 arguments: ["--repo", "plain.txt", "list"], status: 2, firstWords: "Cannot use '", mentions: ["plain.txt': no such folder"]),
+                 arguments: ["--repo", "plain.txt", "list"], status: 2, firstWords: "Cannot use '", mentions: ["plain.txt': it is a file, not a folder"]),
         BadInput(name: "show with a path for an id", arguments: ["show", "../etc"], status: 2, firstWords: "There is no product '../etc'"),
         BadInput(name: "run of an unknown product", arguments: ["run", "no-such-product"], status: 2,
                  firstWords: "There is no product 'no-such-product' at this revision; known products: \(product)."),
