@@ -85,14 +85,10 @@ public struct AllegationProblem: Sendable, Hashable {
         self.line = line; self.column = nil; self.value = ""; self.expected = reason
     }
 
-    /// Values longer than this are cut in messages, so one runaway cell cannot flood the terminal.
-    static let shownValueLength = 80
-
     /// The problem as one line naming the file, line, column and value, without a final full stop.
     func message(file: String) -> String {
         guard let column else { return "\(file):\(line): \(expected)" }
-        let shown = value.count > Self.shownValueLength ? value.prefix(Self.shownValueLength) + "…" : value
-        return "\(file):\(line): column '\(column)' has '\(shown)', but it must be \(expected)"
+        return "\(file):\(line): column '\(column)' has '\(value.shortenedForMessage)', but it must be \(expected)"
     }
 }
 
