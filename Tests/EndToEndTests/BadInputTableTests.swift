@@ -84,6 +84,13 @@ struct BadInputTableTests {
         { registry in try writeFile(text, to: path, in: registry.url) }
     }
 
+    /// `registry fairness` arguments, valid except where a case changes them.
+    static func fairness(output: String = "out.csv", audit: String = "audit.csv", key: String = "case_id",
+                         attributes: String = "race", decisionColumn: String = "selected", extra: [String] = []) -> [String] {
+        ["fairness", "--output", output, "--audit", audit, "--key", key, "--attributes", attributes,
+         "--decision-column", decisionColumn] + extra
+    }
+
     static let allegationsHeader = "id,date_received,responding_service,basis,action_type,status,finding,product_ids\n"
     static let escape = "\u{1B}[2J\u{1B}[H"
     static let week = "2026-11-16"
@@ -180,32 +187,25 @@ struct BadInputTableTests {
         // Arguments and files.
         BadInput(name: "fairness --output a folder",
                  prepare: file("audit.csv", "case_id,race\n1,A\n"),
-                 arguments: ["fairness", "--output", "Products", "--audit", "audit.csv", "--key", "case_id",
-                             "--attributes", "race", "--decision-column", "selected"], status: 2,
+                 arguments: fairness(output: "Products"), status: 2,
                  firstWords: "'Products': it is a folder"),
         BadInput(name: "fairness --audit missing",
-                 arguments: ["fairness", "--output", "out.csv", "--audit", "missing.csv", "--key", "case_id",
-                             "--attributes", "race", "--decision-column", "selected"], status: 2,
+                 arguments: fairness(audit: "missing.csv"), status: 2,
                  firstWords: "'missing.csv': the file cannot be opened"),
         BadInput(name: "fairness --selection-is with another word",
-                 arguments: ["fairness", "--output", "out.csv", "--audit", "audit.csv", "--key", "case_id",
-                             "--attributes", "race", "--decision-column", "selected", "--selection-is", "good"], status: 2,
+                 arguments: fairness(extra: ["--selection-is", "good"]), status: 2,
                  firstWords: "--selection-is must be 'favourable' or 'adverse'"),
         BadInput(name: "fairness --attributes of commas only",
-                 arguments: ["fairness", "--output", "out.csv", "--audit", "audit.csv", "--key", "case_id",
-                             "--attributes", ",", "--decision-column", "selected"], status: 2,
+                 arguments: fairness(attributes: ","), status: 2,
                  firstWords: "--attributes needs at least one audit column"),
         BadInput(name: "fairness --attributes naming a column twice",
-                 arguments: ["fairness", "--output", "out.csv", "--audit", "audit.csv", "--key", "case_id",
-                             "--attributes", "race, race", "--decision-column", "selected"], status: 2,
+                 arguments: fairness(attributes: "race, race"), status: 2,
                  firstWords: "Error: --attributes names 'race' twice"),
         BadInput(name: "fairness --key that is also an attribute",
-                 arguments: ["fairness", "--output", "out.csv", "--audit", "audit.csv", "--key", "race",
-                             "--attributes", "race", "--decision-column", "selected"], status: 2,
+                 arguments: fairness(key: "race"), status: 2,
                  firstWords: "Error: --key 'race' is also one of --attributes"),
         BadInput(name: "fairness with an empty --decision-column",
-                 arguments: ["fairness", "--output", "out.csv", "--audit", "audit.csv", "--key", "case_id",
-                             "--attributes", "race", "--decision-column", " "], status: 2,
+                 arguments: fairness(decisionColumn: " "), status: 2,
                  firstWords: "Error: --decision-column is empty"),
         BadInput(name: "--repo naming a file", prepare: file("plain.txt", "x\n"),
                  arguments: ["--repo", "plain.txt", "list"], status: 2, firstWords: "Cannot use '", mentions: ["plain.txt': it is a file, not a folder"]),
