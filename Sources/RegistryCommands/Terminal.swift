@@ -34,10 +34,12 @@ struct Terminal: Sendable {
     ///
     /// Product names, findings and a product's stdout and stderr come from analysts' code; printed
     /// raw, an escape sequence in them could clear the screen, move the cursor or hide text, and
-    /// forge what the registry says. Control characters (C0 other than line break and tab, DEL, C1)
-    /// become `\xHH`, so ESC shows as `\x1b`, and bidirectional formatting characters, which
-    /// reorder what is displayed, become `\u{HHHH}`.
+    /// forge what the registry says. Control characters (C0 other than line break and tab, DEL, C1;
+    /// CR only on its own, since CRLF is a line break) become `\xHH`, so ESC shows as `\x1b`, and
+    /// bidirectional formatting characters, which reorder what is displayed, become `\u{HHHH}`.
     static func visible(_ text: String) -> String {
+        // A Windows line ending in a product's output is a line break; only a lone CR moves the cursor.
+        let text = text.contains("\r\n") ? text.replacingOccurrences(of: "\r\n", with: "\n") : text
         func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
             (scalar.isControlCharacter && scalar != "\n" && scalar != "\t") || isBidirectionalFormatting(scalar)
         }

@@ -151,8 +151,8 @@ struct BadInputTableTests {
         // Escape sequences in what a product prints or writes.
         BadInput(name: "escape sequences in a product's stdout and stderr, through run",
                  prepare: csvProduct("week_start,station,hour_band,incidents\n2026-11-16,Central,am_peak,20\n",
-                                     noise: escape + "all checks passed\n"),
-                 arguments: ["run", product], status: 0, firstWords: "--- stdout ---", mentions: ["\\x1b[2J\\x1b[Hall checks passed"]),
+                                     noise: escape + "all checks passed\r\nlater\roverwritten\n"),
+                 arguments: ["run", product], status: 0, firstWords: "--- stdout ---", mentions: ["\\x1b[2J\\x1b[Hall checks passed\nlater\\x0doverwritten"]),
         BadInput(name: "escape sequence in an output value, through check",
                  prepare: csvProduct("week_start,station,hour_band,incidents\n2026-11-16,Central,am_peak,\(escape)20\n"),
                  arguments: ["check", product], status: 1, firstWords: "FAIL \(product)", mentions: ["\\x1b[2J"]),
