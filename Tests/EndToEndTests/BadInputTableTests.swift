@@ -113,9 +113,9 @@ struct BadInputTableTests {
                  arguments: ["check", "--all", "--json"], status: 1, firstWords: "{",
                  mentions: ["\"rule\" : \"declared-outputs\"", "\"rule\" : \"small-cells\""]),
         BadInput(name: "JSON lines line that is not an object",
-                 prepare: jsonLinesProduct([goodRow, "[1, 2]"]),
+                 prepare: jsonLinesProduct([goodRow, "", "[1, 2]"]),
                  arguments: ["check", product], status: 1, firstWords: "FAIL \(product)",
-                 mentions: ["line 2 is not a JSON object"]),
+                 mentions: ["line 3 is not a JSON object"]),
 
         // Control characters in manifest text.
         BadInput(name: "control character escaped in a name",
