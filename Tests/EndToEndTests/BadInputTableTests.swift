@@ -157,6 +157,15 @@ struct BadInputTableTests {
                  prepare: csvProduct("week_start,station,hour_band,incidents\n2026-11-16,Central,am_peak,\(escape)20\n"),
                  arguments: ["check", product], status: 1, firstWords: "FAIL \(product)", mentions: ["\\x1b[2J"]),
 
+        BadInput(name: "product folder named with an escape sequence, through check --all",
+                 prepare: { registry in
+                     try writeFile("id: x\n", to: "Products/x\(escape)y/product.yaml", in: registry.url)
+                     try registry.git("add", "-A")
+                     try registry.git("commit", "-q", "-m", "Hostile folder name")
+                 },
+                 arguments: ["check", "--all"], status: 1, firstWords: "PASS \(product)",
+                 mentions: ["FAIL x\\x1b[2J\\x1b[Hy", "'Products/x\\x1b[2J\\x1b[Hy' is not a valid product folder name"]),
+
         // Allegations files.
         BadInput(name: "allegation naming a product the registry does not hold",
                  prepare: file("a.csv", allegationsHeader + "A1,2026-01-05,Outreach,age,stop,closed,unfounded,no-such-product\n"),
