@@ -180,7 +180,7 @@ public struct DisparityRow: Sendable, Hashable, Codable {
     public var wilsonLower: Double?
     /// The upper end of the interval.
     public var wilsonUpper: Double?
-    /// The four-fifths ratio of this group's favourable rate to the reference group's.
+    /// This group's selection rate over the reference group's (Aequitas' disparity).
     public var ratio: Double?
     /// Demographic parity difference to the reference group: this group's selection rate minus the reference's.
     public var difference: Double?

@@ -76,7 +76,9 @@ enum HTML {
     /// A number with a fixed count of decimals, or the word for undefined.
     static func decimal(_ value: Double?, digits: Int = 3, undefined: String) -> String {
         guard let value, value.isFinite else { return undefined }
-        return String(format: "%.\(digits)f", value)
+        let text = String(format: "%.\(digits)f", value)
+        // A tiny negative difference rounds to "-0.000", which reads as a sign where there is none.
+        return text.allSatisfy { "-0.".contains($0) } ? String(text.drop { $0 == "-" }) : text
     }
 
     /// A share of a whole as a whole percentage, with the word for undefined when the whole is 0.

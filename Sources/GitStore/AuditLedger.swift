@@ -10,6 +10,18 @@ public struct LedgerCommit: Sendable, Hashable {
     /// Its second parent, if any: the branch commit the entry was written against, which the
     /// ledger keeps reachable (and so `git push` of the ledger ref carries it).
     public let linked: CommitID?
+
+    init(_ info: CommitInfo) {
+        id = info.id
+        message = info.message
+        linked = info.parents.dropFirst().first
+    }
+
+    init(id: CommitID, message: String, linked: CommitID?) {
+        self.id = id
+        self.message = message
+        self.linked = linked
+    }
 }
 
 /// A commit on the branch that says, in a trailer, which registry command made it.
@@ -47,13 +59,14 @@ extension GitRepository {
                 }
                 break
             }
-            entries.append(LedgerCommit(id: info.id, message: info.message, linked: info.parents.dropFirst().first))
+            entries.append(LedgerCommit(info))
             current = parent.oid
         }
         return entries.reversed()
     }
 
-    /// Appends one entry commit (empty tree) to the ledger, moving the ref by compare-and-swap.
+    /// Appends one entry commit (empty tree) to the ledger, moving the ref by compare-and-swap; the
+    /// first entry of a new ledger gets a root commit as its first parent.
     ///
     /// `message` composes the entry from the current newest entry and is called again whenever
     /// another process appended first. With `onlyIfUnlinked`, nothing is appended (and nil is
@@ -68,10 +81,7 @@ extension GitRepository {
         for attempt in 0..<60 {
             let tip = try referenceTarget(reference)
             if onlyIfUnlinked, let linking, let tip, isAncestor(linking, of: CommitID(tip)) { return nil }
-            let previous = try tip.map { oid in
-                let info = commitInfo(try lookupCommit(oid))
-                return LedgerCommit(id: info.id, message: info.message, linked: info.parents.dropFirst().first)
-            }
+            let previous = try tip.map { LedgerCommit(commitInfo(try lookupCommit($0))) }
             let text = try message(previous)
             let tree = try lookupTree(emptyTree())
             let first = try tip ?? createCommit(Self.ledgerRootMessage, tree: tree, parents: [], signature: signature)
@@ -85,7 +95,8 @@ extension GitRepository {
                 lockedAttempts += 1
                 if lockedAttempts >= maximumLockedAttempts {
                     throw GitError.referenceLocked(lockFile: String(cString: git_repository_path(pointer)) + reference + ".lock",
-                                                   doing: "recording the audit entry")
+                                                   doing: "recording an audit entry",
+                                                   afterwards: " (a commit registry register already made gets its entry from the next command, or from `registry audit verify`)")
                 }
             }
             usleep(useconds_t(1_000 * (5 + Int.random(in: 0...20) + min(attempt, 8) * 5)))

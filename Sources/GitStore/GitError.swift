@@ -52,9 +52,9 @@ public struct GitError: RegistryDiagnostic, Equatable {
     }
 
     /// A lock file that stayed in place while the registry waited for it, with the step to take.
-    static func referenceLocked(lockFile: String, doing action: String) -> GitError {
+    static func referenceLocked(lockFile: String, doing action: String, afterwards: String = "") -> GitError {
         GitError(.locked, .environment,
-                 "Git's lock file '\(lockFile)' stayed in place while \(action): another git process may be running; if none is, remove '\(lockFile)' and run the command again.")
+                 "Git's lock file '\(lockFile)' stayed in place while \(action): another git process may be running; if none is, remove '\(lockFile)' and run the command again\(afterwards).")
     }
 
     /// A libgit2 failure, worded with libgit2's own explanation; read right after the failing call.

@@ -21,17 +21,27 @@ struct GroupLabelMatcher {
         var examples: String { values.prefix(3).map { "'\($0)'" }.joined(separator: ", ") }
     }
 
-    /// The distinct non-empty values of one column, up to `distinctLimit` and one more.
+    /// The distinct values of one column, up to `distinctLimit` and one more.
+    ///
+    /// Kept as bytes, so a sample of a million rows is scanned without a `String` per cell.
     struct DistinctValues {
-        private(set) var values: Set<String> = []
+        private var table = ByteKeyTable(capacity: 64)
 
         /// Whether there were more distinct values than a group-label column has.
-        var overflowed: Bool { values.count > GroupLabelMatcher.distinctLimit }
+        var overflowed: Bool { table.count > GroupLabelMatcher.distinctLimit }
+
+        mutating func add(_ bytes: UnsafeRawBufferPointer) {
+            if !overflowed { _ = table.insert(bytes) }
+        }
 
         mutating func add(_ text: String) {
-            guard !overflowed else { return }
-            let value = text.trimmed
-            if !value.isEmpty { values.insert(value) }
+            var text = text
+            text.withUTF8 { add(UnsafeRawBufferPointer($0)) }
+        }
+
+        /// The values without surrounding spaces, empty ones left out.
+        var values: Set<String> {
+            Set((0..<table.count).map { table.text($0).trimmed }.filter { !$0.isEmpty })
         }
     }
 
@@ -51,17 +61,18 @@ struct GroupLabelMatcher {
     /// The attribute most of a column's values name, when at least two values and `labelShare` of
     /// them do; one incidental label (a `White` line among colours) is not enough.
     func match(_ column: DistinctValues) -> Match? {
-        guard !column.overflowed, !column.values.isEmpty else { return nil }
+        let distinct = column.values
+        guard !column.overflowed, !distinct.isEmpty else { return nil }
         var matches: [String: Set<String>] = [:]
-        for value in column.values {
+        for value in distinct {
             for part in Self.parts(of: value) {
                 if let attribute = labels[part.lowercased()] { matches[attribute, default: []].insert(value) }
             }
         }
         let strongest = matches.max { $0.value.count < $1.value.count || ($0.value.count == $1.value.count && $0.key > $1.key) }
         guard let (attribute, values) = strongest, values.count >= 2,
-              Double(values.count) / Double(column.values.count) >= Self.labelShare else { return nil }
-        return Match(attribute: attribute, values: values.sorted(), distinctValues: column.values.count)
+              Double(values.count) / Double(distinct.count) >= Self.labelShare else { return nil }
+        return Match(attribute: attribute, values: values.sorted(), distinctValues: distinct.count)
     }
 
     /// The value itself and its pieces when several codes are packed into one (`adult/Female`).

@@ -1,3 +1,5 @@
+import RegistrySupport
+
 /// The strict line-based text format shared by review, keyring and policy statements.
 ///
 /// UTF-8, LF line endings only, a final newline, one `key: value` per line, keys in a fixed order,
@@ -97,14 +99,13 @@ public struct LineStatement: Sendable, Hashable {
 
     /// Splits one line into key and value, enforcing `key: value` with exactly one space.
     private static func split(_ line: ArraySlice<UInt8>, number: Int) throws(FormatError) -> (String, String) {
-        let text = String(decoding: line, as: UTF8.self)
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
-            throw FormatError(line: number, reason: "expected 'key: value' but found '\(text)'")
+            throw FormatError(line: number, reason: "expected 'key: value' but found '\(printable(line))'")
         }
         let keyBytes = line[..<colon]
         let key = String(decoding: keyBytes, as: UTF8.self)
         guard isKeyName(keyBytes) else {
-            throw FormatError(line: number, reason: "'\(key)' is not a key (keys are ASCII letters, digits, '-', '_' and '.')")
+            throw FormatError(line: number, reason: "'\(printable(keyBytes))' is not a key (keys are ASCII letters, digits, '-', '_' and '.')")
         }
         let rest = line[(colon + 1)...]
         if rest.isEmpty { return (key, "") }
@@ -128,6 +129,15 @@ public struct LineStatement: Sendable, Hashable {
             throw FormatError(line: number, reason: "the value of '\(key)' contains a control, formatting or line-separator character")
         }
         return (key, value)
+    }
+
+    /// Text from a rejected line as a message may quote it: control and formatting characters
+    /// become their code points (`U+001B`), so a hostile file cannot drive the terminal showing
+    /// the message, and long lines are cut.
+    private static func printable(_ bytes: ArraySlice<UInt8>) -> String {
+        let scalars = String(decoding: bytes.prefix(80), as: UTF8.self).unicodeScalars
+        let text = scalars.map { $0.isControlCharacter || isInvisibleControl($0) ? $0.codePointName : String($0) }.joined()
+        return bytes.count > 80 ? text + "…" : text
     }
 
     private static func isKeyName(_ bytes: ArraySlice<UInt8>) -> Bool {

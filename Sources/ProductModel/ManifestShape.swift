@@ -58,6 +58,8 @@ enum ManifestShape: CaseIterable {
         case .output: ["count_column", "public"]
         case .run: ["time_limit_seconds", "memory_limit_mb"]
         case .audit: ["label_column"]
+        // Required by the validator and the JSON Schema; optional here so versions committed
+        // before salts existed still read in history.
         case .withheldField: ["salt"]
         case .translation: ["name", "summary", "purpose"]
         case .risk, .impactAssessment, .dataSource, .demographicField, .input, .outputColumn,
@@ -67,10 +69,4 @@ enum ManifestShape: CaseIterable {
 
     /// The keys that must be present.
     var requiredKeys: [String] { keys.filter { !optionalKeys.contains($0) } }
-
-    /// Optional keys that the validator nonetheless requires (and the JSON Schema marks required):
-    /// the decoder lets them be absent so versions committed before the key existed still read.
-    var requiredWhenValid: Set<String> {
-        self == .withheldField ? ["salt"] : []
-    }
 }

@@ -26,7 +26,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let report = try await global.openRegistry().verifyAudit()
         try output.emit(report) {
-            let repaired = report.repaired.isEmpty ? [] : ["Recorded \(report.repaired.count) registrations a stopped register had left without an entry: \(report.repaired.map { String($0.prefix(12)) }.joined(separator: ", "))."]
+            let repaired = report.repaired.isEmpty ? [] : ["Recorded the missing entries of commits a stopped register had made: \(report.repaired.map { String($0.prefix(12)) }.joined(separator: ", "))."]
             return switch report.state {
             case .intact: (repaired + ["The audit trail is intact: \(report.entryCount) entries."]).joined(separator: "\n")
             case .absent: (["The audit trail is absent:"] + report.problems.map { "  \($0)" }).joined(separator: "\n")

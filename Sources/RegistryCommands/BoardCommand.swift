@@ -75,7 +75,7 @@ struct BoardProposeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let path = try await global.openRegistry().proposeKeyring(add: add, remove: remove, expires: expires)
-        print("Wrote \(path); it takes no effect until adopted. Current and new members sign it with 'registry review sign \(path) --key KEY' (or ssh-keygen -Y sign -n keyring@analytics-registry into \(path).sigs/<member>.sig), then 'registry board adopt' moves it into the chain.")
+        print("Wrote \(path); it takes no effect until adopted. Commit it (on a branch), then current and new members sign it with 'registry review sign \(path) --key KEY' (or ssh-keygen -Y sign -n keyring@analytics-registry into \(path).sigs/<member>.sig), then 'registry board adopt' moves it into the chain.")
     }
 }
 

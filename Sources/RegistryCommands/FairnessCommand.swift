@@ -57,9 +57,8 @@ struct FairnessCommand: AsyncParsableCommand {
 /// Disparity tables as plain text: one table per breakdown, group labels always whole.
 enum DisparityText {
     static func render(_ report: DisparityReport) -> String {
-        func number(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "undefined" }
         /// "-" when the metric needs labels the audit file lacks; "undefined" when its denominator is empty.
-        func rate(_ value: Rate?) -> String { value.map { number($0.value) } ?? "-" }
+        func rate(_ value: Rate?) -> String { value.map { $0.value.displayed } ?? "-" }
         var lines = ["\(report.matchedRows) rows joined (\(report.unmatchedOutputRows) output rows and \(report.unmatchedAuditRows) audit rows unmatched); groups under \(report.minimumGroupSize) get no verdict."]
         for breakdown in report.breakdowns {
             lines.append("")
@@ -67,15 +66,15 @@ enum DisparityText {
             let table = TextTable(
                 headers: ["GROUP", "COUNT", "SELECTED", "RATE", "DIFFERENCE", "TPR", "FPR", "VERDICT"],
                 rows: breakdown.groups.map { group in
-                    [group.values.map { $0.isEmpty ? "(blank)" : $0 }.joined(separator: " × "), String(group.count), String(group.selected),
-                     rate(group.selectionRate), number(group.differencesToReference["selection_rate"] ?? nil),
+                    [group.valuesName, String(group.count), String(group.selected),
+                     rate(group.selectionRate), (group.differencesToReference["selection_rate"] ?? nil).displayed,
                      rate(group.truePositiveRate), rate(group.falsePositiveRate), group.eligible ? "" : "too small"]
                 },
                 rightAligned: [1, 2, 3, 4, 5, 6])
             lines += table.render().split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
             if let reference = breakdown.referenceGroup { lines.append("  reference group (largest): \(breakdown.name(ofLabel: reference))") }
             let measures = breakdown.disparities
-            lines.append("  favourable-outcome ratio \(number(measures.favourableRateRatio)), demographic parity ratio \(number(measures.demographicParityRatio)), difference \(number(measures.demographicParityDifference)), equalized-odds difference \(number(measures.equalizedOddsDifference))")
+            lines.append("  favourable-outcome ratio \(measures.favourableRateRatio.displayed), demographic parity ratio \(measures.demographicParityRatio.displayed), difference \(measures.demographicParityDifference.displayed), equalized-odds difference \(measures.equalizedOddsDifference.displayed)")
         }
         return lines.joined(separator: "\n")
     }

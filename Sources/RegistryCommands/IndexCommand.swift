@@ -8,7 +8,7 @@ struct IndexCommand: AsyncParsableCommand {
         discussion: "Example: registry index --rebuild"
     )
 
-    @Flag(name: .long, help: "Forget what was indexed from git and index everything again (run history and the audit log are kept).")
+    @Flag(name: .long, help: "Check the index page by page (moving a damaged one aside), forget what was indexed from git and index everything again (run history is kept; the audit trail is in git).")
     var rebuild = false
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions

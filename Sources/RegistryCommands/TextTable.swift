@@ -18,7 +18,14 @@ struct TextTable {
                 let padding = String(repeating: " ", count: widths[index] - cell.count)
                 if rightAligned.contains(index) { return padding + cell }
                 return index == row.count - 1 ? cell : cell + padding
-            }.joined(separator: "  ")
+            }.joined(separator: "  ").trimmingTrailingSpaces
         }.joined(separator: "\n")
+    }
+}
+
+extension String {
+    /// The line without the spaces an empty last cell leaves behind.
+    fileprivate var trimmingTrailingSpaces: String {
+        String(self[..<(lastIndex { $0 != " " }.map { index(after: $0) } ?? startIndex)])
     }
 }

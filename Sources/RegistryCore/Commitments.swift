@@ -5,7 +5,9 @@ import RegistrySupport
 /// A withheld field's value and salt, written out so the agency can disclose both when the
 /// reason for withholding lapses (or to an auditor), and anyone can check them.
 public struct CommitmentDisclosure: Sendable, Encodable {
+    /// The product id.
     public var product: String
+    /// The withheld top-level manifest key.
     public var field: String
     /// The salt from the manifest; disclosing it is what makes the commitment checkable.
     public var salt: String
@@ -32,7 +34,9 @@ public struct CommitmentDisclosure: Sendable, Encodable {
 /// Whether a disclosed value and salt reproduce the published commitment; a mismatch is a
 /// verdict (exit 1), not an error.
 public struct CommitmentVerification: Sendable, Encodable {
+    /// The product id.
     public var product: String
+    /// The withheld top-level manifest key.
     public var field: String
     /// Where the published commitment came from (`catalog.json` path, or the registry at HEAD).
     public var publishedIn: String

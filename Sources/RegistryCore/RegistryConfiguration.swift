@@ -12,7 +12,7 @@ public struct RegistryConfiguration: Codable, Sendable, Equatable {
     /// SHA-256 of `Reviews/board/keyring.v0001`, the root of trust for reviews.
     public var trustAnchor: String?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case title, agency, contact
         case trustAnchor = "trust_anchor"
     }
@@ -82,7 +82,8 @@ public struct RegistryConfiguration: Codable, Sendable, Equatable {
     }
 
     private static var knownKeys: String {
-        "'agency', 'contact', 'title' and 'trust_anchor'"
+        let names = CodingKeys.allCases.map { "'\($0.stringValue)'" }.sorted()
+        return names.dropLast().joined(separator: ", ") + " and " + names[names.count - 1]
     }
 
     /// How a decoded JSON value is named in messages.

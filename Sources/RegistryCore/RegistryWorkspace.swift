@@ -14,7 +14,7 @@ public final class RegistryWorkspace {
     public let root: URL
     let configuration: RegistryConfiguration
     let index: RegistryDatabase
-    /// Who is acting, for the audit log (git identity, else the login name).
+    /// Who is acting, for the audit trail (git identity, else the login name).
     let actor: String
     /// One sentence for stderr when this opening found the index damaged and rebuilt it.
     public private(set) var indexRecovery: String?

@@ -324,13 +324,13 @@ extension RegistryWorkspace {
             try audit("review-template", "\(statement.path)")
         }
         return WrittenStatement(path: statement.path, text: String(decoding: bytes, as: UTF8.self),
-                                warning: try reviewerWarning(reviewer, at: commit))
+                                warning: reviewerWarning(reviewer, at: commit))
     }
 
     /// Why a statement naming `reviewer` would not count under the chain at `commit`, if it would not.
-    private func reviewerWarning(_ reviewer: String, at commit: CommitID) throws -> String? {
-        let chain = try keyringVerdict(at: commit)
-        guard let keyring = chain.keyring, chain.status != .refused else {
+    private func reviewerWarning(_ reviewer: String, at commit: CommitID) -> String? {
+        // A registry without a pinned trust anchor can still write statements; it cannot count them.
+        guard let chain = try? keyringVerdict(at: commit), let keyring = chain.keyring, chain.status != .refused else {
             return "no keyring can be trusted (see 'registry board verify'), so this statement will not count until the board's keyring chain is valid"
         }
         guard keyring.member(reviewer) == nil else { return nil }
@@ -503,6 +503,9 @@ extension RegistryWorkspace {
         let chain = try keyringVerdict(at: try targetCommit(nil))
         guard let current = chain.keyring, chain.status != .refused else {
             throw CoreError.invalidArgument("The keyring chain is not valid, so no proposal can be adopted; run 'registry board verify'.")
+        }
+        if let version, version < 2 {
+            throw CoreError.invalidArgument("--version \(version) cannot be proposed: version 1 is the trust anchor and rotations start at 2; leave --version out to adopt version \(current.version + 1).")
         }
         let proposalPath = ReviewPaths.keyringProposal(version: version ?? current.version + 1)
         let files = workingTreeStatement(proposalPath)

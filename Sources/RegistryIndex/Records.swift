@@ -127,7 +127,8 @@ public struct CheckRecord: Codable, Sendable, Hashable, FetchableRecord, Persist
     }
 }
 
-/// One entry of the append-only audit log; `hash` chains it to the entry before.
+/// One entry of the audit trail; `hash` chains it to the entry before. The git trail carries entries
+/// in commit messages; the `audit_entry` table only holds entries of releases before it, until moved there.
 public struct AuditEntry: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "audit_entry"
 

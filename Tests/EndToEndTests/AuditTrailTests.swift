@@ -28,8 +28,14 @@ struct AuditTrailTests {
         return registry
     }
 
+    /// Changes the product and raises its patch version, as register requires for new content.
     private func edit(_ registry: FixtureRegistry, _ text: String) throws {
         try writeFile(text + "\n", to: "Products/\(Self.product)/NOTES.md", in: registry.url)
+        let manifest = registry.url.appendingPathComponent("Products/\(Self.product)/product.yaml")
+        let yaml = try String(contentsOf: manifest, encoding: .utf8)
+        let version = try #require(yaml.firstMatch(of: /\nversion: "([0-9]+)\.([0-9]+)\.([0-9]+)"/))
+        let raised = "\nversion: \"\(version.1).\(version.2).\(Int(version.3)! + 1)\""
+        try Data(yaml.replacingCharacters(in: version.range, with: raised).utf8).write(to: manifest)
     }
 
     private func verify(_ registry: FixtureRegistry) throws -> (result: ProcessResult, verdict: Verdict?) {
@@ -62,6 +68,19 @@ struct AuditTrailTests {
         return counts
     }
 
+    /// Starts `registry register` in the background, its output discarded.
+    private func startRegister(in registry: FixtureRegistry, message: String) throws -> Process {
+        let process = Process()
+        process.executableURL = registryExecutable
+        process.arguments = ["register", Self.product, "-m", message]
+        process.currentDirectoryURL = registry.url
+        process.environment = fixtureGitEnvironment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// Git lock files a killed process can leave behind.
     private func staleLocks(_ registry: FixtureRegistry) -> [URL] {
         [".git/index.lock", ".git/refs/heads/main.lock", ".git/\(Self.reference).lock"]
@@ -73,30 +92,42 @@ struct AuditTrailTests {
     func killLoop() throws {
         let registry = try registryWithOneRegistration()
         defer { registry.remove() }
-        // How long a whole register takes here, so the kills land inside it.
+        // When a register moves the branch and when it ends, measured here, so the kills land in it.
         try edit(registry, "Timing run")
+        let timing = try startRegister(in: registry, message: "Timing run")
+        let branch = registry.url.appendingPathComponent(".git/refs/heads/main")
+        let before = try String(contentsOf: branch, encoding: .utf8)
         let started = Date()
-        #expect(try registry.registry("register", Self.product, "-m", "Timing run").status == 0)
+        var branchMoved: TimeInterval?
+        while timing.isRunning {
+            if branchMoved == nil, (try? String(contentsOf: branch, encoding: .utf8)) != before {
+                branchMoved = Date().timeIntervalSince(started)
+            }
+            usleep(500)
+        }
         let duration = max(Date().timeIntervalSince(started), 0.05)
+        var commitMoment = try #require(branchMoved)
 
         var kills = 0, repairedByVerify = 0, lockStops = 0
         var generator = SystemRandomNumberGenerator()
         let deadline = Date().addingTimeInterval(45)
         for round in 0..<24 where Date() < deadline {
             try edit(registry, "Round \(round)")
-            let process = Process()
-            process.executableURL = registryExecutable
-            process.arguments = ["register", Self.product, "-m", "Round \(round)"]
-            process.currentDirectoryURL = registry.url
-            process.environment = fixtureGitEnvironment
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            // Process start-up and validation come first; most kills should land around the commit.
-            usleep(UInt32(Double.random(in: (duration * 0.3)...(duration * 1.2), using: &generator) * 1_000_000))
+            let tipBefore = try String(contentsOf: branch, encoding: .utf8)
+            let process = try startRegister(in: registry, message: "Round \(round)")
+            // Odd rounds anywhere in the command, even rounds in the moments around the branch move,
+            // where a commit can be left without its entry.
+            let moment = round % 2 == 1 ? Double.random(in: 0...duration, using: &generator)
+                : Double.random(in: max(0, commitMoment - 0.01)...(commitMoment + 0.02), using: &generator)
+            usleep(UInt32(moment * 1_000_000))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             kills += 1
+            if round % 2 == 0 {
+                // The machine's load changes how long a register takes: follow the branch move.
+                let moved = (try? String(contentsOf: branch, encoding: .utf8)) != tipBefore
+                commitMoment = max(0.01, commitMoment + (moved ? -0.004 : 0.01))
+            }
 
             let locks = staleLocks(registry)
             if !locks.isEmpty {
@@ -275,6 +306,35 @@ struct AuditTrailTests {
         let listed = try registry.registry("list", "--json")
         #expect(listed.status == 0 && listed.stdout.contains("fare-inspection-allocation"))
         print("damaged index pages: \(commands.count) commands, \(recovered) recovered the index, \(named) named index --rebuild, \(unaffected) did not meet the damage")
+    }
+
+    @Test("entries an earlier release kept only in index.sqlite move unchanged into the git trail")
+    func localLogMovesIntoGit() throws {
+        let registry = try FixtureRegistry.withExampleProducts([Self.product])
+        defer { registry.remove() }
+        #expect(try registry.registry("list").status == 0)
+        let database = registry.url.appendingPathComponent(".registry/index.sqlite").path
+        // Two entries chained the way earlier releases wrote them into the audit_entry table.
+        let insert = try runProcess("/usr/bin/python3", ["-c", """
+            import hashlib, sqlite3, sys
+            db = sqlite3.connect(sys.argv[1]); previous = "0" * 64
+            for sequence, command in ((1, "index-rebuild"), (2, "check")):
+                fields = [previous, str(sequence), "2026-11-0%dT10:00:00Z" % sequence, "Ana <ana@example.org>", command, "old entry", ""]
+                digest = hashlib.sha256(("\\n".join(fields) + "\\n").encode()).hexdigest()
+                db.execute("INSERT INTO audit_entry VALUES (?, ?, ?, ?, ?, NULL, ?, ?)", (sequence, fields[2], fields[3], command, "old entry", previous, digest))
+                previous = digest
+            db.execute("INSERT INTO meta VALUES ('audit_head', ?)", ("2 " + previous,)); db.commit()
+            """, database])
+        #expect(insert.status == 0, "\(insert.stderr)")
+        #expect(try registry.registry("index", "--rebuild").status == 0)
+        let (result, verdict) = try verify(registry)
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(verdict?.entry_count == 3)
+        let subjects = try registry.git("log", "--first-parent", "--reverse", "--format=%s", Self.reference).split(separator: "\n")
+        #expect(subjects == ["registry ledger root", "registry index-rebuild: old entry", "registry check: old entry",
+                             "registry index-rebuild: 1 commits, 1 products"])
+        let left = try runProcess("/usr/bin/python3", ["-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM audit_entry').fetchone()[0])", database])
+        #expect(left.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
     }
 
     @Test("init starts the trail; its files and new's scaffold are complete files")

@@ -168,7 +168,10 @@ struct NumbersCommandTests {
         struct Disclosure: Decodable { let salt: String; let commitment: String }
         let disclosure = try JSONDecoder().decode(Disclosure.self, from: Data(disclose.stdout.utf8))
         #expect(disclosure.commitment == published)
-        #expect(!catalogText.contains(disclosure.salt), "the salt is never published")
+        #expect(catalogText.contains(published))
+        for (path, data) in try siteFiles(site.url) {
+            #expect(!String(decoding: data, as: UTF8.self).contains(disclosure.salt), "\(path) publishes the salt")
+        }
 
         // Anyone can recompute it with stock tools, exactly as the README says.
         let stock = try runProcess("/bin/sh", ["-c", "printf '%s' \"$1\" | cat - \"$2\" | sha256sum", "sh", disclosure.salt, value])

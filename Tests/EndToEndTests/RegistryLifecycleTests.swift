@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The foundation through the built binary: history against git, registering, the index and audit log.
+/// The foundation through the built binary: history against git, registering, and the index.
 @Suite("Registry lifecycle")
 struct RegistryLifecycleTests {
     struct HistoryVersion: Decodable {

@@ -76,7 +76,7 @@ struct ReviewSigningTests {
         let cases: [(file: String, text: String?, message: String)] = [
             (nuls.path, nil, "the file is 62914560 bytes but statements are at most 65536 bytes"),
             (".registry/hello", "hello\n", "it is not a valid statement (line 1: expected 'key: value' but found 'hello')"),
-            (".registry/nul", "format: analytics-registry/1\n\0\n", "it is not a valid statement"),
+            (".registry/nul", "format: analytics-registry/1\n\0\u{1B}[2J\n", "it is not a valid statement (line 2: expected 'key: value' but found 'U+0000U+001B[2J')"),
         ]
         for (file, text, message) in cases {
             if let text { try writeFile(text, to: file, in: registry.url) }
@@ -192,11 +192,12 @@ struct ReviewSigningTests {
         let clean = clock.now - cleanStart
         let newBytes = try Data(contentsOf: signature)
         #expect(newBytes != oldBytes)
-        let window = max(Int(clean.components.attoseconds / 1_000_000_000_000) + Int(clean.components.seconds) * 1_000_000, 1000)
+        var window = max(Int(clean.components.attoseconds / 1_000_000_000_000) + Int(clean.components.seconds) * 1_000_000, 1000)
 
         var outcomes = (old: 0, new: 0, killed: 0)
         let started = clock.now
         let rounds = 30
+        var newAtCycleStart = 0
         for round in 0..<rounds where clock.now - started < .seconds(50) {
             try oldBytes.write(to: signature)
             let process = Process()
@@ -207,9 +208,12 @@ struct ReviewSigningTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            // Spread the kills over the whole run and beyond (runs in parallel with other tests
-            // take longer than the clean one), so that some land at the signature write.
-            usleep(useconds_t(window * 3 * round / (2 * rounds)))
+            // Each cycle of ten spreads the kills from the start to one and a half clean runs; runs
+            // beside other tests can be slower than the clean one, so a cycle in which no run
+            // reached the write doubles the window for the next.
+            if round > 0, round % 10 == 0, outcomes.new == newAtCycleStart { window *= 2 }
+            if round % 10 == 0 { newAtCycleStart = outcomes.new }
+            usleep(useconds_t(window * 3 * (round % 10) / 20))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             if process.terminationReason == .uncaughtSignal { outcomes.killed += 1 }

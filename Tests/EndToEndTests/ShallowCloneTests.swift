@@ -15,7 +15,7 @@ struct ShallowCloneTests {
         let versions: [Version]
     }
 
-    @Test("list, show, validate, status, check, run, review verify and catalog build work; history names git fetch --unshallow")
+    @Test("list, show, validate, status, check, run, review verify and catalog build work; history, diff and register name git fetch --unshallow")
     func shallowCheckout() throws {
         let source = try FixtureRegistry.cloneOfExamples()
         defer { source.remove() }
@@ -51,6 +51,17 @@ struct ShallowCloneTests {
             #expect(result.stderr.contains("shallow") && result.stderr.contains("git fetch --unshallow"), "\(command): \(result.stderr)")
             #expect(!result.stderr.contains("fsck"))
         }
+
+        // register's version check needs every earlier label, so a changed product is refused.
+        try writeFile("Operating notes.\n", to: "Products/station-incident-hotspots/NOTES.md", in: clone.url)
+        let manifest = clone.url.appendingPathComponent("Products/station-incident-hotspots/product.yaml")
+        let text = try String(contentsOf: manifest, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "version: \"1.1.0\"", with: "version: \"1.2.0\"").utf8).write(to: manifest)
+        let register = try registry("register", "station-incident-hotspots", "-m", "Notes")
+        #expect(register.status == 2)
+        #expect(register.stderr.contains("git fetch --unshallow"), "\(register.stderr)")
+        try FileManager.default.removeItem(at: clone.url.appendingPathComponent("Products/station-incident-hotspots/NOTES.md"))
+        try Data(text.utf8).write(to: manifest)
 
         // Deepened, the clone's index is rebuilt and its history equals the full clone's.
         try git(["fetch", "--quiet", "--unshallow"], in: clone.url)

@@ -104,6 +104,23 @@ import TestSupport
         #expect(fromJSONLines.matchedRows == 80)
     }
 
+    @Test func differencesToTheReferenceGroupAndTheirEarlierAbsence() throws {
+        let report = try analyse(output: "id,flag\n1,yes\n2,no\n3,yes\n4,yes\n5,no\n", audit: "id,race\n1,Black\n2,Black\n3,White\n4,White\n5,White\n")
+        let groups = report.breakdowns[0].groups
+        #expect(report.breakdowns[0].referenceGroup == "race=White")
+        let differences: [Double?] = groups.map { group in group.differencesToReference["selection_rate"] ?? nil }
+        let expected: [Double?] = [0.5 - 2.0 / 3.0, 0]
+        #expect(differences == expected)
+        let errorRateKeys = groups.flatMap { group in group.differencesToReference.keys.filter { $0 != "selection_rate" } }
+        #expect(errorRateKeys.isEmpty, "no labels, no error-rate differences")
+        // A check stored before differences were recorded still reads, with none.
+        var object = try #require(try JSONSerialization.jsonObject(with: try CanonicalJSON.encode(groups[0])) as? [String: Any])
+        #expect(object.removeValue(forKey: "differences_to_reference") != nil)
+        let earlier = try JSONDecoder().decode(GroupMetrics.self, from: try JSONSerialization.data(withJSONObject: object))
+        #expect(earlier.differencesToReference.isEmpty)
+        #expect(earlier.selectionRate == groups[0].selectionRate)
+    }
+
     @Test func errorRateVerdictsNeedEnoughPositivesAndNegatives() throws {
         // Two groups of 100: error rates that differ widely, but over only 5 positives per group.
         var output = "id,flag\n"

@@ -289,3 +289,64 @@ struct KeyringChainTests {
         #expect(met.signers == ["alice", "bob", "dave"])
     }
 }
+
+/// Proposals under `Reviews/board/proposals/` wait for both quorums and never touch the chain.
+@Suite("Keyring proposals")
+struct KeyringProposalTests {
+    /// Adds `proposals/keyring.v<NNNN>` (the version in the name may differ from the text's) signed by `signers`.
+    func propose(_ keyring: Keyring, named version: Int? = nil, signedBy signers: [FixtureMember], board: BoardFixture,
+                 into folder: inout BoardFolder) throws {
+        let path = ReviewPaths.keyringProposal(version: version ?? keyring.version)
+        let bytes = try keyring.canonicalBytes()
+        folder.files.append(RepositoryFile(path: path, bytes: bytes))
+        for signer in signers {
+            folder.files.append(RepositoryFile(path: ReviewPaths.memberSignature(of: path, member: signer.id),
+                                               bytes: try board.sign(bytes, by: signer, namespace: ReviewNamespace.keyring)))
+        }
+    }
+
+    @Test("a renewal of an expired keyring is ready once both quorums signed, and the chain ignores it until then")
+    func renewalOfExpiredChain() throws {
+        let board = try BoardFixture()
+        defer { board.remove() }
+        var folder = BoardFolder()
+        try folder.add(board.keyring(version: 1, expires: "2026-01-01T00:00:00Z"), signedBy: ["alice", "bob", "carol"].map(board.member), board: board)
+        let renewal = try board.keyring(version: 2)
+        try propose(renewal, signedBy: ["alice", "bob"].map(board.member), board: board, into: &folder)
+        var chain = KeyringChain.verify(boardFiles: folder.files, trustAnchor: folder.anchor, highestSeen: 0, now: ReviewScenario.now.date)
+        #expect(chain.status == .expired)
+        #expect(chain.keyring?.version == 1)
+        var proposal = try #require(KeyringProposal.evaluate(boardFiles: folder.files, chain: chain).first)
+        #expect(!proposal.isReady)
+        #expect(proposal.missingPreviousSigners == ["carol", "dave", "erin"])
+        #expect(proposal.missingOwnSigners == ["carol", "dave", "erin"])
+        #expect(proposal.problems.count == 2)
+
+        folder.files.append(RepositoryFile(path: ReviewPaths.memberSignature(of: ReviewPaths.keyringProposal(version: 2), member: "carol"),
+                                           bytes: try board.sign(renewal.canonicalBytes(), by: "carol", namespace: ReviewNamespace.keyring)))
+        chain = KeyringChain.verify(boardFiles: folder.files, trustAnchor: folder.anchor, highestSeen: 0, now: ReviewScenario.now.date)
+        #expect(chain.keyring?.version == 1, "a ready proposal is still not part of the chain")
+        proposal = try #require(KeyringProposal.evaluate(boardFiles: folder.files, chain: chain).first)
+        #expect(proposal.isReady, "\(proposal.problems)")
+        #expect(proposal.previousSigners == ["alice", "bob", "carol"])
+    }
+
+    @Test("a proposal that is not the next version, or that the chain cannot anchor, is never ready")
+    func wrongVersionOrUntrustedChain() throws {
+        let board = try BoardFixture()
+        defer { board.remove() }
+        var folder = BoardFolder()
+        try folder.add(board.keyring(version: 1), signedBy: ["alice", "bob", "carol"].map(board.member), board: board)
+        try propose(board.keyring(version: 3), signedBy: board.members.values.sorted { $0.id < $1.id }, board: board, into: &folder)
+        let chain = KeyringChain.verify(boardFiles: folder.files, trustAnchor: folder.anchor, highestSeen: 0, now: ReviewScenario.now.date)
+        let skipping = try #require(KeyringProposal.evaluate(boardFiles: folder.files, chain: chain).first)
+        #expect(!skipping.isReady)
+        #expect(skipping.problems.contains { $0.contains("the next version after 1 is 2") }, "\(skipping.problems)")
+
+        let refused = KeyringChain.verify(boardFiles: folder.files, trustAnchor: SHA256Hex.of("another"), highestSeen: 0,
+                                          now: ReviewScenario.now.date)
+        let untrusted = try #require(KeyringProposal.evaluate(boardFiles: folder.files, chain: refused).first)
+        #expect(!untrusted.isReady)
+        #expect(untrusted.problems.contains { $0.contains("the keyring chain is not trusted") })
+    }
+}

@@ -46,7 +46,7 @@ public struct GroupBreakdown: Sendable, Hashable, Codable {
     /// A group as people read it in findings and pages: the attributes, then the values
     /// (`race × sex: Black × Female`), so an intersection is named whole.
     public func name(of group: GroupMetrics) -> String {
-        attributes.joined(separator: " × ") + ": " + group.values.map { $0.isEmpty ? "(blank)" : $0 }.joined(separator: " × ")
+        attributes.joined(separator: " × ") + ": " + group.valuesName
     }
 
     /// The group whose `label` this is, as `name(of:)` names it; the label itself when no group has it.
@@ -90,6 +90,11 @@ public struct GroupMetrics: Sendable, Hashable, Codable {
     /// The selected count.
     public var selected: Int { selectionRate.numerator }
 
+    /// The values alone (`Black × Female`), for a table whose heading names the attributes.
+    public var valuesName: String {
+        values.map { $0.isEmpty ? "(blank)" : $0 }.joined(separator: " × ")
+    }
+
     enum CodingKeys: String, CodingKey {
         case label, values, count, eligible
         case selectionRate = "selection_rate", baseRate = "base_rate"
@@ -121,6 +126,27 @@ public struct GroupMetrics: Sendable, Hashable, Codable {
         [("selection_rate", selectionRate), ("base_rate", baseRate), ("true_positive_rate", truePositiveRate),
          ("false_positive_rate", falsePositiveRate), ("true_negative_rate", trueNegativeRate),
          ("false_negative_rate", falseNegativeRate), ("precision", precision)]
+    }
+}
+
+extension GroupMetrics {
+    /// Reads a group; results stored before differences were recorded read with none, so an
+    /// upgraded registry still shows its earlier checks until they run again.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        label = try container.decode(String.self, forKey: .label)
+        values = try container.decode([String].self, forKey: .values)
+        count = try container.decode(Int.self, forKey: .count)
+        eligible = try container.decode(Bool.self, forKey: .eligible)
+        selectionRate = try container.decode(Rate.self, forKey: .selectionRate)
+        baseRate = try container.decodeIfPresent(Rate.self, forKey: .baseRate)
+        truePositiveRate = try container.decodeIfPresent(Rate.self, forKey: .truePositiveRate)
+        falsePositiveRate = try container.decodeIfPresent(Rate.self, forKey: .falsePositiveRate)
+        trueNegativeRate = try container.decodeIfPresent(Rate.self, forKey: .trueNegativeRate)
+        falseNegativeRate = try container.decodeIfPresent(Rate.self, forKey: .falseNegativeRate)
+        precision = try container.decodeIfPresent(Rate.self, forKey: .precision)
+        ratiosToReference = try container.decode([String: Double?].self, forKey: .ratiosToReference)
+        differencesToReference = try container.decodeIfPresent([String: Double?].self, forKey: .differencesToReference) ?? [:]
     }
 }
 

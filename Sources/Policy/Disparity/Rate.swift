@@ -55,8 +55,10 @@ public struct Rate: Sendable, Hashable, Codable {
 
 extension Optional where Wrapped == Double {
     /// The value as people read it: a number, or `undefined`.
-    var displayed: String {
+    public var displayed: String {
         guard let self else { return "undefined" }
-        return String(format: "%.3f", self)
+        let text = String(format: "%.3f", self)
+        // A tiny negative difference rounds to "-0.000", which reads as a sign where there is none.
+        return text == "-0.000" ? "0.000" : text
     }
 }

@@ -59,15 +59,22 @@ public struct DeclaredInputsRule: PolicyRule {
                 continue
             }
             let header: [String]
-            var distinct: [GroupLabelMatcher.DistinctValues]
+            var distinct: [Int: GroupLabelMatcher.DistinctValues] = [:]
             do {
                 let reader = try CSVReader(url: url, displayName: input.sample)
                 header = reader.header
                 // Values are scanned as well as names: a column renamed to hide what it holds
-                // (`grp` full of race labels) must not pass as harmless.
-                distinct = Array(repeating: .init(), count: header.count)
-                while let record = try reader.next() {
-                    for index in 0..<min(record.count, header.count) { distinct[index].add(record[index]) }
+                // (`grp` full of race labels) must not reach the product as harmless. Only columns
+                // the product receives are scanned; the others are withheld from the run anyway.
+                for (index, column) in header.enumerated() where input.columns.contains(column) && !demographic.contains(column)
+                    && context.parameters.protectedAttribute(forColumn: column) == nil {
+                    distinct[index] = GroupLabelMatcher.DistinctValues()
+                }
+                let scanned = distinct.keys.sorted()
+                while !scanned.isEmpty, let record = try reader.next() {
+                    for index in scanned where index < record.count && distinct[index]?.overflowed == false {
+                        record.withUnsafeBytes(at: index) { distinct[index]?.add($0) }
+                    }
                 }
             } catch {
                 findings.append(finding(.error, error.message, in: context, file: input.sample, row: error.line))
@@ -78,24 +85,18 @@ public struct DeclaredInputsRule: PolicyRule {
                                         in: context, file: input.sample, column: column))
             }
             for (index, column) in header.enumerated() where !demographic.contains(column) {
-                let passed = input.columns.contains(column)
                 if let attribute = context.parameters.protectedAttribute(forColumn: column) {
-                    if passed {
+                    if input.columns.contains(column) {
                         findings.append(finding(.error, "Input '\(input.name)' passes column '\(column)', which is the protected attribute '\(attribute.name)', but it is not declared under 'demographic_fields'; declare it with a justification or remove it from the input's columns.",
                                                 in: context, file: input.sample, column: column))
                     } else {
                         findings.append(finding(.warning, "The sample '\(input.sample)' holds column '\(column)' (protected attribute '\(attribute.name)'), which is not declared, so it was withheld from the run; remove it from the sample if the product does not need it.",
                                                 in: context, file: input.sample, column: column))
                     }
-                } else if let match = labels.match(distinct[index]) {
-                    let numbers = ["matching_values": Double(match.values.count), "distinct_values": Double(match.distinctValues)]
-                    if passed {
-                        findings.append(finding(.error, "Input '\(input.name)' passes column '\(column)', whose sample values look like group labels of the protected attribute '\(match.attribute)' (\(match.examples)), but '\(column)' is not declared under 'demographic_fields'; declare it with a justification for the board to approve, or remove it from the input's columns.",
-                                                in: context, file: input.sample, column: column, numbers: numbers))
-                    } else {
-                        findings.append(finding(.warning, "The sample '\(input.sample)' holds column '\(column)', whose values look like group labels of the protected attribute '\(match.attribute)' (\(match.examples)); it is not declared, so it was withheld from the run; remove it from the sample if the product does not need it.",
-                                                in: context, file: input.sample, column: column, numbers: numbers))
-                    }
+                } else if let values = distinct[index], let match = labels.match(values) {
+                    findings.append(finding(.error, "Input '\(input.name)' passes column '\(column)', whose sample values look like group labels of the protected attribute '\(match.attribute)' (\(match.examples)), but '\(column)' is not declared under 'demographic_fields'; declare it with a justification for the board to approve, or remove it from the input's columns.",
+                                            in: context, file: input.sample, column: column,
+                                            numbers: ["matching_values": Double(match.values.count), "distinct_values": Double(match.distinctValues)]))
                 }
             }
         }

@@ -91,7 +91,7 @@ public struct DisparityRule: PolicyRule {
                 } else {
                     let widest = Self.widestErrorRateSpread(breakdown, minimumDenominator: 0)
                     let between = widest.map { " (\($0.described(in: breakdown)))" } ?? ""
-                    findings.append(finding(.note, "By \(by), true- or false-positive rates differ by \(Optional(difference).displayed)\(between), but the rates that differ rest on fewer than \(parameters.minimumGroupSize) positives or negatives per group, so they get no verdict; a larger audit sample would settle it.",
+                    findings.append(finding(.note, "By \(by), \(widest?.metric ?? "true- or false-positive rates") differ by \(Optional(difference).displayed)\(between), but the rates that differ rest on fewer than \(parameters.minimumGroupSize) positives or negatives per group, so they get no verdict; a larger audit sample would settle it.",
                                             product: product, file: spec.output, group: widest?.groups(in: breakdown),
                                             numbers: ["equalized_odds_difference": difference, "minimum_group_size": Double(parameters.minimumGroupSize)]))
                 }
@@ -101,7 +101,7 @@ public struct DisparityRule: PolicyRule {
     }
 
     /// The wider of the true- and false-positive-rate spreads over eligible groups whose rate
-    /// denominators reach `minimumDenominator`, or nil when fewer than two groups qualify for both.
+    /// denominators reach `minimumDenominator`, or nil when neither rate has two groups that qualify.
     static func widestErrorRateSpread(_ breakdown: GroupBreakdown, minimumDenominator: Int) -> RateSpread? {
         [RateSpread(breakdown, \.truePositiveRate, metric: "true-positive rates", minimumDenominator: minimumDenominator),
          RateSpread(breakdown, \.falsePositiveRate, metric: "false-positive rates", minimumDenominator: minimumDenominator)]
