@@ -63,22 +63,24 @@ enum OutputRows {
         do { data = try Data(contentsOf: url) } catch {
             throw Unreadable(message: "'\(output.name)' cannot be read (\(error.localizedDescription)).")
         }
-        let lines = data.split(separator: 0x0A, omittingEmptySubsequences: true)
-        func object(_ index: Int) throws(Unreadable) -> [String: JSONCell] {
-            guard let object = try? JSONDecoder().decode([String: JSONCell].self, from: Data(lines[index])) else {
-                throw Unreadable(message: "'\(output.name)' line \(index + 1) is not a JSON object; write one JSON object per line.")
+        // Rows are the non-blank lines; messages name the physical line, as an editor shows it.
+        let rows = data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated()
+            .filter { !$0.element.isEmpty }.map { (line: $0.offset + 1, text: $0.element) }
+        func object(_ row: Int) throws(Unreadable) -> [String: JSONCell] {
+            guard let object = try? JSONDecoder().decode([String: JSONCell].self, from: Data(rows[row].text)) else {
+                throw Unreadable(message: "'\(output.name)' line \(rows[row].line) is not a JSON object; write one JSON object per line.")
             }
             return object
         }
         var layout = Layout(header: output.columns.map(\.name))
         var known = Set(layout.header)
-        for index in lines.indices {
+        for index in rows.indices {
             for key in try object(index).keys.sorted() where known.insert(key).inserted {
                 layout.header.append(key)
             }
         }
         let declared = output.columns.map(\.name)
-        for index in lines.indices {
+        for index in rows.indices {
             let row = index + 1
             let object = try object(index)
             for key in declared where object[key] == nil {

@@ -95,7 +95,7 @@ public enum ManifestDecoder {
         }
         if let (line, control) = rawControlCharacter(in: text) {
             throw stop(line, "the file holds the control character \(control.codePointName)",
-                       "remove it; a manifest is printable text with tabs and line breaks only")
+                       "delete it, since a manifest is printable text with tabs and line breaks only")
         }
         if let line = aliasKeyLine(text) {
             throw stop(line, "a YAML alias or complex value is used as a mapping key, which can expand without bound",

@@ -192,8 +192,8 @@ final class ManifestReader {
         guard let scalar = scalar(node, at: path, expecting: "text") else { return nil }
         if let control = scalar.string.unicodeScalars.first(where: { $0.isControlCharacter && !(multiline && ($0 == "\n" || $0 == "\t")) }) {
             report(path, node, "the value holds the control character \(control.codePointName)",
-                   fix: multiline ? "remove it; this text may hold line breaks and tabs but no other control character"
-                       : "remove it; this value is one line of printable text, without tabs, line breaks or escapes such as \\e or \\u0000")
+                   fix: multiline ? "delete it, since this text may hold line breaks and tabs but no other control character"
+                       : "delete it, since this value is one line of printable text without tabs, line breaks or escapes such as \\e or \\u0000")
             return nil
         }
         if scalar.style == .plain {
@@ -219,7 +219,7 @@ final class ManifestReader {
         if scalar.style == .plain, scalar.string == "true" { return true }
         if scalar.style == .plain, scalar.string == "false" { return false }
         let shown = scalar.style == .plain ? scalar.string : "\"\(scalar.string)\""
-        report(path, node, shown.isEmpty ? "the value is empty" : "the value '\(shown)' is not a boolean",
+        report(path, node, shown.isEmpty ? "the value is empty" : "the value '\(shown.shortenedForMessage)' is not a boolean",
                fix: "write true or false, lower-case and without quotes")
         return nil
     }
@@ -229,7 +229,7 @@ final class ManifestReader {
         let digits = scalar.string.hasPrefix("-") ? scalar.string.dropFirst() : Substring(scalar.string)
         guard scalar.style == .plain, !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
               let value = Int(scalar.string) else {
-            report(path, node, "the value '\(scalar.string)' is not a whole number", fix: "write digits only, without quotes, such as 60")
+            report(path, node, "the value '\(scalar.string.shortenedForMessage)' is not a whole number", fix: "write digits only, without quotes, such as 60")
             return nil
         }
         return value
@@ -238,7 +238,7 @@ final class ManifestReader {
     func date(_ node: Node, at path: String) -> CalendarDate? {
         guard let scalar = scalar(node, at: path, expecting: "a date") else { return nil }
         guard let date = CalendarDate(scalar.string) else {
-            report(path, node, "the value '\(scalar.string)' is not a calendar date", fix: "write it as YYYY-MM-DD, such as 2027-03-31")
+            report(path, node, "the value '\(scalar.string.shortenedForMessage)' is not a calendar date", fix: "write it as YYYY-MM-DD, such as 2027-03-31")
             return nil
         }
         return date
@@ -248,7 +248,7 @@ final class ManifestReader {
         let allowed = E.allCases.map(\.rawValue)
         guard let scalar = scalar(node, at: path, expecting: "one of \(allowed.joined(separator: ", "))") else { return nil }
         guard let value = E(rawValue: scalar.string) else {
-            report(path, node, "the value '\(scalar.string)' is not allowed here",
+            report(path, node, "the value '\(scalar.string.shortenedForMessage)' is not allowed here",
                    fix: "use one of: \(allowed.joined(separator: ", "))")
             return nil
         }
@@ -274,7 +274,7 @@ final class ManifestReader {
         case .sequence: "a list"
         case .alias: "an alias"
         case .scalar(let scalar):
-            scalar.style == .plain && Self.isNull(scalar.string) ? "an empty value" : "the value '\(scalar.string)'"
+            scalar.style == .plain && Self.isNull(scalar.string) ? "an empty value" : "the value '\(scalar.string.shortenedForMessage)'"
         }
     }
 

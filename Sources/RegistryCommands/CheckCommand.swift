@@ -62,7 +62,7 @@ struct CheckCommand: AsyncParsableCommand {
                 useCache: !noCache, shard: try shard.map(CheckShard.init(parsing:)), progress: { event in progress.show(event) })
             progress.finish()
         }
-        try output.emit(report) { CheckReportText.render(report, terminal: .standardOutput) }
+        try output.emitStyled(report) { CheckReportText.render(report, terminal: .standardOutput) }
         if !report.passed { throw FindingsExit() }
     }
 }
@@ -89,11 +89,12 @@ final class CheckProgressDisplay: Sendable {
 
 /// The human form of a check report: findings grouped by product, then one summary line.
 enum CheckReportText {
+    /// The report as lines styled for `terminal`; every text from a product or a shard file is made visible.
     static func render(_ report: CheckReport, terminal: Terminal) -> String {
         var lines: [String] = []
         for product in report.products {
             let verdict = product.passed ? terminal.styled("PASS", .green) : terminal.styled("FAIL", .red)
-            lines.append("\(verdict) \(terminal.styled(product.id, .bold))\(product.cached ? terminal.styled(" (cached)", .dim) : "")")
+            lines.append("\(verdict) \(terminal.styled(Terminal.visible(product.id), .bold))\(product.cached ? terminal.styled(" (cached)", .dim) : "")")
             for finding in product.findings {
                 let severity: String
                 switch finding.severity {
@@ -105,7 +106,7 @@ enum CheckReportText {
                              finding.location.row.map { "row \($0)" }, finding.location.group]
                     .compactMap { $0 }.joined(separator: ", ")
                 if !place.isEmpty { place = " [\(place)]" }
-                lines.append("  \(severity) \(finding.rule)\(place): \(finding.message)")
+                lines.append("  \(severity) \(Terminal.visible("\(finding.rule)\(place): \(finding.message)"))")
             }
         }
         let failed = report.products.filter { !$0.passed }.count

@@ -25,10 +25,29 @@ struct FairnessCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var outputOptions: OutputOptions
 
+    /// The audit columns of `--attributes`, with spaces around the commas allowed.
+    private var attributeNames: [String] {
+        attributes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    func validate() throws {
+        for (option, value) in [("--key", key), ("--decision-column", decisionColumn), ("--selected-value", selectedValue)]
+        where value.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("\(option) is empty; give the column name or value it stands for.")
+        }
+        let names = attributeNames
+        if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+            throw ValidationError("--attributes names '\(repeated)' twice; list each audit column once.")
+        }
+        for (option, value) in [("--key", key), ("--label", label)] where value.map(names.contains) == true {
+            throw ValidationError("\(option) '\(value ?? "")' is also one of --attributes; a column is the join key, the label or an attribute, not two of them.")
+        }
+    }
+
     func run() async throws {
         let report = try RegistryWorkspace.fairness(
             output: URL(fileURLWithPath: output), audit: URL(fileURLWithPath: audit), key: key,
-            attributes: attributes.split(separator: ",").map(String.init), label: label,
+            attributes: attributeNames, label: label,
             decisionColumn: decisionColumn, selectedValue: selectedValue, selectionIs: selectionIs,
             repository: global.repo.map { URL(fileURLWithPath: $0) })
         try outputOptions.emit(report) { DisparityText.render(report) }

@@ -101,12 +101,18 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print one JSON document on stdout instead of text (keys are documented in the README).")
     var json = false
 
-    /// Prints a report as JSON or as text.
+    /// Prints a report as JSON or as text, with control characters in the text made visible.
     func emit<Report: Encodable>(_ report: Report, text: () -> String) throws {
+        try emitStyled(report) { Terminal.visible(text()) }
+    }
+
+    /// Prints a report as JSON or as text that may hold the registry's own colour codes, so the
+    /// renderer passes everything it did not write itself through `Terminal.visible`.
+    func emitStyled<Report: Encodable>(_ report: Report, text styledText: () -> String) throws {
         if json {
             print(try CanonicalJSON.string(report, pretty: true))
         } else {
-            let rendered = text()
+            let rendered = styledText()
             if !rendered.isEmpty { print(rendered) }
         }
     }

@@ -9,7 +9,8 @@ struct TextTable {
     var rightAligned: Set<Int> = []
 
     func render() -> String {
-        let all = [headers] + rows
+        // Made visible before measuring, so an escaped control character keeps the columns aligned.
+        let all = ([headers] + rows).map { $0.map(Terminal.visible) }
         let widths = headers.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { index, cell in

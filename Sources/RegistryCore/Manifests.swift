@@ -24,6 +24,12 @@ extension RegistryWorkspace {
     /// Decodes and validates the manifest of a product as it is in the working tree.
     func loadWorkingManifest(id: String) throws -> ProductManifest {
         let path = Self.productPath(id) + "/product.yaml"
+        // Git stores a symbolic link as its target, so only a regular file is the manifest that would
+        // be committed; following a link here would read (and quote) any file on the machine.
+        let type = try? FileManager.default.attributesOfItem(atPath: root.appendingPathComponent(path).path)[.type] as? FileAttributeType
+        if let type, type != .typeRegular {
+            throw CoreError.invalidManifest(id: id, problems: ["\(path) is \(type == .typeSymbolicLink ? "a symbolic link" : "not a regular file"); replace it with the manifest file itself"])
+        }
         guard let data = FileManager.default.contents(atPath: root.appendingPathComponent(path).path) else {
             throw CoreError.invalidManifest(id: id, problems: ["\(path) is missing; every product folder needs a product.yaml (run 'registry new' for a template)"])
         }

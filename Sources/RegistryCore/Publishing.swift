@@ -51,9 +51,13 @@ extension RegistryWorkspace {
         let asOfDate = try Self.asOfDate(asOf)
         let heads = try index.headProducts().filter { $0.manifestJSON != nil }
         let cache = CatalogCache(stateDirectory: Self.stateDirectory(root))
+        // Allegations must name products this registry publishes and dates up to the catalog's day.
+        let knownProducts = Set(heads.compactMap { ProductID($0.productID) })
         // The allegations file, the output folder's state and the cached parts are read on other
         // tasks while git is read here (libgit2 stays on this task).
-        async let parsedAllegations = allegations.map { try AllegationsImporter.parse(contentsOf: $0, fileName: $0.path) }
+        async let parsedAllegations = allegations.map {
+            try AllegationsImporter.parse(contentsOf: $0, fileName: $0.relativePath, knownProducts: knownProducts, latestDate: asOfDate)
+        }
         async let openedFolder = CatalogFolder(outURL)
         async let cachedParts = cache.parts(of: heads.map(\.productID))
         let parameters = try policyParameters(at: commit)

@@ -130,6 +130,8 @@ extension RegistryWorkspace {
             source = .commit(commit)
             sourceLabel = "commit \(commit.hex)"
         }
+        // A destination that cannot be a folder is refused before the product runs, not after.
+        if let keepOutput { try Self.makeKeepOutputFolder(keepOutput) }
         let prepared = try prepareRun(id: id, source: source)
         defer { prepared.scratch.remove() }
         let run = try await Self.sandboxRun(prepared, collection: "collected")
@@ -139,17 +141,31 @@ extension RegistryWorkspace {
                                           succeeded: record.succeeded, recordJSON: try CanonicalJSON.string(record)))
         var kept: String?
         if let keepOutput {
-            try FileManager.default.createDirectory(at: keepOutput, withIntermediateDirectories: true)
             for output in run.outputs {
-                let destination = keepOutput.appendingPathComponent(output.name)
-                try? FileManager.default.removeItem(at: destination)
-                try FileManager.default.copyItem(at: output.url, to: destination)
+                do {
+                    try AtomicFile.write(try Data(contentsOf: output.url), to: keepOutput.appendingPathComponent(output.name))
+                } catch {
+                    throw CoreError.invalidArgument("Cannot keep the output '\(output.name)' in '\(keepOutput.path)' (\(error)); pass --keep-output a folder you can write to.")
+                }
             }
             kept = keepOutput.path
         }
         return RunReport(id: id.rawValue, record: record,
                          stdout: String(decoding: run.stdout, as: UTF8.self),
                          stderr: String(decoding: run.stderr, as: UTF8.self), keptOutputs: kept)
+    }
+
+    /// Creates the `--keep-output` folder, or says why it cannot be one.
+    private static func makeKeepOutputFolder(_ folder: URL) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), !isFolder.boolValue {
+            throw CoreError.invalidArgument("--keep-output '\(folder.path)' is a file, not a folder; pass a new or existing folder.")
+        }
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw CoreError.invalidArgument("--keep-output '\(folder.path)' cannot be created (\((error as NSError).localizedDescription)); pass a folder you can write to.")
+        }
     }
 
     /// One sandboxed execution of a prepared product, collecting outputs into `scratch/<collection>`.

@@ -125,6 +125,12 @@ public final class CSVReader {
                            reason: "the file cannot be opened (\(error.localizedDescription)); check that it exists and is readable",
                            category: .environment)
         }
+        // A folder opens like a file and only fails on the first read, with a bare error number.
+        var info = stat()
+        if fstat(handle.fileDescriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            throw CSVError(file: name, line: nil, reason: "it is a folder, not a file; give the path of a CSV file",
+                           category: .environment)
+        }
         try fill()
         if chunkCount >= 3, chunk[0] == 0xEF, chunk[1] == 0xBB, chunk[2] == 0xBF { position = 3 }
         guard let first = try next() else {

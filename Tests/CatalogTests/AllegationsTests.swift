@@ -29,12 +29,75 @@ struct AllegationsTests {
             _ = try AllegationsImporter.parse(csv: bytes, fileName: "allegations.csv")
             Issue.record("a bad \(column) was accepted")
         } catch {
-            guard case let .badAllegation(file, line, badColumn, badValue, _) = error else {
+            guard case let .badAllegations(file, problems) = error else {
                 Issue.record("unexpected error \(error)"); return
             }
-            #expect(file == "allegations.csv" && line == 3 && badColumn == column && badValue == value)
-            #expect(error.message.contains("allegations.csv:3: column '\(column)' has '\(value)'"))
+            #expect(file == "allegations.csv" && problems == [AllegationProblem(line: 3, column: column, value: value, expected: problems[0].expected)])
+            #expect(error.message.hasPrefix("allegations.csv:3: column '\(column)' has '\(value)'"))
+            #expect(error.category.exitStatus == 1)
         }
+    }
+
+    @Test("every bad cell in the file is reported at once, one line each, in file order")
+    func everyBadCell() throws {
+        let rows = "A1,2026-13-01,Transit Police,race,stop,closed,maybe,\n"
+            + "A2,2026-01-01,Transit Police,height,stop,ongoing,pending,\n"
+            + "A1,2026-01-01,Outreach,age,stop,closed,unfounded,\n"
+        let error = try #require(throws: CatalogError.self) {
+            try AllegationsImporter.parse(csv: Array((header + rows).utf8), fileName: "a.csv")
+        }
+        let lines = error.message.split(separator: "\n").map(String.init)
+        #expect(lines == [
+            "'a.csv' has 5 bad cells; correct them and import again:",
+            "  a.csv:2: column 'date_received' has '2026-13-01', but it must be a date written YYYY-MM-DD from 1990-01-01 on.",
+            "  a.csv:2: column 'finding' has 'maybe', but it must be sustained, not sustained, unfounded, exonerated, pending (one of them).",
+            "  a.csv:3: column 'basis' has 'height', but it must be one or more of age, disability, ethnicity, gender, nationality, race, religion, sexual orientation separated by ';'.",
+            "  a.csv:3: column 'status' has 'ongoing', but it must be open or closed.",
+            "  a.csv:4: column 'id' has 'A1', but it must be unique (line 2 has the same id).",
+        ])
+    }
+
+    @Test("a file with many bad cells lists the first twenty and counts the rest")
+    func manyBadCellsAreCapped() throws {
+        let rows = (1...50).map { "A\($0),someday,Outreach,age,stop,closed,unfounded,\n" }.joined()
+        let error = try #require(throws: CatalogError.self) {
+            try AllegationsImporter.parse(csv: Array((header + rows).utf8), fileName: "a.csv")
+        }
+        let lines = error.message.split(separator: "\n")
+        #expect(lines.first == "'a.csv' has 50 bad cells; correct them and import again:")
+        #expect(lines.count == 22)
+        #expect(lines.last == "  … and 30 more.")
+    }
+
+    @Test("a product id the registry does not hold is refused, naming the id", arguments: [
+        ("station-incident-hotspots;no-such-product", "no-such-product"),
+        ("retired-long-ago", "retired-long-ago"),
+    ])
+    func unknownProduct(cell: String, value: String) throws {
+        let row = "A1,2026-01-01,Outreach,age,stop,closed,unfounded,\(cell)\n"
+        let known: Set<ProductID> = [ProductID("station-incident-hotspots")!]
+        let error = try #require(throws: CatalogError.self) {
+            try AllegationsImporter.parse(csv: Array((header + row).utf8), fileName: "a.csv", knownProducts: known)
+        }
+        #expect(error.message.hasPrefix("a.csv:2: column 'product_ids' has '\(value)', but it must be the id of a product in this registry"))
+    }
+
+    @Test("a date before 1990 or after the catalog's date is refused", arguments: ["9999-12-31", "2026-12-04", "1989-12-31"])
+    func dateOutOfRange(date: String) throws {
+        let row = "A1,\(date),Outreach,age,stop,closed,unfounded,\n"
+        let error = try #require(throws: CatalogError.self) {
+            try AllegationsImporter.parse(csv: Array((header + row).utf8), fileName: "a.csv",
+                                          latestDate: CalendarDate(year: 2026, month: 12, day: 3))
+        }
+        #expect(error.message.hasPrefix("a.csv:2: column 'date_received' has '\(date)', but it must be a date written YYYY-MM-DD from 1990-01-01 to 2026-12-03"))
+    }
+
+    @Test("the first and last days of the allowed range are accepted")
+    func dateRangeEnds() throws {
+        let rows = "A1,1990-01-01,Outreach,age,stop,closed,unfounded,\nA2,2026-12-03,Outreach,age,stop,closed,unfounded,\n"
+        let allegations = try AllegationsImporter.parse(csv: Array((header + rows).utf8), fileName: "a.csv",
+                                                        latestDate: CalendarDate(year: 2026, month: 12, day: 3))
+        #expect(allegations.count == 2)
     }
 
     @Test("an unknown column such as free-text notes is refused, not silently published")

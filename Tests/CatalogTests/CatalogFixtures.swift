@@ -140,13 +140,14 @@ enum SHA256Probe {
 
 extension AllegationsImporter {
     /// Parses CSV text given in a test by writing it to a temporary file first.
-    static func parse(csv bytes: [UInt8], fileName: String) throws(CatalogError) -> [Allegation] {
+    static func parse(csv bytes: [UInt8], fileName: String, knownProducts: Set<ProductID>? = nil,
+                      latestDate: CalendarDate? = nil) throws(CatalogError) -> [Allegation] {
         guard let directory = try? makeTemporaryDirectory("allegations") else {
             throw .cannotWrite(path: NSTemporaryDirectory(), reason: "no temporary folder")
         }
         defer { directory.remove() }
         let url = directory.url.appendingPathComponent(fileName)
         do { try Data(bytes).write(to: url) } catch { throw .cannotWrite(path: url.path, reason: "\(error)") }
-        return try parse(contentsOf: url, fileName: fileName)
+        return try parse(contentsOf: url, fileName: fileName, knownProducts: knownProducts, latestDate: latestDate)
     }
 }

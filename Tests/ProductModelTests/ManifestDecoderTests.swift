@@ -195,6 +195,36 @@ let malformedManifests: [MalformedManifest] = [
         return MalformedManifest(name: "oversized file", text: text, line: nil, keyPath: nil,
                                  mentions: ["more than the 262144 bytes", "README"])
     }(),
+    {
+        let text = edited(base, "name: Fare Inspection Priority", #"name: "Fare\u0001Inspection""#)
+        return MalformedManifest(name: "control character escaped in the name", text: text, line: line(of: "name: \"Fare", in: text),
+                                 keyPath: "name", mentions: ["control character U+0001", "one line of printable text"])
+    }(),
+    {
+        let text = edited(base, "summary: Ranks train trips for fare inspection by expected fare evasion.", #"summary: "Ranks\0 trips""#)
+        return MalformedManifest(name: "NUL in prose", text: text, line: line(of: "summary:", in: text),
+                                 keyPath: "summary", mentions: ["control character U+0000", "line breaks and tabs but no other"])
+    }(),
+    {
+        let text = edited(base, "      - name: route\n", "      - name: \"\\e[2Jroute\"\n")
+        return MalformedManifest(name: "ESC escape in a column name", text: text, line: line(of: "[2Jroute", in: text),
+                                 keyPath: "outputs[1].columns[0].name", mentions: ["control character U+001B"])
+    }(),
+    {
+        let text = edited(base, "name: Fare Inspection Priority", #"name: "Fare\x9bInspection""#)
+        return MalformedManifest(name: "C1 control character (CSI) in the name", text: text, line: line(of: "name: \"Fare", in: text),
+                                 keyPath: "name", mentions: ["control character U+009B"])
+    }(),
+    {
+        let text = edited(base, "name: Fare Inspection Priority", #"name: "Fare\tInspection""#)
+        return MalformedManifest(name: "tab in a one-line value", text: text, line: line(of: "name: \"Fare", in: text),
+                                 keyPath: "name", mentions: ["control character U+0009"])
+    }(),
+    {
+        let text = edited(base, "name: Fare Inspection Priority", "name: Fare Inspection Priority \u{7F}")
+        return MalformedManifest(name: "raw DEL byte", text: text, line: line(of: "name: Fare", in: text),
+                                 keyPath: nil, mentions: ["the file holds the control character U+007F"])
+    }(),
 ]
 
 @Suite("Manifest decoding")
@@ -224,6 +254,14 @@ struct ManifestDecoderTests {
     @Test("there are at least 25 malformed cases")
     func enoughCases() {
         #expect(malformedManifests.count >= 25)
+    }
+
+    @Test("prose keeps its line breaks and tabs")
+    func proseMayHoldLineBreaksAndTabs() throws {
+        let text = edited(base, "summary: Ranks", "summary: |\n  First line\n  \tindented second line\nx_summary: Ranks")
+            .replacingOccurrences(of: "x_summary: Ranks", with: "# Ranks")
+        let manifest = try ManifestDecoder.decode(Array(text.utf8), file: fareInspectionFile)
+        #expect(manifest.summary.hasPrefix("First line\n\tindented second line"))
     }
 
     @Test("bytes that are not UTF-8 are refused with their line")

@@ -13,3 +13,14 @@ extension Unicode.Scalar {
         return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 }
+
+extension String {
+    /// The most characters of a user's value that a message quotes.
+    public static let quotedValueLimit = 80
+
+    /// The text as a message quotes it: cut after `quotedValueLimit` characters with an ellipsis, so
+    /// a runaway value (a whole file read as one scalar, a huge cell) cannot flood the terminal.
+    public var shortenedForMessage: String {
+        count > Self.quotedValueLimit ? prefix(Self.quotedValueLimit) + "…" : self
+    }
+}
