@@ -152,7 +152,7 @@ extension RegistryWorkspace {
                 guard let next = queue.popFirst() else { return }
                 group.addTask {
                     defer { next.work.prepared.scratch.remove() }
-                    return (next.key, await next.work.performReportingFailure())
+                    return (next.key, try await next.work.performReportingFailure())
                 }
             }
             for _ in 0..<max(1, jobs) { startNext() }
@@ -228,10 +228,14 @@ struct CheckWork: Sendable {
     static let unfinishedRule = "check-unfinished"
 
     /// Performs the check; a failure becomes an error finding on this product, so one product that
-    /// cannot be run never keeps the report of the others from being printed.
-    func performReportingFailure() async -> ProductCheckResult {
+    /// cannot be run never keeps the report of the others from being printed. A machine that cannot
+    /// run products at all (no sandbox, an unusable `TMPDIR`) or a wrong argument still stops the
+    /// command with exit status 2: that is no finding about the product.
+    func performReportingFailure() async throws -> ProductCheckResult {
         do {
             return try await perform()
+        } catch let error as RegistryDiagnostic where error.category == .environment || error.category == .usage {
+            throw error
         } catch {
             let message = (error as? RegistryDiagnostic)?.message ?? "\(error)"
             return RegistryWorkspace.unrunnable(id: prepared.id.rawValue, tree: prepared.treeID, digest: prepared.contentDigest,
