@@ -156,6 +156,17 @@ public final class CatalogFolder: @unchecked Sendable {
         }
     }
 
+    /// The ids of the products whose pages the new site holds (see `holdsPages`), checked on every
+    /// core: a rebuild reads and hashes every unchanged page of the previous site.
+    public func holdingPages(_ products: [(id: String, pageDigest: String)]) -> Set<String> {
+        let held = Guarded(Set<String>())
+        DispatchQueue.concurrentPerform(iterations: products.count) { index in
+            let (id, digest) = products[index]
+            if holdsPages(of: id, pageDigest: digest) { held.update { _ = $0.insert(id) } }
+        }
+        return held.value
+    }
+
     /// Records a file of the new site; `content` is the SHA-256 of a product page.
     func record(_ path: String, written: Bool, content: String? = nil) {
         guarded.withLock {
@@ -289,6 +300,19 @@ struct SiteWriter {
         return true
     }
 
+    /// Writes many files on every core; the first failure is thrown once all have been tried.
+    func write(_ files: [(path: String, text: String)]) throws(CatalogError) {
+        let firstError = Guarded<CatalogError?>(nil)
+        DispatchQueue.concurrentPerform(iterations: files.count) { index in
+            do throws(CatalogError) {
+                try write(files[index].text, to: files[index].path)
+            } catch {
+                firstError.update { $0 = $0 ?? error }
+            }
+        }
+        if let error = firstError.value { throw error }
+    }
+
     /// Links a previous site's file into the new site when its bytes have this SHA-256.
     func keep(_ relative: String, sha256: String) -> Bool {
         guard let previous = Self.contents(of: previousRoot + "/" + relative), SHA256Hex.of(previous) == sha256 else { return false }
@@ -346,4 +370,16 @@ struct SiteWriter {
             }
         }
     }
+}
+
+/// A value several threads update under a lock.
+private final class Guarded<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    init(_ value: Value) { stored = value }
+
+    var value: Value { lock.withLock { stored } }
+
+    func update(_ change: (inout Value) -> Void) { lock.withLock { change(&stored) } }
 }
