@@ -57,11 +57,12 @@ struct CatalogFaultTests {
         Set(site.keys).union(expected.keys).filter { site[$0] != expected[$0] }.sorted()
     }
 
-    /// Entries beside `site` that a build leaves only while it runs or when killed.
+    /// Entries beside `site` that a build leaves only while it runs or when killed (the spare,
+    /// the previous site kept for the next build to reuse, is not one).
     private func buildLeftovers(beside site: URL) throws -> [String] {
         let name = site.lastPathComponent
         return try FileManager.default.contentsOfDirectory(atPath: site.deletingLastPathComponent().path)
-            .filter { $0.hasPrefix(".\(name).catalog-") }
+            .filter { $0.hasPrefix(".\(name).catalog-") && $0 != ".\(name).catalog-spare" }
     }
 
     @Test("killed at random moments, a build leaves the previous or the new site whole, and the next build equals a clean one")
@@ -261,5 +262,7 @@ struct CatalogFaultTests {
         #expect(try siteFiles(folder.url) == before, "a refused build changed a folder")
         #expect(try registry.git("status", "--porcelain").isEmpty, "a refused build changed the repository")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).sorted() == ["notes.txt", "website"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: registry.url.deletingLastPathComponent().path)
+            .filter { $0.contains(".catalog-") && $0.contains(registry.url.lastPathComponent) }.isEmpty)
     }
 }
