@@ -31,9 +31,8 @@ public final class CatalogFolder: @unchecked Sendable {
     private let publishedPath: String
     private let retiredPath: String
     private let lock: FileLock
-    private let guarded = NSLock()
-    private var files: [String: Bool] = [:]
-    private var pageContents: [String: String] = [:]
+    /// Every file of the new site, whether this build wrote it, and the SHA-256 of each product page.
+    private let ledger = Guarded((files: [String: Bool](), pageContents: [String: String]()))
     private var published = false
     /// What the working folder held when it was opened: its files are checked before being
     /// replaced, and those the new site lacks are removed at the end.
@@ -238,17 +237,17 @@ public final class CatalogFolder: @unchecked Sendable {
 
     /// Records a file of the new site; `content` is the SHA-256 of a product page.
     func record(_ path: String, written: Bool, content: String? = nil) {
-        guarded.withLock {
-            files[path] = written
-            if let content { pageContents[path] = content }
+        ledger.update { ledger in
+            ledger.files[path] = written
+            if let content { ledger.pageContents[path] = content }
         }
     }
 
     /// The SHA-256 of a product page already in the new site.
-    func page(_ path: String) -> String? { guarded.withLock { pageContents[path] } }
+    func page(_ path: String) -> String? { ledger.read { $0.pageContents[path] } }
 
     /// Every file of the new site, and whether this build wrote it (true) or found it unchanged (false).
-    var siteFiles: [String: Bool] { guarded.withLock { files } }
+    var siteFiles: [String: Bool] { ledger.value.files }
 
     /// Switches the new site into place, keeps the previous one as the spare and releases the lock.
     func publish() throws(CatalogError) {
@@ -459,7 +458,14 @@ private final class Guarded<Value>: @unchecked Sendable {
 
     init(_ value: Value) { stored = value }
 
+    /// A copy of the value.
     var value: Value { lock.withLock { stored } }
+
+    /// A part of the value, read without copying it: a copy alive during an `update` would make
+    /// that update copy a whole dictionary.
+    func read<Part>(_ part: (Value) -> Part) -> Part { lock.withLock { part(stored) } }
+
+    /// Changes the value in place.
 
     func update(_ change: (inout Value) -> Void) { lock.withLock { change(&stored) } }
 }
