@@ -142,7 +142,8 @@ public enum CatalogBuilder {
         let products = rendered.sorted { $0.id < $1.id }
         let writer = folder.writer
         var state = CatalogBuildState(format: CatalogBuildState.currentFormat, renderer: rendererVersion, pages: [:])
-        for product in products where !folder.holdsPages(of: product.id, pageDigest: product.pageDigest) {
+        let held = folder.holdingPages(products.map { ($0.id, $0.pageDigest) })
+        for product in products where !held.contains(product.id) {
             throw .cannotWrite(path: folder.url.appendingPathComponent(SitePaths.product(product.id)).path,
                                reason: "the page was neither rendered nor found unchanged in the previous site")
         }
@@ -197,9 +198,7 @@ public enum CatalogBuilder {
             }
         }
         let staged = folder.siteFiles
-        for (sitePath, text) in hosted where claimedTwice.contains(sitePath) || staged[sitePath] == nil {
-            try writer.write(text, to: sitePath)
-        }
+        try writer.write(hosted.filter { claimedTwice.contains($0.key) || staged[$0.key] == nil }.map { ($0.key, $0.value) })
         if let signers = site.registry.allowedSigners {
             try writer.write(signers, to: "reviews/allowed_signers")
         }

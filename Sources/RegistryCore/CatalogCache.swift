@@ -85,12 +85,17 @@ struct CatalogCache {
         return parts
     }
 
-    /// Stores a product's entry, overwriting the file in place so rebuilds do not churn inodes.
+    /// Stores a product's entry through a temporary file and a rename, so a build reading the cache
+    /// while another writes it (builds into different folders may run at once) reads a whole entry.
+    ///
+    /// Without `fsync`, unlike `AtomicFile`: a full build stores a thousand entries, and an entry a
+    /// power loss cuts short fails its own length checks and is only rendered again.
     func store(_ entry: Entry, for id: String) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var bytes = Array("\(entry.inputDigest) \(entry.renderedAt) \(entry.validUntil.map(String.init) ?? "-")\n".utf8)
         bytes += entry.archive
-        let descriptor = open(file(id), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let temporary = folder.path + "/." + id + ".tmp-\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw CoreError.fileProblem(path: file(id), detail: "the catalog cache cannot be written (\(String(cString: strerror(errno)))); check that the folder is writable and has free space")
         }
@@ -104,14 +109,18 @@ struct CatalogCache {
             }
             return true
         }
-        guard complete else {
-            throw CoreError.fileProblem(path: file(id), detail: "the catalog cache cannot be written (\(String(cString: strerror(errno)))); check that the folder is writable and has free space")
+        guard complete, rename(temporary, file(id)) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw CoreError.fileProblem(path: file(id), detail: "the catalog cache cannot be written (\(reason)); check that the folder is writable and has free space")
         }
     }
 
-    /// Deletes the entries of products no longer in the registry.
+    /// Deletes the entries of products no longer in the registry; temporary files, which another
+    /// build may be about to rename, are left alone.
     func prune(keeping ids: Set<String>) {
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where !ids.contains(name) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        where !ids.contains(name) && !name.hasPrefix(".") {
             unlink(file(name))
         }
     }

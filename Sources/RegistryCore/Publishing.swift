@@ -75,16 +75,12 @@ extension RegistryWorkspace {
         let folder = try await openedFolder
         let cached = await cachedParts
         let now = StatementTime(Date()).secondsSinceEpoch
-        var products: [RenderedProduct] = []
-        var stale: [ProductHeadRecord] = []
-        for head in heads {
-            if let (entry, product) = cached[head.productID], entry.holds(for: freshness.digest(of: head), at: now),
-               folder.holdsPages(of: product.id, pageDigest: product.pageDigest) {
-                products.append(product)
-            } else {
-                stale.append(head)
-            }
+        let reusable = heads.compactMap { head in
+            cached[head.productID].flatMap { $0.entry.holds(for: freshness.digest(of: head), at: now) ? $0.product : nil }
         }
+        let held = folder.holdingPages(reusable.map { ($0.id, $0.pageDigest) })
+        var products = reusable.filter { held.contains($0.id) }
+        let stale = heads.filter { !held.contains($0.productID) }
         let fresh = try await renderCatalogProducts(stale, chain: chain, reviews: reviews, site: site, folder: folder)
         for product in fresh {
             try cache.store(CatalogCache.Entry(inputDigest: freshness.digest(of: product.head), renderedAt: product.renderedAt,

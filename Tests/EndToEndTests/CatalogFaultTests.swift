@@ -57,11 +57,12 @@ struct CatalogFaultTests {
         Set(site.keys).union(expected.keys).filter { site[$0] != expected[$0] }.sorted()
     }
 
-    /// Entries beside `site` that a build leaves only while it runs or when killed.
+    /// Entries beside `site` that a build leaves only while it runs or when killed (the spare,
+    /// the previous site kept for the next build to reuse, is not one).
     private func buildLeftovers(beside site: URL) throws -> [String] {
         let name = site.lastPathComponent
         return try FileManager.default.contentsOfDirectory(atPath: site.deletingLastPathComponent().path)
-            .filter { $0.hasPrefix(".\(name).catalog-") }
+            .filter { $0.hasPrefix(".\(name).catalog-") && $0 != ".\(name).catalog-spare" }
     }
 
     @Test("killed at random moments, a build leaves the previous or the new site whole, and the next build equals a clean one")
@@ -78,7 +79,8 @@ struct CatalogFaultTests {
         try build(registry, .withoutAllegations, into: site)
         let duration = Date().timeIntervalSince(started)
         var published: Input = .withoutAllegations
-        var interrupted = 0
+        // Builds killed at all, killed while their new folder existed, and killed after the switch.
+        var interrupted = 0, whileWriting = 0, afterSwitch = 0
         let kills = 24
         for round in 0..<kills {
             let input: Input = round.isMultiple(of: 2) ? .withAllegations : .withoutAllegations
@@ -90,17 +92,21 @@ struct CatalogFaultTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            usleep(UInt32.random(in: 0...UInt32(duration * 1_000_000)))
+            // Spread over the whole build and a little beyond, so some builds also end on their own.
+            usleep(UInt32.random(in: 0...UInt32(duration * 1_200_000)))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             let killed = process.terminationReason == .uncaughtSignal
-            if killed { interrupted += 1 } else { published = input }
+            if killed {
+                interrupted += 1
+                if try !buildLeftovers(beside: site).filter({ !$0.hasSuffix("-lock") }).isEmpty { whileWriting += 1 }
+            }
 
             // What a web server would serve now: one whole site, never a mix or a temporary file.
             let served = try siteFiles(site)
             let whole = Input.allCases.filter { differences(served, clean[$0]!).isEmpty }
             #expect(!whole.isEmpty, "round \(round): the published folder mixes sites: \(differences(served, clean[published]!).prefix(5))")
-            if let now = whole.first { published = now }
+            if killed, whole.first == input, whole.first != published { afterSwitch += 1 }
             #expect(!served.keys.contains { $0.contains("tmp") }, "round \(round): a temporary file is published")
 
             let repaired = try build(registry, input, into: site, "round \(round)")
@@ -111,9 +117,10 @@ struct CatalogFaultTests {
             #expect(try buildLeftovers(beside: site).isEmpty, "round \(round): a killed build's folders remain")
             published = input
         }
-        // The loop must actually interrupt builds, or it tests nothing.
-        #expect(interrupted >= kills / 3, "only \(interrupted) of \(kills) builds were killed before they ended")
-        print("catalog kill loop: \(kills) rounds, \(interrupted) builds killed mid-way")
+        // The loop must actually interrupt builds while they write, or it tests nothing.
+        #expect(interrupted >= kills / 3 && whileWriting >= 1,
+                "only \(interrupted) of \(kills) builds were killed before they ended, \(whileWriting) while writing")
+        print("catalog kill loop: \(kills) rounds, \(interrupted) builds killed, \(whileWriting) while writing their new folder, \(afterSwitch) after switching it into place")
     }
 
     @Test("a truncated page is written again, and a deleted product's removal is counted in the files written")
@@ -255,5 +262,7 @@ struct CatalogFaultTests {
         #expect(try siteFiles(folder.url) == before, "a refused build changed a folder")
         #expect(try registry.git("status", "--porcelain").isEmpty, "a refused build changed the repository")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).sorted() == ["notes.txt", "website"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: registry.url.deletingLastPathComponent().path)
+            .filter { $0.contains(".catalog-") && $0.contains(registry.url.lastPathComponent) }.isEmpty)
     }
 }
