@@ -1,5 +1,6 @@
 internal import CLibgit2
 import Foundation
+import RegistrySupport
 
 /// One entry of a ledger ref: a commit whose message holds the entry.
 public struct LedgerCommit: Sendable, Hashable {
@@ -77,6 +78,15 @@ extension GitRepository {
     public func appendToLedger(_ reference: String, linking: CommitID?, onlyIfUnlinked: Bool = false,
                                message: (LedgerCommit?) throws -> String) throws -> LedgerCommit? {
         let signature = try ledgerSignature()
+        // Registry processes append one at a time. A ref lock file older than this turn was then left
+        // by a registry killed while it wrote (stock git holds a ref lock for milliseconds), so it is
+        // cleared once instead of stopping every later command.
+        let gitFolder = String(cString: git_repository_path(pointer))
+        let writers = try FileLock(gitFolder + "registry-audit-writer")
+        defer { writers.release() }
+        let turnStarted = Date()
+        let lockFile = gitFolder + reference + ".lock"
+        var clearedStaleLock = false
         var lockedAttempts = 0
         for attempt in 0..<60 {
             let tip = try referenceTarget(reference)
@@ -93,8 +103,16 @@ extension GitRepository {
                 lockedAttempts = 0
             case .locked:
                 lockedAttempts += 1
+                if lockedAttempts >= maximumLockedAttempts, !clearedStaleLock,
+                   let modified = try? FileManager.default.attributesOfItem(atPath: lockFile)[.modificationDate] as? Date,
+                   modified < turnStarted {
+                    unlink(lockFile)
+                    clearedStaleLock = true
+                    lockedAttempts = 0
+                    continue
+                }
                 if lockedAttempts >= maximumLockedAttempts {
-                    throw GitError.referenceLocked(lockFile: String(cString: git_repository_path(pointer)) + reference + ".lock",
+                    throw GitError.referenceLocked(lockFile: lockFile,
                                                    doing: "recording an audit entry",
                                                    afterwards: " (a commit registry register already made gets its entry from the next command, or from `registry audit verify`)")
                 }

@@ -180,9 +180,15 @@ struct CheckFaultTests {
                                          to: secondMain)
         try second.git("commit", "-q", "-am", "Sleep a little before working")
 
-        // A stage of a registry that is gone, and one of a live process that is not a registry.
+        // A stage of a registry that is gone, and one of a live process that is not a registry (not
+        // this test process: the sandbox suites stage runs from it while this test runs).
         let dead = try Owner.exited()
-        let live = Owner(pid: getpid())
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["600"]
+        try sleeper.run()
+        defer { sleeper.terminate(); sleeper.waitUntilExit() }
+        let live = Owner(pid: sleeper.processIdentifier)
         for owner in [dead, live] {
             try FileManager.default.createDirectory(at: fixture.temporary.appendingPathComponent("registry-sandbox-\(owner.token)-planted/output"),
                                                     withIntermediateDirectories: true)

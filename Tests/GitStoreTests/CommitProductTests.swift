@@ -212,17 +212,26 @@ struct CommitProductTests {
         try repo.run(["fsck", "--strict", "--no-progress"])
     }
 
-    @Test("a stale lock on the audit ref names the lock file")
-    func staleLedgerLock() throws {
+    @Test("a lock on the audit ref left by a killed writer is cleared; one taken during the append is named")
+    func ledgerLocks() throws {
         let repo = try Self.makeRegistry()
         defer { repo.remove() }
+        let lock = repo.url.appendingPathComponent(".git/refs/registry/audit.lock")
         try repo.write("", to: ".git/refs/registry/audit.lock")
         let repository = try GitRepository.open(at: repo.url, environment: fixtureGitEnvironment)
+        try repository.appendToLedger(GitRepository.auditReference, linking: nil) { _ in "entry\n" }
+        #expect(try repository.ledger(GitRepository.auditReference)?.map(\.message) == ["entry\n"])
+        #expect(!FileManager.default.fileExists(atPath: lock.path))
+
+        // A lock newer than the append's start belongs to a git process still at work: never removed.
+        try repo.write("", to: ".git/refs/registry/audit.lock")
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(3_600)], ofItemAtPath: lock.path)
         let error = try #require(throws: GitError.self) {
-            try repository.appendToLedger(GitRepository.auditReference, linking: nil) { _ in "entry\n" }
+            try repository.appendToLedger(GitRepository.auditReference, linking: nil) { _ in "second\n" }
         }
         #expect(error.reason == .locked)
         #expect(error.message.contains("refs/registry/audit.lock"))
+        #expect(FileManager.default.fileExists(atPath: lock.path))
     }
 
     @Test("a branch lock held by someone else is named in the error, and the branch is untouched")
