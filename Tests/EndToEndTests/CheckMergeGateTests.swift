@@ -70,13 +70,22 @@ struct CheckMergeGateTests {
         #expect(complete.stdout.contains("3 products checked"))
     }
 
-    @Test("shards of different commits, policies or registry builds are refused")
+    @Test("shards of different commits, policies or registry builds, or of a commit that is not HEAD, are refused")
     func mixedSets() throws {
         let registry = try FixtureRegistry.withExampleProducts(Self.products)
         defer { registry.remove() }
         let first = try save(registry, "s1", "--shard", "1/2")
         let second = try save(registry, "s2", "--shard", "2/2")
+        let checked = try registry.git("rev-parse", "HEAD")
         try registry.git("commit", "--quiet", "--allow-empty", "-m", "A later commit")
+        let head = try registry.git("rev-parse", "HEAD")
+        let stale = try merge(registry, [first, second])
+        #expect(stale.status == 2, "a complete set of an older commit must not gate HEAD")
+        #expect(stale.stderr.contains(String(checked.prefix(12))) && stale.stderr.contains(String(head.prefix(12))), "\(stale.stderr)")
+        #expect(stale.stdout.isEmpty)
+        let told = try registry.registry(["check", "--merge", first, second, "--at", String(checked.prefix(12))])
+        #expect(told.status != 2, "naming the shards' commit with --at gates that commit: \(told.stderr)")
+        #expect(told.stdout.contains("3 products checked"))
         let later = try save(registry, "s2-later", "--shard", "2/2")
         let mixedCommit = try merge(registry, [first, later])
         #expect(mixedCommit.status == 2)
