@@ -33,7 +33,7 @@ struct CheckMergeGateTests {
         try registry.registry(["check", "--merge"] + files)
     }
 
-    @Test("a shard records K/N, commit, policy and build; an incomplete, duplicated or unsharded set is refused")
+    @Test("a shard records K/N, commit, policy and build; an incomplete, duplicated, unsharded or partial set is refused")
     func incompleteSets() throws {
         let registry = try FixtureRegistry.withExampleProducts(Self.products)
         defer { registry.remove() }
@@ -63,6 +63,13 @@ struct CheckMergeGateTests {
         let mixedSplit = try merge(registry, [otherSplit, second])
         #expect(mixedSplit.status == 2)
         #expect(mixedSplit.stderr.contains("shard 2/2") && mixedSplit.stderr.contains("shard 1/3"), "\(mixedSplit.stderr)")
+
+        // A split of only some ids is complete in itself but leaves the other products unchecked.
+        let some = try save(registry, "some", "--shard", "1/1", Self.products[0])
+        let partial = try merge(registry, [some])
+        #expect(partial.status == 2)
+        #expect(partial.stderr.contains("split only 1 of the 3 products") && partial.stderr.contains("'\(Self.products[1])'"), "\(partial.stderr)")
+        #expect(partial.stdout.isEmpty)
 
         let complete = try merge(registry, [second, first])
         let full = try registry.registry("check")
