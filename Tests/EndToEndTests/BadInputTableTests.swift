@@ -80,6 +80,15 @@ struct BadInputTableTests {
         "\"" + text.unicodeScalars.map { String(format: "\\U%08x", $0.value) }.joined() + "\""
     }
 
+    /// Commits keyring v3 straight into the chain, unsigned, as a board would by mistake
+    /// instead of proposing it.
+    static let unsignedKeyringInChain: @Sendable (FixtureRegistry) throws -> Void = { registry in
+        let current = try String(contentsOf: registry.url.appendingPathComponent("Reviews/board/keyring.v0002"), encoding: .utf8)
+        try writeFile(current.replacingOccurrences(of: "version: 2\n", with: "version: 3\n"), to: "Reviews/board/keyring.v0003", in: registry.url)
+        try registry.git("add", "Reviews")
+        try registry.git("commit", "-q", "-m", "Keyring v3 before it is signed")
+    }
+
     static func file(_ path: String, _ text: String) -> @Sendable (FixtureRegistry) throws -> Void {
         { registry in try writeFile(text, to: path, in: registry.url) }
     }
@@ -251,6 +260,17 @@ struct BadInputTableTests {
                  examples: true,
                  arguments: ["catalog", "build", "--out", "site", "--as-of", "2026-02-30"], status: 2,
                  firstWords: "--as-of '2026-02-30' is not a date"),
+        BadInput(name: "unsigned keyring committed into the chain instead of proposed",
+                 prepare: unsignedKeyringInChain,
+                 examples: true,
+                 arguments: ["status"], status: 1, firstWords: "ID",
+                 mentions: ["keyring version 3 is not valid (see 'registry board verify')"]),
+        BadInput(name: "unsigned keyring in the chain, through board verify",
+                 prepare: unsignedKeyringInChain,
+                 examples: true,
+                 arguments: ["board", "verify"], status: 1, firstWords: "keyring v1: valid",
+                 mentions: ["keyring v3: INVALID, signed by none of its members",
+                            "signed by 0 members of version 2 but threshold-keyring of version 2 is 3; until it is signed no keyring is trusted, so move a keyring still collecting signatures to Reviews/board/proposals/keyring.v0003 and run 'registry board adopt' once it is signed"]),
         BadInput(name: "check --shard beyond its count", arguments: ["check", "--shard", "3/2"], status: 2,
                  firstWords: "--shard '3/2' must be K/N with 1 ≤ K ≤ N"),
     ]
