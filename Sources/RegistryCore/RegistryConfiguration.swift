@@ -71,6 +71,11 @@ public struct RegistryConfiguration: Codable, Sendable, Equatable {
             guard let string = value as? String else {
                 throw Problem(detail: "the key '\(key.stringValue)' holds \(jsonKind(value)) but must hold a string")
             }
+            // The title, agency and contact head every catalog page: a control character there
+            // would break the HTML or drive the terminal of whoever prints it.
+            if let control = string.unicodeScalars.first(where: \.isControlCharacter) {
+                throw Problem(detail: "the key '\(key.stringValue)' holds the control character \(control.codePointName); remove it")
+            }
             return string
         }
         let anchor = try text(.trustAnchor, required: false)

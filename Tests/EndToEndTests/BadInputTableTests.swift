@@ -271,6 +271,8 @@ struct BadInputTableTests {
                  arguments: ["board", "verify"], status: 1, firstWords: "keyring v1: valid",
                  mentions: ["keyring v3: INVALID, signed by none of its members",
                             "signed by 0 members of version 2 but threshold-keyring of version 2 is 3; until it is signed no keyring is trusted, so move a keyring still collecting signatures to Reviews/board/proposals/keyring.v0003 and run 'registry board adopt' once it is signed"]),
+        BadInput(name: "init with an escape sequence in the title", arguments: ["init", "--path", "fresh", "--title", "Metro\u{1B}[2J"],
+                 status: 2, firstWords: "--title holds the control character U+001B"),
         BadInput(name: "check --shard beyond its count", arguments: ["check", "--shard", "3/2"], status: 2,
                  firstWords: "--shard '3/2' must be K/N with 1 ≤ K ≤ N"),
     ]
