@@ -47,7 +47,8 @@ struct ShallowCloneTests {
 
         for command in [["history", "station-incident-hotspots"], ["diff", "station-incident-hotspots", "1.0.0", "1.1.0"],
                         // The label at HEAD is in the shallow history, but older commits may give it other content.
-                        ["diff", "station-incident-hotspots", "1.1.0", "1.1.0"]] {
+                        ["diff", "station-incident-hotspots", "1.1.0", "1.1.0"],
+                        ["check", "--at", "HEAD~1"], ["status", "--at", "HEAD~1"]] {
             let result = try runRegistry(command, in: clone.url)
             #expect(result.status == 2, "\(command)")
             #expect(result.stderr.contains("shallow") && result.stderr.contains("git fetch --unshallow"), "\(command): \(result.stderr)")
