@@ -179,6 +179,10 @@ public enum AllegationsImporter {
             func bad(_ column: String, _ expected: String, value: String? = nil) {
                 problems.append(AllegationProblem(line: record.line, column: column, value: value ?? cell(column), expected: expected))
             }
+            // Control characters carry no text; published, they would break the feed or drive a terminal.
+            for column in names where cell(column).unicodeScalars.contains(where: \.isControlCharacter) {
+                bad(column, "text without control characters")
+            }
             let id = cell("id")
             if id.isEmpty {
                 bad("id", "a non-empty record id")

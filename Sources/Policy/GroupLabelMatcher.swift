@@ -5,7 +5,8 @@ import ProductModel
 struct GroupLabelMatcher {
     /// The share of a column's distinct values that must be group labels before it counts as encoding an attribute.
     static let labelShare = 0.5
-    /// Distinct values remembered per column; more than this and the column is not a group label.
+    /// Distinct values remembered per column; past this the scan stops and the match is judged on
+    /// the values remembered, so packing a unique id beside each label (`Black|17`) cannot hide it.
     static let distinctLimit = 1_000
 
     /// A column that looks like a protected attribute.
@@ -27,7 +28,7 @@ struct GroupLabelMatcher {
     struct DistinctValues {
         private var table = ByteKeyTable(capacity: 64)
 
-        /// Whether there were more distinct values than a group-label column has.
+        /// Whether there were more distinct values than are remembered.
         var overflowed: Bool { table.count > GroupLabelMatcher.distinctLimit }
 
         mutating func add(_ bytes: UnsafeRawBufferPointer) {
@@ -62,7 +63,7 @@ struct GroupLabelMatcher {
     /// them do; one incidental label (a `White` line among colours) is not enough.
     func match(_ column: DistinctValues) -> Match? {
         let distinct = column.values
-        guard !column.overflowed, !distinct.isEmpty else { return nil }
+        guard !distinct.isEmpty else { return nil }
         var matches: [String: Set<String>] = [:]
         for value in distinct {
             for part in Self.parts(of: value) {

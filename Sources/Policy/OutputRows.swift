@@ -75,7 +75,16 @@ enum OutputRows {
         var layout = Layout(header: output.columns.map(\.name))
         var known = Set(layout.header)
         for index in rows.indices {
-            for key in try object(index).keys.sorted() where known.insert(key).inserted {
+            let object = try object(index)
+            // Readers disagree on which of two equal keys counts, and a nested value can carry
+            // fields no rule sees: either would let the published file say what the check did not read.
+            if let key = JSONDuplicateKeys.first(in: rows[index].text) {
+                throw Unreadable(message: "'\(output.name)' line \(rows[index].line) has the key '\(key.shortenedForMessage)' twice; write each key once per line.")
+            }
+            if let key = object.keys.sorted().first(where: { object[$0]?.isPlain == false }) {
+                throw Unreadable(message: "'\(output.name)' line \(rows[index].line) key '\(key.shortenedForMessage)' holds an object, an array or a number out of range; write one text, number, true/false or null per key.")
+            }
+            for key in object.keys.sorted() where known.insert(key).inserted {
                 layout.header.append(key)
             }
         }
@@ -96,6 +105,8 @@ enum OutputRows {
 /// One JSON value in a JSON lines output, kept as the text a CSV cell would hold.
 private struct JSONCell: Decodable {
     let text: String
+    /// Whether the value is one text, number, boolean or null (not an object, array or out-of-range number).
+    var isPlain = true
 
     init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -104,6 +115,6 @@ private struct JSONCell: Decodable {
         else if let value = try? container.decode(Int.self) { text = String(value) }
         else if let value = try? container.decode(Double.self) { text = String(value) }
         else if let value = try? container.decode(String.self) { text = value }
-        else { text = "(nested value)" }
+        else { text = ""; isPlain = false }
     }
 }

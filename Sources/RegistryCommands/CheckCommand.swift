@@ -26,7 +26,7 @@ struct CheckCommand: AsyncParsableCommand {
     var noCache = false
     @Flag(name: .long, help: "Print the policy rules and exit.")
     var listRules = false
-    @Option(name: .long, help: "Check as committed at this revision (default: HEAD).")
+    @Option(name: .long, help: "Check as committed at this revision (default: HEAD); with --merge, the commit the shards must have checked.")
     var at: String?
     @Option(name: .long, help: "Check only share K of N (K/N), for splitting checks across CI runners.")
     var shard: String?
@@ -54,7 +54,7 @@ struct CheckCommand: AsyncParsableCommand {
         let registry = try await global.openRegistry()
         let report: CheckReport
         if !merge.isEmpty {
-            report = try registry.mergeCheckResults(merge.map { URL(fileURLWithPath: $0) })
+            report = try registry.mergeCheckResults(merge.map { URL(fileURLWithPath: $0) }, at: at)
         } else {
             let progress = CheckProgressDisplay(enabled: !output.json)
             report = try await registry.check(

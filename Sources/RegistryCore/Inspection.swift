@@ -85,7 +85,8 @@ extension RegistryWorkspace {
     /// The commit a `diff` end names: a version label of the product, else a git revision.
     ///
     /// A label that several contents carried (registered before `register` enforced new labels for
-    /// new content) names no single version, so the answer lists their commits instead of guessing.
+    /// new content) names no single version, so the answer lists their commits instead of guessing;
+    /// a shallow clone cannot rule that out, so there only commit ids compare.
     func diffEnd(_ reference: String, of id: String, versions: [ProductVersionRecord]) throws -> CommitID {
         let labelled = versions.filter { $0.versionLabel == reference && !$0.treeID.isEmpty }
         if Set(labelled.map(\.contentDigest)).count > 1 {
@@ -93,6 +94,8 @@ extension RegistryWorkspace {
             throw CoreError.invalidArgument("The label '\(reference)' names \(Set(labelled.map(\.contentDigest)).count) different contents of \(id), at commits \(commits.joined(separator: ", ")); pass the commit ids to compare instead of the label.")
         }
         if let match = labelled.first {
+            // History cut at a shallow boundary may hide older content under the same label.
+            try requireCompleteHistory(toTell: "whether the label '\(reference)' names one content of \(id)")
             return try repository.resolve(match.commitID)
         }
         do {

@@ -118,6 +118,12 @@ public struct InitReport: Codable, Sendable {
 extension RegistryWorkspace {
     /// Sets up a registry in a folder: git repository, folders, configuration, ignore and attribute files.
     public static func initialize(at url: URL, title: String, contact: String) throws -> InitReport {
+        // Refused before anything is created: registry.json refuses control characters on every read.
+        for (option, value) in [("--title", title), ("--contact", contact)] {
+            if let control = value.unicodeScalars.first(where: \.isControlCharacter) {
+                throw CoreError.invalidArgument("\(option) holds the control character \(control.codePointName); remove it and run init again.")
+            }
+        }
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: url, withIntermediateDirectories: true)
         var created: [String] = []

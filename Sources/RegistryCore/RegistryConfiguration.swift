@@ -57,7 +57,7 @@ public struct RegistryConfiguration: Codable, Sendable, Equatable {
         guard let object = document as? [String: Any] else {
             throw Problem(detail: "it holds \(jsonKind(document)) but must hold one JSON object with the keys \(knownKeys)")
         }
-        if let duplicate = firstDuplicateKey(in: data) {
+        if let duplicate = JSONDuplicateKeys.first(in: data) {
             throw Problem(detail: "the key '\(duplicate)' appears twice; keep one")
         }
         if let unknown = object.keys.sorted().first(where: { CodingKeys(stringValue: $0) == nil }) {
@@ -70,6 +70,11 @@ public struct RegistryConfiguration: Codable, Sendable, Equatable {
             }
             guard let string = value as? String else {
                 throw Problem(detail: "the key '\(key.stringValue)' holds \(jsonKind(value)) but must hold a string")
+            }
+            // The title, agency and contact head every catalog page: a control character there
+            // would break the HTML or drive the terminal of whoever prints it.
+            if let control = string.unicodeScalars.first(where: \.isControlCharacter) {
+                throw Problem(detail: "the key '\(key.stringValue)' holds the control character \(control.codePointName); remove it")
             }
             return string
         }
@@ -96,45 +101,6 @@ public struct RegistryConfiguration: Codable, Sendable, Equatable {
         case let number as NSNumber: String(cString: number.objCType) == "c" ? "a boolean" : "a number"
         default: "a value"
         }
-    }
-
-    /// The first key of the top-level object that appears twice, read from syntactically valid
-    /// JSON (JSONSerialization keeps only the last of duplicate keys).
-    private static func firstDuplicateKey(in data: Data) -> String? {
-        let bytes = [UInt8](data)
-        var seen = Set<String>()
-        var depth = 0
-        var index = 0
-        var expectingKey = false
-        while index < bytes.count {
-            let byte = bytes[index]
-            switch byte {
-            case UInt8(ascii: "{"):
-                depth += 1
-                expectingKey = depth == 1
-            case UInt8(ascii: "["):
-                depth += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                depth -= 1
-            case UInt8(ascii: ","):
-                expectingKey = depth == 1
-            case UInt8(ascii: "\""):
-                var end = index + 1
-                while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
-                    end += bytes[end] == UInt8(ascii: "\\") ? 2 : 1
-                }
-                if expectingKey, end < bytes.count,
-                   let key = try? JSONSerialization.jsonObject(with: Data(bytes[index...end]), options: [.fragmentsAllowed]) as? String {
-                    if !seen.insert(key).inserted { return key }
-                }
-                expectingKey = false
-                index = end
-            default:
-                break
-            }
-            index += 1
-        }
-        return nil
     }
 
     func write(to root: URL) throws {

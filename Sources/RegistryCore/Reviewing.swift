@@ -133,7 +133,7 @@ public struct BoardReport: Codable, Sendable {
         var lines = versions.map { version in
             "keyring v\(version.version): \(version.valid ? "valid" : "INVALID")"
                 + (version.previousSigners.isEmpty ? "" : ", signed by previous members \(version.previousSigners.joined(separator: ", "))")
-                + ", signed by its members \(version.ownSigners.joined(separator: ", "))"
+                + (version.ownSigners.isEmpty ? ", signed by none of its members" : ", signed by its members \(version.ownSigners.joined(separator: ", "))")
                 + version.problems.map { "\n  \($0)" }.joined()
         }
         lines += problems

@@ -104,7 +104,15 @@ public struct RunReport: Codable, Sendable {
 extension RegistryWorkspace {
     /// The commit a command works on: `--at REV`, else HEAD.
     func targetCommit(_ revision: String?) throws -> CommitID {
-        if let revision { return try repository.resolve(revision) }
+        if let revision {
+            do {
+                return try repository.resolve(revision)
+            } catch {
+                // In a shallow clone an older commit is missing, not wrong: say how to fetch it.
+                try requireCompleteHistory(toTell: "whether '\(revision)' names a commit")
+                throw error
+            }
+        }
         guard let head = try repository.head() else { throw CoreError.noCommits }
         return head
     }

@@ -58,7 +58,11 @@ public struct CheckShardRecord: Codable, Sendable, Equatable {
 extension RegistryWorkspace {
     /// Combines the `check --json` results of shards 1…N into one report, and records their
     /// results in this index so `status`, `show` and `catalog build` can use them.
-    public func mergeCheckResults(_ files: [URL]) throws -> CheckReport {
+    ///
+    /// The shards must have checked every product at `revision` (HEAD when nil): a complete set of
+    /// an older commit, or of a split of only some ids, would otherwise pass the gate for products it
+    /// never saw.
+    public func mergeCheckResults(_ files: [URL], at revision: String?) throws -> CheckReport {
         guard !files.isEmpty else { throw CoreError.invalidArgument("--merge needs at least one results file.") }
         var reports: [CheckReport] = []
         for file in files {
@@ -72,6 +76,16 @@ extension RegistryWorkspace {
             }
         }
         let merged = try Self.merge(reports, names: files.map(\.path))
+        let expected = try targetCommit(revision)
+        guard merged.commit == expected.hex else {
+            let target = revision.map { "--at \($0)" } ?? "HEAD"
+            throw CoreError.invalidArgument("The shards checked commit \(merged.commit.prefix(12)) but \(target) is commit \(expected.hex.prefix(12)); check the shards again at \(target), or pass --at \(merged.commit.prefix(12)) to gate that commit.")
+        }
+        let unchecked = Set(try repository.productIDs(at: expected)).subtracting(merged.products.map(\.id)).sorted()
+        guard unchecked.isEmpty else {
+            let named = unchecked.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (unchecked.count > 5 ? ", …" : "")
+            throw CoreError.invalidArgument("The shards split only \(merged.products.count) of the \(merged.products.count + unchecked.count) products at commit \(expected.hex.prefix(12)) (not \(named)); split them all: registry check --all --shard K/N --json on each runner.")
+        }
         for result in merged.products {
             try index.storeCheck(CheckRecord(cacheKey: SHA256Hex.of(try CanonicalJSON.encode(result)), productID: result.id,
                                              treeID: result.tree, contentDigest: result.contentDigest, passed: result.passed,

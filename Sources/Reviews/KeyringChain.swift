@@ -94,7 +94,8 @@ public enum KeyringChain {
         }
         let allValid = outcomes.allSatisfy(\.isValid)
         if !allValid {
-            problems.append("keyring versions \(outcomes.filter { !$0.isValid }.map { String($0.version) }.joined(separator: ", ")) are not valid")
+            let invalid = outcomes.filter { !$0.isValid }.map { String($0.version) }
+            problems.append("keyring version\(invalid.count == 1 ? "" : "s") \(invalid.joined(separator: ", ")) \(invalid.count == 1 ? "is" : "are") not valid (see 'registry board verify')")
         }
         guard problems.isEmpty, allValid, let keyring = current else {
             return KeyringChainVerdict(status: .refused, keyring: nil, versions: outcomes, problems: problems)
@@ -129,7 +130,9 @@ public enum KeyringChain {
                               threshold: $0.thresholdKeyring)
         }
         if let old, let previous, !old.isMet {
-            return refused(["signed by \(old.signers.count) members of version \(previous.version) (\(old.signers.joined(separator: ", "))) but threshold-keyring of version \(previous.version) is \(old.required)"],
+            let signers = old.signers.isEmpty ? "" : " (\(old.signers.joined(separator: ", ")))"
+            // An unsigned keyring committed into the chain refuses every approval; say where it belongs.
+            return refused(["signed by \(old.signers.count) members of version \(previous.version)\(signers) but threshold-keyring of version \(previous.version) is \(old.required); until it is signed no keyring is trusted, so move a keyring still collecting signatures to \(ReviewPaths.keyringProposal(version: version)) and run 'registry board adopt' once it is signed"],
                            old.uncounted, previousSigners: old.signers)
         }
         guard file.bytes.count <= StatementLimits.maximumBytes else {

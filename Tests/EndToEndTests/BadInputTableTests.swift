@@ -80,6 +80,15 @@ struct BadInputTableTests {
         "\"" + text.unicodeScalars.map { String(format: "\\U%08x", $0.value) }.joined() + "\""
     }
 
+    /// Commits keyring v3 straight into the chain, unsigned, as a board would by mistake
+    /// instead of proposing it.
+    static let unsignedKeyringInChain: @Sendable (FixtureRegistry) throws -> Void = { registry in
+        let current = try String(contentsOf: registry.url.appendingPathComponent("Reviews/board/keyring.v0002"), encoding: .utf8)
+        try writeFile(current.replacingOccurrences(of: "version: 2\n", with: "version: 3\n"), to: "Reviews/board/keyring.v0003", in: registry.url)
+        try registry.git("add", "Reviews")
+        try registry.git("commit", "-q", "-m", "Keyring v3 before it is signed")
+    }
+
     static func file(_ path: String, _ text: String) -> @Sendable (FixtureRegistry) throws -> Void {
         { registry in try writeFile(text, to: path, in: registry.url) }
     }
@@ -112,6 +121,14 @@ struct BadInputTableTests {
                  prepare: jsonLinesProduct([#"{"week_start":"2026-11-16","station":"Central","hour_band":"am_peak","incidents":4,"x":1}"#]),
                  arguments: ["check", "--all", "--json"], status: 1, firstWords: "{",
                  mentions: ["\"rule\" : \"declared-outputs\"", "\"rule\" : \"small-cells\""]),
+        BadInput(name: "JSON lines row giving a key twice, the small count second",
+                 prepare: jsonLinesProduct([#"{"week_start":"2026-01-05","station":"A","hour_band":"x","incidents":50,"incidents":1}"#]),
+                 arguments: ["check", product], status: 1, firstWords: "FAIL \(product)",
+                 mentions: ["line 1 has the key 'incidents' twice"]),
+        BadInput(name: "JSON lines row hiding fields in a nested object",
+                 prepare: jsonLinesProduct([#"{"week_start":"2026-01-05","station":{"name":"A","race":"Black"},"hour_band":"x","incidents":20}"#]),
+                 arguments: ["check", product], status: 1, firstWords: "FAIL \(product)",
+                 mentions: ["line 1 key 'station' holds an object, an array or a number out of range"]),
         BadInput(name: "JSON lines line that is not an object",
                  prepare: jsonLinesProduct([goodRow, "", "[1, 2]"]),
                  arguments: ["check", product], status: 1, firstWords: "FAIL \(product)",
@@ -184,6 +201,11 @@ struct BadInputTableTests {
                  arguments: ["catalog", "build", "--out", "site", "--allegations", "a.csv"], status: 1,
                  firstWords: "'a.csv' has 3 bad cells", mentions: ["a.csv:2: column 'date_received'", "a.csv:3: column 'responding_service'",
                                                                "a.csv:3: column 'basis'"]),
+        BadInput(name: "allegation with an escape sequence in a published cell",
+                 prepare: file("a.csv", allegationsHeader + "A1,2026-01-05,Out\u{1B}[2Jreach,age,stop,closed,unfounded,\n"),
+                 examples: true,
+                 arguments: ["catalog", "build", "--out", "site", "--allegations", "a.csv"], status: 1,
+                 firstWords: "a.csv:2: column 'responding_service' has 'Out\\x1b[2Jreach'", mentions: ["text without control characters"]),
         BadInput(name: "allegations path that is a folder",
                  examples: true,
                  arguments: ["catalog", "build", "--out", "site", "--allegations", "Products"], status: 2,
@@ -246,6 +268,19 @@ struct BadInputTableTests {
                  examples: true,
                  arguments: ["catalog", "build", "--out", "site", "--as-of", "2026-02-30"], status: 2,
                  firstWords: "--as-of '2026-02-30' is not a date"),
+        BadInput(name: "unsigned keyring committed into the chain instead of proposed",
+                 prepare: unsignedKeyringInChain,
+                 examples: true,
+                 arguments: ["status"], status: 1, firstWords: "ID",
+                 mentions: ["keyring version 3 is not valid (see 'registry board verify')"]),
+        BadInput(name: "unsigned keyring in the chain, through board verify",
+                 prepare: unsignedKeyringInChain,
+                 examples: true,
+                 arguments: ["board", "verify"], status: 1, firstWords: "keyring v1: valid",
+                 mentions: ["keyring v3: INVALID, signed by none of its members",
+                            "signed by 0 members of version 2 but threshold-keyring of version 2 is 3; until it is signed no keyring is trusted, so move a keyring still collecting signatures to Reviews/board/proposals/keyring.v0003 and run 'registry board adopt' once it is signed"]),
+        BadInput(name: "init with an escape sequence in the title", arguments: ["init", "--path", "fresh", "--title", "Metro\u{1B}[2J"],
+                 status: 2, firstWords: "--title holds the control character U+001B"),
         BadInput(name: "check --shard beyond its count", arguments: ["check", "--shard", "3/2"], status: 2,
                  firstWords: "--shard '3/2' must be K/N with 1 ≤ K ≤ N"),
     ]

@@ -33,7 +33,7 @@ struct CheckMergeGateTests {
         try registry.registry(["check", "--merge"] + files)
     }
 
-    @Test("a shard records K/N, commit, policy and build; an incomplete, duplicated or unsharded set is refused")
+    @Test("a shard records K/N, commit, policy and build; an incomplete, duplicated, unsharded or partial set is refused")
     func incompleteSets() throws {
         let registry = try FixtureRegistry.withExampleProducts(Self.products)
         defer { registry.remove() }
@@ -64,19 +64,35 @@ struct CheckMergeGateTests {
         #expect(mixedSplit.status == 2)
         #expect(mixedSplit.stderr.contains("shard 2/2") && mixedSplit.stderr.contains("shard 1/3"), "\(mixedSplit.stderr)")
 
+        // A split of only some ids is complete in itself but leaves the other products unchecked.
+        let some = try save(registry, "some", "--shard", "1/1", Self.products[0])
+        let partial = try merge(registry, [some])
+        #expect(partial.status == 2)
+        #expect(partial.stderr.contains("split only 1 of the 3 products") && partial.stderr.contains("'\(Self.products[1])'"), "\(partial.stderr)")
+        #expect(partial.stdout.isEmpty)
+
         let complete = try merge(registry, [second, first])
         let full = try registry.registry("check")
         #expect(complete.status == full.status, "\(complete.stderr)")
         #expect(complete.stdout.contains("3 products checked"))
     }
 
-    @Test("shards of different commits, policies or registry builds are refused")
+    @Test("shards of different commits, policies or registry builds, or of a commit that is not HEAD, are refused")
     func mixedSets() throws {
         let registry = try FixtureRegistry.withExampleProducts(Self.products)
         defer { registry.remove() }
         let first = try save(registry, "s1", "--shard", "1/2")
         let second = try save(registry, "s2", "--shard", "2/2")
+        let checked = try registry.git("rev-parse", "HEAD")
         try registry.git("commit", "--quiet", "--allow-empty", "-m", "A later commit")
+        let head = try registry.git("rev-parse", "HEAD")
+        let stale = try merge(registry, [first, second])
+        #expect(stale.status == 2, "a complete set of an older commit must not gate HEAD")
+        #expect(stale.stderr.contains(String(checked.prefix(12))) && stale.stderr.contains(String(head.prefix(12))), "\(stale.stderr)")
+        #expect(stale.stdout.isEmpty)
+        let told = try registry.registry(["check", "--merge", first, second, "--at", String(checked.prefix(12))])
+        #expect(told.status != 2, "naming the shards' commit with --at gates that commit: \(told.stderr)")
+        #expect(told.stdout.contains("3 products checked"))
         let later = try save(registry, "s2-later", "--shard", "2/2")
         let mixedCommit = try merge(registry, [first, later])
         #expect(mixedCommit.status == 2)

@@ -132,6 +132,17 @@ struct NumbersCommandTests {
         #expect(finding.message.contains("'Asian', 'Black', 'Hispanic'"))
     }
 
+    @Test("race labels packed beside a unique id, past the distinct values remembered, still fail check")
+    func packedProtectedColumnFailsCheck() throws {
+        let races = ["Black", "White", "Hispanic", "Asian"]
+        let registry = try hotspotsWithColumn("grp", values: (0..<1_500).map { "\(races[$0 % races.count])|\($0)" })
+        defer { registry.remove() }
+        let (status, findings) = try check(registry)
+        #expect(status == 1)
+        let finding = try #require(findings.first { $0.rule == "declared-inputs" && $0.location.column == "grp" }, "\(findings.map(\.message))")
+        #expect(finding.message.contains("protected attribute 'race'"))
+    }
+
     @Test("a harmless extra input column passes check as the product did before")
     func harmlessColumnPassesCheck() throws {
         let plain = try FixtureRegistry.withExampleProducts(["station-incident-hotspots"])

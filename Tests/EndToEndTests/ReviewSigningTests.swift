@@ -130,6 +130,7 @@ struct ReviewSigningTests {
         (#"{"title": "a", "agency": null, "contact": "c"}"#, "the key 'agency' holds null but must hold a string"),
         (#"{"title": "a", "agency": "b", "contact": true}"#, "the key 'contact' holds a boolean but must hold a string"),
         (#"{"title": "a", "agency": "b"}"#, "the key 'contact' is missing"),
+        (#"{"title": "Metro\u001b[2J", "agency": "b", "contact": "c"}"#, "the key 'title' holds the control character U+001B; remove it"),
         (#"{"title": "a", "agency": "b", "contact": "c", "trust_anchor": "abc"}"#, "the key 'trust_anchor' is 'abc' but must be the 64 lowercase hex digits"),
         (#"{"title": "a", "agency": "b", "contact": "c""#, "it is not valid JSON"),
     ])

@@ -45,11 +45,15 @@ struct ShallowCloneTests {
         #expect(shallowStates == fullStates)
         #expect(try registry("review", "verify").status == 1, "statements that do not count are findings, as in a full clone")
 
-        for command in [["history", "station-incident-hotspots"], ["diff", "station-incident-hotspots", "1.0.0", "1.1.0"]] {
+        for command in [["history", "station-incident-hotspots"], ["diff", "station-incident-hotspots", "1.0.0", "1.1.0"],
+                        // The label at HEAD is in the shallow history, but older commits may give it other content.
+                        ["diff", "station-incident-hotspots", "1.1.0", "1.1.0"],
+                        ["check", "--at", "HEAD~1"], ["status", "--at", "HEAD~1"]] {
             let result = try runRegistry(command, in: clone.url)
             #expect(result.status == 2, "\(command)")
             #expect(result.stderr.contains("shallow") && result.stderr.contains("git fetch --unshallow"), "\(command): \(result.stderr)")
             #expect(!result.stderr.contains("fsck"))
+            #expect(!result.stdout.contains("No manifest changes"), "\(command)")
         }
 
         // register's version check needs every earlier label, so a changed product is refused.
