@@ -187,7 +187,8 @@ struct CheckFaultTests {
         sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
         sleeper.arguments = ["600"]
         try sleeper.run()
-        defer { sleeper.terminate(); sleeper.waitUntilExit() }
+        // SIGKILL: the child inherits this process's signal mask, which blocks SIGTERM.
+        defer { kill(sleeper.processIdentifier, SIGKILL); sleeper.waitUntilExit() }
         let live = Owner(pid: sleeper.processIdentifier)
         for owner in [dead, live] {
             try FileManager.default.createDirectory(at: fixture.temporary.appendingPathComponent("registry-sandbox-\(owner.token)-planted/output"),
