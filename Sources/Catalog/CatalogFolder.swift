@@ -133,6 +133,9 @@ public final class CatalogFolder: @unchecked Sendable {
 
     /// Renames the spare, or else a folder a killed build left, to `staging` and removes any other
     /// such folders; false when there was none to reuse.
+    ///
+    /// Only folders of this user count: in a shared parent (`/tmp`) another user could plant one,
+    /// and the site published from it would stay theirs to change.
     private static func takeLeftovers(in parent: String, of name: String, as staging: String) -> Bool {
         let prefixes = ["." + name + stagingInfix, "." + name + retiredInfix]
         let spare = "." + name + spareSuffix
@@ -142,7 +145,8 @@ public final class CatalogFolder: @unchecked Sendable {
         for entry in siblings.filter({ $0 == spare }) + siblings.filter({ prefixes.contains(where: $0.hasPrefix) }) {
             let path = parent + "/" + entry
             var status = stat()
-            guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, isEmptyOrOwn(path) else { continue }
+            guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == geteuid(),
+                  isEmptyOrOwn(path) else { continue }
             if !reused, rename(path, staging) == 0 {
                 reused = true
             } else {

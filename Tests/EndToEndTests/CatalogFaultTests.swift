@@ -249,6 +249,23 @@ struct CatalogFaultTests {
         }
     }
 
+    @Test("a working folder another user planted beside the site is never published", .enabled(if: getuid() == 0, "needs root to give a folder away"))
+    func plantedWorkingFolder() throws {
+        let registry = try FixtureRegistry.cloneOfExamples()
+        defer { registry.remove() }
+        let clean = try cleanSites(registry)[.withAllegations]!
+        let folder = try makeTemporaryDirectory("catalog-planted")
+        defer { folder.remove() }
+        let site = folder.url.appendingPathComponent("site")
+        let planted = folder.url.appendingPathComponent(".site.catalog-spare")
+        try writeFile("This folder is a public catalog\n", to: ".registry-catalog", in: planted)
+        try runProcess("/bin/chown", ["-R", "65534:65534", planted.path])
+        try build(registry, .withAllegations, into: site)
+        var status = stat()
+        #expect(lstat(site.path, &status) == 0 && status.st_uid == geteuid(), "the site was published from another user's folder, which they can still change")
+        #expect(differences(try siteFiles(site), clean).isEmpty)
+    }
+
     @Test("output folders the build must not replace are refused with exit 2 and one sentence, untouched")
     func refusedOutputFolders() throws {
         let registry = try FixtureRegistry.cloneOfExamples()
