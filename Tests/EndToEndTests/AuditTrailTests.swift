@@ -250,6 +250,22 @@ struct AuditTrailTests {
         }
     }
 
+    @Test("register syncs what it writes into .git to disk, so a power loss cannot take back a commit the branch names",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")))
+    func registerSyncsGitFolder() throws {
+        let registry = try registryWithOneRegistration()
+        defer { registry.remove() }
+        try edit(registry, "Second note")
+        let traced = try runProcess("/usr/bin/strace", ["-f", "-y", "-e", "trace=fsync,fdatasync", registryExecutable.path,
+                                                        "register", Self.product, "-m", "Second note"],
+                                    in: registry.url, environment: fixtureGitEnvironment)
+        #expect(traced.status == 0, "\(traced.stderr)")
+        let synced = traced.stderr.split(separator: "\n").filter { $0.contains("sync(") && $0.contains("/.git/") }
+        // The commit and tree objects, the branch ref and the audit trail's ref at least.
+        #expect(synced.contains { $0.contains("/.git/objects/") }, "no object was synced: \(traced.stderr.suffix(2000))")
+        #expect(synced.contains { $0.contains("/.git/refs/") }, "no ref was synced: \(traced.stderr.suffix(2000))")
+    }
+
     @Test("a stale .git/index.lock stops register with exit 2 and the next step, committing nothing")
     func staleIndexLock() throws {
         let registry = try registryWithOneRegistration()
