@@ -113,6 +113,9 @@ extension RegistryWorkspace {
 
         var results: [String: ProductCheckResult] = [:]
         var pending: [(key: String, work: CheckWork)] = []
+        // Each run removes its own scratch folder; this removes those of runs never started, when
+        // an environment error stops the check part-way.
+        defer { for item in pending { item.work.prepared.scratch.remove() } }
         var completed = 0
         for id in targets {
             guard let productID = ProductID(id), let tree = try repository.productTree(id, at: commit) else {
@@ -152,7 +155,7 @@ extension RegistryWorkspace {
                 guard let next = queue.popFirst() else { return }
                 group.addTask {
                     defer { next.work.prepared.scratch.remove() }
-                    return (next.key, await next.work.performReportingFailure())
+                    return (next.key, try await next.work.performReportingFailure())
                 }
             }
             for _ in 0..<max(1, jobs) { startNext() }
@@ -227,11 +230,15 @@ struct CheckWork: Sendable {
     /// The rule id of the finding that reports a check which could not finish.
     static let unfinishedRule = "check-unfinished"
 
-    /// Performs the check; a failure becomes an error finding on this product, so one product that
-    /// cannot be run never keeps the report of the others from being printed.
-    func performReportingFailure() async -> ProductCheckResult {
+    /// Performs the check; a failure of this product becomes an error finding on it, so one product
+    /// that cannot be run never keeps the report of the others from being printed. A machine that
+    /// cannot run any product (no bubblewrap, a TMPDIR the run's uid cannot reach) stops the whole
+    /// check instead: an environment error, exit status 2, not a finding about the product.
+    func performReportingFailure() async throws -> ProductCheckResult {
         do {
             return try await perform()
+        } catch let error as RegistryDiagnostic where error.category == .environment {
+            throw error
         } catch {
             let message = (error as? RegistryDiagnostic)?.message ?? "\(error)"
             return RegistryWorkspace.unrunnable(id: prepared.id.rawValue, tree: prepared.treeID, digest: prepared.contentDigest,
