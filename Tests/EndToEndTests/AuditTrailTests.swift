@@ -324,6 +324,23 @@ struct AuditTrailTests {
         print("damaged index pages: \(commands.count) commands, \(recovered) recovered the index, \(named) named index --rebuild, \(unaffected) did not meet the damage")
     }
 
+    @Test("an index damaged again within the same second is moved aside again, beside the first")
+    func damagedIndexTwice() throws {
+        let registry = try FixtureRegistry.withExampleProducts([Self.product])
+        defer { registry.remove() }
+        let state = registry.url.appendingPathComponent(".registry")
+        #expect(try registry.registry("list").status == 0)
+        for round in 1...3 {
+            try Data("not a database\n".utf8).write(to: state.appendingPathComponent("index.sqlite"))
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(at: state.appendingPathComponent("index.sqlite" + suffix)) }
+            let result = try registry.registry("list")
+            #expect(result.status == 0, "round \(round): \(result.stderr)")
+            #expect(result.stderr.contains("was damaged (file is not a database); it was moved to"), "round \(round): \(result.stderr)")
+        }
+        let aside = try FileManager.default.contentsOfDirectory(atPath: state.path).filter { $0.hasPrefix("index.sqlite.damaged-") }
+        #expect(aside.count == 3, "\(aside)")
+    }
+
     @Test("entries an earlier release kept only in index.sqlite move unchanged into the git trail")
     func localLogMovesIntoGit() throws {
         let registry = try FixtureRegistry.withExampleProducts([Self.product])
