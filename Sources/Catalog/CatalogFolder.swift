@@ -133,6 +133,9 @@ public final class CatalogFolder: @unchecked Sendable {
 
     /// Renames the spare, or else a folder a killed build left, to `staging` and removes any other
     /// such folders; false when there was none to reuse.
+    ///
+    /// Only folders of this user count: in a shared parent (`/tmp`) another user could plant one,
+    /// and the site published from it would stay theirs to change.
     private static func takeLeftovers(in parent: String, of name: String, as staging: String) -> Bool {
         let prefixes = ["." + name + stagingInfix, "." + name + retiredInfix]
         let spare = "." + name + spareSuffix
@@ -142,7 +145,8 @@ public final class CatalogFolder: @unchecked Sendable {
         for entry in siblings.filter({ $0 == spare }) + siblings.filter({ prefixes.contains(where: $0.hasPrefix) }) {
             let path = parent + "/" + entry
             var status = stat()
-            guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, isEmptyOrOwn(path) else { continue }
+            guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == geteuid(),
+                  isEmptyOrOwn(path) else { continue }
             if !reused, rename(path, staging) == 0 {
                 reused = true
             } else {
@@ -152,7 +156,10 @@ public final class CatalogFolder: @unchecked Sendable {
         return reused
     }
 
-    /// Every entry below a folder that is not a folder itself, and every folder, relative to it.
+    /// Every file and every folder below a working folder, relative to it; anything else (a link,
+    /// a pipe) is removed on the way. Writes go through the folders below it, so a link standing
+    /// in for one (planted in the published site, which becomes the spare) would lead them, and
+    /// the unlinking of what they replace, outside the site.
     private static func entries(below root: String) -> (files: Set<String>, folders: [String]) {
         var files = Set<String>(), folders: [String] = []
         var pending = [""]
@@ -163,16 +170,19 @@ public final class CatalogFolder: @unchecked Sendable {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
                 guard name != ".", name != ".." else { continue }
                 let path = relative.isEmpty ? name : relative + "/" + name
-                var isFolder = entry.pointee.d_type == UInt8(DT_DIR)
-                if entry.pointee.d_type == UInt8(DT_UNKNOWN) {
+                var kind = entry.pointee.d_type
+                if kind == UInt8(DT_UNKNOWN) {
                     var status = stat()
-                    isFolder = lstat(root + "/" + path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR
+                    let mode = lstat(root + "/" + path, &status) == 0 ? status.st_mode & S_IFMT : 0
+                    kind = mode == S_IFDIR ? UInt8(DT_DIR) : mode == S_IFREG ? UInt8(DT_REG) : UInt8(DT_UNKNOWN)
                 }
-                if isFolder {
+                if kind == UInt8(DT_DIR) {
                     folders.append(path)
                     pending.append(path)
-                } else {
+                } else if kind == UInt8(DT_REG) {
                     files.insert(path)
+                } else {
+                    unlink(root + "/" + path)
                 }
             }
         }

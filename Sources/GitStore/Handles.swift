@@ -2,8 +2,12 @@ internal import CLibgit2
 import Foundation
 
 /// Initializes libgit2 once per process and shuts it down at exit, keeping the two calls paired.
+///
+/// Writes into `.git` are synced to disk (libgit2 does not by default, unlike git): a register's
+/// commit, its audit entry and the moved branch must not point at objects a power loss took back.
 let libgit2Runtime: Void = {
     git_libgit2_init()
+    _ = registry_git_enable_fsync()
     atexit { git_libgit2_shutdown() }
 }()
 

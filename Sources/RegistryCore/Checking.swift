@@ -113,6 +113,9 @@ extension RegistryWorkspace {
 
         var results: [String: ProductCheckResult] = [:]
         var pending: [(key: String, work: CheckWork)] = []
+        // Each run removes its own scratch folder; this removes those of runs never started, when
+        // an environment error stops the check part-way.
+        defer { for item in pending { item.work.prepared.scratch.remove() } }
         var completed = 0
         for id in targets {
             guard let productID = ProductID(id), let tree = try repository.productTree(id, at: commit) else {

@@ -79,7 +79,13 @@ public final class RegistryWorkspace {
             return (try RegistryDatabase.open(at: url, verifyingIntegrity: verifyingIntegrity), nil)
         } catch let IndexError.corrupt(_, detail) {
             let stamp = Int(Date().timeIntervalSince1970)
-            let aside = url.path + ".damaged-\(stamp)"
+            // A name of its own even when an index was moved aside in the same second.
+            var aside = url.path + ".damaged-\(stamp)"
+            var attempt = 1
+            while FileManager.default.fileExists(atPath: aside) {
+                attempt += 1
+                aside = url.path + ".damaged-\(stamp)-\(attempt)"
+            }
             for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: url.path + suffix) {
                 try? FileManager.default.moveItem(atPath: url.path + suffix, toPath: aside + suffix)
             }

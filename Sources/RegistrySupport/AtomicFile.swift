@@ -25,7 +25,9 @@ public enum AtomicFile {
         let folder = url.deletingLastPathComponent().path
         var existing = stat()
         let mode = stat(target, &existing) == 0 ? existing.st_mode & 0o7777 : permissions
-        let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let prefix = "." + url.lastPathComponent + temporaryInfix
+        removeLeftovers(in: folder, prefix: prefix)
+        let temporary = folder + "/" + prefix + "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw WriteError(path: target, reason: String(cString: strerror(errno))) }
         var failure: Int32 = 0
@@ -51,6 +53,21 @@ public enum AtomicFile {
             throw WriteError(path: target, reason: String(cString: strerror(failure)))
         }
         syncFolder(folder)
+    }
+
+    /// What follows a file's name in its temporary files' names, before the writer's pid.
+    private static let temporaryInfix = ".tmp-"
+
+    /// Removes the temporary files of writes to the same file whose process is gone: a kill between
+    /// creating one and the rename leaves it beside the file (a signature in `Reviews/`, say), where
+    /// `git add` would pick it up. A live writer's file, or one whose pid was reused, is kept.
+    private static func removeLeftovers(in folder: String, prefix: String) {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for entry in entries where entry.hasPrefix(prefix) {
+            guard let pid = pid_t(entry.dropFirst(prefix.count).prefix { $0 != "-" }), pid > 0, pid != getpid(),
+                  kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink(folder + "/" + entry)
+        }
     }
 
     /// Flushes a folder's entries (a rename or a new file in it) to disk; best effort, as some file

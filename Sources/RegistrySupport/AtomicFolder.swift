@@ -75,7 +75,8 @@ public final class FileLock {
     public init(_ path: String) throws(AtomicFile.WriteError) {
         self.path = path
         while true {
-            let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            // Never through a link: in a shared folder it could name any file for O_CREAT to create.
+            let descriptor = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else { throw AtomicFile.WriteError(path: path, reason: String(cString: strerror(errno))) }
             var result: Int32
             repeat { result = flock(descriptor, LOCK_EX) } while result != 0 && errno == EINTR

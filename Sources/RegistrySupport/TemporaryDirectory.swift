@@ -5,12 +5,16 @@ public struct TemporaryDirectory: Sendable {
     /// The directory's location.
     public let url: URL
 
-    /// Creates a fresh directory whose name starts with `prefix`.
-    public init(prefix: String) throws {
+    /// Creates a fresh directory whose name starts with `prefix` in `TMPDIR` (default `/tmp`).
+    ///
+    /// A `TMPDIR` that does not exist is an error naming it, never created: created here it would
+    /// be private to this user (0700), which the sandbox's own uid cannot traverse.
+    public init(prefix: String) throws(AtomicFile.WriteError) {
         let base = URL(fileURLWithPath: NSTemporaryDirectory(), isDirectory: true)
         let url = base.appendingPathComponent("\(prefix)-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        guard mkdir(url.path, 0o700) == 0 else {
+            throw AtomicFile.WriteError(path: url.path, reason: String(cString: strerror(errno)) + " (the temporary folder is TMPDIR, default /tmp)")
+        }
         self.url = url
     }
 

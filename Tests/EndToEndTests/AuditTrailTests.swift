@@ -258,6 +258,22 @@ struct AuditTrailTests {
         }
     }
 
+    @Test("register syncs what it writes into .git to disk, so a power loss cannot take back a commit the branch names",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")))
+    func registerSyncsGitFolder() throws {
+        let registry = try registryWithOneRegistration()
+        defer { registry.remove() }
+        try edit(registry, "Second note")
+        let traced = try runProcess("/usr/bin/strace", ["-f", "-y", "-e", "trace=fsync,fdatasync", registryExecutable.path,
+                                                        "register", Self.product, "-m", "Second note"],
+                                    in: registry.url, environment: fixtureGitEnvironment)
+        #expect(traced.status == 0, "\(traced.stderr)")
+        let synced = traced.stderr.split(separator: "\n").filter { $0.contains("sync(") && $0.contains("/.git/") }
+        // The commit and tree objects, the branch ref and the audit trail's ref at least.
+        #expect(synced.contains { $0.contains("/.git/objects/") }, "no object was synced: \(traced.stderr.suffix(2000))")
+        #expect(synced.contains { $0.contains("/.git/refs/") }, "no ref was synced: \(traced.stderr.suffix(2000))")
+    }
+
     @Test("a stale .git/index.lock stops register with exit 2 and the next step, committing nothing")
     func staleIndexLock() throws {
         let registry = try registryWithOneRegistration()
@@ -314,6 +330,23 @@ struct AuditTrailTests {
         let listed = try registry.registry("list", "--json")
         #expect(listed.status == 0 && listed.stdout.contains("fare-inspection-allocation"))
         print("damaged index pages: \(commands.count) commands, \(recovered) recovered the index, \(named) named index --rebuild, \(unaffected) did not meet the damage")
+    }
+
+    @Test("an index damaged again within the same second is moved aside again, beside the first")
+    func damagedIndexTwice() throws {
+        let registry = try FixtureRegistry.withExampleProducts([Self.product])
+        defer { registry.remove() }
+        let state = registry.url.appendingPathComponent(".registry")
+        #expect(try registry.registry("list").status == 0)
+        for round in 1...3 {
+            try Data("not a database\n".utf8).write(to: state.appendingPathComponent("index.sqlite"))
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(at: state.appendingPathComponent("index.sqlite" + suffix)) }
+            let result = try registry.registry("list")
+            #expect(result.status == 0, "round \(round): \(result.stderr)")
+            #expect(result.stderr.contains("was damaged (file is not a database); it was moved to"), "round \(round): \(result.stderr)")
+        }
+        let aside = try FileManager.default.contentsOfDirectory(atPath: state.path).filter { $0.hasPrefix("index.sqlite.damaged-") }
+        #expect(aside.count == 3, "\(aside)")
     }
 
     @Test("entries an earlier release kept only in index.sqlite move unchanged into the git trail")

@@ -224,6 +224,48 @@ struct CatalogFaultTests {
         }
     }
 
+    @Test("a link planted for a folder of the site leads no later build outside it")
+    func plantedFolderLink() throws {
+        let registry = try FixtureRegistry.cloneOfExamples()
+        defer { registry.remove() }
+        let clean = try cleanSites(registry)[.withAllegations]!
+        let folder = try makeTemporaryDirectory("catalog-link")
+        defer { folder.remove() }
+        let site = folder.url.appendingPathComponent("site")
+        let outside = folder.url.appendingPathComponent("outside")
+        let page = "station-incident-hotspots.html"
+        try writeFile("keep me\n", to: page, in: outside)
+        try writeFile("keep me too\n", to: "notes.txt", in: outside)
+        try build(registry, .withAllegations, into: site)
+        // The published site becomes the spare, the working folder of the build after next.
+        let products = site.appendingPathComponent("products")
+        try FileManager.default.removeItem(at: products)
+        try FileManager.default.createSymbolicLink(at: products, withDestinationURL: outside)
+        for round in 1...2 {
+            try build(registry, .withAllegations, into: site, "round \(round)")
+            #expect(try String(contentsOf: outside.appendingPathComponent(page), encoding: .utf8) == "keep me\n", "round \(round) wrote outside the site")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).sorted() == ["notes.txt", page], "round \(round)")
+            #expect(differences(try siteFiles(site), clean).isEmpty, "round \(round): the site differs from a clean build")
+        }
+    }
+
+    @Test("a working folder another user planted beside the site is never published", .enabled(if: getuid() == 0, "needs root to give a folder away"))
+    func plantedWorkingFolder() throws {
+        let registry = try FixtureRegistry.cloneOfExamples()
+        defer { registry.remove() }
+        let clean = try cleanSites(registry)[.withAllegations]!
+        let folder = try makeTemporaryDirectory("catalog-planted")
+        defer { folder.remove() }
+        let site = folder.url.appendingPathComponent("site")
+        let planted = folder.url.appendingPathComponent(".site.catalog-spare")
+        try writeFile("This folder is a public catalog\n", to: ".registry-catalog", in: planted)
+        try runProcess("/bin/chown", ["-R", "65534:65534", planted.path])
+        try build(registry, .withAllegations, into: site)
+        var status = stat()
+        #expect(lstat(site.path, &status) == 0 && status.st_uid == geteuid(), "the site was published from another user's folder, which they can still change")
+        #expect(differences(try siteFiles(site), clean).isEmpty)
+    }
+
     @Test("output folders the build must not replace are refused with exit 2 and one sentence, untouched")
     func refusedOutputFolders() throws {
         let registry = try FixtureRegistry.cloneOfExamples()

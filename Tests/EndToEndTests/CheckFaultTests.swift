@@ -244,7 +244,17 @@ struct CheckFaultTests {
             let closed = try fixture.check()
             #expect(closed.status == 2)
             #expect(closed.stderr.contains("TMPDIR") && closed.stderr.contains(fixture.temporary.path), "\(closed.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.temporary.path).isEmpty, "a refused check left its scratch folders")
         }
+
+        // A TMPDIR that does not exist is named, not created (private to the registry's user, as
+        // it would be, the run's uid could not reach it).
+        let missing = fixture.temporary.appendingPathComponent("missing/tmp")
+        let result = try fixture.registry.registry(["check", "--no-cache", "station-incident-hotspots"], environment: ["TMPDIR": missing.path])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("registry: Could not write '\(missing.path)/registry-run-"), "\(result.stderr)")
+        #expect(result.stderr.contains("TMPDIR") && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: missing.deletingLastPathComponent().path), "the registry created the missing TMPDIR")
     }
 }
 

@@ -231,6 +231,23 @@ struct ReviewSigningTests {
         #expect(outcomes.new >= 1, "no run reached the signature write; the loop tested nothing after it")
     }
 
+    @Test("review sign removes the temporary signature file a killed sign left beside the statement, and keeps a live writer's")
+    func signRemovesKilledWritersFile() throws {
+        let registry = try FixtureRegistry.cloneOfExamples()
+        defer { registry.remove() }
+        let statement = "\(Self.folder)/dave.approval"
+        let ended = try runProcess("/bin/sh", ["-c", "echo $$"], in: registry.url)
+        let deadPID = try #require(Int32(ended.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let folder = registry.url.appendingPathComponent(Self.folder)
+        let killed = folder.appendingPathComponent(".dave.approval.sig.tmp-\(deadPID)-17")
+        let live = folder.appendingPathComponent(".dave.approval.sig.tmp-\(getpid())-18")
+        for leftover in [killed, live] { try Data("-----BEGIN SSH SIG".utf8).write(to: leftover) }
+        let sign = try registry.registry("review", "sign", statement, "--key", try registry.demoKey("dave").path)
+        #expect(sign.status == 0, "\(sign.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: killed.path), "a killed sign's temporary file stayed for `git add` to pick up")
+        #expect(FileManager.default.fileExists(atPath: live.path), "a running writer's temporary file was removed")
+    }
+
     /// The template with the line of `key` replaced.
     func replacingLine(_ key: String, with line: String, in text: String) throws -> String {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
