@@ -373,7 +373,9 @@ class Product:
                 "selected_value": "1",
                 "selection_is": "adverse",
             }
-        manifest["public"] = {"withheld": [{"field": "vendor", "reason": "contract terms"}]
+        # The salt comes from the id, not the random stream, so the rest of the registry stays as it was.
+        salt = hashlib.sha256(f"withheld-salt:{product_id}".encode()).hexdigest()
+        manifest["public"] = {"withheld": [{"field": "vendor", "reason": "contract terms", "salt": salt}]
                               if vendor and rng.random() < 0.5 else []}
         if rng.random() < 0.2:
             manifest["translations"] = {"es": {
