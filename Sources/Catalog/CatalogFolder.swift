@@ -368,19 +368,9 @@ struct SiteWriter {
         }
         guard descriptor >= 0 else { throw .cannotWrite(path: target, reason: String(cString: strerror(errno))) }
         var bytes = text
-        let written = bytes.withUTF8 { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let count = Foundation.write(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { return false }
-                offset += count
-            }
-            return true
-        }
-        let reason = String(cString: strerror(errno))
+        let failure = bytes.withUTF8 { FileWrite.all(UnsafeRawBufferPointer($0), to: descriptor) }
         close(descriptor)
-        guard written else { throw .cannotWrite(path: target, reason: reason) }
+        guard failure == 0 else { throw .cannotWrite(path: target, reason: String(cString: strerror(failure))) }
         folder.record(relative, written: true, content: content)
         return true
     }

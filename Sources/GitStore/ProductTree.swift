@@ -196,22 +196,11 @@ extension GitRepository {
                            "Could not create '\(path)' (\(String(cString: strerror(errno)))); materialize into a fresh empty folder.")
         }
         defer { close(descriptor) }
-        let written = data.withUnsafeBytes { buffer -> Bool in
-            guard let base = buffer.baseAddress else { return true }
-            var offset = 0
-            while offset < buffer.count {
-                let count = write(descriptor, base + offset, buffer.count - offset)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += count
-            }
-            return true
-        }
-        guard written, fchmod(descriptor, mode) == 0 else {
+        var failure = data.withUnsafeBytes { FileWrite.all($0, to: descriptor) }
+        if failure == 0, fchmod(descriptor, mode) != 0 { failure = errno }
+        guard failure == 0 else {
             throw GitError(.fileSystem, .environment,
-                           "Could not write '\(path)' (\(String(cString: strerror(errno)))); check the free space and permissions there.")
+                           "Could not write '\(path)' (\(String(cString: strerror(failure)))); check the free space and permissions there.")
         }
     }
 }

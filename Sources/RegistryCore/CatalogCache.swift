@@ -1,5 +1,6 @@
 import Catalog
 import Foundation
+import RegistrySupport
 
 /// Each product's rendered catalog parts from earlier builds, one file per product under
 /// `.registry/catalog-cache/`, reused while the product's inputs are unchanged.
@@ -100,17 +101,10 @@ struct CatalogCache {
             throw CoreError.fileProblem(path: file(id), detail: "the catalog cache cannot be written (\(String(cString: strerror(errno)))); check that the folder is writable and has free space")
         }
         defer { close(descriptor) }
-        let complete = bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let count = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                guard count > 0 else { return false }
-                offset += count
-            }
-            return true
-        }
-        guard complete, rename(temporary, file(id)) == 0 else {
-            let reason = String(cString: strerror(errno))
+        var failure = bytes.withUnsafeBytes { FileWrite.all($0, to: descriptor) }
+        if failure == 0, rename(temporary, file(id)) != 0 { failure = errno }
+        guard failure == 0 else {
+            let reason = String(cString: strerror(failure))
             unlink(temporary)
             throw CoreError.fileProblem(path: file(id), detail: "the catalog cache cannot be written (\(reason)); check that the folder is writable and has free space")
         }

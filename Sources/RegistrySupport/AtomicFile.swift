@@ -30,20 +30,7 @@ public enum AtomicFile {
         let temporary = folder + "/" + prefix + "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw WriteError(path: target, reason: String(cString: strerror(errno))) }
-        var failure: Int32 = 0
-        let bytes = Array(data)
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += written
-            }
-        }
+        var failure = Array(data).withUnsafeBytes { FileWrite.all($0, to: descriptor) }
         if failure == 0, fchmod(descriptor, mode) != 0 { failure = errno }
         if failure == 0, fsync(descriptor) != 0 { failure = errno }
         if close(descriptor) != 0, failure == 0 { failure = errno }
