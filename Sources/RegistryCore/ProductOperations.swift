@@ -116,8 +116,9 @@ public struct InitReport: Codable, Sendable {
 }
 
 extension RegistryWorkspace {
-    /// Sets up a registry in a folder: git repository, folders, configuration, ignore and attribute files.
-    public static func initialize(at url: URL, title: String, contact: String) throws -> InitReport {
+    /// Sets up a registry in a folder: git repository, folders, configuration, ignore and attribute
+    /// files, and the CI pipeline when `pipeline` is given (an existing pipeline file is kept).
+    public static func initialize(at url: URL, title: String, contact: String, pipeline: CIPipeline? = nil) throws -> InitReport {
         // Refused before anything is created: registry.json refuses control characters on every read.
         for (option, value) in [("--title", title), ("--contact", contact)] {
             if let control = value.unicodeScalars.first(where: \.isControlCharacter) {
@@ -152,6 +153,14 @@ extension RegistryWorkspace {
         if !fileManager.fileExists(atPath: url.appendingPathComponent(RegistryConfiguration.fileName).path) {
             try RegistryConfiguration(title: title, agency: "", contact: contact).write(to: url)
             created.append(RegistryConfiguration.fileName)
+        }
+        if let pipeline {
+            let fileURL = url.appendingPathComponent(pipeline.platform.pipelinePath)
+            if !fileManager.fileExists(atPath: fileURL.path) {
+                try fileManager.createDirectory(at: fileURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try AtomicFile.write(Data(pipeline.text.utf8), to: fileURL)
+                created.append(pipeline.platform.pipelinePath)
+            }
         }
         // The audit trail starts with the registry, so a registration killed before its entry is
         // always recorded later (a missing trail is never rebuilt from commits).

@@ -141,8 +141,13 @@ public struct FixtureRegistry {
 
     /// A clone of this repository's own example registry (products, reviews, data and history).
     public static func cloneOfExamples() throws -> FixtureRegistry {
+        try cloneOf(packageRoot)
+    }
+
+    /// A clone of a registry repository (its current branch, whole history).
+    public static func cloneOf(_ source: URL) throws -> FixtureRegistry {
         let directory = try makeTemporaryDirectory("registry-clone")
-        try TestSupport.git(["clone", "--quiet", "--no-hardlinks", packageRoot.path, directory.url.path], in: packageRoot)
+        try TestSupport.git(["clone", "--quiet", "--no-hardlinks", source.path, directory.url.path], in: source)
         return FixtureRegistry(directory: directory)
     }
 
@@ -160,6 +165,25 @@ public struct FixtureRegistry {
         try TestSupport.git(["add", "-A"], in: directory.url)
         try TestSupport.git(["commit", "--quiet", "-m", "Fixture registry"], in: directory.url)
         return FixtureRegistry(directory: directory)
+    }
+
+    /// A registry started the way an agency starts one: `registry init` with `initArguments` (such as
+    /// `--ci github`) on branch `main`, its files committed, then each product scaffolded with
+    /// `registry new --language python` and committed with `registry register`.
+    public static func scaffolded(initArguments: [String] = [], products: [String]) throws -> FixtureRegistry {
+        let fixture = FixtureRegistry(directory: try makeTemporaryDirectory("registry-scaffold"))
+        let initialised = try fixture.registry(["init", "--title", "Scaffolded registry"] + initArguments)
+        guard initialised.status == 0 else { throw FixtureError("registry init failed: \(initialised.stderr)") }
+        try fixture.git("symbolic-ref", "HEAD", "refs/heads/main")
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "--quiet", "-m", "Start the registry")
+        for id in products {
+            for step in [["new", id, "--language", "python"], ["register", id, "-m", "First version of \(id)"]] {
+                let result = try fixture.registry(step)
+                guard result.status == 0 else { throw FixtureError("registry \(step[0]) \(id) failed: \(result.stderr)") }
+            }
+        }
+        return fixture
     }
 
     public func remove() { directory.remove() }
