@@ -312,7 +312,7 @@ public struct CIPipeline: Sendable {
                 if [ -n "${REGISTRY_REPORT_TOKEN:-}" ]; then
                   curl -fsS --request POST --header "PRIVATE-TOKEN: $REGISTRY_REPORT_TOKEN" --data-urlencode "body@review-report.md" "$CI_API_V4_URL/projects/$CI_PROJECT_ID/merge_requests/$CI_MERGE_REQUEST_IID/notes" > /dev/null
                 else
-                  echo "REGISTRY_REPORT_TOKEN is not set, so the review report is not commented; it is in the job log above."
+                  echo "REGISTRY_REPORT_TOKEN is not set, so the review report is not commented; here it is:"
                   cat review-report.md
                 fi
               fi

@@ -31,16 +31,19 @@ func runPipelineShell(_ script: String, in directory: URL, environment: [String:
 }
 
 /// Whether a registry subcommand exists in the built binary; `doctor` and `report` are built on
-/// other branches.
+/// other branches. `registry <unknown> --help` exits 0 with the top-level help, so the usage line
+/// must name the subcommand.
 func registryHasCommand(_ name: String) throws -> Bool {
-    try runProcess(registryExecutable.path, [name, "--help"]).status == 0
+    let help = try runProcess(registryExecutable.path, [name, "--help"])
+    return help.status == 0 && help.stdout.contains("USAGE: registry \(name)")
 }
 
 @Suite("CI pipelines from registry init --ci", .serialized)
 struct CIPipelineTests {
     /// Runs `registry init --ci` in a new folder and returns the pipeline's text.
     private func initPipeline(_ platform: String, shards: Int, in directory: URL) throws -> String {
-        let result = try runRegistry(["init", "--ci", platform, "--shards", "\(shards)", "--json"], in: directory)
+        let result = try runRegistry(["init", "--path", directory.path, "--ci", platform, "--shards", "\(shards)", "--json"],
+                                     in: directory.deletingLastPathComponent())
         #expect(result.status == 0, "\(result.stderr)")
         let path = platform == "github" ? ".github/workflows/registry.yml" : ".gitlab-ci.yml"
         #expect(result.stdout.contains(path))

@@ -168,20 +168,32 @@ public struct FixtureRegistry {
     }
 
     /// A registry started the way an agency starts one: `registry init` with `initArguments` (such as
-    /// `--ci github`) on branch `main`, its files committed, then each product scaffolded with
+    /// `--ci github`) on branch `main`, its files committed; a board of demo members alice, bob and
+    /// carol whose first keyring they all signed; then each product scaffolded with
     /// `registry new --language python` and committed with `registry register`.
     public static func scaffolded(initArguments: [String] = [], products: [String]) throws -> FixtureRegistry {
         let fixture = FixtureRegistry(directory: try makeTemporaryDirectory("registry-scaffold"))
-        let initialised = try fixture.registry(["init", "--title", "Scaffolded registry"] + initArguments)
-        guard initialised.status == 0 else { throw FixtureError("registry init failed: \(initialised.stderr)") }
+        func step(_ arguments: [String]) throws {
+            let result = try fixture.registry(arguments)
+            guard result.status == 0 else { throw FixtureError("registry \(arguments.joined(separator: " ")) failed: \(result.stderr)") }
+        }
+        try step(["init", "--title", "Scaffolded registry"] + initArguments)
         try fixture.git("symbolic-ref", "HEAD", "refs/heads/main")
         try fixture.git("add", "-A")
         try fixture.git("commit", "--quiet", "-m", "Start the registry")
+        let members = ["alice", "bob", "carol"]
+        try step(["board", "init"] + members.flatMap { member in
+            let key = (try? String(contentsOf: packageRoot.appendingPathComponent("Tests/Fixtures/demo-board/\(member).pub"), encoding: .utf8)) ?? ""
+            return ["--member", ([member] + key.split(separator: " ").prefix(2).map(String.init)).joined(separator: " ")]
+        })
+        for member in members {
+            try step(["review", "sign", "Reviews/board/keyring.v0001", "--key", try fixture.demoKey(member).path])
+        }
+        try fixture.git("add", "-A")
+        try fixture.git("commit", "--quiet", "-m", "Adopt the board's first keyring")
         for id in products {
-            for step in [["new", id, "--language", "python"], ["register", id, "-m", "First version of \(id)"]] {
-                let result = try fixture.registry(step)
-                guard result.status == 0 else { throw FixtureError("registry \(step[0]) \(id) failed: \(result.stderr)") }
-            }
+            try step(["new", id, "--language", "python"])
+            try step(["register", id, "-m", "First version of \(id)"])
         }
         return fixture
     }
