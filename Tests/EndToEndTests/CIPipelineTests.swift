@@ -30,6 +30,13 @@ func runPipelineShell(_ script: String, in directory: URL, environment: [String:
     return try runProcess("/bin/bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], in: directory, environment: env)
 }
 
+/// A `git clone --depth 1` of a registry, as CI runners check out by default; the templates' own
+/// git commands deepen it.
+func shallowClone(of origin: URL, branch: String? = nil, into clone: URL) throws {
+    try git(["clone", "--quiet", "--depth", "1"] + (branch.map { ["--branch", $0] } ?? []) + ["file://" + origin.path, clone.path],
+            in: clone.deletingLastPathComponent())
+}
+
 /// Whether a registry subcommand exists in the built binary; `doctor` and `report` are built on
 /// other branches. `registry <unknown> --help` exits 0 with the top-level help, so the usage line
 /// must name the subcommand.
@@ -40,14 +47,31 @@ func registryHasCommand(_ name: String) throws -> Bool {
 
 @Suite("CI pipelines from registry init --ci", .serialized)
 struct CIPipelineTests {
+    /// Where each platform reads its pipeline: the paths the README promises.
+    static func pipelinePath(_ platform: String) -> String {
+        platform == "github" ? ".github/workflows/registry.yml" : ".gitlab-ci.yml"
+    }
+
     /// Runs `registry init --ci` in a new folder and returns the pipeline's text.
     private func initPipeline(_ platform: String, shards: Int, in directory: URL) throws -> String {
         let result = try runRegistry(["init", "--path", directory.path, "--ci", platform, "--shards", "\(shards)", "--json"],
                                      in: directory.deletingLastPathComponent())
         #expect(result.status == 0, "\(result.stderr)")
-        let path = platform == "github" ? ".github/workflows/registry.yml" : ".gitlab-ci.yml"
+        let path = Self.pipelinePath(platform)
         #expect(result.stdout.contains(path))
         return try String(contentsOf: directory.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    /// A scaffolded registry of two products made with `init --ci platform`, and its parsed pipeline.
+    private func scaffoldedPipeline(_ platform: String, shards: Int) throws -> (FixtureRegistry, [String: Any]) {
+        let registry = try FixtureRegistry.scaffolded(initArguments: ["--ci", platform, "--shards", "\(shards)"],
+                                                      products: ["bus-crowding", "station-lighting"])
+        let path = Self.pipelinePath(platform)
+        guard let pipeline = try Yams.load(yaml: String(contentsOf: registry.url.appendingPathComponent(path), encoding: .utf8)) as? [String: Any] else {
+            registry.remove()
+            throw FixtureError("\(path) is not a YAML mapping")
+        }
+        return (registry, pipeline)
     }
 
     @Test("the generated GitHub workflow and GitLab pipeline pass check-jsonschema and actionlint, which reject a broken one",
@@ -59,7 +83,7 @@ struct CIPipelineTests {
         for (platform, schema) in [("github", "vendor.github-workflows"), ("gitlab", "vendor.gitlab-ci")] {
             let folder = directory.url.appendingPathComponent(platform)
             let text = try initPipeline(platform, shards: 3, in: folder)
-            let file = folder.appendingPathComponent(platform == "github" ? ".github/workflows/registry.yml" : ".gitlab-ci.yml")
+            let file = folder.appendingPathComponent(Self.pipelinePath(platform))
             let broken = folder.appendingPathComponent("broken.yml")
             // A job without its runner or script: both linters must say no, or they prove nothing.
             try Data(text.replacingOccurrences(of: "runs-on: ubuntu-24.04\n", with: "")
@@ -132,11 +156,8 @@ struct CIPipelineTests {
 
     @Test("the workflow's own shell steps, run in order on shallow clones, gate pushes and pull requests")
     func workflowSteps() throws {
-        let registry = try FixtureRegistry.scaffolded(initArguments: ["--ci", "github", "--shards", "3"],
-                                                      products: ["bus-crowding", "station-lighting"])
+        let (registry, workflow) = try scaffoldedPipeline("github", shards: 3)
         defer { registry.remove() }
-        let workflow = try #require(try Yams.load(yaml: String(contentsOf: registry.url.appendingPathComponent(".github/workflows/registry.yml"),
-                                                                encoding: .utf8)) as? [String: Any])
 
         // A push to the default branch: every shard passes (the third has no product), the gate
         // passes, and the catalog is built for Pages.
@@ -181,6 +202,62 @@ struct CIPipelineTests {
             #expect(pulled.gate["Write the review report"] == 0)
             #expect(pulled.reportWritten)
         }
+    }
+
+    @Test("the GitLab pipeline's own scripts, run in order on shallow clones, gate a push and build Pages")
+    func gitlabScripts() throws {
+        let (registry, pipeline) = try scaffoldedPipeline("gitlab", shards: 2)
+        defer { registry.remove() }
+        let scratch = try makeTemporaryDirectory("registry-gitlab-run")
+        defer { scratch.remove() }
+        var environment = try #require(pipeline["variables"] as? [String: String])
+        #expect(environment["GIT_DEPTH"] == "0")
+        environment["CI_COMMIT_BRANCH"] = "main"
+        environment["CI_DEFAULT_BRANCH"] = "main"
+        // The install items are replaced by the built registry on PATH; doctor until doctor/report merge.
+        let hasDoctor = try registryHasCommand("doctor")
+        let setup = try #require((pipeline["default"] as? [String: Any])?["before_script"] as? [String])
+            .filter { !$0.hasPrefix("apt-get ") && !$0.contains("install.sh") }
+        func job(_ name: String) throws -> (script: [String], after: [String]) {
+            let job = try #require(pipeline[name] as? [String: Any])
+            let script = try #require(job["script"] as? [String]).filter { hasDoctor || $0 != "registry doctor" }
+            return (script, job["after_script"] as? [String] ?? [])
+        }
+        /// One job in its own shallow clone: before_script and script in one shell, as the runner does.
+        func run(_ name: String, clone: String, extra: [String: String] = [:], shards: URL? = nil) throws -> (ProcessResult, URL) {
+            let folder = scratch.url.appendingPathComponent(clone)
+            try shallowClone(of: registry.url, into: folder)
+            if let shards { try FileManager.default.copyItem(at: shards, to: folder.appendingPathComponent("shards")) }
+            let result = try runPipelineShell((setup + job(name).script).joined(separator: "\n"), in: folder,
+                                              environment: environment.merging(extra) { _, new in new })
+            return (result, folder)
+        }
+
+        let check = try #require(pipeline["check"] as? [String: Any])
+        let parallel = try #require(check["parallel"] as? Int)
+        let artifacts = scratch.url.appendingPathComponent("artifacts/shards")
+        try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
+        for index in 1...parallel {
+            let (result, folder) = try run("check", clone: "check-\(index)", extra: ["CI_NODE_INDEX": "\(index)", "CI_NODE_TOTAL": "\(parallel)"])
+            #expect(result.status == 0, "check \(index)/\(parallel): \(result.stderr)")
+            try FileManager.default.copyItem(at: folder.appendingPathComponent("shards/shard-\(index).json"),
+                                             to: artifacts.appendingPathComponent("shard-\(index).json"))
+        }
+        let (gate, gateFolder) = try run("gate", clone: "gate", shards: artifacts)
+        #expect(gate.status == 0, "\(gate.stderr)")
+        #expect(try TestSupport.git(["rev-parse", "--is-shallow-repository"], in: gateFolder) == "false")
+        let after = try runPipelineShell(try job("gate").after.joined(separator: "\n"), in: gateFolder, environment: environment)
+        #expect(after.status == 0, "outside merge requests the report step does nothing: \(after.stderr)")
+        let pagesRule = ((pipeline["pages"] as? [String: Any])?["rules"] as? [[String: Any]])?.first?["if"] as? String
+        #expect(pagesRule == "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH")
+        let (pages, pagesFolder) = try run("pages", clone: "pages", shards: artifacts)
+        #expect(pages.status == 0, "\(pages.stderr)")
+        #expect(FileManager.default.fileExists(atPath: pagesFolder.appendingPathComponent("public/index.html").path))
+
+        try FileManager.default.removeItem(at: artifacts.appendingPathComponent("shard-2.json"))
+        let (incomplete, _) = try run("gate", clone: "gate-incomplete", shards: artifacts)
+        #expect(incomplete.status == 2, "the merge refuses an incomplete set")
+        #expect(incomplete.stderr.contains("Shard 2/2"))
     }
 }
 
@@ -246,9 +323,9 @@ struct GitHubWorkflowRun {
 
     private func runJob(_ job: [String: Any], name: String, matrix: [String: String]) throws -> ([String: Int32?], URL) {
         let clone = scratch.url.appendingPathComponent(name)
-        var cloneArguments = ["clone", "--quiet", "--depth", "1"]
-        if case let .pullRequest(head, _) = event { cloneArguments += ["--branch", head] }
-        try TestSupport.git(cloneArguments + ["file://" + origin.path, clone.path], in: scratch.url)
+        var head: String?
+        if case let .pullRequest(branch, _) = event { head = branch }
+        try shallowClone(of: origin, branch: head, into: clone)
         let steps = try #require(job["steps"] as? [[String: Any]])
         let workflowEnvironment = try environment(workflow["env"], matrix: matrix)
         var results: [String: Int32?] = [:]
