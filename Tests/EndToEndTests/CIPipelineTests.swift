@@ -351,7 +351,7 @@ struct GitHubWorkflowRun {
                 }
             }
             results[label] = .some(status)
-            if let status, status != 0 { failed = true }
+            if let status, status != 0, step["continue-on-error"] as? Bool != true { failed = true }
         }
         return (results, clone)
     }
