@@ -26,13 +26,13 @@ public struct CIPipeline: Sendable {
     public static let defaultShards = 4
 
     /// The platform the pipeline is for.
-    public var platform: CIPlatform
+    public let platform: CIPlatform
     /// The registry release every job installs.
-    public var version: String
+    public let version: String
     /// The release folder's base address (see `defaultReleases`).
-    public var releases: String
+    public let releases: String
     /// How many shards (matrix jobs) check the products.
-    public var shards: Int
+    public let shards: Int
 
     /// A pipeline pinned to `version`, refusing a shard count or release address that would
     /// produce a file the platform rejects.
