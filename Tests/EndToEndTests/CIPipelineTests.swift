@@ -214,8 +214,8 @@ struct CIPipelineTests {
         #expect(environment["GIT_DEPTH"] == "0")
         environment["CI_COMMIT_BRANCH"] = "main"
         environment["CI_DEFAULT_BRANCH"] = "main"
-        // The install items are replaced by the built registry on PATH; doctor until doctor/report merge.
-        let hasDoctor = try registryHasCommand("doctor")
+        // The install items are replaced by the built registry on PATH.
+        let hasDoctor = try registryHasCommand("doctor") // until doctor/report merge
         let setup = try #require((pipeline["default"] as? [String: Any])?["before_script"] as? [String])
             .filter { !$0.hasPrefix("apt-get ") && !$0.contains("install.sh") }
         func job(_ name: String) throws -> (script: [String], after: [String]) {
