@@ -57,7 +57,7 @@ extension ChangeReport {
     /// per product in plain words, demographic fields called out, commands folded away.
     public var markdown: String {
         var out = ["## Analytics registry review report", "", MarkdownText.escaped(headline), "",
-                   "Compared: `\(mergeBase.prefix(12))` (where this branch started from \(MarkdownText.escaped(base))) with `\(head.prefix(12))` (this branch)."]
+                   "Compared: `\(mergeBase.prefix(12))` (where this branch left \(MarkdownText.escaped(base))) with `\(head.prefix(12))` (this branch)."]
         if let keyringProblem { out += ["", "**The board keyring cannot be trusted:** \(MarkdownText.escaped(keyringProblem))"] }
         for product in products { out += [""] + product.markdown }
         for proposal in keyringProposals { out += [""] + proposal.markdown }

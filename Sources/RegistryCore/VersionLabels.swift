@@ -74,7 +74,8 @@ public enum VersionRaise: String, Codable, Sendable, Comparable {
         if let change = changes.first(where: { change in behaviour.contains { change.keyPath.hasPrefix($0) } }) {
             return (.minor, "what the product reads, writes or is audited on changed (\(change.keyPath))")
         }
-        return (.patch, changes.isEmpty ? "only code or sample files changed" : "only descriptive fields changed")
+        return (.patch, changes.isEmpty ? "only code or sample files changed"
+                                        : "no field about its data, demographic use, outputs, audit or command changed")
     }
 
     public static func < (lhs: VersionRaise, rhs: VersionRaise) -> Bool { lhs.rank < rhs.rank }

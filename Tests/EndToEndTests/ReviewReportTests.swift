@@ -96,7 +96,7 @@ struct ReviewReportTests {
             demographic_fields:
               - field: victim_age_band
                 source: security-incident-reports
-                justification: Needed to show whether incidents against young riders cluster at some stations.
+                justification: Shows whether incidents against young riders cluster | <b>see</b> @safety-team [map](http://example.org)
             """)
         let demographic = try registry.registry("register", "station-incident-hotspots", "-m", "Victim age band")
         #expect(demographic.status == 0, "\(demographic.stderr)\(demographic.stdout)")
@@ -177,6 +177,9 @@ struct ReviewReportTests {
                          "### Board keyring proposal `\(Self.proposal)`", "Fairness between groups"] {
             #expect(markdown.stdout.contains(expected), "no '\(expected)' in:\n\(markdown.stdout)")
         }
+        // Analyst text cannot break the table, render HTML or a link, or mention anyone.
+        #expect(markdown.stdout.contains("cluster \\| &lt;b\\>see&lt;/b\\> &#64;safety-team \\[map\\](http://example.org) |"), "\(markdown.stdout)")
+        #expect(!markdown.stdout.contains("<b>") && !markdown.stdout.contains("@safety-team") && !markdown.stdout.contains("[map]"))
         let text = try registry.registry("report", "--base", "base")
         #expect(text.status == 0 && text.stdout.contains("DEMOGRAPHIC FIELDS ADDED: victim_age_band"), "\(text.stdout)")
     }
