@@ -190,6 +190,7 @@ struct ReviewReportTests {
         defer { registry.remove() }
         let bob = try #require(try report(registry).product("calls-for-service-triage").approval?.may_approve.first { $0.member == "bob" })
         let key = try registry.demoKey("bob").path
+        let beforeApproval = try registry.git("rev-parse", "HEAD")
         for command in bob.commands {
             let result = try runProcess("/bin/sh", ["-c", command.replacingOccurrences(of: "~/.ssh/id_ed25519", with: key)],
                                         in: registry.url, environment: fixtureGitEnvironment.merging(
@@ -199,6 +200,12 @@ struct ReviewReportTests {
         let after = try #require(try report(registry).product("calls-for-service-triage").approval)
         #expect(after.approved_by == ["bob"] && after.still_needed == 1)
         #expect(!after.may_approve.map(\.member).contains("bob"))
+
+        // A branch that only adds statements shows the product as reviewed, with the new state.
+        let reviewed = try report(registry, base: beforeApproval)
+        #expect(reviewed.products.map(\.id) == ["calls-for-service-triage"])
+        #expect(reviewed.products.first?.change == "reviewed")
+        #expect(reviewed.products.first?.approval?.approved_by == ["bob"])
     }
 
     @Test("an unknown base, unrelated or shallow history exit 2 with one sentence; no changes says so")
@@ -234,5 +241,16 @@ struct ReviewReportTests {
         let cut = try runRegistry(["report", "--base", "origin/main"], in: shallow.url)
         #expect(cut.status == 2)
         #expect(cut.stderr.contains("shallow clone") && cut.stderr.contains("git fetch --unshallow"), "\(cut.stderr)")
+
+        // Deep enough to hold the common ancestor, a shallow clone reports as a full one does.
+        let deeper = try makeTemporaryDirectory("registry-shallow")
+        defer { deeper.remove() }
+        try git(["clone", "-q", "--depth", "2", "--no-single-branch", "--branch", "feature", "file://\(registry.url.path)", deeper.url.path],
+                in: registry.url)
+        let whole = try runRegistry(["report", "--base", "origin/main", "--json"], in: deeper.url)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let found = try JSONDecoder().decode(Report.self, from: Data(whole.stdout.utf8))
+        #expect(found.products.map(\.id) == ["station-incident-hotspots"] && found.products.first?.change == "changed")
+        #expect(found.merge_base == (try registry.git("rev-parse", "main")))
     }
 }
