@@ -53,15 +53,39 @@ extension ChangeReport {
         return lines.joined(separator: "\n")
     }
 
+    /// The most bytes of Markdown the report writes: GitHub refuses a comment over 65,536
+    /// characters, and the rest leaves room for a heading the CI adds.
+    static let markdownByteLimit = 60_000
+
     /// Markdown for a pull-request comment, written for readers who are not technical: a table
     /// per product in plain words, demographic fields called out, commands folded away.
+    ///
+    /// A report too long for one comment keeps each product's table only, and then as many
+    /// tables as fit, saying so, rather than have the comment refused.
     public var markdown: String {
+        let full = markdown(detailed: true)
+        return full.utf8.count <= Self.markdownByteLimit ? full : markdown(detailed: false)
+    }
+
+    private func markdown(detailed: Bool) -> String {
         var out = ["## Analytics registry review report", "", MarkdownText.escaped(headline), "",
                    "Compared: `\(mergeBase.prefix(12))` (where this branch left \(MarkdownText.escaped(base))) with `\(head.prefix(12))` (this branch)."]
         if let keyringProblem { out += ["", "**The board keyring cannot be trusted:** \(MarkdownText.escaped(keyringProblem))"] }
-        for product in products { out += [""] + product.markdown }
-        for proposal in keyringProposals { out += [""] + proposal.markdown }
-        return out.joined(separator: "\n") + "\n"
+        let rerun = "`registry report --base \(base.contains("`") ? "REV" : base)`"
+        if !detailed {
+            out += ["", "This report is too long for one comment, so it shows each summary table only; \(rerun) shows the changes, findings and the commands to sign."]
+        }
+        let sections = products.map { $0.markdown(detailed: detailed) } + keyringProposals.map { $0.markdown(detailed: detailed) }
+        var text = out.joined(separator: "\n")
+        for (offset, section) in sections.enumerated() {
+            let piece = "\n\n" + section.joined(separator: "\n")
+            if !detailed && text.utf8.count + piece.utf8.count > Self.markdownByteLimit - 500 {
+                text += "\n\n… and \(sections.count - offset) more products or keyring proposals; \(rerun) lists them all."
+                break
+            }
+            text += piece
+        }
+        return text + "\n"
     }
 }
 
@@ -75,7 +99,9 @@ extension ProductChangeSummary {
         }
     }
 
-    var markdown: [String] {
+    /// This product's section; `detailed` adds the field changes, findings, disparity table and
+    /// the commands to sign after the summary table.
+    func markdown(detailed: Bool) -> [String] {
         let title = name.map { "\(MarkdownText.escaped($0)) (`\(id)`)" } ?? "`\(id)`"
         var out = ["### \(changeWords): \(title)", "", "| | |", "|---|---|"]
         func row(_ label: String, _ value: String) { out.append("| \(label) | \(value) |") }
@@ -100,6 +126,7 @@ extension ProductChangeSummary {
         if !demographicFieldsAdded.isEmpty {
             out += ["", "> **This version adds demographic data: \(demographicFieldsAdded.map(MarkdownText.escaped).joined(separator: ", ")).** Each board member who approves it approves these fields by name; read their justifications in the changes below."]
         }
+        guard detailed else { return out }
         if !changes.isEmpty {
             out += ["", "What changed in the description (product.yaml):", "", "| Field | Before | After |", "|---|---|---|"]
             for field in changes.prefix(ChangeReport.markdownChangeLimit) {
@@ -194,13 +221,15 @@ extension ReportProposal {
         return "not in effect; signed by \(current) and \(proposed); still needs \(stillNeededCurrent) more from current members and \(stillNeededProposed) more from its own members."
     }
 
-    var markdown: [String] {
+    /// This proposal's section; `detailed` adds why it cannot be adopted yet and how to sign.
+    func markdown(detailed: Bool) -> [String] {
         var out = ["### Board keyring proposal `\(path)`" + (version.map { " (version \($0))" } ?? ""), "",
                    "| | |", "|---|---|",
                    "| State | \(ready ? "ready to adopt" : "waiting for signatures (not in effect)") |",
                    "| Signed by current members | \(currentSigners.isEmpty ? "nobody yet" : currentSigners.joined(separator: ", ")) |",
                    "| Signed by members of the proposed keyring | \(proposedSigners.isEmpty ? "nobody yet" : proposedSigners.joined(separator: ", ")) |",
                    "| Still needed | \(stillNeededCurrent) more from current members, \(stillNeededProposed) more from members of the proposed keyring |"]
+        guard detailed else { return out }
         if !problems.isEmpty {
             out += ["", "Why it cannot be adopted yet:", ""] + problems.map { "- \(MarkdownText.escaped($0))" }
         }

@@ -208,6 +208,32 @@ struct ReviewReportTests {
         #expect(reviewed.products.first?.approval?.approved_by == ["bob"])
     }
 
+    @Test("a report too long for one comment keeps every product's summary table and stays under the limit")
+    func longReport() throws {
+        let registry = try FixtureRegistry.cloneOfExamples()
+        defer { registry.remove() }
+        try registry.git("branch", "base")
+        let source = registry.url.appendingPathComponent("Products/station-incident-hotspots")
+        let copies = (10..<50).map { "hotspots-copy-\($0)" }
+        for id in copies {
+            let folder = registry.url.appendingPathComponent("Products/\(id)")
+            try FileManager.default.copyItem(at: source, to: folder)
+            try edit(registry, "Products/\(id)/product.yaml", "id: station-incident-hotspots", "id: \(id)")
+        }
+        try registry.git("add", "Products")
+        try registry.git("commit", "-q", "-m", "Forty products at once")
+        let full = try report(registry)
+        #expect(full.products.map(\.id) == copies)
+        #expect(full.products.allSatisfy { $0.approval?.may_approve.count == 5 })
+
+        let markdown = try registry.registry("report", "--base", "base", "--markdown")
+        #expect(markdown.status == 0, "\(markdown.stderr)")
+        #expect(markdown.stdout.utf8.count <= 60_000, "\(markdown.stdout.utf8.count) bytes")
+        #expect(markdown.stdout.contains("This report is too long for one comment"))
+        for id in copies { #expect(markdown.stdout.contains("(`\(id)`)"), "\(id) has no section") }
+        #expect(!markdown.stdout.contains("<details>"))
+    }
+
     @Test("an unknown base, unrelated or shallow history exit 2 with one sentence; no changes says so")
     func refusals() throws {
         let registry = try FixtureRegistry.withExampleProducts(["station-incident-hotspots"])
