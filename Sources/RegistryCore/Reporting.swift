@@ -20,7 +20,9 @@ public enum ProductChangeKind: String, Codable, Sendable {
 
 /// The version label before and after, and whether its raise fits the change.
 public struct VersionChangeSummary: Codable, Sendable {
+    /// The label at the common ancestor; nil for an added product.
     public var before: String?
+    /// The label on the branch; nil for a removed product.
     public var after: String?
     /// How far the label moved; nil when it did not move up, or a side has no SemVer label.
     public var raise: VersionRaise?
@@ -39,15 +41,21 @@ public struct VersionChangeSummary: Codable, Sendable {
 
 /// A finding of the recorded check, as the report lists it.
 public struct ReportFinding: Codable, Sendable {
+    /// The policy rule that found it.
     public var rule: String
+    /// How serious it is.
     public var severity: Severity
+    /// What was found, in one sentence.
     public var message: String
 }
 
 /// One breakdown's disparity measures, without the per-group rows.
 public struct DisparitySummary: Codable, Sendable {
+    /// The attributes that define the groups (`["race", "sex"]` for the intersection).
     public var attributes: [String]
+    /// The largest group, against which ratios are taken.
     public var referenceGroup: String?
+    /// The measures across the groups large enough for a verdict.
     public var disparities: DisparityMeasures
 
     enum CodingKeys: String, CodingKey {
@@ -61,11 +69,15 @@ public struct ReportCheck: Codable, Sendable {
     /// `passed`, `failed`, `not_checked` (no result for this tree in the index) or `outdated`
     /// (checked under other policy parameters than the branch's).
     public var state: String
+    /// The day the result was checked.
     public var checkedOn: String?
+    /// Error findings.
     public var errorCount: Int
+    /// Warning findings.
     public var warningCount: Int
     /// Errors and warnings, errors first.
     public var findings: [ReportFinding]
+    /// The disparity measures per breakdown, for products with an audit block.
     public var disparity: [DisparitySummary]
     /// What to do when there is no usable result.
     public var nextStep: String?
@@ -81,18 +93,23 @@ public struct ReportCheck: Codable, Sendable {
 
 /// A board member who may still sign, with the key they must use and the commands to run.
 public struct ReportSigner: Codable, Sendable {
+    /// The member's id in the keyring.
     public var member: String
     /// The SHA-256 fingerprint of the member's key in the keyring (`ssh-keygen -l` shows the same).
     public var fingerprint: String
+    /// What the member runs, in order, to sign and commit.
     public var commands: [String]
 }
 
 /// The approval state of the branch's version and exactly what it still needs.
 public struct ReportApproval: Codable, Sendable {
+    /// The approval state of the branch's version.
     public var state: ApprovalState
     /// `threshold-approval`, or `threshold-approval-demographic` when the version declares demographic fields.
     public var thresholdName: String
+    /// Distinct approvals required.
     public var threshold: Int
+    /// Members whose approvals count, sorted as counted.
     public var approvedBy: [String]
     /// How many more approvals of distinct eligible members the version needs.
     public var stillNeeded: Int
@@ -100,7 +117,9 @@ public struct ReportApproval: Codable, Sendable {
     public var mayApprove: [ReportSigner]
     /// Board members who own the product, whose approvals do not count.
     public var ownersExcluded: [String]
+    /// Statements that did not count, with why.
     public var notCounted: [UncountedSummary]
+    /// One sentence on the state.
     public var explanation: String
 
     enum CodingKeys: String, CodingKey {
@@ -116,22 +135,33 @@ public struct ReportApproval: Codable, Sendable {
 
 /// One product the branch changes.
 public struct ProductChangeSummary: Codable, Sendable {
+    /// The product id.
     public var id: String
+    /// Added, changed, removed, or only reviewed.
     public var change: ProductChangeKind
+    /// The display name (at the branch, or at the common ancestor when removed).
     public var name: String?
+    /// The manifest status on the branch.
     public var status: String?
+    /// The version labels and whether the raise fits.
     public var version: VersionChangeSummary
+    /// The git tree id of the product folder on the branch.
     public var tree: String?
+    /// The SHA-256 content digest of that tree.
     public var contentDigest: String?
     /// Field-level manifest changes from the common ancestor (`registry diff`'s), changed products only.
     public var changes: [FieldChangeSummary]
     /// Demographic fields the branch's version declares.
     public var demographicFields: [String]
+    /// Demographic fields the branch adds: the board approves each one by name.
     public var demographicFieldsAdded: [String]
+    /// Demographic fields the branch removes.
     public var demographicFieldsRemoved: [String]
     /// Why the branch's manifest cannot be read, when it cannot.
     public var manifestProblem: String?
+    /// The recorded check of the branch's version (not for removed products).
     public var check: ReportCheck?
+    /// The approval state and what it still needs (not for removed products).
     public var approval: ReportApproval?
 
     enum CodingKeys: String, CodingKey {
@@ -146,16 +176,23 @@ public struct ProductChangeSummary: Codable, Sendable {
 
 /// A keyring proposal at HEAD with its signatures so far and what it still needs.
 public struct ReportProposal: Codable, Sendable {
+    /// The proposal's path.
     public var path: String
+    /// The version its file name proposes.
     public var version: Int?
+    /// Whether `registry board adopt` would move it into the chain now.
     public var ready: Bool
+    /// Members of the current keyring who signed it.
     public var currentSigners: [String]
+    /// Members of the proposed keyring who signed it.
     public var proposedSigners: [String]
-    /// Signatures still needed from members of the current keyring, and of the proposed one.
+    /// Signatures still needed from members of the current keyring.
     public var stillNeededCurrent: Int
+    /// Signatures still needed from members of the proposed keyring.
     public var stillNeededProposed: Int
     /// Members who have not signed yet, each with their key and the commands to sign.
     public var mayStillSign: [ReportSigner]
+    /// Why it cannot be adopted yet, and signatures that count on neither side.
     public var problems: [String]
 
     enum CodingKeys: String, CodingKey {
@@ -172,13 +209,19 @@ public struct ReportProposal: Codable, Sendable {
 public struct ChangeReport: Codable, Sendable {
     /// The base revision as given.
     public var base: String
+    /// The commit the base names.
     public var baseCommit: String
     /// The common ancestor of the base and HEAD: every change is measured from it.
     public var mergeBase: String
+    /// The commit HEAD names.
     public var head: String
+    /// The trusted keyring version at HEAD (0 when none is trusted).
     public var keyringVersion: Int
+    /// Why no keyring can be trusted, when none can.
     public var keyringProblem: String?
+    /// The products the branch changes, sorted by id.
     public var products: [ProductChangeSummary]
+    /// The keyring proposals at HEAD.
     public var keyringProposals: [ReportProposal]
 
     enum CodingKeys: String, CodingKey {

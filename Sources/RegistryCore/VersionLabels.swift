@@ -36,7 +36,12 @@ extension RegistryWorkspace {
 /// How far a SemVer label moved, and how far a change calls for it to move, so a reviewer sees
 /// whether the label an analyst chose tells readers of the catalog what kind of change it was.
 public enum VersionRaise: String, Codable, Sendable, Comparable {
-    case patch, minor, major
+    /// The last number moved: fixes and descriptive changes.
+    case patch
+    /// The middle number moved: what the product reads, writes or is audited on changed.
+    case minor
+    /// The first number moved: what the board weighs changed in kind.
+    case major
 
     /// The raise from `old` to `new`; nil when `new` is not higher (then it is no raise at all).
     public init?(from old: SemanticVersion, to new: SemanticVersion) {
