@@ -102,7 +102,9 @@ extension ProductChangeSummary {
     /// This product's section; `detailed` adds the field changes, findings, disparity table and
     /// the commands to sign after the summary table.
     func markdown(detailed: Bool) -> [String] {
-        let title = name.map { "\(MarkdownText.escaped($0)) (`\(id)`)" } ?? "`\(id)`"
+        // A folder under Products/ may have any name; only a valid id is safe inside a code span.
+        let shownID = ProductID(id) == nil ? MarkdownText.escaped(id) : "`\(id)`"
+        let title = name.map { "\(MarkdownText.escaped($0)) (\(shownID))" } ?? shownID
         var out = ["### \(changeWords): \(title)", "", "| | |", "|---|---|"]
         func row(_ label: String, _ value: String) { out.append("| \(label) | \(value) |") }
         let versions = [version.before, version.after].compactMap { $0.map(MarkdownText.escaped) }.joined(separator: " → ")
@@ -223,7 +225,8 @@ extension ReportProposal {
 
     /// This proposal's section; `detailed` adds why it cannot be adopted yet and how to sign.
     func markdown(detailed: Bool) -> [String] {
-        var out = ["### Board keyring proposal `\(path)`" + (version.map { " (version \($0))" } ?? ""), "",
+        // Only a file named keyring.v<NNNN> has a version, and only such a path is safe in a code span.
+        var out = ["### Board keyring proposal " + (version.map { "`\(path)` (version \($0))" } ?? MarkdownText.escaped(path)), "",
                    "| | |", "|---|---|",
                    "| State | \(ready ? "ready to adopt" : "waiting for signatures (not in effect)") |",
                    "| Signed by current members | \(currentSigners.isEmpty ? "nobody yet" : currentSigners.joined(separator: ", ")) |",

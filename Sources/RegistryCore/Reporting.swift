@@ -419,7 +419,8 @@ extension RegistryWorkspace {
         let missing = Set(proposal.missingPreviousSigners + proposal.missingOwnSigners)
         let members = (current?.members ?? []) + (proposal.keyring?.members ?? [])
         var seen = Set<String>()
-        let signers = members.filter { missing.contains($0.id) && seen.insert($0.id).inserted }.map { member in
+        // A file not named keyring.v<NNNN> can never be adopted, so nobody is asked to sign it.
+        let signers = proposal.version == nil ? [] : members.filter { missing.contains($0.id) && seen.insert($0.id).inserted }.map { member in
             ReportSigner(member: member.id, fingerprint: member.key.fingerprint, commands: [
                 "registry review sign \(proposal.path) --key \(reviewerKeyPlaceholder)",
                 "git add \(ReviewPaths.memberSignature(of: proposal.path, member: member.id)) && git commit -m \"\(member.id) signs \(proposal.path)\"",

@@ -220,7 +220,9 @@ struct ReviewReportTests {
             try FileManager.default.copyItem(at: source, to: folder)
             try edit(registry, "Products/\(id)/product.yaml", "id: station-incident-hotspots", "id: \(id)")
         }
-        try registry.git("add", "Products")
+        // File names are not checked by git: one that holds Markdown or HTML must stay text.
+        try writeFile("x\n", to: "Reviews/board/proposals/keyring `<img src=x>`", in: registry.url)
+        try registry.git("add", "Products", "Reviews")
         try registry.git("commit", "-q", "-m", "Forty products at once")
         let full = try report(registry)
         #expect(full.products.map(\.id) == copies)
@@ -232,6 +234,12 @@ struct ReviewReportTests {
         #expect(markdown.stdout.contains("This report is too long for one comment"))
         for id in copies { #expect(markdown.stdout.contains("(`\(id)`)"), "\(id) has no section") }
         #expect(!markdown.stdout.contains("<details>"))
+        #expect(markdown.stdout.contains("### Board keyring proposal Reviews/board/proposals/keyring \\`&lt;img src=x\\>\\`\n"), "\(markdown.stdout)")
+        #expect(!markdown.stdout.contains("<img"))
+        #expect(full.keyring_proposals.first?.may_still_sign.isEmpty == true)
+
+        let both = try registry.registry("report", "--base", "base", "--markdown", "--json")
+        #expect(both.status == 2 && both.stderr.contains("--markdown or --json"), "\(both.stderr)")
     }
 
     @Test("an unknown base, unrelated or shallow history exit 2 with one sentence; no changes says so")
