@@ -182,6 +182,17 @@ struct ReviewReportTests {
         #expect(!markdown.stdout.contains("<b>") && !markdown.stdout.contains("@safety-team") && !markdown.stdout.contains("[map]"))
         let text = try registry.registry("report", "--base", "base")
         #expect(text.status == 0 && text.stdout.contains("DEMOGRAPHIC FIELDS ADDED: victim_age_band"), "\(text.stdout)")
+
+        // New policy parameters on the branch make the recorded result outdated, never passed.
+        let policy = try String(contentsOf: registry.url.appendingPathComponent("Reviews/board/policy.v0001"), encoding: .utf8)
+        try writeFile(policy.replacingOccurrences(of: "\nversion: 1\n", with: "\nversion: 2\n")
+                          .replacingOccurrences(of: "minimum-cell-size: 11", with: "minimum-cell-size: 12"),
+                      to: "Reviews/board/policy.v0002", in: registry.url)
+        try registry.git("add", "Reviews/board")
+        try registry.git("commit", "-q", "-m", "Raise the minimum cell size")
+        let outdated = try self.report(registry).product("calls-for-service-triage").check
+        #expect(outdated?.state == "outdated", "\(String(describing: outdated))")
+        #expect(outdated?.next_step?.contains("other policy parameters") == true)
     }
 
     @Test("the printed commands, run as printed by a member, make that member's approval count")
