@@ -46,9 +46,9 @@ extension ChangeReport {
         }
         for proposal in keyringProposals {
             lines.append("")
-            lines.append("keyring proposal \(proposal.path): \(proposal.sentence)")
+            lines.append("keyring proposal \(proposal.proposal.path): \(proposal.sentence)")
             lines += ReportSigner.text(proposal.mayStillSign)
-            if proposal.ready { lines.append("    registry board adopt") }
+            if proposal.proposal.ready { lines.append("    registry board adopt") }
         }
         return lines.joined(separator: "\n")
     }
@@ -217,30 +217,30 @@ extension ReportApproval {
 extension ReportProposal {
     /// One sentence: who signed so far and what it still needs.
     var sentence: String {
-        if ready { return "signed by both quorums; adopt it with 'registry board adopt'." }
-        let current = currentSigners.isEmpty ? "no current members" : "current members \(currentSigners.joined(separator: ", "))"
-        let proposed = proposedSigners.isEmpty ? "none of its members" : "its members \(proposedSigners.joined(separator: ", "))"
+        if proposal.ready { return "signed by both quorums; adopt it with 'registry board adopt'." }
+        let current = proposal.previousSigners.isEmpty ? "no current members" : "current members \(proposal.previousSigners.joined(separator: ", "))"
+        let proposed = proposal.ownSigners.isEmpty ? "none of its members" : "its members \(proposal.ownSigners.joined(separator: ", "))"
         return "not in effect; signed by \(current) and \(proposed); still needs \(stillNeededCurrent) more from current members and \(stillNeededProposed) more from its own members."
     }
 
     /// This proposal's section; `detailed` adds why it cannot be adopted yet and how to sign.
     func markdown(detailed: Bool) -> [String] {
         // Only a file named keyring.v<NNNN> has a version, and only such a path is safe in a code span.
-        var out = ["### Board keyring proposal " + (version.map { "`\(path)` (version \($0))" } ?? MarkdownText.escaped(path)), "",
+        var out = ["### Board keyring proposal " + (proposal.version.map { "`\(proposal.path)` (version \($0))" } ?? MarkdownText.escaped(proposal.path)), "",
                    "| | |", "|---|---|",
-                   "| State | \(ready ? "ready to adopt" : "waiting for signatures (not in effect)") |",
-                   "| Signed by current members | \(currentSigners.isEmpty ? "nobody yet" : currentSigners.joined(separator: ", ")) |",
-                   "| Signed by members of the proposed keyring | \(proposedSigners.isEmpty ? "nobody yet" : proposedSigners.joined(separator: ", ")) |",
+                   "| State | \(proposal.ready ? "ready to adopt" : "waiting for signatures (not in effect)") |",
+                   "| Signed by current members | \(proposal.previousSigners.isEmpty ? "nobody yet" : proposal.previousSigners.joined(separator: ", ")) |",
+                   "| Signed by members of the proposed keyring | \(proposal.ownSigners.isEmpty ? "nobody yet" : proposal.ownSigners.joined(separator: ", ")) |",
                    "| Still needed | \(stillNeededCurrent) more from current members, \(stillNeededProposed) more from members of the proposed keyring |"]
         guard detailed else { return out }
-        if !problems.isEmpty {
-            out += ["", "Why it cannot be adopted yet:", ""] + problems.map { "- \(MarkdownText.escaped($0))" }
+        if !proposal.problems.isEmpty {
+            out += ["", "Why it cannot be adopted yet:", ""] + proposal.problems.map { "- \(MarkdownText.escaped($0))" }
         }
         if !mayStillSign.isEmpty {
             out += [""] + ReportSigner.markdown(mayStillSign, summary: "How members sign this proposal",
                                                 intro: "Members who have not signed yet (key fingerprints as in the keyrings):")
         }
-        if ready { out += ["", "Adopt it with `registry board adopt`, then commit `Reviews/board`."] }
+        if proposal.ready { out += ["", "Adopt it with `registry board adopt`, then commit `Reviews/board`."] }
         return out
     }
 }

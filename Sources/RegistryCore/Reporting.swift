@@ -176,29 +176,17 @@ public struct ProductChangeSummary: Codable, Sendable {
 
 /// A keyring proposal at HEAD with its signatures so far and what it still needs.
 public struct ReportProposal: Codable, Sendable {
-    /// The proposal's path.
-    public var path: String
-    /// The version its file name proposes.
-    public var version: Int?
-    /// Whether `registry board adopt` would move it into the chain now.
-    public var ready: Bool
-    /// Members of the current keyring who signed it.
-    public var currentSigners: [String]
-    /// Members of the proposed keyring who signed it.
-    public var proposedSigners: [String]
+    /// The proposal as `status` and `board verify` show it: who signed so far and who has not.
+    public var proposal: KeyringProposalSummary
     /// Signatures still needed from members of the current keyring.
     public var stillNeededCurrent: Int
     /// Signatures still needed from members of the proposed keyring.
     public var stillNeededProposed: Int
     /// Members who have not signed yet, each with their key and the commands to sign.
     public var mayStillSign: [ReportSigner]
-    /// Why it cannot be adopted yet, and signatures that count on neither side.
-    public var problems: [String]
 
     enum CodingKeys: String, CodingKey {
-        case path, version, ready, problems
-        case currentSigners = "current_signers"
-        case proposedSigners = "proposed_signers"
+        case proposal
         case stillNeededCurrent = "still_needed_current"
         case stillNeededProposed = "still_needed_proposed"
         case mayStillSign = "may_still_sign"
@@ -426,9 +414,7 @@ extension RegistryWorkspace {
                 "git add \(ReviewPaths.memberSignature(of: proposal.path, member: member.id)) && git commit -m \"\(member.id) signs \(proposal.path)\"",
             ])
         }
-        return ReportProposal(path: proposal.path, version: proposal.version, ready: proposal.isReady,
-                              currentSigners: proposal.previousSigners, proposedSigners: proposal.ownSigners,
-                              stillNeededCurrent: neededCurrent, stillNeededProposed: neededProposed,
-                              mayStillSign: signers, problems: proposal.problems + proposal.uncountedSignatures.map(\.description))
+        return ReportProposal(proposal: KeyringProposalSummary(proposal), stillNeededCurrent: neededCurrent,
+                              stillNeededProposed: neededProposed, mayStillSign: signers)
     }
 }

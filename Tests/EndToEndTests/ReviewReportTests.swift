@@ -40,9 +40,8 @@ struct ReviewReportTests {
             let approval: Approval?
         }
         struct Proposal: Decodable {
-            let path: String
-            let ready: Bool
-            let current_signers: [String]
+            struct Summary: Decodable { let path: String; let ready: Bool; let previous_signers: [String] }
+            let proposal: Summary
             let still_needed_current: Int
             let may_still_sign: [Signer]
         }
@@ -164,8 +163,8 @@ struct ReviewReportTests {
         #expect(try report.product("legacy-patrol-forecast").version.before == "2.4.0")
 
         let proposal = try #require(report.keyring_proposals.first)
-        #expect(proposal.path == Self.proposal && !proposal.ready)
-        #expect(proposal.current_signers == ["alice"] && proposal.still_needed_current == 2)
+        #expect(proposal.proposal.path == Self.proposal && !proposal.proposal.ready)
+        #expect(proposal.proposal.previous_signers == ["alice"] && proposal.still_needed_current == 2)
         #expect(proposal.may_still_sign.map(\.member) == ["bob", "carol", "dave", "frank"])
         #expect(proposal.may_still_sign.first?.commands.first == "registry review sign \(Self.proposal) --key ~/.ssh/id_ed25519")
 
