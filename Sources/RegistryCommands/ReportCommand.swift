@@ -6,13 +6,13 @@ struct ReportCommand: AsyncParsableCommand {
         commandName: "report",
         abstract: "Tell reviewers what this branch changes since it left REV: versions, fields, demographic fields, checks, signatures still needed.",
         discussion: """
-        Compares HEAD with its common ancestor with REV (as a pull request does) and reads check results from the index
+        Compares HEAD with its common ancestor with REV (as a pull request does) and reads check results from the index \
         (run 'registry check' or 'registry check --merge' first). Exit status 0 whenever the report is written: it informs, it does not gate.
         Example: registry report --base origin/main --markdown > report.md
         """
     )
 
-    @Option(name: .long, help: "The branch or commit this branch will merge into, such as origin/main.")
+    @Option(name: .long, help: ArgumentHelp("The branch or commit this branch will merge into, such as origin/main.", valueName: "REV"))
     var base: String
     @Flag(name: .long, help: "Print Markdown for a pull-request comment instead of plain text.")
     var markdown = false
