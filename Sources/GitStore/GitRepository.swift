@@ -194,12 +194,18 @@ public final class GitRepository {
     /// Reads only the `Products` tree, so comparing two commits' maps tells which products changed
     /// between them without diffing or hashing any file.
     public func productTreeIDs(at commit: CommitID) throws -> [String: TreeID] {
+        try subfolderTreeIDs(of: productsFolder, at: commit)
+    }
+
+    /// The tree id of every folder directly under `folder` (such as `Reviews`) at a commit, keyed by
+    /// name; empty when `folder` is not a folder there.
+    public func subfolderTreeIDs(of folder: String, at commit: CommitID) throws -> [String: TreeID] {
         let tree = try rootTree(of: lookupCommit(commit.oid))
-        guard let products = try entry(at: productsFolder, in: tree), products.type == GIT_OBJECT_TREE else { return [:] }
-        let productsTree = try lookupTree(products.oid)
+        guard let parent = try entry(at: folder, in: tree), parent.type == GIT_OBJECT_TREE else { return [:] }
+        let parentTree = try lookupTree(parent.oid)
         var trees: [String: TreeID] = [:]
-        for index in 0..<git_tree_entrycount(productsTree.pointer) {
-            guard let raw = git_tree_entry_byindex(productsTree.pointer, index) else { continue }
+        for index in 0..<git_tree_entrycount(parentTree.pointer) {
+            guard let raw = git_tree_entry_byindex(parentTree.pointer, index) else { continue }
             let record = TreeEntryRecord(raw)
             if record.type == GIT_OBJECT_TREE { trees[record.name] = TreeID(record.oid) }
         }

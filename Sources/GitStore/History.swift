@@ -128,6 +128,19 @@ extension GitRepository {
         return git_graph_descendant_of(pointer, &commitID, &ancestorID) == 1
     }
 
+    /// The best common ancestor of two commits (`git merge-base`), or nil when their histories
+    /// share none, or (in a shallow clone) none that was fetched.
+    public func mergeBase(_ first: CommitID, _ second: CommitID) throws -> CommitID? {
+        if isShallow { return try shallowMergeBase(first, second) }
+        var base = git_oid()
+        var one = first.oid
+        var two = second.oid
+        let code = git_merge_base(&base, pointer, &one, &two)
+        if code == GIT_ENOTFOUND.rawValue { return nil }
+        try check(code, "finding the common ancestor of \(first.short) and \(second.short)")
+        return CommitID(base)
+    }
+
     /// Every commit reachable from `start` that is not reachable from `base`, parents before
     /// children, so an index can process only what is new since the head it indexed last.
     ///
@@ -171,6 +184,17 @@ extension GitRepository {
             stack += parents(of: try lookupCommit(next.oid))
         }
         return found
+    }
+
+    /// `mergeBase` in a shallow clone, where libgit2's own search fails on the parents that were
+    /// never fetched. A commit that is an ancestor of another common ancestor is the parent of some
+    /// common ancestor (every commit between them is common too), so the best ones are the common
+    /// ancestors that are no common ancestor's parent; of several, the newest.
+    private func shallowMergeBase(_ first: CommitID, _ second: CommitID) throws -> CommitID? {
+        let common = try reachable(from: first).intersection(try reachable(from: second))
+        var dominated = Set<CommitID>()
+        for commit in common { dominated.formUnion(parents(of: try lookupCommit(commit.oid))) }
+        return try common.subtracting(dominated).max { try commitTime($0) < commitTime($1) }
     }
 
     /// `commits(from:notReachableFrom:)` for a shallow clone, where libgit2's revision walk fails on

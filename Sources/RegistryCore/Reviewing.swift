@@ -193,8 +193,13 @@ extension RegistryWorkspace {
     /// The keyring proposals committed under `Reviews/board/proposals/`, checked against the chain
     /// but never part of it.
     func keyringProposals(at commit: CommitID, chain: KeyringChainVerdict) throws -> [KeyringProposalSummary] {
+        try evaluatedKeyringProposals(at: commit, chain: chain).map(KeyringProposalSummary.init)
+    }
+
+    /// The keyring proposals committed at `commit`, each evaluated against the chain.
+    func evaluatedKeyringProposals(at commit: CommitID, chain: KeyringChainVerdict) throws -> [KeyringProposal] {
         let files = try repository.files(under: ReviewPaths.proposals, at: commit).map { RepositoryFile(path: $0.key, bytes: Array($0.value)) }
-        return KeyringProposal.evaluate(boardFiles: files, chain: chain).map(KeyringProposalSummary.init)
+        return KeyringProposal.evaluate(boardFiles: files, chain: chain)
     }
 
     /// The approval state of every (or the named) product at a commit, with board review dates
