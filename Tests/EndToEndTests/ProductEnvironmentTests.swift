@@ -9,11 +9,11 @@ import Testing
 struct ProductEnvironmentTests {
     private static let product = "station-crowding"
 
-    /// A registry with a scaffolded Python product whose entry point is replaced by `entryPoint`
+    /// A clone of the example registry with a scaffolded Python product whose entry point is replaced by `entryPoint`
     /// and which carries the fixture lock `lock` (none when `nil`), committed. The registry's folder
     /// is opened to other users, since an environment is mounted in place for the product's own uid.
     private func registry(lock: String?, entryPoint: String) throws -> FixtureRegistry {
-        let registry = try FixtureRegistry.withExampleProducts(["station-incident-hotspots"])
+        let registry = try FixtureRegistry.cloneOfExamples()
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: registry.url.path)
         let created = try registry.registry("new", Self.product, "--language", "python")
         #expect(created.status == 0, "\(created.stderr)")
@@ -187,7 +187,7 @@ struct ProductEnvironmentTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            usleep(UInt32(150_000 + round * 250_000))
+            usleep(UInt32(200_000 + round * 600_000))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             if process.terminationReason == .uncaughtSignal { killedBeforeFinishing += 1 }
