@@ -301,8 +301,11 @@ extension RegistryWorkspace {
         }
         // No --no-deps: with --require-hashes pip then refuses a lock that misses a dependency,
         // so a lock is proven complete; nothing outside the lock can be installed either way.
+        // --target into the venv's site-packages rather than `pip --python`, which re-executes pip
+        // as a grandchild that would outlive a killed registry and keep writing.
+        let sitePackages = building.appendingPathComponent("lib/python\(python.version.split(separator: ".").prefix(2).joined(separator: "."))/site-packages")
         let pip = try ExternalCommand.run(PythonInterpreter.path, [
-            "-m", "pip", "--python", building.appendingPathComponent("bin/python3").path, "install",
+            "-m", "pip", "install", "--target", sitePackages.path,
             "--require-hashes", "--only-binary=:all:", "--no-input", "--disable-pip-version-check",
             "--index-url", indexURL, "-r", lockFile.path,
         ])

@@ -52,7 +52,8 @@ struct RegistryLifecycleTests {
     func scaffoldAndRegister() throws {
         let registry = try FixtureRegistry.withExampleProducts(["station-incident-hotspots"])
         defer { registry.remove() }
-        let created = try registry.registry("new", "station-crowding", "--language", "python")
+        // Shell: the Python template needs its pandas environment built first (ProductEnvironmentTests).
+        let created = try registry.registry("new", "station-crowding", "--language", "shell")
         #expect(created.status == 0, "\(created.stderr)")
         #expect(try registry.registry("validate", "station-crowding").status == 0)
         let run = try registry.registry("run", "station-crowding", "--working-tree")
