@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 import GitStore
 import ProductModel
 import RegistrySupport
@@ -320,25 +319,12 @@ extension RegistryWorkspace {
         try AtomicFile.write(try JSONEncoder.pretty.encode(manifest) + Data([0x0A]),
                              to: building.appendingPathComponent(EnvironmentManifest.fileName))
         // pip does not sync what it writes; one syncfs makes the whole tree durable before the rename publishes it.
-        Self.syncFileSystem(of: building)
+        AtomicFolder.flushFileSystem(of: building.path)
         guard rename(building.path, final.path) == 0 else {
             throw CoreError.fileProblem(path: final.path, detail: "the built environment could not be moved into place (\(String(cString: strerror(errno))))")
         }
         AtomicFile.syncFolder(envs.path)
         return (manifest, true)
-    }
-
-    /// `syncfs(2)` on the file system holding `folder` (Glibc's module map does not export it).
-    private static func syncFileSystem(of folder: URL) {
-        typealias SyncFS = @convention(c) (Int32) -> Int32
-        let descriptor = Glibc.open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        defer { close(descriptor) }
-        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs") {
-            _ = unsafeBitCast(symbol, to: SyncFS.self)(descriptor)
-        } else {
-            sync()
-        }
     }
 
     /// Name and version of every `*.dist-info` in the environment's site-packages, sorted by name.

@@ -197,17 +197,9 @@ struct ProductEnvironmentTests {
         let started = Date()
         for round in 0..<8 {
             rounds += 1
-            let process = Process()
-            process.executableURL = registryExecutable
-            process.arguments = ["env", "build", Self.product]
-            process.currentDirectoryURL = registry.url
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            usleep(UInt32(200_000 + round * 600_000))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            if process.terminationReason == .uncaughtSignal { killedBeforeFinishing += 1 }
+            if try killRegistry(["env", "build", Self.product], in: registry.url, after: UInt32(200_000 + round * 600_000)) {
+                killedBeforeFinishing += 1
+            }
             // Whatever the kill left, a run either finds no environment or a whole one.
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: envs.path)) ?? []
             for entry in entries where !entry.hasPrefix(".") {
