@@ -11,7 +11,9 @@ import RegistrySupport
 public struct DependencyLock: Sendable, Equatable {
     /// The language whose packages the lock pins.
     public enum Language: String, Sendable, Codable, Equatable {
+        /// `requirements.lock`.
         case python
+        /// `renv.lock`.
         case r
     }
 
@@ -174,9 +176,11 @@ public struct DependencyLockError: RegistryDiagnostic, Equatable {
     /// What is wrong and what to do, as the end of the sentence.
     public var reason: String
 
+    /// The sentence shown to the user.
     public var message: String {
         "\(SourceLocation(file: file, line: line)): \(reason)."
     }
 
+    /// A lock is product content: exit status 1.
     public var category: DiagnosticCategory { .invalidContent }
 }

@@ -6,7 +6,9 @@ import Sandbox
 
 /// One installed distribution of a product environment.
 public struct InstalledDistribution: Codable, Sendable, Equatable {
+    /// The distribution's name as its `METADATA` gives it.
     public var name: String
+    /// Its installed version.
     public var version: String
 }
 
@@ -16,11 +18,13 @@ public struct InstalledDistribution: Codable, Sendable, Equatable {
 public struct EnvironmentManifest: Codable, Sendable, Equatable {
     /// The environment's digest: its folder name under `.registry/envs/`.
     public var digest: String
+    /// The language of the lock it was built from.
     public var language: DependencyLock.Language
     /// SHA-256 of the lock file it was built from.
     public var lockDigest: String
     /// The base interpreter, as the sandbox sees it.
     public var interpreter: String
+    /// That interpreter's version (`3.11.2`).
     public var interpreterVersion: String
     /// The interpreter's platform tag (`linux-x86_64`).
     public var platform: String
@@ -149,12 +153,17 @@ enum ExternalCommand {
 
 /// What `registry env build` did for one product.
 public struct EnvironmentBuildResult: Codable, Sendable {
+    /// The product id.
     public var id: String
     /// `built`, `cached` (already built) or `none` (the product has no lock).
     public var state: String
+    /// The environment's digest; `nil` without a lock.
     public var digest: String?
+    /// The environment's folder; `nil` without a lock.
     public var path: String?
+    /// How long finding or building it took.
     public var durationSeconds: Double
+    /// What it holds.
     public var distributions: [InstalledDistribution]
 
     enum CodingKeys: String, CodingKey {
@@ -165,6 +174,7 @@ public struct EnvironmentBuildResult: Codable, Sendable {
 
 /// What `registry env build` reports.
 public struct EnvironmentBuildReport: Codable, Sendable {
+    /// One result per product, in id order.
     public var products: [EnvironmentBuildResult]
 
     /// One line per product.
@@ -363,10 +373,13 @@ extension RegistryWorkspace {
 
 /// Why an environment cannot be built or used.
 public enum EnvironmentError: RegistryDiagnostic {
+    /// The lock's language has no interpreter or builder here.
     case interpreterMissing(String, fix: String)
+    /// `python3 -m venv` or `pip install` failed; `detail` is its output.
     case buildFailed(step: String, detail: String, fix: String)
     /// `run` of a product whose environment cannot be mounted, with the reason.
     case unavailable(String)
+    /// The sentence shown to the user.
     public var message: String {
         switch self {
         case let .interpreterMissing(language, fix):
@@ -379,5 +392,6 @@ public enum EnvironmentError: RegistryDiagnostic {
         }
     }
 
+    /// The machine cannot prepare the environment: exit status 2.
     public var category: DiagnosticCategory { .environment }
 }
