@@ -177,6 +177,27 @@ struct ProductEnvironmentTests {
         #expect(page.contains("/env/bin/python3"))
     }
 
+    @Test("an environment whose manifest names another lock than the product declares fails check")
+    func otherEnvironment() throws {
+        let registry = try self.registry(lock: "tzdata.lock", entryPoint: Self.tzdataEntryPoint)
+        defer { registry.remove() }
+        let built = try registry.registry("env", "build", Self.product, "--json")
+        #expect(built.status == 0, "\(built.stderr)")
+        #expect(try registry.registry("check", Self.product).status == 0)
+        let envs = registry.url.appendingPathComponent(".registry/envs")
+        let folder = try #require(try FileManager.default.contentsOfDirectory(atPath: envs.path).first { !$0.hasPrefix(".") })
+        let manifest = envs.appendingPathComponent("\(folder)/environment.json")
+        let text = try String(contentsOf: manifest, encoding: .utf8)
+        let swapped = text.replacingOccurrences(of: #""lock_sha256" : "[0-9a-f]{64}""#, with: "\"lock_sha256\" : \"\(String(repeating: "b", count: 64))\"",
+                                                options: .regularExpression)
+        #expect(swapped != text)
+        try Data(swapped.utf8).write(to: manifest)
+        let checked = try registry.registry("check", Self.product, "--json")
+        #expect(checked.status == 1, "\(checked.stdout)")
+        #expect(checked.stdout.contains("\"rule\" : \"environment\""), "\(checked.stdout)")
+        #expect(checked.stdout.contains("was built from lock bbbbbbbbbbbb"), "\(checked.stdout)")
+    }
+
     @Test("a product without a lock runs with the system interpreter and its record says so")
     func systemInterpreter() throws {
         let registry = try FixtureRegistry.withExampleProducts(["station-incident-hotspots"])
