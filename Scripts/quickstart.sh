@@ -22,6 +22,7 @@ swift build --product registry
 registry=".build/debug/registry"
 
 "$registry" index
+"$registry" env build --all   # the pinned pandas environment of the example product, from PyPI
 "$registry" check --all
 "$registry" status || echo "(status exits 1 while a product in use awaits approval: the same gate CI applies)"
 "$registry" catalog build --out .registry/catalog --allegations Data/allegations-demo.csv

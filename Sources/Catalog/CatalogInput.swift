@@ -133,17 +133,35 @@ public struct CatalogCheck: Sendable, Hashable, Codable {
     public var findings: [Finding]
     /// The disparity tables, one per compared attribute or intersection.
     public var disparity: [DisparityTable]
-
+    /// What the checked run ran with; `nil` for checks recorded before runs named it.
+    public var environment: CatalogRunEnvironment?
 
     enum CodingKeys: String, CodingKey {
-        case passed, commit, commitDate = "commit_date", findings, disparity
+        case passed, commit, commitDate = "commit_date", findings, disparity, environment
     }
 
     /// Creates a check record.
     public init(passed: Bool, commit: String, commitDate: String, findings: [Finding] = [],
-                disparity: [DisparityTable] = []) {
+                disparity: [DisparityTable] = [], environment: CatalogRunEnvironment? = nil) {
         self.passed = passed; self.commit = commit; self.commitDate = commitDate
-        self.findings = findings; self.disparity = disparity
+        self.findings = findings; self.disparity = disparity; self.environment = environment
+    }
+}
+
+/// The interpreter and installed distributions a checked run used, as the product page lists them.
+public struct CatalogRunEnvironment: Sendable, Hashable, Codable {
+    /// `system interpreter`, or the environment's interpreter (`/env/bin/python3`).
+    public var interpreter: String
+    public var interpreterVersion: String?
+    /// The environment's digest; `nil` for the system interpreter.
+    public var digest: String?
+    /// `name version` of every installed distribution.
+    public var distributions: [String]
+
+    /// Creates an environment record.
+    public init(interpreter: String, interpreterVersion: String?, digest: String?, distributions: [String]) {
+        self.interpreter = interpreter; self.interpreterVersion = interpreterVersion
+        self.digest = digest; self.distributions = distributions
     }
 }
 

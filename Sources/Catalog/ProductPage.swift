@@ -218,7 +218,7 @@ struct ProductPage {
             (words.lastCheck, check.passed ? words.passed : "<strong class=\"flag\">\(words.failed)</strong>"),
             (words.ranAtCommit, Markup.code(check.commit)),
             (words.date, HTML.escape(check.commitDate)),
-        ])
+        ] + environmentFacts(check.environment))
         content += "<h3>\(words.findings)</h3>\n"
         if check.findings.isEmpty {
             content += "<p>\(words.noFindings)</p>\n"
@@ -254,6 +254,18 @@ struct ProductPage {
             }
         }
         return section("check", words.latestCheck, content)
+    }
+
+    /// The interpreter and distributions the check's run used, so readers see what computed the numbers.
+    private func environmentFacts(_ environment: CatalogRunEnvironment?) -> [(String, String)] {
+        guard let environment else { return [] }
+        let version = environment.interpreterVersion.map { environment.digest == nil ? " (python3 \($0))" : " \($0)" } ?? ""
+        var facts = [(words.interpreter, HTML.escape(environment.interpreter + version))]
+        if let digest = environment.digest {
+            facts.append((words.environmentDigest, Markup.code(digest)))
+            facts.append((words.distributions, HTML.escape(environment.distributions.joined(separator: ", "))))
+        }
+        return facts
     }
 
     private func historySection() -> String {

@@ -111,6 +111,9 @@ struct SiteWords: Sendable {
     var howToVerify: String
     var latestCheck: String
     var ranAtCommit: String
+    var interpreter: String
+    var environmentDigest: String
+    var distributions: String
     var findings: String
     var noFindings: String
     var severity: String
@@ -217,7 +220,8 @@ struct SiteWords: Sendable {
         approvals: "Board approvals", noApprovals: "No counted approvals for the current content.",
         reviewer: "Reviewer", issued: "Issued", expires: "Expires", statement: "Statement",
         signature: "Signature", howToVerify: "How to verify these signatures yourself",
-        latestCheck: "Latest compliance check", ranAtCommit: "Ran at commit", findings: "Findings",
+        latestCheck: "Latest compliance check", ranAtCommit: "Ran at commit", interpreter: "Interpreter",
+        environmentDigest: "Environment (SHA-256 of lock, interpreter and platform)", distributions: "Installed distributions", findings: "Findings",
         noFindings: "No findings.", severity: "Severity", rule: "Rule", messageHeading: "Message",
         location: "Where", disparity: "Disparity by group", group: "Group", count: "Count",
         selectionRate: "Selection rate", interval: "95% interval (Wilson)", ratio: "Ratio to reference",
@@ -293,7 +297,8 @@ struct SiteWords: Sendable {
         approvals: "Aprobaciones de la junta", noApprovals: "No hay aprobaciones válidas para el contenido actual.",
         reviewer: "Revisor", issued: "Emitida", expires: "Caduca", statement: "Declaración",
         signature: "Firma", howToVerify: "Cómo verificar estas firmas por su cuenta",
-        latestCheck: "Última verificación de cumplimiento", ranAtCommit: "Ejecutada en el commit",
+        latestCheck: "Última verificación de cumplimiento", ranAtCommit: "Ejecutada en el commit", interpreter: "Intérprete",
+        environmentDigest: "Entorno (SHA-256 del lock, el intérprete y la plataforma)", distributions: "Distribuciones instaladas",
         findings: "Hallazgos", noFindings: "Sin hallazgos.", severity: "Gravedad", rule: "Regla",
         messageHeading: "Mensaje", location: "Dónde", disparity: "Disparidad por grupo", group: "Grupo",
         count: "Recuento", selectionRate: "Tasa de selección", interval: "Intervalo del 95 % (Wilson)",

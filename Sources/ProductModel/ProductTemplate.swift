@@ -6,7 +6,7 @@
 public enum ProductTemplate {
     /// The language of the generated entry point.
     public enum Language: String, Sendable, Hashable, CaseIterable {
-        /// Python 3, standard library only.
+        /// Python 3 with pandas, pinned with hashes in `requirements.lock`.
         case python
         /// POSIX `sh` and `awk`.
         case shell
@@ -36,7 +36,7 @@ public enum ProductTemplate {
             File(path: entryPoint, content: language == .python ? pythonEntryPoint : shellEntryPoint, executable: true),
             File(path: samplePath, content: sample, executable: false),
             File(path: "README.md", content: readme(id: id, entryPoint: entryPoint), executable: false),
-        ]
+        ] + (language == .python ? [File(path: DependencyLock.pythonFileName, content: pandasLock, executable: false)] : [])
     }
 
     static let samplePath = "samples/incidents.csv"
@@ -133,16 +133,17 @@ public enum ProductTemplate {
 
     private static let pythonEntryPoint = """
         #!/usr/bin/env python3
-        \"\"\"Counts incidents per station and week from the declared input.
+        \"\"\"Counts incidents per station and week from the declared input, with pandas.
 
         Reads $REGISTRY_INPUT/incidents.csv (holding only the columns product.yaml declares) and writes
         $REGISTRY_OUTPUT/station_counts.csv. Counts below MINIMUM_CELL are left out so that no small
-        group can be singled out; the registry's small-cell check verifies this on every run.
+        group can be singled out; the registry's small-cell check verifies this on every run. pandas
+        comes from the environment requirements.lock pins: build it with `registry env build <id>`.
         \"\"\"
-        import csv
         import os
         import sys
-        from collections import Counter
+
+        import pandas
 
         MINIMUM_CELL = \(minimumCellSize)
 
@@ -150,21 +151,35 @@ public enum ProductTemplate {
         def main() -> int:
             input_dir = os.environ.get("REGISTRY_INPUT", "input")
             output_dir = os.environ.get("REGISTRY_OUTPUT", "output")
-            counts = Counter()
-            with open(os.path.join(input_dir, "incidents.csv"), newline="", encoding="utf-8") as source:
-                for row in csv.DictReader(source):
-                    counts[(row["station_id"], row["incident_week"])] += 1
-            with open(os.path.join(output_dir, "station_counts.csv"), "w", newline="", encoding="utf-8") as target:
-                writer = csv.writer(target, lineterminator="\\n")
-                writer.writerow(["station_id", "incident_week", "incident_count"])
-                for (station, week), count in sorted(counts.items()):
-                    if count >= MINIMUM_CELL:
-                        writer.writerow([station, week, count])
+            incidents = pandas.read_csv(os.path.join(input_dir, "incidents.csv"), dtype=str)
+            counts = (incidents.groupby(["station_id", "incident_week"]).size()
+                      .reset_index(name="incident_count")
+                      .sort_values(["station_id", "incident_week"]))
+            counts = counts[counts["incident_count"] >= MINIMUM_CELL]
+            counts.to_csv(os.path.join(output_dir, "station_counts.csv"), index=False, lineterminator="\\n")
             return 0
 
 
         if __name__ == "__main__":
             sys.exit(main())
+
+        """
+
+    /// pandas and every dependency, pinned to the SHA-256 of their wheels on PyPI for the Python the
+    /// sandbox sees (Debian's `/usr/bin/python3`, CPython 3.11 on Linux x86_64).
+    static let pandasLock = """
+        # pandas 2.2.3 and every dependency, pinned with the SHA-256 of its wheel on PyPI for CPython 3.11
+        # on Linux x86_64 (Debian's /usr/bin/python3, the interpreter the sandbox sees).
+        numpy==2.4.6 \\
+            --hash=sha256:89cd468399cfd2504718f0ba50e410dca55a170b61a02ad92bb18c8a65186e93
+        pandas==2.2.3 \\
+            --hash=sha256:c124333816c3a9b03fbeef3a9f230ba9a737e9e5bb4060aa2107a86cc0a497fc
+        python-dateutil==4.0.0 \\
+            --hash=sha256:a5e246f79eb80475e691bf93862cead98decd8a498cf53ba0516fcdc0f50dc1c
+        pytz==2026.6 \\
+            --hash=sha256:7fed3fee8fd6bd4a2b7b75a8d56021d0624127bf69bd5691f115db929ac570b3
+        tzdata==2026.6 \\
+            --hash=sha256:0a10eec6e13ef16b627fabed9a5f2ba61a62b1c67f327305f4e7e412a70b4aec
 
         """
 
@@ -214,7 +229,7 @@ public enum ProductTemplate {
         writes and how it runs; `\(entryPoint)` is its entry point; `\(samplePath)` is synthetic sample
         data in the shape of the real input.
 
-        - `registry validate \(id)` checks the manifest.
+        - `registry validate \(id)` checks the manifest.\(entryPoint == "main.py" ? "\n- `registry env build \(id)` installs the pandas environment `requirements.lock` pins (once per machine; the only step that needs the network)." : "")
         - `registry run \(id)` runs the product in the sandbox on the sample data.
         - `registry check \(id)` runs it and applies the board's policy rules.
         - `registry register \(id) -m "..."` records a version for review.

@@ -17,7 +17,7 @@ public struct RegistryCLI: AsyncParsableCommand {
             InitCommand.self, NewCommand.self, ValidateCommand.self, ListCommand.self, ShowCommand.self,
             HistoryCommand.self, DiffCommand.self, RegisterCommand.self, RunCommand.self, CheckCommand.self,
             FairnessCommand.self, ReviewCommand.self, StatusCommand.self, BoardCommand.self, CatalogCommand.self,
-            IndexCommand.self, AuditCommand.self, CommitmentCommand.self,
+            IndexCommand.self, AuditCommand.self, CommitmentCommand.self, EnvCommand.self,
             ReportCommand.self,
         ]
     )

@@ -123,8 +123,14 @@ extension RegistryWorkspace {
                                               message: "'Products/\(id)' is not a valid product folder name; rename it to a lowercase id of letters, digits and hyphens.")
                 continue
             }
+            let environment: EnvironmentNeed
+            do {
+                environment = try environmentNeed(id: id) { name in try repository.readFile(Self.productPath(id) + "/" + name, at: commit) }
+            } catch let error as RegistryDiagnostic where error.category == .invalidContent {
+                environment = .unavailable(reason: error.message)
+            }
             let key = Self.cacheKey(id: id, tree: tree.tree.hex, digest: tree.contentDigest,
-                                    policy: parameters.digest, today: today)
+                                    policy: parameters.digest, today: today, environment: environment.cacheToken)
             if useCache, let cached = try index.cachedCheck(key: key),
                var result = try? JSONDecoder().decode(ProductCheckResult.self, from: Data(cached.resultJSON.utf8)) {
                 result.cached = true
@@ -135,11 +141,16 @@ extension RegistryWorkspace {
             }
             do {
                 let prepared = try prepareRun(id: productID, source: .commit(commit))
+                if case let .unavailable(reason) = prepared.environment {
+                    prepared.scratch.remove()
+                    throw EnvironmentFinding(message: reason.prefix(1).uppercased() + reason.dropFirst() + ".")
+                }
                 pending.append((key, CheckWork(prepared: prepared, parameters: parameters, today: today,
                                                source: "commit \(commit.hex)")))
             } catch let error as RegistryDiagnostic where error.category == .invalidContent {
                 let result = Self.unrunnable(id: id, tree: tree.tree.hex, digest: tree.contentDigest,
-                                             parameters: parameters, today: today, message: error.message)
+                                             parameters: parameters, today: today, message: error.message,
+                                             rule: error is EnvironmentFinding ? EnvironmentNeed.findingRule : "manifest-valid")
                 results[id] = result
                 try storeCheck(result, key: key, runID: nil)
                 completed += 1
@@ -197,8 +208,8 @@ extension RegistryWorkspace {
     }
 
     /// Everything that can change a check's outcome goes into its cache key.
-    static func cacheKey(id: String, tree: String, digest: String, policy: String, today: String) -> String {
-        SHA256Hex.of([id, tree, digest, policy, today, RegistryVersion.buildIdentity].joined(separator: "\n"))
+    static func cacheKey(id: String, tree: String, digest: String, policy: String, today: String, environment: String) -> String {
+        SHA256Hex.of([id, tree, digest, policy, today, RegistryVersion.buildIdentity, environment].joined(separator: "\n"))
     }
 
     static func today() -> String {
@@ -220,6 +231,12 @@ extension RegistryWorkspace {
     }
 }
 
+/// A product whose declared environment cannot be mounted: a finding on that product, never a reason to stop the check.
+struct EnvironmentFinding: RegistryDiagnostic {
+    let message: String
+    var category: DiagnosticCategory { .invalidContent }
+}
+
 /// One product's check, prepared on the registry's task and performed in parallel.
 struct CheckWork: Sendable {
     let prepared: PreparedRun
@@ -237,6 +254,12 @@ struct CheckWork: Sendable {
     func performReportingFailure() async throws -> ProductCheckResult {
         do {
             return try await perform()
+        } catch let SandboxError.environmentClosed(environment, folder) {
+            // Only this product's environment is out of the run uid's reach: a finding on it, while the others run.
+            return RegistryWorkspace.unrunnable(id: prepared.id.rawValue, tree: prepared.treeID, digest: prepared.contentDigest,
+                                                parameters: parameters, today: today,
+                                                message: SandboxError.environmentClosed(environment: environment, folder: folder).message,
+                                                rule: EnvironmentNeed.findingRule)
         } catch let error as RegistryDiagnostic where error.category == .environment || error.category == .usage {
             throw error
         } catch {

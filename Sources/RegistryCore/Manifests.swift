@@ -43,7 +43,12 @@ extension RegistryWorkspace {
     func workingTreeManifestProblems(id: String) -> [String] {
         do {
             _ = try loadWorkingManifest(id: id)
+            // The lock is checked here too, so an unpinned line is refused before it is registered.
+            let folder = root.appendingPathComponent(Self.productPath(id))
+            _ = try Self.dependencyLock(id: id) { name in FileManager.default.contents(atPath: folder.appendingPathComponent(name).path) }
             return []
+        } catch let error as DependencyLockError {
+            return [error.message]
         } catch let error as ManifestError {
             return error.problems.map(\.message)
         } catch let error as RegistryDiagnostic {

@@ -169,11 +169,17 @@ extension RegistryWorkspace {
     }
 }
 
-/// The parts of a stored `ProductCheckResult` the catalog shows; the run record is not decoded.
+/// The parts of a stored `ProductCheckResult` the catalog shows; of the run record, only its environment.
 private struct CatalogCheckResult: Decodable {
     var passed: Bool
     var findings: [Finding]
     var disparity: DisparityReport?
+    var run: RunPart?
+
+    /// Only the environment of the run record.
+    struct RunPart: Decodable {
+        var environment: RunEnvironment?
+    }
 }
 
 /// A product rendered in this build, with how long its rendering holds.
@@ -243,7 +249,12 @@ private struct CatalogSource: Sendable {
         let newest = versions.first
         return CatalogCheck(passed: result.passed, commit: newest?.commitID ?? "",
                             commitDate: newest.map { AuditChain.timestamp($0.committedAt) } ?? "",
-                            findings: result.findings, disparity: tables)
+                            findings: result.findings, disparity: tables,
+                            environment: result.run?.environment.map { environment in
+                                CatalogRunEnvironment(interpreter: environment.interpreter, interpreterVersion: environment.interpreterVersion,
+                                                      digest: environment.digest,
+                                                      distributions: environment.distributions.map { "\($0.name) \($0.version)" })
+                            })
     }
 
     /// Version history with the field-level manifest changes the index recorded.

@@ -11,10 +11,13 @@ public struct RegistryConfiguration: Codable, Sendable, Equatable {
     public var contact: String
     /// SHA-256 of `Reviews/board/keyring.v0001`, the root of trust for reviews.
     public var trustAnchor: String?
+    /// The package index `registry env build` installs Python environments from (default PyPI).
+    public var pythonIndexURL: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case title, agency, contact
         case trustAnchor = "trust_anchor"
+        case pythonIndexURL = "python_index_url"
     }
 
     public static let fileName = "registry.json"
@@ -82,8 +85,14 @@ public struct RegistryConfiguration: Codable, Sendable, Equatable {
         if let anchor, anchor.utf8.count != 64 || !anchor.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) {
             throw Problem(detail: "the key 'trust_anchor' is '\(anchor)' but must be the 64 lowercase hex digits of the SHA-256 of Reviews/board/keyring.v0001 (sha256sum prints it)")
         }
-        return RegistryConfiguration(title: try text(.title, required: true) ?? "", agency: try text(.agency, required: true) ?? "",
-                                     contact: try text(.contact, required: true) ?? "", trustAnchor: anchor)
+        let index = try text(.pythonIndexURL, required: false)
+        if let index, !(index.hasPrefix("https://") || index.hasPrefix("http://") || index.hasPrefix("file://")) {
+            throw Problem(detail: "the key 'python_index_url' is '\(index)' but must be the URL of a package index (https://…/simple)")
+        }
+        var configuration = RegistryConfiguration(title: try text(.title, required: true) ?? "", agency: try text(.agency, required: true) ?? "",
+                                                  contact: try text(.contact, required: true) ?? "", trustAnchor: anchor)
+        configuration.pythonIndexURL = index
+        return configuration
     }
 
     private static var knownKeys: String {

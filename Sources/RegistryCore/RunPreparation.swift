@@ -31,6 +31,8 @@ struct PreparedRun: Sendable {
     let inputDigests: [String: String]
     /// SHA-256 of each raw sample file, by sample path (part of the check cache key).
     let sampleDigests: [String: String]
+    /// The interpreter environment the product runs with.
+    let environment: EnvironmentNeed
 }
 
 extension RegistryWorkspace {
@@ -123,11 +125,15 @@ extension RegistryWorkspace {
             sampleDigests[audit.file] = try SHA256Hex.ofFile(at: url)
             auditFile = url
         }
+        let environment = try environmentNeed(id: id.rawValue) { name in
+            FileManager.default.contents(atPath: productDirectory.appendingPathComponent(name).path)
+        }
         try makeFilesReadOnly(productDirectory)
         try makeFilesReadOnly(inputDirectory)
         return PreparedRun(id: id, manifest: manifest, treeID: treeID, contentDigest: contentDigest, scratch: scratch,
                            productDirectory: productDirectory, inputDirectory: inputDirectory, samples: samples,
-                           auditFile: auditFile, inputDigests: inputDigests, sampleDigests: sampleDigests)
+                           auditFile: auditFile, inputDigests: inputDigests, sampleDigests: sampleDigests,
+                           environment: environment)
     }
 
     /// Removes write permission from every file below a folder (the sandbox also mounts it read-only).

@@ -25,10 +25,12 @@ public struct ProductRunRecord: Codable, Sendable {
     public var peakMemoryBytes: UInt64
     public var isolation: IsolationReport
     public var registryVersion: String
+    /// The interpreter, its version, the environment's digest and its distributions ("system interpreter" without a lock).
+    public var environment: RunEnvironment
     public var succeeded: Bool
 
     enum CodingKeys: String, CodingKey {
-        case product, tree, source, inputs, outputs, signal, explanation, isolation, succeeded
+        case product, tree, source, inputs, outputs, signal, explanation, isolation, succeeded, environment
         case contentDigest = "content_sha256"
         case rejectedOutputs = "rejected_outputs"
         case missingOutputs = "missing_outputs"
@@ -58,6 +60,7 @@ public struct ProductRunRecord: Codable, Sendable {
         peakMemoryBytes = run.peakMemoryBytes
         isolation = run.isolation
         registryVersion = RegistryVersion.current
+        environment = prepared.environment.record
         succeeded = run.succeeded
     }
 }
@@ -95,6 +98,13 @@ public struct RunReport: Codable, Sendable {
         lines.append(String(format: "  %.2f s wall, %.2f s CPU, %.1f MB peak memory", record.durationSeconds,
                             record.cpuSeconds, Double(record.peakMemoryBytes) / 1_048_576))
         let isolation = record.isolation
+        let environment = record.environment
+        if let digest = environment.digest {
+            lines.append("  environment \(digest.prefix(16))…: \(environment.interpreter) \(environment.interpreterVersion ?? ""), "
+                         + environment.distributions.map { "\($0.name) \($0.version)" }.joined(separator: ", "))
+        } else {
+            lines.append("  environment: \(environment.interpreter)\(environment.interpreterVersion.map { " (python3 \($0))" } ?? "")")
+        }
         lines.append("  isolation: bwrap \(isolation.bubblewrapVersion), user namespace \(isolation.userNamespace ? "yes" : "no"), cgroup \(isolation.cgroupBackend.rawValue), seccomp \(isolation.seccompArchitecture ?? "off"), uid \(isolation.uid)")
         if let keptOutputs { lines.append("  outputs kept in \(keptOutputs)") }
         return lines.joined(separator: "\n")
@@ -142,6 +152,7 @@ extension RegistryWorkspace {
         if let keepOutput { try Self.makeKeepOutputFolder(keepOutput) }
         let prepared = try prepareRun(id: id, source: source)
         defer { prepared.scratch.remove() }
+        if case let .unavailable(reason) = prepared.environment { throw EnvironmentError.unavailable(reason) }
         let run = try await Self.sandboxRun(prepared, collection: "collected")
         let record = ProductRunRecord(prepared: prepared, source: sourceLabel, run: run)
         _ = try index.insertRun(RunRecord(productID: id.rawValue, treeID: prepared.treeID,
@@ -181,13 +192,14 @@ extension RegistryWorkspace {
         let collectionDirectory = prepared.scratch.url.appendingPathComponent(collection, isDirectory: true)
         try FileManager.default.createDirectory(at: collectionDirectory, withIntermediateDirectories: true)
         let manifest = prepared.manifest
-        let profile = SandboxProfile(productDirectory: prepared.productDirectory,
+        var profile = SandboxProfile(productDirectory: prepared.productDirectory,
                                      inputDirectory: prepared.inputDirectory,
                                      collectionDirectory: collectionDirectory,
                                      command: manifest.run.command,
                                      declaredOutputs: manifest.outputs.map(\.name),
                                      timeLimitSeconds: Double(manifest.run.timeLimitSeconds),
                                      memoryLimitBytes: UInt64(manifest.run.memoryLimitMB) << 20)
+        if case let .ready(folder, _) = prepared.environment { profile.environmentDirectory = folder }
         return try await Sandbox.run(profile)
     }
 }

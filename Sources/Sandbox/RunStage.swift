@@ -25,6 +25,9 @@ struct RunStage: Sendable {
         if identity != nil, let closed = firstClosedFolder(above: profile.workRoot) {
             throw .workRootClosed(workRoot: profile.workRoot.path, folder: closed)
         }
+        if identity != nil, let environment = profile.environmentDirectory, let closed = firstClosedFolder(above: environment) {
+            throw .environmentClosed(environment: environment.path, folder: closed)
+        }
         let fileManager = FileManager.default
         do {
             try fileManager.createDirectory(at: root, withIntermediateDirectories: false,

@@ -80,7 +80,11 @@ public enum Sandbox {
         var options = ["--unshare-all", "--unshare-user"]
         if host.supportsDisableUserns { options.append("--disable-userns") }
         options += ["--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "sandbox", "--clearenv"]
-        for (key, value) in environment { options += ["--setenv", key, value] }
+        for (key, value) in environment {
+            // The environment's interpreter comes first, so `python3` and `#!/usr/bin/env python3` find it.
+            let mounted = key == "PATH" ? profile.environmentDirectory.map { _ in SandboxProfile.environmentMountPoint + "/bin:" + value } : nil
+            options += ["--setenv", key, mounted ?? value]
+        }
         options += ["--ro-bind", "/usr", "/usr"]
         for link in ["bin", "sbin", "lib", "lib32", "lib64", "libx32"] where FileManager.default.fileExists(atPath: "/usr/\(link)") {
             options += ["--symlink", "usr/\(link)", "/\(link)"]
@@ -95,8 +99,11 @@ public enum Sandbox {
                     "--size", "\(profile.limits.tmpBytes)", "--tmpfs", "/tmp",
                     "--ro-bind", stage.product.path, "/product",
                     "--ro-bind", stage.input.path, "/input",
-                    "--bind", stage.output.url.path, "/output",
-                    "--remount-ro", "/",
+                    "--bind", stage.output.url.path, "/output"]
+        if let environment = profile.environmentDirectory {
+            options += ["--ro-bind", environment.path, SandboxProfile.environmentMountPoint]
+        }
+        options += ["--remount-ro", "/",
                     "--chdir", "/product"]
         return options
     }

@@ -25,6 +25,16 @@ public struct SandboxProfile: Sendable, Codable, Equatable {
     public var limits: SandboxLimits
     /// A folder on the host, traversable by any user, below which the run's private staging lives.
     public var workRoot: URL
+    /// A built product environment (a Python virtual environment), mounted read-only at
+    /// `SandboxProfile.environmentMountPoint` with its `bin` first on `PATH`; `nil` runs the system interpreter.
+    ///
+    /// Mounted in place, not staged: an environment holds thousands of files that every run shares,
+    /// so it must be readable by any user (the registry builds it so) and reachable through folders
+    /// the run's uid can traverse.
+    public var environmentDirectory: URL?
+
+    /// Where a product environment appears inside the sandbox; it is built to work from there.
+    public static let environmentMountPoint = "/env"
 
     /// Creates a profile with the standard caps, staging under the temporary folder (`TMPDIR`, default `/tmp`).
     public init(launcherExecutable: URL = SandboxProfile.currentExecutable,
@@ -36,7 +46,8 @@ public struct SandboxProfile: Sendable, Codable, Equatable {
                 timeLimitSeconds: Double = 60,
                 memoryLimitBytes: UInt64 = 512 << 20,
                 limits: SandboxLimits = .standard,
-                workRoot: URL = SandboxProfile.temporaryFolder) {
+                workRoot: URL = SandboxProfile.temporaryFolder,
+                environmentDirectory: URL? = nil) {
         self.launcherExecutable = launcherExecutable
         self.productDirectory = productDirectory
         self.inputDirectory = inputDirectory
@@ -47,6 +58,7 @@ public struct SandboxProfile: Sendable, Codable, Equatable {
         self.memoryLimitBytes = memoryLimitBytes
         self.limits = limits
         self.workRoot = workRoot
+        self.environmentDirectory = environmentDirectory
     }
 
     /// The folder `TMPDIR` names, or `/tmp` when it is unset; runs stage their files below it.

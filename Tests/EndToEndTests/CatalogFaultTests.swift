@@ -110,7 +110,7 @@ struct CatalogFaultTests {
             #expect(!served.keys.contains { $0.contains("tmp") }, "round \(round): a temporary file is published")
 
             let repaired = try build(registry, input, into: site, "round \(round)")
-            #expect(repaired.products == 7)
+            #expect(repaired.products == (try FileManager.default.contentsOfDirectory(atPath: registry.url.appendingPathComponent("Products").path).count))
             let rebuilt = try siteFiles(site)
             #expect(differences(rebuilt, clean[input]!).isEmpty,
                     "round \(round): differs from a clean build in \(differences(rebuilt, clean[input]!).prefix(5))")
@@ -143,10 +143,11 @@ struct CatalogFaultTests {
         let unchanged = try build(registry, .withAllegations, into: site)
         #expect(unchanged.files_written == 0 && unchanged.files_unchanged == first.count)
 
+        let products = try FileManager.default.contentsOfDirectory(atPath: registry.url.appendingPathComponent("Products").path).count
         try registry.git("rm", "-q", "-r", "Products/rider-safety-perception")
         try registry.git("commit", "-q", "-m", "Remove rider safety perception")
         let removed = try build(registry, .withAllegations, into: site)
-        #expect(removed.products == 6)
+        #expect(removed.products == products - 1)
         #expect(removed.product_pages_written == 0)
         // index.html, es/index.html and catalog.json change at least.
         #expect(removed.files_written >= 3, "a deleted product changed the index and data, but \(removed.files_written) files were written")

@@ -52,7 +52,8 @@ struct RegistryLifecycleTests {
     func scaffoldAndRegister() throws {
         let registry = try FixtureRegistry.withExampleProducts(["station-incident-hotspots"])
         defer { registry.remove() }
-        let created = try registry.registry("new", "station-crowding", "--language", "python")
+        // Shell: the Python template needs its pandas environment built first (ProductEnvironmentTests).
+        let created = try registry.registry("new", "station-crowding", "--language", "shell")
         #expect(created.status == 0, "\(created.stderr)")
         #expect(try registry.registry("validate", "station-crowding").status == 0)
         let run = try registry.registry("run", "station-crowding", "--working-tree")
@@ -128,17 +129,8 @@ struct RegistryLifecycleTests {
         for attempt in 0..<6 {
             try Data("Attempt \(attempt)\n".utf8).write(to: readme)
             try setVersion("1.1.\(attempt + 1)")
-            let process = Process()
-            process.executableURL = registryExecutable
-            process.arguments = ["register", "station-incident-hotspots", "-m", "Attempt \(attempt)"]
-            process.currentDirectoryURL = registry.url
-            process.environment = fixtureGitEnvironment
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            usleep(UInt32(5_000 + attempt * 15_000))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            try killRegistry(["register", "station-incident-hotspots", "-m", "Attempt \(attempt)"], in: registry.url,
+                             after: UInt32(5_000 + attempt * 15_000))
         }
         _ = try registry.git("fsck", "--strict")
         let index = try registry.registry("index")

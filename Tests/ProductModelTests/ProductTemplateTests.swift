@@ -25,10 +25,23 @@ struct ProductTemplateTests {
         #expect(document.manifest.reviewDue == CalendarDate(year: 2027, month: 11, day: 25))
         #expect(document.manifest.run.command == [language == .python ? "./main.py" : "./main.sh"])
         #expect(files[document.manifest.run.command[0].replacing("./", with: "")]?.executable == true)
-        #expect(Set(files.keys) == ["product.yaml", "README.md", "samples/incidents.csv", language == .python ? "main.py" : "main.sh"])
+        let entryFiles: Set<String> = language == .python ? ["main.py", "requirements.lock"] : ["main.sh"]
+        #expect(Set(files.keys) == entryFiles.union(["product.yaml", "README.md", "samples/incidents.csv"]))
     }
 
-    @Test("the entry point writes the declared aggregate with small counts left out", arguments: ProductTemplate.Language.allCases)
+    @Test("the Python template pins pandas and each dependency with a hash, in a lock the registry accepts")
+    func pythonLock() throws {
+        let lockFile = try #require(files(.python)["requirements.lock"])
+        let lock = try DependencyLock.parse(Data(lockFile.content.utf8), fileName: "requirements.lock", displayPath: "requirements.lock")
+        #expect(lock.requirements.map(\.name) == ["numpy", "pandas", "python-dateutil", "pytz", "tzdata"])
+        #expect(lock.requirements.first { $0.name == "pandas" }?.version == "2.2.3")
+        #expect(lock.requirements.allSatisfy { $0.hashes.count == 1 })
+        #expect(try #require(files(.python)["main.py"]).content.contains("import pandas"))
+    }
+
+    // The Python entry point needs pandas, which only its built environment has: the end-to-end
+    // environment tests run it inside the sandbox and compare the same output.
+    @Test("the entry point writes the declared aggregate with small counts left out", arguments: [ProductTemplate.Language.shell])
     func entryPointRuns(_ language: ProductTemplate.Language) throws {
         let directory = try makeTemporaryDirectory("template")
         defer { directory.remove() }

@@ -133,6 +133,24 @@ public func runRegistry(_ arguments: [String], in directory: URL,
     return try runProcess(registryExecutable.path, arguments, in: directory, environment: env)
 }
 
+/// Starts the built `registry` binary, sends it SIGKILL after `microseconds`, and waits for it;
+/// true when the kill ended it (false when it had already exited). For kill loops.
+@discardableResult
+public func killRegistry(_ arguments: [String], in directory: URL, after microseconds: UInt32) throws -> Bool {
+    let process = Process()
+    process.executableURL = registryExecutable
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    process.environment = fixtureGitEnvironment
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    usleep(microseconds)
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    return process.terminationReason == .uncaughtSignal
+}
+
 /// A throwaway registry repository for end-to-end tests.
 public struct FixtureRegistry {
     /// The temporary folder holding the repository; remove it with `remove()`.
