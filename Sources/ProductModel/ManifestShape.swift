@@ -74,3 +74,11 @@ enum ManifestShape: CaseIterable {
     /// The keys that must be present.
     var requiredKeys: [String] { keys.filter { !optionalKeys.contains($0) } }
 }
+
+extension ProductManifest {
+    /// Every key the decoder reads, and where: it changes whenever a registry release reads more
+    /// (or less) of a manifest, so manifests stored decoded (the index) know to be read again.
+    public static var modelSignature: String {
+        ManifestShape.allCases.map { "\($0.pattern): \($0.keys.joined(separator: ","))" }.joined(separator: "\n")
+    }
+}

@@ -50,6 +50,24 @@ struct PublicRecordTests {
         #expect(unknown.stdout.contains("(key 'format'): the format 'analytics-registry-product/7' is not one this registry reads; write 'format: analytics-registry-product/1', or install a registry release that reads 'analytics-registry-product/7'."), "\(unknown.stdout)")
     }
 
+    @Test("an index left by a release that read fewer manifest keys is rebuilt once, so the new keys reach the catalog")
+    func indexFromAnEarlierRelease() throws {
+        let registry = try translatedRegistry()
+        defer { registry.remove() }
+        #expect(try registry.registry("list").status == 0)
+        struct Report: Decodable { let products_reindexed: [String] }
+        func reindexed() throws -> [String] {
+            let result = try registry.registry("index", "--json")
+            #expect(result.status == 0, "\(result.stderr)")
+            return try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8)).products_reindexed
+        }
+        #expect(try reindexed().isEmpty, "an up-to-date index is left alone")
+        // An earlier release left no record of the keys it read.
+        try FileManager.default.removeItem(at: registry.url.appendingPathComponent(".registry/index-manifest-model"))
+        #expect(try reindexed().contains("station-incident-hotspots"))
+        #expect(try reindexed().isEmpty, "once")
+    }
+
     @Test("product pages show the objection route, the owner's contact and where to report an error in both languages; Spanish pages mark untranslated text lang=en and show coverage")
     func pagesInBothLanguages() throws {
         let registry = try translatedRegistry()
