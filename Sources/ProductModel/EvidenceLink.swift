@@ -4,6 +4,7 @@ public struct EvidenceLinkResult: Sendable, Hashable, Codable {
     public var address: String
     /// Where it is cited: product ids with the manifest key path.
     public var citedBy: [EvidenceLinkCitation]
+    /// How the check ended.
     public var outcome: EvidenceLinkOutcome
     /// The final HTTP status after redirects, when a response came back.
     public var httpStatus: Int?
@@ -25,6 +26,7 @@ public struct EvidenceLinkResult: Sendable, Hashable, Codable {
         case failingSince = "failing_since"
     }
 
+    /// Creates a result; `failingSince` is set by whoever compares it with the previous results.
     public init(address: String, citedBy: [EvidenceLinkCitation], outcome: EvidenceLinkOutcome, httpStatus: Int? = nil,
                 finalAddress: String? = nil, detail: String, checkedAt: String, failingSince: String? = nil) {
         self.address = address; self.citedBy = citedBy; self.outcome = outcome; self.httpStatus = httpStatus
@@ -37,12 +39,14 @@ public struct EvidenceLinkResult: Sendable, Hashable, Codable {
 
 /// A manifest place that cites an address.
 public struct EvidenceLinkCitation: Sendable, Hashable, Codable {
+    /// The product id.
     public var product: String
     /// The manifest key path (`impact_assessments[0].link`).
     public var keyPath: String
 
     enum CodingKeys: String, CodingKey { case product, keyPath = "key_path" }
 
+    /// Creates a citation.
     public init(product: String, keyPath: String) { self.product = product; self.keyPath = keyPath }
 }
 
@@ -65,11 +69,13 @@ public enum EvidenceLinkOutcome: String, Sendable, Hashable, Codable, CaseIterab
 public struct EvidenceLinkRecords: Sendable, Hashable, Codable {
     /// The file format (`analytics-registry-links/1`).
     public var format: String
+    /// Every address cited at the last check, sorted.
     public var links: [EvidenceLinkResult]
 
     /// The format this registry writes.
     public static let currentFormat = "analytics-registry-links/1"
 
+    /// Records in the current format.
     public init(links: [EvidenceLinkResult]) {
         self.format = Self.currentFormat
         self.links = links

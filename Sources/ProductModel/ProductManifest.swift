@@ -370,6 +370,7 @@ public struct Translation: Sendable, Hashable, Codable {
     public var name: String?
     public var summary: String?
     public var purpose: String?
+    /// `decision_use`, `human_oversight`, `objection_route` and `legal_basis` in this language.
     public var decisionUse: String?
     public var humanOversight: String?
     public var objectionRoute: String?
@@ -395,6 +396,7 @@ public struct Translation: Sendable, Hashable, Codable {
         case withheld
     }
 
+    /// A translation of the given texts; what is `nil` is shown in the original language.
     public init(name: String? = nil, summary: String? = nil, purpose: String? = nil, decisionUse: String? = nil,
                 humanOversight: String? = nil, objectionRoute: String? = nil, legalBasis: String? = nil,
                 risks: [Risk]? = nil, dataSources: [String: String]? = nil, demographicFields: [String: String]? = nil,

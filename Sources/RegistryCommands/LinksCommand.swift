@@ -27,7 +27,7 @@ struct LinksCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be between 0 and 600 seconds, not \(timeout).") }
+        guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be more than 0 and at most 600 seconds, not \(timeout).") }
         guard (0...20).contains(maxRedirects) else { throw ValidationError("--max-redirects must be between 0 and 20, not \(maxRedirects).") }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64, not \(jobs).") }
     }

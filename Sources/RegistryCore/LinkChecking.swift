@@ -19,6 +19,7 @@ public struct LinkCheckOptions: Sendable {
     /// Links fetched at once.
     public var jobs: Int
 
+    /// Options with the command's defaults.
     public init(timeout: Double = 10, maximumRedirects: Int = 5, allowLoopback: Bool = false, jobs: Int = 8) {
         self.timeout = timeout; self.maximumRedirects = maximumRedirects; self.allowLoopback = allowLoopback; self.jobs = jobs
     }
@@ -28,8 +29,11 @@ public struct LinkCheckOptions: Sendable {
 public struct LinksReport: Codable, Sendable {
     /// Whether every link works.
     public var passed: Bool
+    /// The commit whose manifests were read.
     public var commit: String
+    /// When the check ran (UTC).
     public var checkedAt: String
+    /// One result per address, sorted.
     public var links: [EvidenceLinkResult]
     /// Where the results are stored for `check` and `catalog build`.
     public var storedIn: String
