@@ -50,6 +50,7 @@ enum AtomFeed {
         out += "<feed xmlns=\"http://www.w3.org/2005/Atom\"\(base.map { " xml:base=\"\(xml($0))\"" } ?? "")>\n"
         out += "<id>\(xml(idBase))feed</id>\n<title>\(xml(registry.title))</title>\n<updated>\(xml(updated))</updated>\n"
         out += "<author><name>\(xml(registry.agency))</name><email>\(xml(registry.contactEmail))</email></author>\n"
+        out += "<subtitle>Report an error in the record to \(xml(registry.correctionsAddress))</subtitle>\n"
         out += "<link rel=\"self\" href=\"feed.xml\"/>\n"
         for entry in kept {
             out += "<entry><id>\(xml(entry.id))</id><title>\(xml(entry.title))</title>"

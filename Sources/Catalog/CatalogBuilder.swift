@@ -37,7 +37,8 @@ public struct CatalogSite: Sendable {
         pageDigestPrefix = SHA256Hex.of(
             (try? CanonicalJSON.encode([CatalogBuilder.rendererVersion, registry.title, registry.agency, registry.contactEmail,
                                         registry.siteURL ?? "", registry.repositoryURL ?? "",
-                                        registry.allowedSigners == nil ? "no-signers" : "signers"])) ?? Data())
+                                        registry.allowedSigners == nil ? "no-signers" : "signers",
+                                        registry.correctionsAddress, registry.localizedHeaderDigestText])) ?? Data())
     }
 
     /// The site's address ending in a slash, when known and safe to link.
@@ -237,6 +238,7 @@ public enum CatalogBuilder {
             o.field("agency", site.registry.agency)
             o.field("as_of", site.asOf.description)
             o.field("contact_email", site.registry.contactEmail)
+            o.field("corrections_contact", site.registry.correctionsAddress)
             o.field("id", "catalog")
             o.field("minimum_cell_size", site.minimumCellSize)
             o.field("products", rawElements: records)

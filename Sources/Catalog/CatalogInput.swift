@@ -43,13 +43,25 @@ public struct RegistryInfo: Sendable, Hashable, Codable {
     /// The OpenSSH `allowed_signers` text for the current board (`registry board allowed-signers`),
     /// published as `reviews/allowed_signers` so anyone can verify approvals with `ssh-keygen`.
     public var allowedSigners: String?
+    /// Where the public reports an error in a product's record; `contactEmail` when `nil`.
+    public var correctionsContact: String?
+    /// The title in other languages, by language tag.
+    public var translatedTitles: [String: String]
+    /// The agency's name in other languages, by language tag.
+    public var translatedAgencies: [String: String]
 
     /// Creates the registry description.
     public init(title: String, agency: String, contactEmail: String, siteURL: String? = nil,
-                repositoryURL: String? = nil, allowedSigners: String? = nil) {
+                repositoryURL: String? = nil, allowedSigners: String? = nil, correctionsContact: String? = nil,
+                translatedTitles: [String: String] = [:], translatedAgencies: [String: String] = [:]) {
         self.title = title; self.agency = agency; self.contactEmail = contactEmail
         self.siteURL = siteURL; self.repositoryURL = repositoryURL; self.allowedSigners = allowedSigners
+        self.correctionsContact = correctionsContact
+        self.translatedTitles = translatedTitles; self.translatedAgencies = translatedAgencies
     }
+
+    /// Where to report an error in the record.
+    public var correctionsAddress: String { correctionsContact ?? contactEmail }
 }
 
 /// One product at its latest committed version, with its review and check evidence.
@@ -71,14 +83,17 @@ public struct CatalogProduct: Sendable, Hashable, Codable {
     public var history: [CatalogVersion]
     /// The SHA-256 commitments of withheld fields, computed by the caller.
     public var withheld: [CatalogWithheldField]
+    /// The product's links that failed at the last `registry links` on the building machine.
+    public var linkFailures: [EvidenceLinkResult]
 
     /// Creates a product record.
     public init(manifest: ProductManifest, tree: String, contentDigest: String, approvalState: ApprovalState,
                 approvals: [CatalogApproval] = [], latestCheck: CatalogCheck? = nil,
-                history: [CatalogVersion] = [], withheld: [CatalogWithheldField] = []) {
+                history: [CatalogVersion] = [], withheld: [CatalogWithheldField] = [],
+                linkFailures: [EvidenceLinkResult] = []) {
         self.manifest = manifest; self.tree = tree; self.contentDigest = contentDigest
         self.approvalState = approvalState; self.approvals = approvals; self.latestCheck = latestCheck
-        self.history = history; self.withheld = withheld
+        self.history = history; self.withheld = withheld; self.linkFailures = linkFailures
     }
 
     /// The product id's text.

@@ -95,6 +95,14 @@ struct CatalogJSONWriter {
         key(name); array(strings) { $0.string($1) }
     }
 
+    /// A member holding an object of texts by key, keys sorted.
+    mutating func field(_ name: String, texts: [String: String]?) {
+        guard let texts else { return }
+        field(name) { o in
+            for key in texts.keys.sorted() { o.field(key, texts[key]) }
+        }
+    }
+
     mutating func field<T>(_ name: String, _ items: [T]?, _ element: (inout CatalogJSONWriter, T) -> Void) {
         guard let items else { return }
         key(name); array(items, element)
@@ -152,6 +160,7 @@ extension PublicProduct {
             o.field("demographic_fields", demographicFields) { w, d in
                 w.object { o in o.field("field", d.field); o.field("justification", d.justification); o.field("source", d.source) }
             }
+            o.field("format", format)
             o.field("history", history) { w, v in
                 w.object { o in
                     o.field("changes", v.changes) { w, c in
@@ -175,8 +184,15 @@ extension PublicProduct {
                 o.field("latest_check") { o in check.writeJSON(&o) }
             }
             o.field("legal_basis", legalBasis)
+            o.field("link_failures", linkFailures) { w, l in
+                w.object { o in
+                    o.field("address", l.address); o.field("checked_on", l.checkedOn); o.field("failing_since", l.failingSince)
+                    o.field("http_status", l.httpStatus); o.field("key_path", l.keyPath); o.field("outcome", l.outcome.rawValue)
+                }
+            }
             o.field("name", name)
             o.field("non_law_enforcement_response", nonLawEnforcementResponse)
+            o.field("objection_route", objectionRoute)
             o.field("outputs", outputs) { w, p in
                 w.object { o in
                     o.field("columns", strings: p.columns); o.field("directs_deployment", p.directsDeployment)
@@ -184,7 +200,9 @@ extension PublicProduct {
                 }
             }
             if let owner {
-                o.field("owner") { o in o.field("accountable_role", owner.accountableRole); o.field("team", owner.team) }
+                o.field("owner") { o in
+                    o.field("accountable_role", owner.accountableRole); o.field("contact", owner.contact); o.field("team", owner.team)
+                }
             }
             o.field("purpose", purpose)
             o.field("review_due", reviewDue.description)
@@ -194,11 +212,24 @@ extension PublicProduct {
             o.field("schema_version", schemaVersion)
             o.field("status", status.rawValue)
             o.field("summary", summary)
+            o.field("translation_coverage") { o in
+                for language in translationCoverage.keys.sorted() {
+                    guard let coverage = translationCoverage[language] else { continue }
+                    o.field(language) { o in o.field("total", coverage.total); o.field("translated", coverage.translated) }
+                }
+            }
             o.field("translations") { o in
                 for language in translations.keys.sorted() {
-                    guard let translation = translations[language] else { continue }
+                    guard let t = translations[language] else { continue }
                     o.field(language) { o in
-                        o.field("name", translation.name); o.field("purpose", translation.purpose); o.field("summary", translation.summary)
+                        o.field("data_sources", texts: t.dataSources); o.field("decision_use", t.decisionUse)
+                        o.field("demographic_fields", texts: t.demographicFields); o.field("human_oversight", t.humanOversight)
+                        o.field("legal_basis", t.legalBasis); o.field("name", t.name); o.field("objection_route", t.objectionRoute)
+                        o.field("purpose", t.purpose)
+                        o.field("risks", t.risks) { w, r in
+                            w.object { o in o.field("mitigation", r.mitigation); o.field("risk", r.risk) }
+                        }
+                        o.field("summary", t.summary); o.field("withheld", texts: t.withheld)
                     }
                 }
             }

@@ -8,7 +8,7 @@ enum CatalogSchema {
   "title": "Analytics Registry public catalog",
   "description": "catalog.json written by `registry catalog build`. Every record carries a stable id and schema_version. A disparity number that is absent is undefined (an empty denominator), never 0. Fields withheld from publication are absent and listed under `withheld` with their reason and salted SHA-256 commitment: sha256(salt + {\"value\":…}), checked with `registry commitment verify`.",
   "type": "object",
-  "required": ["schema_version", "id", "title", "agency", "contact_email", "as_of", "minimum_cell_size", "site_url", "products"],
+  "required": ["schema_version", "id", "title", "agency", "contact_email", "corrections_contact", "as_of", "minimum_cell_size", "site_url", "products"],
   "additionalProperties": false,
   "properties": {
     "schema_version": {"const": 1},
@@ -16,6 +16,7 @@ enum CatalogSchema {
     "title": {"type": "string"},
     "agency": {"type": "string"},
     "contact_email": {"type": "string"},
+    "corrections_contact": {"description": "Where to report an error in a product's record.", "type": "string"},
     "as_of": {"$ref": "#/$defs/date"},
     "minimum_cell_size": {"type": "integer", "minimum": 1},
     "site_url": {"type": ["string", "null"]},
@@ -26,10 +27,11 @@ enum CatalogSchema {
     "sha256": {"type": "string", "pattern": "^([0-9a-f]{64})?$"},
     "text": {"type": "string"},
     "texts": {"type": "array", "items": {"type": "string"}},
+    "textsByKey": {"type": "object", "additionalProperties": {"type": "string"}},
     "product": {
       "type": "object",
       "required": ["schema_version", "id", "name", "version", "status", "non_law_enforcement_response", "review_due",
-                   "demographic_fields", "translations", "tree", "content_digest", "approval_state", "approvals",
+                   "demographic_fields", "translations", "translation_coverage", "tree", "content_digest", "approval_state", "approvals",
                    "history", "withheld"],
       "additionalProperties": false,
       "properties": {
@@ -43,10 +45,12 @@ enum CatalogSchema {
         "decision_use": {"$ref": "#/$defs/text"},
         "human_oversight": {"$ref": "#/$defs/text"},
         "non_law_enforcement_response": {"type": "boolean"},
+        "format": {"description": "The manifest format the record was written in; absent when the manifest does not say.", "const": "analytics-registry-product/1"},
         "owner": {
-          "type": "object", "required": ["team", "accountable_role"], "additionalProperties": false,
-          "properties": {"team": {"type": "string"}, "accountable_role": {"type": "string"}}
+          "type": "object", "required": ["team", "accountable_role", "contact"], "additionalProperties": false,
+          "properties": {"team": {"type": "string"}, "accountable_role": {"type": "string"}, "contact": {"type": "string"}}
         },
+        "objection_route": {"description": "How to object to, or appeal, a decision the product informed.", "$ref": "#/$defs/text"},
         "vendor": {
           "type": "object", "required": ["name"], "additionalProperties": false,
           "properties": {"name": {"type": "string"}, "product": {"type": "string"}, "contract": {"type": "string"}}
@@ -92,7 +96,31 @@ enum CatalogSchema {
           "type": "object",
           "additionalProperties": {
             "type": "object", "additionalProperties": false,
-            "properties": {"name": {"type": "string"}, "summary": {"type": "string"}, "purpose": {"type": "string"}}
+            "properties": {"name": {"type": "string"}, "summary": {"type": "string"}, "purpose": {"type": "string"},
+                           "decision_use": {"type": "string"}, "human_oversight": {"type": "string"},
+                           "objection_route": {"type": "string"}, "legal_basis": {"type": "string"},
+                           "risks": {"type": "array",
+                                     "items": {"type": "object", "required": ["risk", "mitigation"], "additionalProperties": false,
+                                               "properties": {"risk": {"type": "string"}, "mitigation": {"type": "string"}}}},
+                           "data_sources": {"$ref": "#/$defs/textsByKey"}, "demographic_fields": {"$ref": "#/$defs/textsByKey"},
+                           "withheld": {"$ref": "#/$defs/textsByKey"}}
+          }
+        },
+        "link_failures": {
+          "description": "Published links that failed at the last `registry links` on the machine that built the catalog.",
+          "type": "array",
+          "items": {"type": "object", "required": ["address", "key_path", "outcome", "checked_on", "failing_since"], "additionalProperties": false,
+                    "properties": {"address": {"type": "string"}, "key_path": {"type": "string"},
+                                   "outcome": {"enum": ["http-error", "timeout", "not-public", "unreachable"]},
+                                   "http_status": {"type": "integer"}, "checked_on": {"$ref": "#/$defs/date"},
+                                   "failing_since": {"$ref": "#/$defs/date"}}}
+        },
+        "translation_coverage": {
+          "description": "How many of the record's published texts are translated, by language.",
+          "type": "object",
+          "additionalProperties": {
+            "type": "object", "required": ["translated", "total"], "additionalProperties": false,
+            "properties": {"translated": {"type": "integer", "minimum": 0}, "total": {"type": "integer", "minimum": 0}}
           }
         },
         "tree": {"type": "string", "pattern": "^[0-9a-f]{40}$"},

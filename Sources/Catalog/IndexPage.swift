@@ -133,7 +133,7 @@ struct IndexPage {
     func renderIndex(layout: PageLayout, registry: RegistryInfo) -> String {
         let words = layout.words
         let indicators = KeyIndicators(products: products.map(\.facts), report: report)
-        var body = "<h1>\(HTML.escape(registry.title))</h1>\n"
+        var body = "<h1>\(registry.title(in: layout.language).inline)</h1>\n"
         body += "<section aria-labelledby=\"h-indicators\"><h2 id=\"h-indicators\">\(words.keyIndicators)"
         body += " <small>(\(words.asOf) \(asOf.description))</small>"
         body += "</h2>\n<ul class=\"indicators\">"

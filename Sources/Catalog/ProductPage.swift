@@ -24,21 +24,25 @@ struct ProductPage {
     var layout: PageLayout
 
     private var words: SiteWords { layout.words }
+    private var record: RecordWords { layout.language.recordWords }
+    private var language: SiteLanguage { layout.language }
 
     func render() -> String {
         var body = ""
         body.reserveCapacity(16_384)
-        let title = product.name(in: layout.language)
-        body += "<h1>\(HTML.escape(title))</h1>\n"
-        if let summary = product.summary(in: layout.language) {
-            body += "<div class=\"lead\">\(HTML.prose(summary))</div>\n"
+        let title = product.name(in: language)
+        body += "<h1>\(product.localized(product.name, in: language, \.name).inline)</h1>\n"
+        if let summary = product.localized(product.summary, in: language, \.summary) {
+            body += "<div class=\"lead\">\(summary.prose)</div>\n"
         }
         body += facts()
-        body += textSection("purpose", words.purpose, product.purpose(in: layout.language))
-        body += textSection("decision_use", words.decisionUse, product.decisionUse)
-        body += textSection("human_oversight", words.humanOversight, product.humanOversight)
+        body += textSection("purpose", words.purpose, product.localized(product.purpose, in: language, \.purpose))
+        body += textSection("decision_use", words.decisionUse, product.localized(product.decisionUse, in: language, \.decisionUse))
+        body += textSection("human_oversight", words.humanOversight,
+                            product.localized(product.humanOversight, in: language, \.humanOversight))
         body += ownerSection()
-        body += textSection("legal_basis", words.legalBasis, product.legalBasis)
+        body += objectionSection()
+        body += textSection("legal_basis", words.legalBasis, product.localized(product.legalBasis, in: language, \.legalBasis))
         body += risksSection()
         body += assessmentsSection()
         body += dataSourcesSection()
@@ -59,13 +63,13 @@ struct ProductPage {
 
     /// A placeholder that points at the withheld-fields table instead of the value.
     private func withheldNotice(_ key: String) -> String {
-        let reason = product.withheldRecord(key).map { HTML.escape($0.reason) } ?? ""
+        let reason = product.withheldRecord(key).map(withheldReason) ?? ""
         return "<p class=\"withheld\">\(words.withheldPlaceholder): \(reason) (<a href=\"#h-withheld\">\(words.withheldFields)</a>)</p>\n"
     }
 
-    private func textSection(_ key: String, _ heading: String, _ text: String?) -> String {
+    private func textSection(_ key: String, _ heading: String, _ text: LocalizedText?) -> String {
         guard let text else { return section(key, heading, withheldNotice(key)) }
-        return section(key, heading, HTML.prose(text))
+        return section(key, heading, text.prose)
     }
 
     private func facts() -> String {
@@ -87,13 +91,61 @@ struct ProductPage {
             (words.nonLawEnforcement, product.nonLawEnforcementResponse ? words.yes : words.no),
             (words.tree, Markup.code(product.tree)),
             (words.contentDigest, Markup.code(product.contentDigest)),
-        ]))
+        ] + coverageFact()))
+    }
+
+    /// On a translated page, how much of the product's text is translated.
+    private func coverageFact() -> [(String, String)] {
+        guard let coverage = product.translationCoverage[language.rawValue] else { return [] }
+        return [(record.translationCoverage, HTML.escape(record.coverage(coverage)))]
+    }
+
+    private func withheldReason(_ field: CatalogWithheldField) -> String {
+        product.localized(field.reason, in: language) { $0.withheld?[field.field] }.inline
+    }
+
+    /// A flag after a link that failed when last checked.
+    private func linkFailureNote(_ address: String) -> String {
+        guard let failure = product.linkFailures.first(where: { $0.address == address }) else { return "" }
+        return " <strong class=\"flag\">(\(HTML.escape(record.failure(failure))))</strong>"
+    }
+
+    /// Failed links cited outside the impact assessments (contact, contract, legal basis, objection route).
+    private func otherLinkFailures() -> String {
+        let others = product.linkFailures.filter { !$0.keyPath.hasPrefix("impact_assessments[") }
+        guard !others.isEmpty else { return "" }
+        return "<h3>\(record.linkChecks)</h3>\n<ul>" + others.map { failure in
+            "<li>\(Markup.code(failure.keyPath)): \(HTML.escape(failure.address)) <strong class=\"flag\">(\(HTML.escape(record.failure(failure))))</strong></li>"
+        }.joined() + "</ul>\n"
+    }
+
+    /// Whom to write to about a decision the product informed, and how to object or appeal.
+    private func objectionSection() -> String {
+        var content = "<p>\(record.objectionIntro)</p>\n"
+        content += product.localized(product.objectionRoute, in: language, \.objectionRoute)?.prose
+            ?? "<p>\(record.noObjectionRoute)</p>\n"
+        if let owner = product.owner {
+            content += Markup.facts([(record.ownerContact, Self.contactLink(owner.contact))])
+        }
+        return section("objection", record.objectionTitle, content)
+    }
+
+    /// A contact as a link when it is an email address or a web address, else as text.
+    static func contactLink(_ contact: String) -> String {
+        if HTML.safeLinkTarget(contact) != nil { return HTML.outsideLink(contact) }
+        let parts = contact.split(separator: "@", omittingEmptySubsequences: false)
+        if parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+           !contact.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }) {
+            return "<a href=\"mailto:\(HTML.escape(contact))\">\(HTML.escape(contact))</a>"
+        }
+        return HTML.escape(contact)
     }
 
     private func ownerSection() -> String {
         var content = ""
         if let owner = product.owner {
-            content += Markup.facts([(words.team, HTML.escape(owner.team)), (words.accountableRole, HTML.escape(owner.accountableRole))])
+            content += Markup.facts([(words.team, HTML.escape(owner.team)), (words.accountableRole, HTML.escape(owner.accountableRole)),
+                                     (record.ownerContact, Self.contactLink(owner.contact))])
         } else {
             content += withheldNotice("owner")
         }
@@ -113,7 +165,9 @@ struct ProductPage {
         guard !risks.isEmpty else { return section("risks", words.risks, "<p>\(words.none)</p>") }
         return section("risks", words.risks, Markup.table(
             caption: words.risks, headers: [words.risk, words.mitigation],
-            rows: risks.map { [HTML.escape($0.risk), HTML.escape($0.mitigation)] }))
+            rows: risks.indices.compactMap { index in
+                product.risk(index, in: language).map { [$0.risk.inline, $0.mitigation.inline] }
+            }))
     }
 
     private func assessmentsSection() -> String {
@@ -123,7 +177,8 @@ struct ProductPage {
         guard !assessments.isEmpty else { return section("impact_assessments", words.impactAssessments, "<p>\(words.none)</p>") }
         return section("impact_assessments", words.impactAssessments, Markup.table(
             caption: words.impactAssessments, headers: [words.title, words.date, words.link],
-            rows: assessments.map { [HTML.escape($0.title), $0.date.description, HTML.outsideLink($0.link)] }))
+            rows: assessments.map { [HTML.escape($0.title), $0.date.description, HTML.outsideLink($0.link) + linkFailureNote($0.link)] })
+            + otherLinkFailures())
     }
 
     private func dataSourcesSection() -> String {
@@ -133,7 +188,8 @@ struct ProductPage {
         return section("data_sources", words.dataSources, Markup.table(
             caption: words.dataSources, headers: [words.id, words.name, words.origin, words.steward, words.fieldsUsed],
             rows: sources.map {
-                [HTML.escape($0.id), HTML.escape($0.name), $0.origin.rawValue, HTML.escape($0.steward),
+                [HTML.escape($0.id), product.localized($0.name, in: language) { [id = $0.id] in $0.dataSources?[id] }.inline,
+                 $0.origin.rawValue, HTML.escape($0.steward),
                  HTML.escape($0.fields.joined(separator: ", "))]
             }))
     }
@@ -144,7 +200,10 @@ struct ProductPage {
         }
         return section("demographic_fields", words.demographicFields, Markup.table(
             caption: words.demographicFields, headers: [words.field, words.source, words.justification],
-            rows: product.demographicFields.map { [HTML.escape($0.field), HTML.escape($0.source), HTML.prose($0.justification)] }))
+            rows: product.demographicFields.map { field in
+                [HTML.escape(field.field), HTML.escape(field.source),
+                 product.localized(field.justification, in: language) { $0.demographicFields?[field.field] }.prose]
+            }))
     }
 
     private func inputsOutputsSection() -> String {
@@ -297,7 +356,7 @@ struct ProductPage {
         guard !product.withheld.isEmpty else { return "" }
         return section("withheld", words.withheldFields, Markup.table(
             caption: words.withheldFields, headers: [words.field, words.reason, words.commitment],
-            rows: product.withheld.map { [HTML.escape($0.field), HTML.escape($0.reason), Markup.code($0.commitment)] }))
+            rows: product.withheld.map { [HTML.escape($0.field), withheldReason($0), Markup.code($0.commitment)] }))
     }
 
     private func allegationsSection() -> String {
@@ -309,9 +368,10 @@ struct ProductPage {
 
     private func contactSection() -> String {
         let subject = HTML.mailtoComponent("\(words.reportSubject) \(product.id) \(product.version)")
-        let address = HTML.escape(layout.registry.contactEmail)
-        return section("contact", words.reportError,
-                       "<p>\(words.reportErrorText) <a href=\"mailto:\(address)?subject=\(subject)\">\(address)</a></p>\n")
+        let contact = layout.registry.correctionsAddress
+        let link = HTML.safeLinkTarget(contact) != nil
+            ? HTML.outsideLink(contact) : "<a href=\"mailto:\(HTML.escape(contact))?subject=\(subject)\">\(HTML.escape(contact))</a>"
+        return section("contact", words.reportError, "<p>\(words.reportErrorText) \(link)</p>\n")
     }
 }
 

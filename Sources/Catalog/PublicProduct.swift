@@ -10,6 +10,9 @@ import ProductModel
 public struct PublicProduct: Sendable, Hashable, Codable {
     /// The version of the record shape (`PublicProduct.schemaVersion`).
     public var schemaVersion: Int
+    /// The manifest format the product's record was written in (`analytics-registry-product/1`),
+    /// `nil` for a manifest that does not say.
+    public var format: String?
     /// The product id; stable across versions.
     public var id: String
     /// The name as written.
@@ -30,6 +33,8 @@ public struct PublicProduct: Sendable, Hashable, Codable {
     public var nonLawEnforcementResponse: Bool
     /// The owning team and accountable role, `nil` when withheld.
     public var owner: PublicOwner?
+    /// How to object to, or appeal, a decision the product informed; `nil` when the manifest says none.
+    public var objectionRoute: String?
     /// The outside supplier, `nil` when none or withheld.
     public var vendor: Vendor?
     /// The legal basis, `nil` when withheld.
@@ -50,8 +55,10 @@ public struct PublicProduct: Sendable, Hashable, Codable {
     public var outputs: [PublicOutput]?
     /// The attributes disparity checks compare by, if audited.
     public var auditAttributes: [String]?
-    /// Spanish (and other) translations of the name, summary and purpose, where given.
+    /// Spanish (and other) translations of the free text, where given; never of a withheld field.
     public var translations: [String: Translation]
+    /// How much of the published free text is translated, by language tag of the site's languages.
+    public var translationCoverage: [String: TranslationCoverage]
     /// The git tree id of the product folder.
     public var tree: String
     /// The SHA-256 content digest of that tree.
@@ -66,16 +73,20 @@ public struct PublicProduct: Sendable, Hashable, Codable {
     public var history: [PublicVersion]
     /// Withheld fields with reason and commitment, by field.
     public var withheld: [CatalogWithheldField]
+    /// Published links that failed at the last link check, by key path.
+    public var linkFailures: [PublicLinkFailure]
 
     enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version", id, name, version, status, summary, purpose
+        case schemaVersion = "schema_version", format, id, name, version, status, summary, purpose
         case decisionUse = "decision_use", humanOversight = "human_oversight"
-        case nonLawEnforcementResponse = "non_law_enforcement_response", owner, vendor
+        case nonLawEnforcementResponse = "non_law_enforcement_response", owner
+        case objectionRoute = "objection_route", vendor
         case legalBasis = "legal_basis", risks, impactAssessments = "impact_assessments"
         case reviewDue = "review_due", dataSources = "data_sources", demographicFields = "demographic_fields"
-        case inputs, outputs, auditAttributes = "audit_attributes", translations, tree
+        case inputs, outputs, auditAttributes = "audit_attributes", translations
+        case translationCoverage = "translation_coverage", tree
         case contentDigest = "content_digest", approvalState = "approval_state", approvals
-        case latestCheck = "latest_check", history, withheld
+        case latestCheck = "latest_check", history, withheld, linkFailures = "link_failures"
     }
 
     /// The version of the record shape written into every record.
@@ -88,6 +99,7 @@ public struct PublicProduct: Sendable, Hashable, Codable {
             .union(product.withheld.map(\.field))
         func shown<T>(_ key: String, _ value: T) -> T? { withheldKeys.contains(key) ? nil : value }
         schemaVersion = Self.schemaVersion
+        format = manifest.format
         id = manifest.id.rawValue
         name = manifest.name
         version = manifest.version
@@ -97,7 +109,9 @@ public struct PublicProduct: Sendable, Hashable, Codable {
         decisionUse = shown("decision_use", manifest.decisionUse)
         humanOversight = shown("human_oversight", manifest.humanOversight)
         nonLawEnforcementResponse = manifest.nonLawEnforcementResponse
-        owner = shown("owner", PublicOwner(team: manifest.owner.team, accountableRole: manifest.owner.accountableRole))
+        owner = shown("owner", PublicOwner(team: manifest.owner.team, accountableRole: manifest.owner.accountableRole,
+                                           contact: manifest.owner.contact))
+        objectionRoute = manifest.objectionRoute
         vendor = withheldKeys.contains("vendor") ? nil : manifest.vendor
         legalBasis = shown("legal_basis", manifest.legalBasis)
         risks = shown("risks", manifest.risks)
@@ -109,11 +123,11 @@ public struct PublicProduct: Sendable, Hashable, Codable {
             .sorted { $0.name < $1.name })
         outputs = shown("outputs", manifest.outputs.map(PublicOutput.init).sorted { $0.name < $1.name })
         auditAttributes = withheldKeys.contains("audit") ? nil : manifest.audit.map { $0.attributes.sorted() }
-        translations = manifest.translations.mapValues { translation in
-            Translation(name: translation.name,
-                        summary: withheldKeys.contains("summary") ? nil : translation.summary,
-                        purpose: withheldKeys.contains("purpose") ? nil : translation.purpose)
-        }
+        translations = manifest.translations.mapValues { $0.published(withholding: withheldKeys) }
+        translationCoverage = Dictionary(uniqueKeysWithValues: CatalogLanguages.translated.map { language in
+            let paths = manifest.translatableKeyPaths(in: language)
+            return (language, TranslationCoverage(translated: paths.filter(\.translated).count, total: paths.count))
+        })
         tree = product.tree
         contentDigest = product.contentDigest
         approvalState = product.approvalState
@@ -143,6 +157,14 @@ public struct PublicProduct: Sendable, Hashable, Codable {
                               return PublicFieldChange(keyPath: change.keyPath, before: nil, after: nil, withheld: true)
                           })
         }
+        linkFailures = product.linkFailures.flatMap { link in
+            link.citedBy.filter { $0.product == manifest.id.rawValue }.map { citation in
+                PublicLinkFailure(address: link.address, keyPath: citation.keyPath, outcome: link.outcome,
+                                  httpStatus: link.httpStatus, checkedOn: String(link.checkedAt.prefix(10)),
+                                  failingSince: String((link.failingSince ?? link.checkedAt).prefix(10)))
+            }
+        }.filter { !withheldKeys.contains(String($0.keyPath.prefix { $0 != "." && $0 != "[" })) }
+            .sorted { ($0.keyPath, $0.address) < ($1.keyPath, $1.address) }
         withheld = manifest.publication.withheld.map { field in
             product.withheld.first { $0.field == field.field }
                 ?? CatalogWithheldField(field: field.field, reason: field.reason, commitment: "")
@@ -173,33 +195,19 @@ public struct PublicProduct: Sendable, Hashable, Codable {
         if place(lhs) != place(rhs) { return place(lhs) < place(rhs) }
         return lhs.message < rhs.message
     }
-
-    /// The name in a language, falling back to the manifest's own.
-    func name(in language: SiteLanguage) -> String {
-        translations[language.rawValue]?.name ?? name
-    }
-
-    /// The summary in a language, falling back to the manifest's own.
-    func summary(in language: SiteLanguage) -> String? {
-        guard summary != nil else { return nil }
-        return translations[language.rawValue]?.summary ?? summary
-    }
-
-    /// The purpose in a language, falling back to the manifest's own.
-    func purpose(in language: SiteLanguage) -> String? {
-        guard purpose != nil else { return nil }
-        return translations[language.rawValue]?.purpose ?? purpose
-    }
 }
 
-/// The public part of a product's owner: the team and the accountable role, not internal contacts.
+/// The public part of a product's owner: the team, the accountable role and where to write to them.
 public struct PublicOwner: Sendable, Hashable, Codable {
     /// The owning team.
     public var team: String
     /// The role accountable for the product.
     public var accountableRole: String
+    /// The owner's contact address or channel, published so the public can reach whoever answers
+    /// for the product (the policy's "way to object"); the board members who own it stay private.
+    public var contact: String
 
-    enum CodingKeys: String, CodingKey { case team, accountableRole = "accountable_role" }
+    enum CodingKeys: String, CodingKey { case team, accountableRole = "accountable_role", contact }
 }
 
 /// An input as published: which source and which columns, not where the sample lives.

@@ -4,6 +4,7 @@ import Yams
 extension ManifestReader {
     func readManifest(_ root: Node, folder: String?) -> ProductManifest? {
         guard let fields = mapping(root, at: "", shape: .manifest) else { return nil }
+        let format = fields["format"].map { string($0, at: "format") }
         let id = fields["id"].flatMap { readID($0, folder: folder) }
         let name = text(fields, "name"), version = text(fields, "version")
         let status = fields["status"].flatMap { choice($0, at: "status", ProductStatus.self) }
@@ -11,6 +12,7 @@ extension ManifestReader {
         let decisionUse = prose(fields, "decision_use"), humanOversight = prose(fields, "human_oversight")
         let nonLawEnforcement = fields["non_law_enforcement_response"].flatMap { bool($0, at: "non_law_enforcement_response") }
         let owner = fields["owner"].flatMap(readOwner)
+        let objectionRoute = fields["objection_route"].map { string($0, at: "objection_route", multiline: true) }
         let vendor = fields["vendor"].map(readVendor)
         let legalBasis = prose(fields, "legal_basis")
         let risks = fields["risks"].flatMap { list($0, at: "risks", readRisk) }
@@ -30,7 +32,8 @@ extension ManifestReader {
               let reviewDue, let sources, let demographics, let inputs, let outputs, let run
         else { return nil }
         // An optional section that was present but unreadable has been reported; do not drop it silently.
-        if vendor == .some(nil) || audit == .some(nil) || publication == .some(nil) || translations == .some(nil) {
+        if vendor == .some(nil) || audit == .some(nil) || publication == .some(nil) || translations == .some(nil)
+            || format == .some(nil) || objectionRoute == .some(nil) {
             return nil
         }
         return ProductManifest(
@@ -39,7 +42,7 @@ extension ManifestReader {
             owner: owner, vendor: vendor ?? nil, legalBasis: legalBasis, risks: risks, impactAssessments: assessments,
             reviewDue: reviewDue, dataSources: sources, demographicFields: demographics, inputs: inputs,
             outputs: outputs, run: run, audit: audit ?? nil, publication: (publication ?? nil) ?? PublicationSpec(),
-            translations: (translations ?? nil) ?? [:])
+            translations: (translations ?? nil) ?? [:], format: format ?? nil, objectionRoute: objectionRoute ?? nil)
     }
 
     private func text(_ fields: Fields, _ key: String) -> String? {
@@ -190,10 +193,28 @@ extension ManifestReader {
 
     private func readTranslation(_ node: Node, _ path: String) -> Translation? {
         guard let fields = mapping(node, at: path, shape: .translation) else { return nil }
-        let name = fields["name"].map { string($0, at: fields.path("name")) }
-        let summary = fields["summary"].map { string($0, at: fields.path("summary"), multiline: true) }
-        let purpose = fields["purpose"].map { string($0, at: fields.path("purpose"), multiline: true) }
-        guard name != .some(nil), summary != .some(nil), purpose != .some(nil) else { return nil }
-        return Translation(name: name ?? nil, summary: summary ?? nil, purpose: purpose ?? nil)
+        func line(_ key: String) -> String?? { fields[key].map { string($0, at: fields.path(key)) } }
+        func prose(_ key: String) -> String?? { fields[key].map { string($0, at: fields.path(key), multiline: true) } }
+        func byKey(_ key: String) -> [String: String]?? {
+            fields[key].map { dictionary($0, at: fields.path(key)) { string($0, at: $1, multiline: true) } }
+        }
+        let name = line("name"), summary = prose("summary"), purpose = prose("purpose")
+        let decisionUse = prose("decision_use"), oversight = prose("human_oversight")
+        let objection = prose("objection_route"), legalBasis = prose("legal_basis")
+        let risks = fields["risks"].map { list($0, at: fields.path("risks"), readTranslatedRisk) }
+        let sources = byKey("data_sources"), demographics = byKey("demographic_fields"), withheld = byKey("withheld")
+        let texts = [name, summary, purpose, decisionUse, oversight, objection, legalBasis]
+        guard !texts.contains(where: { $0 == .some(nil) }), risks != .some(nil), sources != .some(nil),
+              demographics != .some(nil), withheld != .some(nil) else { return nil }
+        return Translation(name: name ?? nil, summary: summary ?? nil, purpose: purpose ?? nil,
+                           decisionUse: decisionUse ?? nil, humanOversight: oversight ?? nil,
+                           objectionRoute: objection ?? nil, legalBasis: legalBasis ?? nil, risks: risks ?? nil,
+                           dataSources: sources ?? nil, demographicFields: demographics ?? nil, withheld: withheld ?? nil)
+    }
+
+    private func readTranslatedRisk(_ node: Node, _ path: String) -> Risk? {
+        guard let fields = mapping(node, at: path, shape: .translatedRisk) else { return nil }
+        guard let risk = prose(fields, "risk"), let mitigation = prose(fields, "mitigation") else { return nil }
+        return Risk(risk: risk, mitigation: mitigation)
     }
 }

@@ -4,7 +4,7 @@
 /// the published schema and the decoder cannot drift apart.
 enum ManifestShape: CaseIterable {
     case manifest, owner, vendor, risk, impactAssessment, dataSource, demographicField, input, output
-    case outputColumn, run, audit, publication, withheldField, translation
+    case outputColumn, run, audit, publication, withheldField, translation, translatedRisk
 
     /// Where the mapping sits, with `[]` for any list element and `{}` for any mapping value
     /// (`outputs[].columns[]`, `translations{}`).
@@ -25,6 +25,7 @@ enum ManifestShape: CaseIterable {
         case .publication: "public"
         case .withheldField: "public.withheld[]"
         case .translation: "translations{}"
+        case .translatedRisk: "translations{}.risks[]"
         }
     }
 
@@ -46,13 +47,16 @@ enum ManifestShape: CaseIterable {
         case .publication: PublicationSpec.CodingKeys.allCases.map(\.rawValue)
         case .withheldField: WithheldField.CodingKeys.allCases.map(\.rawValue)
         case .translation: Translation.CodingKeys.allCases.map(\.rawValue)
+        case .translatedRisk: Risk.CodingKeys.allCases.map(\.rawValue)
         }
     }
 
     /// The keys that may be left out; every other key is required.
     var optionalKeys: Set<String> {
         switch self {
-        case .manifest: ["vendor", "audit", "public", "translations"]
+        // A missing format is a validation note, not a decoding error, so versions committed before
+        // the key existed still read; the objection route is required only for some products.
+        case .manifest: ["format", "objection_route", "vendor", "audit", "public", "translations"]
         case .owner: ["board_members"]
         case .vendor: ["product", "contract"]
         case .output: ["count_column", "public"]
@@ -61,12 +65,20 @@ enum ManifestShape: CaseIterable {
         // Required by the validator and the JSON Schema; optional here so versions committed
         // before salts existed still read in history.
         case .withheldField: ["salt"]
-        case .translation: ["name", "summary", "purpose"]
-        case .risk, .impactAssessment, .dataSource, .demographicField, .input, .outputColumn,
+        case .translation: Set(Translation.CodingKeys.allCases.map(\.rawValue))
+        case .risk, .translatedRisk, .impactAssessment, .dataSource, .demographicField, .input, .outputColumn,
              .publication: []
         }
     }
 
     /// The keys that must be present.
     var requiredKeys: [String] { keys.filter { !optionalKeys.contains($0) } }
+}
+
+extension ProductManifest {
+    /// Every key the decoder reads, and where: it changes whenever a registry release reads more
+    /// (or less) of a manifest, so manifests stored decoded (the index) know to be read again.
+    public static var modelSignature: String {
+        ManifestShape.allCases.map { "\($0.pattern): \($0.keys.joined(separator: ","))" }.joined(separator: "\n")
+    }
 }

@@ -12,7 +12,9 @@ public struct ManifestValidator: Sendable {
     public static let memoryLimitRange = 16...16384
     /// Top-level keys that can never be withheld: the catalog cannot list a product without them, and
     /// the policy requires demographic fields and their justification to be public.
-    public static let neverWithheld: Set<String> = ["id", "name", "version", "status", "public", "demographic_fields"]
+    public static let neverWithheld: Set<String> = [
+        "format", "id", "name", "version", "status", "public", "demographic_fields", "objection_route",
+    ]
 
     /// The product folder's files, or `nil` to check only what the manifest says.
     public let files: (any ProductFileListing)?
@@ -35,8 +37,10 @@ public struct ManifestValidator: Sendable {
     /// Every problem found, in the order of the manifest's sections.
     public func problems(in document: DecodedManifest) -> [ManifestProblem] {
         var check = Check(document: document, files: files)
+        check.format()
         check.version()
         check.owner()
+        check.objectionRoute()
         check.dataSources()
         check.demographicFields()
         check.inputs()
@@ -46,6 +50,30 @@ public struct ManifestValidator: Sendable {
         check.publication()
         check.translations()
         return check.problems
+    }
+
+    /// What is worth knowing but does not make the manifest invalid: a manifest that does not say
+    /// its format, and text not yet translated into each of `languages` (the catalog shows it in
+    /// the manifest's own language, marked as such).
+    public func notes(in document: DecodedManifest, languages: [String]) -> [ManifestProblem] {
+        var notes: [ManifestProblem] = []
+        if document.manifest.format == nil {
+            notes.append(ManifestProblem(document.location(""), "the manifest does not say its format",
+                                         fix: "add 'format: \(ProductManifest.currentFormat)' as its first key"))
+            if document.manifest.lacksObjectionRoute {
+                notes.append(ManifestProblem(document.location(""), "the product is in use and directs deployment but says no route for objection or appeal",
+                                             fix: "add objection_route when you next register it (format 1 requires it)"))
+            }
+        }
+        for language in languages {
+            let missing = document.manifest.untranslatedKeyPaths(in: language)
+            guard !missing.isEmpty else { continue }
+            notes.append(ManifestProblem(
+                document.location("translations"),
+                "\(missing.count) text\(missing.count == 1 ? " is" : "s are") not translated into '\(language)' (\(missing.joined(separator: ", ")))",
+                fix: "add \(missing.count == 1 ? "it" : "them") under translations.\(language) (the catalog shows the original text meanwhile)"))
+        }
+        return notes
     }
 }
 
@@ -64,6 +92,20 @@ private struct Check {
 
     mutating func report(_ path: String, _ reason: String, fix: String) {
         problems.append(ManifestProblem(document.location(path), reason, fix: fix))
+    }
+
+    mutating func format() {
+        guard let format = manifest.format, format != ProductManifest.currentFormat else { return }
+        report("format", "the format '\(format)' is not one this registry reads",
+               fix: "write 'format: \(ProductManifest.currentFormat)', or install a registry release that reads '\(format)'")
+    }
+
+    /// Required from format 1 on; a manifest written before the format key existed gets a note
+    /// instead, so versions the board approved then stay valid until they are next registered.
+    mutating func objectionRoute() {
+        guard manifest.format != nil, manifest.lacksObjectionRoute else { return }
+        report("objection_route", "the product is in use and directs deployment but says no route for objection or appeal",
+               fix: "add objection_route: whom a member of the public writes to, by when, and who decides")
     }
 
     mutating func version() {
@@ -236,6 +278,28 @@ private struct Check {
     mutating func translations() {
         for language in manifest.translations.keys.sorted() where !Self.isLanguageTag(language) {
             report("translations.\(language)", "'\(language)' is not a language tag", fix: "use a tag such as es, zh-Hant or pt-BR")
+        }
+        for (language, translation) in manifest.translations.sorted(by: { $0.key < $1.key }) {
+            let path = "translations.\(language)"
+            if let risks = translation.risks, risks.count != manifest.risks.count {
+                report("\(path).risks", "\(risks.count) translated risk\(risks.count == 1 ? "" : "s") for \(manifest.risks.count) in risks",
+                       fix: "translate every risk, in the same order as risks")
+            }
+            unknownKeys(translation.dataSources, known: manifest.dataSources.map(\.id), at: "\(path).data_sources", what: "data source id")
+            unknownKeys(translation.demographicFields, known: manifest.demographicFields.map(\.field),
+                        at: "\(path).demographic_fields", what: "demographic field")
+            unknownKeys(translation.withheld, known: manifest.publication.withheld.map(\.field), at: "\(path).withheld", what: "withheld field")
+            if translation.objectionRoute != nil, manifest.objectionRoute == nil {
+                report("\(path).objection_route", "there is a translated objection route but no objection_route", fix: "add objection_route or remove the translation")
+            }
+        }
+    }
+
+    /// Translations keyed by something the manifest does not declare would never be shown.
+    private mutating func unknownKeys(_ translated: [String: String]?, known: [String], at path: String, what: String) {
+        for key in (translated ?? [:]).keys.sorted() where !known.contains(key) {
+            report("\(path).\(key)", "'\(key)' is not a \(what) of this manifest",
+                   fix: known.isEmpty ? "remove it" : "use one of: \(known.joined(separator: ", "))")
         }
     }
 

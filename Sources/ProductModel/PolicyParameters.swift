@@ -16,6 +16,7 @@ import RegistrySupport
 /// disparity-ratio-threshold: 0.8
 /// disparity-difference-threshold: 0.1
 /// minimum-group-size: 30
+/// link-failure-days: 30                (optional; 30 when absent)
 /// protected-attribute: race race,race_ethnicity,ethnicity | Black,White,Asian,Hispanic
 /// identifier-column: email email,email_address
 /// ```
@@ -38,6 +39,8 @@ public struct PolicyParameters: Sendable, Hashable, Codable {
     public var disparityDifferenceThreshold: Double
     /// Groups smaller than this get no verdict.
     public var minimumGroupSize: Int
+    /// How many days an evidence link may keep failing (`registry links`) before `check` warns.
+    public var linkFailureDays: Int
     /// SHA-256 of the statement these parameters were read from.
     ///
     /// The built-in defaults carry the digest of the statement text they are parsed from, which is
@@ -57,8 +60,12 @@ public struct PolicyParameters: Sendable, Hashable, Codable {
         self.disparityRatioThreshold = disparityRatioThreshold
         self.disparityDifferenceThreshold = disparityDifferenceThreshold
         self.minimumGroupSize = minimumGroupSize
+        self.linkFailureDays = Self.defaultLinkFailureDays
         self.digest = digest
     }
+
+    /// The days an evidence link may fail before `check` warns, when the policy does not say.
+    public static let defaultLinkFailureDays = 30
 
     /// Builds parameters whose identifier names are all of one unnamed kind.
     public init(protectedAttributes: [ProtectedAttribute], identifierColumnNames: [String],
@@ -156,6 +163,7 @@ extension PolicyParameters {
         .init("format"), .init("type"), .init("version"),
         .init("minimum-cell-size"), .init("disparity-ratio-threshold"),
         .init("disparity-difference-threshold"), .init("minimum-group-size"),
+        .init("link-failure-days", optional: true),
         .init("protected-attribute", repeats: true),
         .init("identifier-column", repeats: true),
     ])
@@ -213,6 +221,8 @@ extension PolicyParameters {
         let ratio = try fraction("disparity-ratio-threshold", 0.0...1.0)
         let difference = try fraction("disparity-difference-threshold", 0.0...1.0)
         let groupSize = try integer("minimum-group-size", atLeast: 1)
+        let linkFailureDays = statement.value("link-failure-days") == nil
+            ? Self.defaultLinkFailureDays : try integer("link-failure-days", atLeast: 1)
 
         var attributes: [ProtectedAttribute] = []
         var claimed: [String: String] = [:]
@@ -265,6 +275,7 @@ extension PolicyParameters {
         self.init(protectedAttributes: attributes, identifierColumns: identifiers, minimumCellSize: cellSize,
                   disparityRatioThreshold: ratio, disparityDifferenceThreshold: difference,
                   minimumGroupSize: groupSize, digest: SHA256Hex.of(bytes))
+        self.linkFailureDays = linkFailureDays
     }
 
     /// Reads and parses a policy statement file; `displayName` names it in errors.

@@ -5,6 +5,9 @@
 /// `Schemas/product.schema.json` describes the same document. Decode with `ManifestDecoder`, which
 /// is strict; `Codable` conformance here is for JSON output only.
 public struct ProductManifest: Sendable, Hashable, Codable {
+    /// The manifest format this document is written in (`analytics-registry-product/1`); `nil` in
+    /// manifests written before the key existed, which still read so history stays readable.
+    public var format: String?
     public var id: ProductID
     public var name: String
     /// SemVer label shown to people (`1.2.0`).
@@ -19,6 +22,9 @@ public struct ProductManifest: Sendable, Hashable, Codable {
     /// Whether outputs can route to a non-law-enforcement response (outreach, maintenance, medical).
     public var nonLawEnforcementResponse: Bool
     public var owner: ProductOwner
+    /// How a member of the public objects to, or appeals, a decision the product informed: whom to
+    /// write to, by when and who decides. Required for products in use that direct deployment.
+    public var objectionRoute: String?
     public var vendor: Vendor?
     public var legalBasis: String
     public var risks: [Risk]
@@ -36,11 +42,14 @@ public struct ProductManifest: Sendable, Hashable, Codable {
     public var translations: [String: Translation]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
+        case format
         case id, name, version, status, summary, purpose
         case decisionUse = "decision_use"
         case humanOversight = "human_oversight"
         case nonLawEnforcementResponse = "non_law_enforcement_response"
-        case owner, vendor
+        case owner
+        case objectionRoute = "objection_route"
+        case vendor
         case legalBasis = "legal_basis"
         case risks
         case impactAssessments = "impact_assessments"
@@ -58,7 +67,9 @@ public struct ProductManifest: Sendable, Hashable, Codable {
                 legalBasis: String, risks: [Risk], impactAssessments: [ImpactAssessment],
                 reviewDue: CalendarDate, dataSources: [DataSource], demographicFields: [DemographicField],
                 inputs: [ProductInput], outputs: [ProductOutput], run: RunSpec, audit: AuditSpec? = nil,
-                publication: PublicationSpec = PublicationSpec(), translations: [String: Translation] = [:]) {
+                publication: PublicationSpec = PublicationSpec(), translations: [String: Translation] = [:],
+                format: String? = ProductManifest.currentFormat, objectionRoute: String? = nil) {
+        self.format = format; self.objectionRoute = objectionRoute
         self.id = id; self.name = name; self.version = version; self.status = status
         self.summary = summary; self.purpose = purpose; self.decisionUse = decisionUse
         self.humanOversight = humanOversight; self.nonLawEnforcementResponse = nonLawEnforcementResponse
@@ -67,6 +78,15 @@ public struct ProductManifest: Sendable, Hashable, Codable {
         self.dataSources = dataSources; self.demographicFields = demographicFields
         self.inputs = inputs; self.outputs = outputs; self.run = run; self.audit = audit
         self.publication = publication; self.translations = translations
+    }
+
+    /// The manifest format this version of the registry reads and writes.
+    public static let currentFormat = "analytics-registry-product/1"
+
+    /// Whether the product names no route for objection or appeal though it needs one: it is in use
+    /// and one of its outputs directs deployment, so a person can be affected by what it says.
+    public var lacksObjectionRoute: Bool {
+        status == .inUse && outputs.contains(where: \.directsDeployment) && (objectionRoute ?? "").allSatisfy(\.isWhitespace)
     }
 
     /// The demographic field names, sorted: the value a review statement's `demographic-fields` must carry.
@@ -344,15 +364,46 @@ public struct WithheldField: Sendable, Hashable, Codable {
     }
 }
 
-/// Translated people-facing text for one language.
+/// Translated people-facing text for one language. Every key is optional: what is missing is shown
+/// in the manifest's own language, marked as such.
 public struct Translation: Sendable, Hashable, Codable {
     public var name: String?
     public var summary: String?
     public var purpose: String?
+    /// `decision_use`, `human_oversight`, `objection_route` and `legal_basis` in this language.
+    public var decisionUse: String?
+    public var humanOversight: String?
+    public var objectionRoute: String?
+    public var legalBasis: String?
+    /// Risks and mitigations in the manifest's order, one entry per risk.
+    public var risks: [Risk]?
+    /// Data source names, by data source id.
+    public var dataSources: [String: String]?
+    /// Justifications, by demographic field name.
+    public var demographicFields: [String: String]?
+    /// Reasons for withholding, by withheld field.
+    public var withheld: [String: String]?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, summary, purpose }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, summary, purpose
+        case decisionUse = "decision_use"
+        case humanOversight = "human_oversight"
+        case objectionRoute = "objection_route"
+        case legalBasis = "legal_basis"
+        case risks
+        case dataSources = "data_sources"
+        case demographicFields = "demographic_fields"
+        case withheld
+    }
 
-    public init(name: String? = nil, summary: String? = nil, purpose: String? = nil) {
-        self.name = name; self.summary = summary; self.purpose = purpose
+    /// A translation of the given texts; what is `nil` is shown in the original language.
+    public init(name: String? = nil, summary: String? = nil, purpose: String? = nil, decisionUse: String? = nil,
+                humanOversight: String? = nil, objectionRoute: String? = nil, legalBasis: String? = nil,
+                risks: [Risk]? = nil, dataSources: [String: String]? = nil, demographicFields: [String: String]? = nil,
+                withheld: [String: String]? = nil) {
+        self.name = name; self.summary = summary; self.purpose = purpose; self.decisionUse = decisionUse
+        self.humanOversight = humanOversight; self.objectionRoute = objectionRoute; self.legalBasis = legalBasis
+        self.risks = risks; self.dataSources = dataSources; self.demographicFields = demographicFields
+        self.withheld = withheld
     }
 }

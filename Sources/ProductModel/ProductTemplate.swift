@@ -56,6 +56,7 @@ public enum ProductTemplate {
         # The manifest of \(id): what the product is for, what it reads and writes, and how it runs.
         # Check it with `registry validate \(id)`; replace every sentence below with your own.
 
+        format: \(ProductManifest.currentFormat)
         id: \(id)
         name: \(title(id))
         version: 0.1.0
@@ -78,6 +79,9 @@ public enum ProductTemplate {
           team: Station Operations Analytics
           accountable_role: Head of Station Operations
           contact: station-analytics@example.org
+        # Required once the product is in use and an output directs deployment: how a member of the
+        # public objects to, or appeals, a decision it informed (whom to write to, by when, who decides).
+        objection_route: Replace with how to object or appeal, for example to the owner's contact above.
         legal_basis: Replace with the statute, regulation or board resolution that authorises this use.
         risks:
           - risk: Stations with more reporting staff may appear to have more incidents.

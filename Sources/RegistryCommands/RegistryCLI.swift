@@ -18,7 +18,7 @@ public struct RegistryCLI: AsyncParsableCommand {
             HistoryCommand.self, DiffCommand.self, RegisterCommand.self, RunCommand.self, CheckCommand.self,
             FairnessCommand.self, ReviewCommand.self, StatusCommand.self, BoardCommand.self, CatalogCommand.self,
             IndexCommand.self, AuditCommand.self, CommitmentCommand.self, EnvCommand.self,
-            ReportCommand.self,
+            ReportCommand.self, LinksCommand.self,
         ]
     )
 

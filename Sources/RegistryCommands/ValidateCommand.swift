@@ -17,9 +17,8 @@ struct ValidateCommand: AsyncParsableCommand {
         let report = try await global.openRegistry().validate(ids: ids)
         try output.emit(report) {
             report.products.map { product in
-                product.valid
-                    ? "ok       \(product.id)"
-                    : (["invalid  \(product.id)"] + product.problems.map { "  \($0)" }).joined(separator: "\n")
+                let verdict = product.valid ? ["ok       \(product.id)"] : ["invalid  \(product.id)"] + product.problems.map { "  \($0)" }
+                return (verdict + product.notes.map { "  note: \($0)" }).joined(separator: "\n")
             }.joined(separator: "\n") + "\n\(report.products.filter(\.valid).count) of \(report.products.count) manifests valid."
         }
         if !report.passed { throw FindingsExit() }

@@ -12,23 +12,26 @@ import Reviews
 /// The digest covers the tool build, the renderer, the site settings and allegations count, the
 /// keyring files and chain status, the product's tree, its history (the newest version's commit
 /// fixes all earlier ones), the latest check of its tree, and the bytes of every file under
-/// `Reviews/<id>/`. The clock enters only through statement and keyring times: see `validUntil`.
+/// `Reviews/<id>/`, and the product's failed links from the last `registry links`. The clock enters only through statement and keyring times: see `validUntil`.
 struct CatalogFreshness {
     private let siteDigest: String
     private let reviewDigests: [String: String]
     private let stamps: [String: CatalogProductStamp]
     private let allegations: AllegationsReport?
+    private let links: EvidenceLinkRecords?
 
     init(site: CatalogSite, chain: KeyringChainVerdict, trustAnchor: String?, reviews: [String: [RepositoryFile]],
-         stamps: [String: CatalogProductStamp]) {
+         stamps: [String: CatalogProductStamp], links: EvidenceLinkRecords?) {
         reviewDigests = reviews.mapValues(Self.digest)
         self.stamps = stamps
+        self.links = links
         allegations = site.allegations
         let registry = site.registry
         siteDigest = SHA256Hex.of([
             "catalog-input/1", RegistryVersion.buildIdentity, CatalogBuilder.rendererVersion,
             registry.title, registry.agency, registry.contactEmail, registry.siteURL ?? "", registry.repositoryURL ?? "",
-            registry.allowedSigners ?? "", site.asOf.description, String(site.minimumCellSize),
+            registry.allowedSigners ?? "", registry.correctionsAddress, registry.localizedHeaderDigestText,
+            site.asOf.description, String(site.minimumCellSize),
             site.allegations == nil ? "no-allegations" : "allegations",
             trustAnchor ?? "", chain.status.rawValue, String(chain.newestVersion), reviewDigests["board"] ?? "",
         ].joined(separator: "\n"))
@@ -44,6 +47,8 @@ struct CatalogFreshness {
             siteDigest, head.productID, head.treeID, head.contentDigest,
             stamp?.newestCommit ?? "", String(stamp?.versionCount ?? 0), stamp?.latestCheck ?? "",
             reviewDigests[head.productID] ?? "", allegationCount ?? "",
+            (links?.failures(of: head.productID) ?? []).map { "\($0.address) \($0.outcome.rawValue) \($0.checkedAt) \($0.failingSince ?? "")" }
+                .joined(separator: "\u{1F}"),
         ].joined(separator: "\n"))
     }
 

@@ -187,7 +187,14 @@ extension RegistryWorkspace {
             }
         }
 
-        let ordered = targets.compactMap { results[$0] }
+        // Link warnings depend on the date and on this machine's last `registry links`, not on the
+        // product's content, so they are added after the cache and never stored in it.
+        let linkRecords = storedLinkRecords()
+        let ordered = targets.compactMap { results[$0] }.map { result in
+            var result = result
+            result.findings += linkFindings(for: result.id, records: linkRecords, parameters: parameters)
+            return result
+        }
         let findings = ordered.flatMap(\.findings)
         let report = CheckReport(passed: ordered.allSatisfy(\.passed), commit: commit.hex,
                                  policyDigest: parameters.digest, shard: shard.map { $0.record(of: selection) },

@@ -49,6 +49,7 @@ extension RegistryWorkspace {
 
     private func refreshIndexOnce() async throws -> IndexReport {
         try matchShallowBoundary()
+        try matchManifestModel()
         guard let head = try repository.head() else {
             return IndexReport(head: "", newCommits: 0, products: 0, productsReindexed: [], rebuilt: false)
         }
@@ -115,6 +116,17 @@ extension RegistryWorkspace {
         } else {
             try AtomicFile.write(Data(boundary.utf8), to: marker)
         }
+    }
+
+    /// The index keeps manifests decoded; a release that reads more of a manifest (a new key) would
+    /// otherwise serve the old decoding until the product changes, so the index is rebuilt once when
+    /// the decoder's keys differ from those it was built with, remembered beside it.
+    private func matchManifestModel() throws {
+        let marker = Self.stateDirectory(root).appendingPathComponent("index-manifest-model")
+        let model = SHA256Hex.of(ProductManifest.modelSignature) + "\n"
+        guard model != (try? String(contentsOf: marker, encoding: .utf8)) else { return }
+        try index.clearRebuildable()
+        try AtomicFile.write(Data(model.utf8), to: marker)
     }
 
     /// The index records of each product's versions. Git is read here, one product after another,

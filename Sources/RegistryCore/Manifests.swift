@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import GitStore
 import ProductModel
@@ -23,6 +24,11 @@ extension RegistryWorkspace {
 
     /// Decodes and validates the manifest of a product as it is in the working tree.
     func loadWorkingManifest(id: String) throws -> ProductManifest {
+        try loadWorkingDocument(id: id).manifest
+    }
+
+    /// The decoded, valid working-tree manifest document, with its line numbers for notes.
+    private func loadWorkingDocument(id: String) throws -> DecodedManifest {
         let path = Self.productPath(id) + "/product.yaml"
         // Git stores a symbolic link as its target, so only a regular file is the manifest that would
         // be committed; following a link here would read (and quote) any file on the machine.
@@ -36,25 +42,32 @@ extension RegistryWorkspace {
         let document = try ManifestDecoder.decodeDocument(Array(data), file: path)
         try ManifestValidator(files: WorkingTreeListing(folder: root.appendingPathComponent(Self.productPath(id))))
             .validate(document)
-        return document.manifest
+        return document
     }
 
     /// Every problem with a working-tree product's manifest, as sentences; empty when valid.
     func workingTreeManifestProblems(id: String) -> [String] {
+        workingTreeManifestCheck(id: id).problems
+    }
+
+    /// Every problem with a working-tree product's manifest and, when it is valid, the notes that
+    /// do not make it invalid (no format key, text not translated into a catalog language).
+    func workingTreeManifestCheck(id: String) -> (problems: [String], notes: [String]) {
         do {
-            _ = try loadWorkingManifest(id: id)
+            let document = try loadWorkingDocument(id: id)
             // The lock is checked here too, so an unpinned line is refused before it is registered.
             let folder = root.appendingPathComponent(Self.productPath(id))
             _ = try Self.dependencyLock(id: id) { name in FileManager.default.contents(atPath: folder.appendingPathComponent(name).path) }
-            return []
+            let notes = ManifestValidator().notes(in: document, languages: CatalogLanguages.translated)
+            return ([], notes.map(\.message))
         } catch let error as DependencyLockError {
-            return [error.message]
+            return ([error.message], [])
         } catch let error as ManifestError {
-            return error.problems.map(\.message)
+            return (error.problems.map(\.message), [])
         } catch let error as RegistryDiagnostic {
-            return [error.message]
+            return ([error.message], [])
         } catch {
-            return ["Products/\(id)/product.yaml cannot be read: \(error.localizedDescription)."]
+            return (["Products/\(id)/product.yaml cannot be read: \(error.localizedDescription)."], [])
         }
     }
 }

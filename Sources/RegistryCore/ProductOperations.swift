@@ -9,6 +9,8 @@ public struct ProductValidation: Codable, Sendable {
     public var id: String
     public var valid: Bool
     public var problems: [String]
+    /// What does not make the manifest invalid but is worth fixing: no format key, untranslated text.
+    public var notes: [String]
 }
 
 /// What `registry validate` found.
@@ -199,8 +201,8 @@ extension RegistryWorkspace {
                 if ids.isEmpty { continue }
                 throw CoreError.unknownProduct(id, known: try workingTreeProductIDs())
             }
-            let problems = workingTreeManifestProblems(id: id)
-            results.append(ProductValidation(id: id, valid: problems.isEmpty, problems: problems))
+            let (problems, notes) = workingTreeManifestCheck(id: id)
+            results.append(ProductValidation(id: id, valid: problems.isEmpty, problems: problems, notes: notes))
         }
         return ValidationReport(passed: results.allSatisfy(\.valid), products: results)
     }

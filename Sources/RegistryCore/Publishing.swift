@@ -66,12 +66,16 @@ extension RegistryWorkspace {
         let report = parsed.map { AllegationsReport.aggregate($0, minimumCellSize: parameters.minimumCellSize) }
         let info = RegistryInfo(title: configuration.title, agency: configuration.agency,
                                 contactEmail: configuration.contact,
-                                allowedSigners: chain.keyring.map(AllowedSigners.render))
+                                allowedSigners: chain.keyring.map(AllowedSigners.render),
+                                correctionsContact: configuration.correctionsContact,
+                                translatedTitles: configuration.translations.compactMapValues(\.title),
+                                translatedAgencies: configuration.translations.compactMapValues(\.agency))
         let site = CatalogSite(registry: info, asOf: asOfDate, minimumCellSize: parameters.minimumCellSize, allegations: report)
         // One walk of Reviews/ serves every product's approvals, hosted files and freshness.
         let reviews = try reviewFilesByFolder(at: commit)
+        let links = storedLinkRecords()
         let freshness = CatalogFreshness(site: site, chain: chain, trustAnchor: configuration.trustAnchor,
-                                         reviews: reviews, stamps: try index.catalogStamps())
+                                         reviews: reviews, stamps: try index.catalogStamps(), links: links)
         let folder = try await openedFolder
         let cached = await cachedParts
         let now = StatementTime(Date()).secondsSinceEpoch
@@ -81,7 +85,7 @@ extension RegistryWorkspace {
         let held = folder.holdingPages(reusable.map { ($0.id, $0.pageDigest) })
         var products = reusable.filter { held.contains($0.id) }
         let stale = heads.filter { !held.contains($0.productID) }
-        let fresh = try await renderCatalogProducts(stale, chain: chain, reviews: reviews, site: site, folder: folder)
+        let fresh = try await renderCatalogProducts(stale, chain: chain, reviews: reviews, links: links, site: site, folder: folder)
         for product in fresh {
             try cache.store(CatalogCache.Entry(inputDigest: freshness.digest(of: product.head), renderedAt: product.renderedAt,
                                                validUntil: product.validUntil, archive: product.rendered.archived[...]),
@@ -135,7 +139,7 @@ extension RegistryWorkspace {
     /// Gathers, verifies and renders the given products: their history and checks in two index
     /// queries, then on every core each product's manifest decoded, approvals verified and pages rendered.
     private func renderCatalogProducts(_ heads: [ProductHeadRecord], chain: KeyringChainVerdict,
-                                       reviews: [String: [RepositoryFile]], site: CatalogSite,
+                                       reviews: [String: [RepositoryFile]], links: EvidenceLinkRecords?, site: CatalogSite,
                                        folder: CatalogFolder) async throws -> [FreshCatalogProduct] {
         guard !heads.isEmpty else { return [] }
         let versions = try index.versions(of: heads.map(\.productID))
@@ -152,7 +156,8 @@ extension RegistryWorkspace {
                         guard let json = head.manifestJSON,
                               let manifest = try? JSONDecoder().decode(ProductManifest.self, from: Data(json.utf8)) else { return nil }
                         let source = CatalogSource(head: head, manifest: manifest, reviews: reviews[head.productID] ?? [],
-                                                   versions: versions[head.productID] ?? [], check: checks[head.productID])
+                                                   versions: versions[head.productID] ?? [], check: checks[head.productID],
+                                                   linkFailures: links?.failures(of: head.productID) ?? [])
                         let approval = source.approvalInput(chain: chain).evaluate(chain: chain, now: now, asOf: site.asOf)
                         let product = try source.catalogProduct(approval: approval)
                         return FreshCatalogProduct(
@@ -199,6 +204,8 @@ private struct CatalogSource: Sendable {
     /// Newest first.
     var versions: [ProductVersionRecord]
     var check: CheckRecord?
+    /// The product's links that failed at the last `registry links`.
+    var linkFailures: [EvidenceLinkResult]
 
     /// The approval evaluation of the HEAD tree against this product's review files.
     func approvalInput(chain: KeyringChainVerdict) -> ApprovalInput {
@@ -210,7 +217,7 @@ private struct CatalogSource: Sendable {
     func catalogProduct(approval: ProductApproval) throws -> CatalogProduct {
         CatalogProduct(manifest: manifest, tree: head.treeID, contentDigest: head.contentDigest,
                        approvalState: approval.state, approvals: approvals(approval), latestCheck: latestCheck(),
-                       history: history(), withheld: try Self.withheldFields(manifest))
+                       history: history(), withheld: try Self.withheldFields(manifest), linkFailures: linkFailures)
     }
 
     /// The approvals that count, with the statement and signature texts so the catalog can host them.

@@ -6,7 +6,9 @@ allegations page, in English and Spanish, opened from disk (file://):
   * serious or critical accessibility violations found by axe-core;
   * any script running from analyst text (alert, confirm, prompt are trapped and recorded);
   * any network request other than the site's own files, and any Content-Security-Policy report;
-  * a page that does not render its content with JavaScript turned off.
+  * a page that does not render its content with JavaScript turned off;
+  * a Spanish product page whose untranslated (English) text is not marked lang="en" (WCAG 3.1.2):
+    the fixture product translates only its name and summary, so its page mixes both languages.
 
 Needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver), selenium,
 and axe-core 4 as shipped in the PyPI package axe-playwright-python (only its axe.min.js is used:
@@ -127,6 +129,14 @@ def check(site):
                 failures.append(f"{page}: no main heading without JavaScript")
             if page.endswith("index.html") and len(plain.find_elements(By.CSS_SELECTOR, "#product-table tbody tr")) == 0:
                 failures.append(f"{page}: the product list is empty without JavaScript")
+            if page.startswith("es/products/"):
+                marked = plain.find_elements(By.CSS_SELECTOR, "main [lang=en]")
+                if not marked:
+                    failures.append(f"{page}: no untranslated text is marked lang=\"en\"")
+                if any(element.get_attribute("lang") != "en" for element in plain.find_elements(By.CSS_SELECTOR, "main [lang]")):
+                    failures.append(f"{page}: a language mark other than lang=\"en\" inside a Spanish page")
+                if "textos traducidos" not in plain.find_element(By.CSS_SELECTOR, "main").text:
+                    failures.append(f"{page}: the translation coverage is not shown")
             if plain.find_elements(By.CSS_SELECTOR, "form.search:not([hidden])"):
                 failures.append(f"{page}: the search box shows without JavaScript, where it cannot work")
     finally:

@@ -89,7 +89,8 @@ struct CatalogBuildTests {
         let page = text(files["products/station-incident-hotspots.html"])
         #expect(page.contains(CatalogFixtures.hex("vendor-commitment", length: 64)))
         #expect(page.contains("Contract terms &lt;script&gt;"))
-        #expect(!page.contains("internal-only@agency.example"), "internal contacts are not public")
+        // The owner's contact is published so the public can object to the owner directly.
+        #expect(page.contains("<a href=\"mailto:internal-only@agency.example\">internal-only@agency.example</a>"))
     }
 
     @Test("product pages show approvals with exact digests, review files, disparity with undefined, and a mailto contact")

@@ -40,7 +40,7 @@ let malformedManifests: [MalformedManifest] = [
     {
         let text = edited(base, "status: in-use\n", "status: in-use\nname: Fare Inspection\n")
         return MalformedManifest(name: "duplicate top-level key", text: text, line: line(of: "name: Fare Inspection\n", in: text),
-                                 keyPath: "name", mentions: ["'name' appears again", "first on line 3", "keep one"])
+                                 keyPath: "name", mentions: ["'name' appears again", "first on line 4", "keep one"])
     }(),
     {
         let text = edited(base, "  team: Revenue Protection Analytics\n", "  team: Revenue Protection Analytics\n  team: Fares\n")
@@ -90,7 +90,7 @@ let malformedManifests: [MalformedManifest] = [
     }(),
     {
         let text = edited(base, "legal_basis: Board Resolution 2025-14 on fare compliance.\n", "")
-        return MalformedManifest(name: "missing required top-level key", text: text, line: line(of: "id: fare", in: text),
+        return MalformedManifest(name: "missing required top-level key", text: text, line: line(of: "format: ", in: text),
                                  keyPath: "legal_basis", mentions: ["required key 'legal_basis' is missing", "add 'legal_basis:'"])
     }(),
     {

@@ -6,6 +6,7 @@ let fareInspectionFile = "Products/fare-inspection-priority/product.yaml"
 
 let fareInspectionYAML = """
 # yaml-language-server: $schema=../../Schemas/product.schema.json
+format: analytics-registry-product/1
 id: fare-inspection-priority
 name: Fare Inspection Priority
 version: 1.4.0
@@ -22,6 +23,7 @@ owner:
   accountable_role: Director of Revenue Protection
   contact: revenue-analytics@example.org
   board_members: [dana]
+objection_route: Riders write to revenue-analytics@example.org within 90 days; the Inspector General hears appeals.
 vendor:
   name: Transit Data Co
   product: Ridership Forecaster

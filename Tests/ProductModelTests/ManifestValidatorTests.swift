@@ -100,6 +100,25 @@ let inconsistentManifests: [InconsistentManifest] = [
     InconsistentManifest(name: "version that is not SemVer",
                          text: edited(base, "version: 1.4.0", "version: v1.4"),
                          keyPath: "version", lineOf: "version: v1.4", mentions: ["'v1.4' is not a semantic version", "1.2.0"]),
+    InconsistentManifest(name: "a manifest format this registry does not read",
+                         text: edited(base, "format: analytics-registry-product/1", "format: analytics-registry-product/2"),
+                         keyPath: "format", lineOf: "format: analytics-registry-product/2",
+                         mentions: ["the format 'analytics-registry-product/2' is not one this registry reads",
+                                    "write 'format: analytics-registry-product/1'"]),
+    InconsistentManifest(name: "in use and directing deployment without a route for objection or appeal",
+                         text: edited(base, "objection_route: Riders write to revenue-analytics@example.org within 90 days; the Inspector General hears appeals.\n", ""),
+                         keyPath: "objection_route", lineOf: "format: analytics-registry-product/1",
+                         mentions: ["in use and directs deployment but says no route for objection or appeal", "add objection_route"]),
+    InconsistentManifest(name: "translated risks that do not match the risks",
+                         text: edited(base, "    summary: Clasifica los viajes para la inspección de tarifas.\n",
+                                      "    summary: Clasifica los viajes para la inspección de tarifas.\n    risks: []\n"),
+                         keyPath: "translations.es.risks", lineOf: "    risks: []",
+                         mentions: ["0 translated risks for 1 in risks", "same order as risks"]),
+    InconsistentManifest(name: "a translated name for a data source the manifest does not declare",
+                         text: edited(base, "    summary: Clasifica los viajes para la inspección de tarifas.\n",
+                                      "    summary: Clasifica los viajes para la inspección de tarifas.\n    data_sources:\n      census: Censo\n"),
+                         keyPath: "translations.es.data_sources.census", lineOf: "      census: Censo",
+                         mentions: ["'census' is not a data source id of this manifest", "use one of: fare-transactions, passenger-counts"]),
 ]
 
 @Suite("Manifest validation")
@@ -160,6 +179,41 @@ struct ManifestValidatorTests {
             #expect(problems.count == 1)
             #expect(problems.first?.message.contains(fragment) == true, "\(problems)")
         }
+    }
+
+    @Test("a manifest in development needs no objection route")
+    func objectionRouteOnlyForDeployment() throws {
+        let text = edited(edited(fareInspectionYAML, "objection_route: Riders write to revenue-analytics@example.org within 90 days; the Inspector General hears appeals.\n", ""),
+                          "status: in-use", "status: development")
+        #expect(ManifestValidator(files: fareInspectionFiles).problems(in: try decode(text)).isEmpty)
+    }
+
+    @Test("a manifest written before the format key needs no objection route yet: validate notes both")
+    func legacyManifestWithoutObjectionRoute() throws {
+        let text = edited(edited(fareInspectionYAML, "objection_route: Riders write to revenue-analytics@example.org within 90 days; the Inspector General hears appeals.\n", ""),
+                          "format: analytics-registry-product/1\n", "")
+        let document = try decode(text)
+        #expect(ManifestValidator(files: fareInspectionFiles).problems(in: document).isEmpty)
+        let notes = ManifestValidator().notes(in: document, languages: []).map(\.message)
+        #expect(notes.count == 2, "\(notes)")
+        #expect(notes.last?.contains("says no route for objection or appeal; add objection_route when you next register it") == true, "\(notes)")
+    }
+
+    @Test("notes name a missing format and every untranslated text, without making the manifest invalid")
+    func notes() throws {
+        let document = try decode(edited(fareInspectionYAML, "format: analytics-registry-product/1\n", ""))
+        let validator = ManifestValidator(files: fareInspectionFiles)
+        #expect(validator.problems(in: document).isEmpty)
+        let notes = validator.notes(in: document, languages: ["es", "fr"]).map(\.message)
+        #expect(notes.count == 3, "\(notes)")
+        #expect(notes.first?.contains("the manifest does not say its format; add 'format: analytics-registry-product/1'") == true, "\(notes)")
+        // Spanish has the name and summary; the vendor is withheld, so its text needs no translation.
+        let spanish = try #require(notes.first { $0.contains("'es'") })
+        #expect(spanish.contains("not translated into 'es' (purpose, decision_use, human_oversight, objection_route, legal_basis, risks[0], data_sources.fare-transactions.name"), "\(spanish)")
+        #expect(spanish.contains("public.withheld.vendor.reason"))
+        #expect(!spanish.contains("summary,") && !spanish.contains("(name"))
+        let french = try #require(notes.first { $0.contains("'fr'") })
+        #expect(french.contains("(name, summary, purpose"), "\(french)")
     }
 
     @Test("SemVer labels", arguments: [("1.0.0", true), ("0.1.0-rc.1+build.7", true), ("10.20.30", true),

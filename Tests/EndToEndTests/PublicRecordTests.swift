@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// What a member of the public reads in the record: the manifest format, how to object or appeal,
+/// where to report an error, and every text in Spanish with untranslated text marked as English.
+@Suite("Public record")
+struct PublicRecordTests {
+    /// The example registry with station-incident-hotspots rewritten in format 1 with an objection
+    /// route and every text translated into Spanish (`Tests/Fixtures/public-record/`), committed.
+    private func translatedRegistry() throws -> FixtureRegistry {
+        let registry = try FixtureRegistry.cloneOfExamples()
+        let manifest = registry.url.appendingPathComponent("Products/station-incident-hotspots/product.yaml")
+        try FileManager.default.removeItem(at: manifest)
+        try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("Tests/Fixtures/public-record/station-incident-hotspots.yaml"),
+                                         to: manifest)
+        try registry.git("commit", "-q", "-am", "station-incident-hotspots in format 1, translated")
+        return registry
+    }
+
+    private func setManifest(_ registry: FixtureRegistry, _ id: String, _ edit: (String) -> String) throws {
+        let url = registry.url.appendingPathComponent("Products/\(id)/product.yaml")
+        try Data(edit(try String(contentsOf: url, encoding: .utf8)).utf8).write(to: url)
+    }
+
+    @Test("validate notes a missing format and untranslated text without failing; an unknown format or, in format 1, a missing objection route fails with one sentence")
+    func validateFormatAndObjection() throws {
+        let registry = try translatedRegistry()
+        defer { registry.remove() }
+
+        let valid = try registry.registry("validate")
+        #expect(valid.status == 0, "\(valid.stdout)\(valid.stderr)")
+        #expect(valid.stdout.contains("note: Products/calls-for-service-triage/product.yaml:2: the manifest does not say its format; add 'format: analytics-registry-product/1' as its first key."), "\(valid.stdout)")
+        #expect(valid.stdout.contains("not translated into 'es' (decision_use, human_oversight, legal_basis, risks[0]"), "\(valid.stdout)")
+        #expect(valid.stdout.contains("says no route for objection or appeal; add objection_route when you next register it"))
+        let translatedNotes = valid.stdout.components(separatedBy: "ok       station-incident-hotspots\n").last?
+            .components(separatedBy: "\n").prefix { $0.hasPrefix("  note:") } ?? []
+        #expect(translatedNotes.isEmpty, "a fully translated format-1 manifest has nothing to note: \(translatedNotes)")
+
+        try setManifest(registry, "calls-for-service-triage") { "format: analytics-registry-product/1\n" + $0 }
+        let noRoute = try registry.registry("validate", "calls-for-service-triage")
+        #expect(noRoute.status == 1)
+        #expect(noRoute.stdout.contains("Products/calls-for-service-triage/product.yaml:1 (key 'objection_route'): the product is in use and directs deployment but says no route for objection or appeal; add objection_route: whom a member of the public writes to, by when, and who decides."), "\(noRoute.stdout)")
+
+        try setManifest(registry, "station-incident-hotspots") {
+            $0.replacingOccurrences(of: "format: analytics-registry-product/1", with: "format: analytics-registry-product/7")
+        }
+        let unknown = try registry.registry("validate", "station-incident-hotspots", "--json")
+        #expect(unknown.status == 1)
+        #expect(unknown.stdout.contains("(key 'format'): the format 'analytics-registry-product/7' is not one this registry reads; write 'format: analytics-registry-product/1', or install a registry release that reads 'analytics-registry-product/7'."), "\(unknown.stdout)")
+    }
+
+    @Test("an index left by a release that read fewer manifest keys is rebuilt once, so the new keys reach the catalog")
+    func indexFromAnEarlierRelease() throws {
+        let registry = try translatedRegistry()
+        defer { registry.remove() }
+        #expect(try registry.registry("list").status == 0)
+        struct Report: Decodable { let products_reindexed: [String] }
+        func reindexed() throws -> [String] {
+            let result = try registry.registry("index", "--json")
+            #expect(result.status == 0, "\(result.stderr)")
+            return try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8)).products_reindexed
+        }
+        #expect(try reindexed().isEmpty, "an up-to-date index is left alone")
+        // An earlier release left no record of the keys it read.
+        try FileManager.default.removeItem(at: registry.url.appendingPathComponent(".registry/index-manifest-model"))
+        #expect(try reindexed().contains("station-incident-hotspots"))
+        #expect(try reindexed().isEmpty, "once")
+    }
+
+    @Test("product pages show the objection route, the owner's contact and where to report an error in both languages; Spanish pages mark untranslated text lang=en and show coverage")
+    func pagesInBothLanguages() throws {
+        let registry = try translatedRegistry()
+        defer { registry.remove() }
+        let site = try makeTemporaryDirectory("public-record-site")
+        defer { site.remove() }
+        let build = try registry.registry("catalog", "build", "--out", site.url.path, "--as-of", "2026-11-25")
+        #expect(build.status == 0, "\(build.stderr)")
+        func file(_ path: String) throws -> String { try String(contentsOf: site.url.appendingPathComponent(path), encoding: .utf8) }
+
+        let english = try file("products/station-incident-hotspots.html")
+        #expect(english.contains("<h2 id=\"h-objection\">How to object or appeal</h2>"))
+        #expect(english.contains("Anyone who believes a posting based on this table affected them unfairly"))
+        #expect(english.contains("<a href=\"mailto:safety-analytics@transit.example.org\">safety-analytics@transit.example.org</a>"))
+        #expect(english.contains("mailto:registry-corrections@transit.example.org?subject="), "the registry's corrections contact, not its general one")
+        #expect(!(english.components(separatedBy: "<main").last ?? "").contains("lang=\"en\""), "English pages need no language marks")
+
+        let spanish = try file("es/products/station-incident-hotspots.html")
+        #expect(spanish.contains("<h2 id=\"h-objection\">Cómo oponerse o recurrir</h2>"))
+        #expect(spanish.contains("Quien crea que una asignación basada en esta tabla le afectó injustamente"))
+        #expect(spanish.contains("El planificador de despliegue de la Policía de Tránsito"))
+        #expect(spanish.contains("Exportación de informes de incidentes de seguridad"))
+        #expect(spanish.contains("Los recuentos semanales pequeños podrían identificar"))
+        #expect(spanish.contains("11 de 11 textos traducidos"), "\(spanish)")
+        #expect(spanish.contains("Registro de Análisis de Seguridad Pública"))
+        #expect(spanish.contains("mailto:registry-corrections@transit.example.org?subject="))
+        let main = try #require(spanish.components(separatedBy: "<main").last)
+        #expect(!main.contains("lang=\"en\""), "a fully translated product has no English text: \(main)")
+
+        // An untranslated product: its English text is marked, and its coverage says how much is Spanish.
+        let partial = try file("es/products/calls-for-service-triage.html")
+        #expect(partial.contains("<section aria-labelledby=\"h-decision_use\"><h2 id=\"h-decision_use\">"))
+        #expect(partial.contains("<div lang=\"en\"><p>"), "untranslated prose is marked as English")
+        #expect(partial.contains("<span lang=\"en\">"), "untranslated table text is marked as English")
+        #expect(partial.range(of: #"[0-9]+ de [0-9]+ textos traducidos; el resto se muestra en inglés\."#, options: .regularExpression) != nil)
+        #expect(partial.contains("El registro no indica una vía de oposición o recurso"))
+
+        let feed = try file("feed.xml")
+        #expect(feed.contains("<subtitle>Report an error in the record to registry-corrections@transit.example.org</subtitle>"))
+        let catalog = try file("catalog.json")
+        #expect(catalog.contains("\"corrections_contact\":\"registry-corrections@transit.example.org\""))
+        #expect(catalog.contains("\"format\":\"analytics-registry-product/1\""))
+        #expect(catalog.contains("\"objection_route\":\"Anyone who believes"))
+        #expect(catalog.contains("\"translation_coverage\":{\"es\":{\"total\":11,\"translated\":11}}"))
+    }
+}
