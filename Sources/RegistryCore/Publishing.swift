@@ -67,9 +67,10 @@ extension RegistryWorkspace {
         let info = RegistryInfo(title: configuration.title, agency: configuration.agency,
                                 contactEmail: configuration.contact,
                                 allowedSigners: chain.keyring.map(AllowedSigners.render))
-        let site = CatalogSite(registry: info, asOf: asOfDate, minimumCellSize: parameters.minimumCellSize, allegations: report)
         // One walk of Reviews/ serves every product's approvals, hosted files and freshness.
         let reviews = try reviewFilesByFolder(at: commit)
+        let site = CatalogSite(registry: info, asOf: asOfDate, minimumCellSize: parameters.minimumCellSize, allegations: report,
+                               history: try useHistory(heads: heads, reviews: reviews, chain: chain, allegations: parsed))
         let freshness = CatalogFreshness(site: site, chain: chain, trustAnchor: configuration.trustAnchor,
                                          reviews: reviews, stamps: try index.catalogStamps())
         let folder = try await openedFolder
