@@ -24,7 +24,7 @@ public struct AnnualReport: Sendable, Hashable, Codable {
     public var checksScope: String = "checks recorded in the index of the machine that built the catalog; checks run on other machines (CI runners, analysts' computers) are not included"
     /// The year's figures.
     public var totals: Totals
-    /// One row per product in use during the year or touched by it, by id.
+    /// One row per product in use during the year, or changed, reviewed, checked, removed or overdue in it, by id.
     public var products: [ProductYear]
     /// The year's allegations, suppressed like the allegations page; `nil` without an allegations file.
     public var allegations: AllegationsReport?
@@ -160,6 +160,7 @@ public struct AnnualReport: Sendable, Hashable, Codable {
                 reviewOverdueSince: overdue.since.map(CalendarDate.init(dayNumber:)), reviewOverdueDays: overdue.days,
                 demographicFields: use.demographicFields)
             let touched = row.inUse || !versions.isEmpty || !yearReviews.isEmpty || !productChecks.isEmpty || removed != nil
+                || overdue.days > 0
             guard touched else { continue }
             rows.append(row)
             if row.inUse { totals.productsInUse += 1 }

@@ -122,7 +122,9 @@ struct AnnualReportTests {
             #expect(try text("es/index.html", in: folder.url).contains("href=\"reports/\(year).html\""))
         }
         let earlier = try report(2027, in: folder.url)
-        #expect(earlier.products.first { $0.id == Self.outreach }?.in_use == false, "the outreach product was in development in 2027")
+        let developing = try #require(earlier.products.first { $0.id == Self.outreach }, "listed in 2027: its review became overdue")
+        #expect(!developing.in_use, "the outreach product was in development in 2027")
+        #expect(developing.review_overdue_days == 275, "overdue from 1 April to 31 December 2027")
         let csv = try text("reports/2028.csv", in: folder.url)
         #expect(csv.contains("2028,\(Self.outreach),") && csv.contains(",2028-02-10,2028-08-01,"))
         let page = try text("reports/2028.html", in: folder.url)
