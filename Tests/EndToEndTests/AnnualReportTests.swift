@@ -79,6 +79,17 @@ struct AnnualReportTests {
         #expect(result.status == 0, "\(result.stderr)")
     }
 
+    /// Runs `body` on the registry with 2028's history, its catalog built as of 2028-12-31, and the
+    /// commit that removed the survey product.
+    private func withSite(_ body: (FixtureRegistry, URL, String) throws -> Void) throws {
+        let (registry, removal) = try registryWith2028()
+        defer { registry.remove() }
+        let folder = try makeTemporaryDirectory("annual-site")
+        defer { folder.remove() }
+        try build(registry, into: folder.url)
+        try body(registry, folder.url, removal)
+    }
+
     private func report(_ year: Int, in site: URL) throws -> Report {
         try JSONDecoder().decode(Report.self, from: Data(contentsOf: site.appendingPathComponent("reports/\(year).json")))
     }
@@ -89,123 +100,110 @@ struct AnnualReportTests {
 
     @Test("the 2028 report's numbers match the history made: entering, leaving and removal dates, versions, overdue days")
     func reportNumbers() throws {
-        let (registry, _) = try registryWith2028()
-        defer { registry.remove() }
-        let folder = try makeTemporaryDirectory("annual-site")
-        defer { folder.remove() }
-        try build(registry, into: folder.url)
-
-        let year = try report(2028, in: folder.url)
-        #expect(year.period_end == "2028-12-31" && year.complete)
-        #expect(year.checks_scope.contains("other machines"))
-        #expect(year.totals.versions_registered == 2)
-        #expect(year.totals.products_removed == 1)
-        #expect(year.totals.entered_use == 1)
-        #expect(year.totals.left_use == 2)
-        let rows = Dictionary(uniqueKeysWithValues: year.products.map { ($0.id, $0) })
-        let outreach = try #require(rows[Self.outreach])
-        #expect(outreach.in_use && outreach.in_use_since == "2028-02-10" && outreach.in_use_until == "2028-08-01")
-        #expect(outreach.versions_registered == ["0.4.0", "0.5.0"])
-        // Review due 2027-03-31: overdue from 1 January until retirement on 1 August (2028 is a leap year).
-        #expect(outreach.review_overdue_since == "2027-04-01")
-        #expect(outreach.review_overdue_days == 31 + 29 + 31 + 30 + 31 + 30 + 31)
-        let survey = try #require(rows[Self.removed])
-        #expect(survey.in_use && survey.in_use_until == "2028-05-20" && survey.removed == "2028-05-20")
-        #expect(survey.in_use_since.map { $0 < "2028-01-01" } == true, "in use since its registration")
-        #expect(survey.review_overdue_days == 31 + 29 + 31 + 30 + 19)
-        // Every year from the first product commit has a report, in both languages, linked from the index.
-        for year in 2026...2028 {
-            for path in ["reports/\(year).html", "es/reports/\(year).html", "reports/\(year).csv"] {
-                #expect(FileManager.default.fileExists(atPath: folder.url.appendingPathComponent(path).path), "\(path)")
+        try withSite { _, site, _ in
+            let year = try report(2028, in: site)
+            #expect(year.period_end == "2028-12-31" && year.complete)
+            #expect(year.checks_scope.contains("other machines"))
+            #expect(year.totals.versions_registered == 2)
+            #expect(year.totals.products_removed == 1)
+            #expect(year.totals.entered_use == 1)
+            #expect(year.totals.left_use == 2)
+            let rows = Dictionary(uniqueKeysWithValues: year.products.map { ($0.id, $0) })
+            let outreach = try #require(rows[Self.outreach])
+            #expect(outreach.in_use && outreach.in_use_since == "2028-02-10" && outreach.in_use_until == "2028-08-01")
+            #expect(outreach.versions_registered == ["0.4.0", "0.5.0"])
+            // Review due 2027-03-31: overdue from 1 January until retirement on 1 August (2028 is a leap year).
+            #expect(outreach.review_overdue_since == "2027-04-01")
+            #expect(outreach.review_overdue_days == 31 + 29 + 31 + 30 + 31 + 30 + 31)
+            let survey = try #require(rows[Self.removed])
+            #expect(survey.in_use && survey.in_use_until == "2028-05-20" && survey.removed == "2028-05-20")
+            #expect(survey.in_use_since.map { $0 < "2028-01-01" } == true, "in use since its registration")
+            #expect(survey.review_overdue_days == 31 + 29 + 31 + 30 + 19)
+            // Every year from the first product commit has a report, in both languages, linked from the index.
+            for year in 2026...2028 {
+                for path in ["reports/\(year).html", "es/reports/\(year).html", "reports/\(year).csv"] {
+                    #expect(FileManager.default.fileExists(atPath: site.appendingPathComponent(path).path), "\(path)")
+                }
+                #expect(try text("index.html", in: site).contains("href=\"reports/\(year).html\""))
+                #expect(try text("es/index.html", in: site).contains("href=\"reports/\(year).html\""))
             }
-            #expect(try text("index.html", in: folder.url).contains("href=\"reports/\(year).html\""))
-            #expect(try text("es/index.html", in: folder.url).contains("href=\"reports/\(year).html\""))
+            let earlier = try report(2027, in: site)
+            let developing = try #require(earlier.products.first { $0.id == Self.outreach }, "listed in 2027: its review became overdue")
+            #expect(!developing.in_use, "the outreach product was in development in 2027")
+            #expect(developing.review_overdue_days == 275, "overdue from 1 April to 31 December 2027")
+            let csv = try text("reports/2028.csv", in: site)
+            #expect(csv.contains("2028,\(Self.outreach),") && csv.contains(",2028-02-10,2028-08-01,"))
+            let page = try text("reports/2028.html", in: site)
+            #expect(page.contains("<svg") && page.contains("<table") && page.contains("other machines"))
+            #expect(try text("es/reports/2028.html", in: site).contains("Informe anual de uso 2028"))
         }
-        let earlier = try report(2027, in: folder.url)
-        let developing = try #require(earlier.products.first { $0.id == Self.outreach }, "listed in 2027: its review became overdue")
-        #expect(!developing.in_use, "the outreach product was in development in 2027")
-        #expect(developing.review_overdue_days == 275, "overdue from 1 April to 31 December 2027")
-        let csv = try text("reports/2028.csv", in: folder.url)
-        #expect(csv.contains("2028,\(Self.outreach),") && csv.contains(",2028-02-10,2028-08-01,"))
-        let page = try text("reports/2028.html", in: folder.url)
-        #expect(page.contains("<svg") && page.contains("<table") && page.contains("other machines"))
-        #expect(try text("es/reports/2028.html", in: folder.url).contains("Informe anual de uso 2028"))
     }
 
     @Test("a removed product keeps a page with the removing commit, date and author, its last approved version and its history")
     func removedProductPage() throws {
-        let (registry, removal) = try registryWith2028()
-        defer { registry.remove() }
-        let folder = try makeTemporaryDirectory("annual-site")
-        defer { folder.remove() }
-        try build(registry, into: folder.url)
-        for path in ["products/\(Self.removed).html", "es/products/\(Self.removed).html"] {
-            let page = try text(path, in: folder.url)
-            #expect(page.contains(removal), "\(path) names the removing commit")
-            #expect(page.contains("2028-05-20") && page.contains("Dana Remover"), "\(path)")
-            #expect(page.contains("1.0.0"), "\(path) names the last approved version")
-            #expect(page.contains("Remove the rider survey product"), "\(path) shows the history")
+        try withSite { _, site, removal in
+            for path in ["products/\(Self.removed).html", "es/products/\(Self.removed).html"] {
+                let page = try text(path, in: site)
+                #expect(page.contains(removal), "\(path) names the removing commit")
+                #expect(page.contains("2028-05-20") && page.contains("Dana Remover"), "\(path)")
+                #expect(page.contains("1.0.0"), "\(path) names the last approved version")
+                #expect(page.contains("Remove the rider survey product"), "\(path) shows the history")
+            }
+            let index = try text("index.html", in: site)
+            #expect(index.contains("href=\"products/\(Self.removed).html\""), "the index lists the removed product")
+            // The retired product stays listed, as retired.
+            #expect(index.contains("data-status=\"retired\"") && index.contains(Self.outreach))
         }
-        let index = try text("index.html", in: folder.url)
-        #expect(index.contains("href=\"products/\(Self.removed).html\""), "the index lists the removed product")
-        // The retired product stays listed, as retired.
-        #expect(index.contains("data-status=\"retired\"") && index.contains(Self.outreach))
     }
 
     @Test("feeds are Atom: one per product linked from its page, and the main feed has removals and overdue reviews with stable ids")
     func feeds() throws {
-        let (registry, removal) = try registryWith2028()
-        defer { registry.remove() }
-        let folder = try makeTemporaryDirectory("annual-site")
-        defer { folder.remove() }
-        try build(registry, into: folder.url)
-        let main = try AtomDocument(contentsOf: folder.url.appendingPathComponent("feed.xml"))
-        let removedID = "urn:analytics-registry:catalog:\(Self.removed)/removed/\(removal)"
-        #expect(main.entryIDs.contains(removedID))
-        #expect(main.entryIDs.contains("urn:analytics-registry:catalog:station-incident-hotspots/review-overdue/2027-05-31"))
-        #expect(Set(main.entryIDs).count == main.entryIDs.count, "entry ids are unique")
+        try withSite { registry, site, removal in
+            let main = try AtomDocument(contentsOf: site.appendingPathComponent("feed.xml"))
+            let removedID = "urn:analytics-registry:catalog:\(Self.removed)/removed/\(removal)"
+            #expect(main.entryIDs.contains(removedID))
+            #expect(main.entryIDs.contains("urn:analytics-registry:catalog:station-incident-hotspots/review-overdue/2027-05-31"))
+            #expect(Set(main.entryIDs).count == main.entryIDs.count, "entry ids are unique")
 
-        let own = try AtomDocument(contentsOf: folder.url.appendingPathComponent("products/\(Self.removed).atom"))
-        #expect(own.entryIDs.contains(removedID))
-        #expect(own.links.contains("\(Self.removed).html"))
-        for id in ["station-incident-hotspots", Self.outreach] {
-            let feed = try AtomDocument(contentsOf: folder.url.appendingPathComponent("products/\(id).atom"))
-            #expect(!feed.entryIDs.isEmpty && feed.entryIDs.allSatisfy { $0.contains(":\(id)/") }, "\(id)")
-            #expect(try text("products/\(id).html", in: folder.url)
-                .contains("<link rel=\"alternate\" type=\"application/atom+xml\""))
-            #expect(try text("es/products/\(id).html", in: folder.url).contains("href=\"../../products/\(id).atom\""))
+            let own = try AtomDocument(contentsOf: site.appendingPathComponent("products/\(Self.removed).atom"))
+            #expect(own.entryIDs.contains(removedID))
+            #expect(own.links.contains("\(Self.removed).html"))
+            for id in ["station-incident-hotspots", Self.outreach] {
+                let feed = try AtomDocument(contentsOf: site.appendingPathComponent("products/\(id).atom"))
+                #expect(!feed.entryIDs.isEmpty && feed.entryIDs.allSatisfy { $0.contains(":\(id)/") }, "\(id)")
+                #expect(try text("products/\(id).html", in: site)
+                    .contains("<link rel=\"alternate\" type=\"application/atom+xml\""))
+                #expect(try text("es/products/\(id).html", in: site).contains("href=\"../../products/\(id).atom\""))
+            }
+            // A later build keeps every id: feed readers do not show the entries again.
+            let again = try makeTemporaryDirectory("annual-site-again")
+            defer { again.remove() }
+            try build(registry, into: again.url)
+            #expect(try AtomDocument(contentsOf: again.url.appendingPathComponent("feed.xml")).entryIDs == main.entryIDs)
         }
-        // A later build keeps every id: feed readers do not show the entries again.
-        let again = try makeTemporaryDirectory("annual-site-again")
-        defer { again.remove() }
-        try build(registry, into: again.url)
-        #expect(try AtomDocument(contentsOf: again.url.appendingPathComponent("feed.xml")).entryIDs == main.entryIDs)
     }
 
     @Test("a rebuild into the same folder follows new history: the report changes and equals a clean build")
     func reportFollowsHistory() throws {
-        let (registry, _) = try registryWith2028()
-        defer { registry.remove() }
-        let folder = try makeTemporaryDirectory("annual-site")
-        defer { folder.remove() }
-        try build(registry, into: folder.url)
-        #expect(try report(2028, in: folder.url).totals.versions_registered == 2)
+        try withSite { registry, site, _ in
+            #expect(try report(2028, in: site).totals.versions_registered == 2)
 
-        try edit(registry, "platform-crowding-alerts", ["version": "\"1.0.2\""])
-        try commit(registry, on: "2028-10-01", by: "Ana Analyst", "Platform crowding 1.0.2")
-        try build(registry, into: folder.url)
-        let rebuilt = try report(2028, in: folder.url)
-        #expect(rebuilt.totals.versions_registered == 3)
-        #expect(rebuilt.products.first { $0.id == "platform-crowding-alerts" }?.versions_registered == ["1.0.2"])
+            try edit(registry, "platform-crowding-alerts", ["version": "\"1.0.2\""])
+            try commit(registry, on: "2028-10-01", by: "Ana Analyst", "Platform crowding 1.0.2")
+            try build(registry, into: site)
+            let rebuilt = try report(2028, in: site)
+            #expect(rebuilt.totals.versions_registered == 3)
+            #expect(rebuilt.products.first { $0.id == "platform-crowding-alerts" }?.versions_registered == ["1.0.2"])
 
-        let clean = try makeTemporaryDirectory("annual-clean")
-        defer { clean.remove() }
-        try build(registry, into: clean.url)
-        let rebuiltFiles = try siteFiles(folder.url)
-        let cleanFiles = try siteFiles(clean.url)
-        #expect(rebuiltFiles.keys.sorted() == cleanFiles.keys.sorted())
-        for path in cleanFiles.keys.sorted() where rebuiltFiles[path] != cleanFiles[path] {
-            Issue.record("\(path) differs from a clean build")
+            let clean = try makeTemporaryDirectory("annual-clean")
+            defer { clean.remove() }
+            try build(registry, into: clean.url)
+            let rebuiltFiles = try siteFiles(site)
+            let cleanFiles = try siteFiles(clean.url)
+            #expect(rebuiltFiles.keys.sorted() == cleanFiles.keys.sorted())
+            for path in cleanFiles.keys.sorted() where rebuiltFiles[path] != cleanFiles[path] {
+                Issue.record("\(path) differs from a clean build")
+            }
         }
     }
 }
