@@ -47,7 +47,9 @@ public struct UseVersion: Sendable, Hashable {
     /// The commit id.
     public var commit: String
     /// The commit date (`2026-11-25T08:30:00Z`, UTC).
-    public var date: String
+    public var date: String { didSet { day = Self.day(of: date) } }
+    /// The commit's day, parsed once: the reports look at it for every year.
+    private(set) var day: CalendarDate?
     /// The version label, empty when the commit removed the product or its manifest did not decode.
     public var version: String
     /// The commit's author.
@@ -64,10 +66,10 @@ public struct UseVersion: Sendable, Hashable {
                 changes: [FieldChange], removed: Bool) {
         self.commit = commit; self.date = date; self.version = version; self.author = author
         self.message = message; self.changes = changes; self.removed = removed
+        day = Self.day(of: date)
     }
 
-    /// The commit's day (UTC).
-    var day: CalendarDate? { CalendarDate(String(date.prefix(10))) }
+    private static func day(of date: String) -> CalendarDate? { CalendarDate(String(date.prefix(10))) }
 }
 
 /// What the annual report needs of a manifest at one version.

@@ -17,29 +17,33 @@ extension RegistryWorkspace {
                     allegations: [Allegation]?) throws -> UseHistory {
         let versions = Dictionary(grouping: try index.allVersions(), by: \.productID)
         let headManifests = Dictionary(uniqueKeysWithValues: heads.compactMap { head in
-            head.manifestJSON.flatMap { try? JSONDecoder().decode(ProductManifest.self, from: Data($0.utf8)) }.map { (head.productID, $0) }
+            head.manifestJSON.flatMap { try? JSONDecoder().decode(UseFields.self, from: Data($0.utf8)) }.map { (head.productID, $0) }
         })
         var products: [ProductUse] = []
         for (id, records) in versions.sorted(by: { $0.key < $1.key }) {
             let useVersions = records.map { record in
                 UseVersion(commit: record.commitID, date: AuditChain.timestamp(record.committedAt), version: record.versionLabel ?? "",
                            author: record.authorName, message: record.message,
-                           changes: record.changesJSON.flatMap { try? JSONDecoder().decode([FieldChange].self, from: Data($0.utf8)) } ?? [],
+                           changes: Self.useChanges(record.changesJSON),
                            removed: record.treeID.isEmpty)
             }
             if let manifest = headManifests[id] {
-                products.append(ProductUse(id: id, name: manifest.name, versions: useVersions, newest: Self.useState(manifest)))
+                products.append(ProductUse(id: id, name: manifest.name, versions: useVersions, newest: manifest.state))
             } else if heads.allSatisfy({ $0.productID != id }), let removed = removedProduct(id, records: records, reviews: reviews[id] ?? [], chain: chain) {
                 products.append(ProductUse(id: id, name: removed.manifest.name, versions: useVersions,
-                                           newest: Self.useState(removed.manifest), removal: removed.removal))
+                                           newest: UseFields(removed.manifest).state, removal: removed.removal))
             }
         }
         let checks = try index.checkHistory().map { CheckEvent(product: $0.productID, day: CalendarDate(utcDayOf: $0.checkedAt), passed: $0.passed) }
         return UseHistory(products: products, reviews: Self.reviewEvents(reviews), checks: checks, allegations: allegations)
     }
 
-    private static func useState(_ manifest: ProductManifest) -> UseState {
-        UseState(status: manifest.status, reviewDue: manifest.reviewDue, demographicFields: manifest.demographicFields.map(\.field))
+    /// The field changes the reports undo (status, review date, demographic fields), decoded only
+    /// when the text names one: a history of 10,000 versions would otherwise cost a second per build.
+    private static func useChanges(_ json: String?) -> [FieldChange] {
+        guard let json, ["\"status\"", "\"review_due\"", "\"demographic_fields["].contains(where: json.contains),
+              let changes = try? JSONDecoder().decode([FieldChange].self, from: Data(json.utf8)) else { return [] }
+        return changes
     }
 
     /// A removed product's newest manifest and the newest version a quorum had approved when it
@@ -86,4 +90,25 @@ extension RegistryWorkspace {
         }
         return events
     }
+}
+
+/// The manifest fields the history needs, decoded from a head record's JSON without the rest of the manifest.
+private struct UseFields: Decodable {
+    struct DemographicField: Decodable { var field: String }
+
+    var name: String
+    var status: ProductStatus
+    var reviewDue: CalendarDate
+    var demographicFields: [DemographicField]
+
+    enum CodingKeys: String, CodingKey {
+        case name, status, reviewDue = "review_due", demographicFields = "demographic_fields"
+    }
+
+    init(_ manifest: ProductManifest) {
+        name = manifest.name; status = manifest.status; reviewDue = manifest.reviewDue
+        demographicFields = manifest.demographicFields.map { DemographicField(field: $0.field) }
+    }
+
+    var state: UseState { UseState(status: status, reviewDue: reviewDue, demographicFields: demographicFields.map(\.field)) }
 }
