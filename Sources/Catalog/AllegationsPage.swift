@@ -21,46 +21,14 @@ struct AllegationsPage {
         count.count.map(String.init) ?? "<span class=\"suppressed\">\(words.suppressed)</span>"
     }
 
-    private static func cross(_ table: CrossTable, caption: String, rowHeading: String, words: SiteWords) -> String {
+    /// A cross table with its totals; suppressed counts read "suppressed". Shared with the annual reports.
+    static func cross(_ table: CrossTable, caption: String, rowHeading: String, words: SiteWords) -> String {
         var rows = zip(table.rowLabels, zip(table.cells, table.rowTotals)).map { label, pair in
             [HTML.escape(label)] + pair.0.map { value($0, words) } + [value(pair.1, words)]
         }
         rows.append(["<strong>\(words.total)</strong>"] + table.columnTotals.map { value($0, words) } + [value(table.grandTotal, words)])
         return Markup.table(caption: caption, headers: [rowHeading] + table.columnLabels.map(HTML.escape) + [words.total],
                             rows: rows, className: "numbers")
-    }
-
-    /// The period, the tables and the quarter chart, as sections headed at `headingLevel`; shared
-    /// with the annual reports, which publish each year's allegations suppressed the same way.
-    static func tables(_ report: AllegationsReport, productNames: [String: String], layout: PageLayout,
-                       headingLevel: Int) -> String {
-        let words = layout.words
-        func open(_ id: String, _ heading: String) -> String {
-            "<section aria-labelledby=\"h-\(id)\"><h\(headingLevel) id=\"h-\(id)\">\(heading)</h\(headingLevel)>\n"
-        }
-        var body = ""
-        if let first = report.firstQuarter, let last = report.lastQuarter {
-            body += Markup.facts([(words.period, "\(first) – \(last)"),
-                                  (words.total, value(report.total, words))])
-        }
-        body += open("quarter", words.byQuarterAndFinding)
-        body += quarterChart(report, words: words)
-        body += cross(report.byQuarterAndFinding, caption: words.byQuarterAndFinding, rowHeading: words.quarter, words: words)
-        body += "</section>\n" + open("service", words.byServiceAndFinding)
-        body += cross(report.byServiceAndFinding, caption: words.byServiceAndFinding, rowHeading: words.respondingService, words: words)
-        body += "</section>\n" + open("basis", words.byBasis) + "<p>\(words.basisNote)</p>\n"
-        body += Markup.table(caption: words.byBasis, headers: [words.basis, words.count],
-                             rows: zip(report.byBasis.labels, report.byBasis.counts).map { [HTML.escape($0), value($1, words)] },
-                             className: "numbers")
-        body += "</section>\n" + open("product", words.byProduct)
-        body += Markup.table(caption: words.byProduct, headers: [words.product, words.count],
-                             rows: zip(report.byProduct.labels, report.byProduct.counts).map { id, count in
-                                 let label = productNames[id].map {
-                                     "<a href=\"\(layout.toLanguageRoot)\(SitePaths.product(id))\">\(HTML.escape($0))</a>"
-                                 } ?? HTML.escape(id)
-                                 return [label, value(count, words)]
-                             }, className: "numbers")
-        return body + "</section>\n"
     }
 
     func render() -> String {
@@ -72,8 +40,28 @@ struct AllegationsPage {
         }
         let note = words.suppressionNote.replacingOccurrences(of: "%d", with: String(report.minimumCellSize - 1))
         body += "<p>\(note)</p>\n"
-        body += Self.tables(report, productNames: productNames, layout: layout, headingLevel: 2)
-        body += "<p><a href=\"\(layout.toSiteRoot)allegations.json\">allegations.json</a></p>\n"
+        if let first = report.firstQuarter, let last = report.lastQuarter {
+            body += Markup.facts([(words.period, "\(first) – \(last)"),
+                                  (words.total, Self.value(report.total, words))])
+        }
+        body += "<section aria-labelledby=\"h-quarter\"><h2 id=\"h-quarter\">\(words.byQuarterAndFinding)</h2>\n"
+        body += Self.quarterChart(report, words: words)
+        body += Self.cross(report.byQuarterAndFinding, caption: words.byQuarterAndFinding, rowHeading: words.quarter, words: words)
+        body += "</section>\n<section aria-labelledby=\"h-service\"><h2 id=\"h-service\">\(words.byServiceAndFinding)</h2>\n"
+        body += Self.cross(report.byServiceAndFinding, caption: words.byServiceAndFinding, rowHeading: words.respondingService, words: words)
+        body += "</section>\n<section aria-labelledby=\"h-basis\"><h2 id=\"h-basis\">\(words.byBasis)</h2>\n<p>\(words.basisNote)</p>\n"
+        body += Markup.table(caption: words.byBasis, headers: [words.basis, words.count],
+                             rows: zip(report.byBasis.labels, report.byBasis.counts).map { [HTML.escape($0), Self.value($1, words)] },
+                             className: "numbers")
+        body += "</section>\n<section aria-labelledby=\"h-product\"><h2 id=\"h-product\">\(words.byProduct)</h2>\n"
+        body += Markup.table(caption: words.byProduct, headers: [words.product, words.count],
+                             rows: zip(report.byProduct.labels, report.byProduct.counts).map { id, count in
+                                 let label = productNames[id].map {
+                                     "<a href=\"\(layout.toLanguageRoot)\(SitePaths.product(id))\">\(HTML.escape($0))</a>"
+                                 } ?? HTML.escape(id)
+                                 return [label, Self.value(count, words)]
+                             }, className: "numbers")
+        body += "</section>\n<p><a href=\"\(layout.toSiteRoot)allegations.json\">allegations.json</a></p>\n"
         return layout.page(title: words.allegationsTitle, body: body)
     }
 }

@@ -7,6 +7,10 @@ import ProductModel
 /// Use dates come from git: each version's status is the newest manifest's, with every later
 /// version's recorded field changes undone, never the dates a manifest states. A year still under
 /// way ends on the catalog's as-of day. Checks are those in this machine's index only.
+///
+/// The year's allegations are the allegations page's own published rows for the year's quarters:
+/// a yearly table aggregated afresh, or yearly tables by service, basis or product, would let a
+/// small count be recovered by subtracting them from the page's all-time totals.
 public struct AnnualReport: Sendable, Hashable, Codable {
     /// The version of this record's shape.
     public var schemaVersion: Int = 1
@@ -26,8 +30,9 @@ public struct AnnualReport: Sendable, Hashable, Codable {
     public var totals: Totals
     /// One row per product in use during the year, or changed, reviewed, checked, removed or overdue in it, by id.
     public var products: [ProductYear]
-    /// The year's allegations, suppressed like the allegations page; `nil` without an allegations file.
-    public var allegations: AllegationsReport?
+    /// The year's allegations by quarter and finding: the allegations page's published rows for the
+    /// year, with totals only where they are sums of published counts; `nil` without an allegations file.
+    public var allegations: CrossTable?
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", id, year, periodStart = "period_start", periodEnd = "period_end"
@@ -117,19 +122,19 @@ public struct AnnualReport: Sendable, Hashable, Codable {
     }
 
     /// The reports of every year from the first commit of a product to the as-of day's year.
-    public static func all(_ history: UseHistory, asOf: CalendarDate, minimumCellSize: Int) -> [AnnualReport] {
+    public static func all(_ history: UseHistory, asOf: CalendarDate, allegations: AllegationsReport?) -> [AnnualReport] {
         let timelines = history.products.map(ProductTimeline.init)
         let firstDays = timelines.compactMap { $0.segments.first?.start }
         guard let first = firstDays.min() else { return [] }
         let firstYear = CalendarDate(dayNumber: first).year
         guard firstYear <= asOf.year else { return [] }
         return (firstYear...asOf.year).map { year in
-            report(year: year, timelines: timelines, history: history, asOf: asOf, minimumCellSize: minimumCellSize)
+            report(year: year, timelines: timelines, history: history, asOf: asOf, allegations: allegations)
         }
     }
 
     private static func report(year: Int, timelines: [ProductTimeline], history: UseHistory, asOf: CalendarDate,
-                               minimumCellSize: Int) -> AnnualReport {
+                               allegations: AllegationsReport?) -> AnnualReport {
         let start = CalendarDate(year: year, month: 1, day: 1)
         let end = min(CalendarDate(year: year, month: 12, day: 31), asOf)
         let period = start.dayNumber...end.dayNumber
@@ -177,12 +182,24 @@ public struct AnnualReport: Sendable, Hashable, Codable {
             if row.reviewOverdueDays > 0 { totals.reviewsOverdue += 1 }
             if row.inUse && !row.demographicFields.isEmpty { totals.productsUsingDemographicFields += 1 }
         }
-        let allegations = history.allegations.map { all in
-            AllegationsReport.aggregate(all.filter { $0.dateReceived.year == year }, minimumCellSize: minimumCellSize)
-        }
         return AnnualReport(id: "annual-report-\(year)", year: year, periodStart: start, periodEnd: end,
                             complete: end == CalendarDate(year: year, month: 12, day: 31),
-                            totals: totals, products: rows, allegations: allegations)
+                            totals: totals, products: rows, allegations: allegations.map { yearTable($0.byQuarterAndFinding, year: year) })
+    }
+
+    /// The rows of the page's quarter table that fall in the year; a total is published only when
+    /// every count it sums is, so the table tells nothing the page does not.
+    static func yearTable(_ table: CrossTable, year: Int) -> CrossTable {
+        let rows = table.rowLabels.indices.filter { table.rowLabels[$0].hasPrefix("\(year)-") }
+        func sum(_ counts: [PublishedCount]) -> PublishedCount {
+            PublishedCount(counts.reduce(Optional(0)) { total, count in total.flatMap { total in count.count.map { total + $0 } } })
+        }
+        let cells = rows.map { table.cells[$0] }
+        let rowTotals = rows.map { table.rowTotals[$0] }
+        return CrossTable(rowDimension: table.rowDimension, columnDimension: table.columnDimension,
+                          rowLabels: rows.map { table.rowLabels[$0] }, columnLabels: table.columnLabels, cells: cells,
+                          rowTotals: rowTotals, columnTotals: table.columnLabels.indices.map { column in sum(cells.map { $0[column] }) },
+                          grandTotal: sum(rowTotals))
     }
 
     /// The report as `reports/<year>.csv`: one row per product.

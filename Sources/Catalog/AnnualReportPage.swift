@@ -68,9 +68,8 @@ struct AnnualReportPage {
     private func allegationsSection() -> String {
         var out = "<section aria-labelledby=\"h-year-allegations\"><h2 id=\"h-year-allegations\">\(words.allegationsTitle)</h2>\n"
         guard let allegations = report.allegations else { return out + "<p>\(words.noAllegations)</p></section>\n" }
-        out += "<p>\(words.suppressionNote.replacingOccurrences(of: "%d", with: String(allegations.minimumCellSize - 1)))</p>\n"
-        out += AllegationsPage.tables(allegations, productNames: Dictionary(report.products.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }),
-                                      layout: layout, headingLevel: 3)
+        out += "<p>\(annual.allegationsNote.replacingOccurrences(of: "%@", with: "<a href=\"\(layout.toLanguageRoot)allegations.html\">\(words.allegationsTitle)</a>"))</p>\n"
+        out += AllegationsPage.cross(allegations, caption: "\(words.byQuarterAndFinding) \(report.year)", rowHeading: words.quarter, words: words)
         return out + "</section>\n"
     }
 }
@@ -138,6 +137,7 @@ struct AnnualWords {
     var lastApprovedVersion: String
     var neverApproved: String
     var productFeed: String
+    var allegationsNote: String
 
     static func of(_ language: SiteLanguage) -> AnnualWords { language == .english ? english : spanish }
 
@@ -156,7 +156,8 @@ struct AnnualWords {
         removedHeading: "Removed from the registry", removedOn: "removed on", removedTitle: "Removed product",
         removedIntro: "This product's folder was removed from the registry. Its record stays here so that nothing disappears without a trace.",
         removedBy: "Removed by", lastApprovedVersion: "Last approved version", neverApproved: "never approved",
-        productFeed: "This product's changes (Atom feed)")
+        productFeed: "This product's changes (Atom feed)",
+        allegationsNote: "The year's rows of the allegations report, with small cells suppressed as there; a total is shown only where every count in it is. Counts by responding service, basis and product are on the %@ page for all years together only: yearly ones would let suppressed counts be worked out from its totals.")
 
     static let spanish = AnnualWords(
         title: "Informe anual de uso", intro: "Lo que el registro anotó durante el año: los productos en uso y cuándo entraron y salieron de uso (según el historial git del registro), versiones, decisiones de revisión, comprobaciones, revisiones vencidas, campos demográficos y denuncias.",
@@ -173,5 +174,6 @@ struct AnnualWords {
         removedHeading: "Eliminados del registro", removedOn: "eliminado el", removedTitle: "Producto eliminado",
         removedIntro: "La carpeta de este producto se eliminó del registro. Su ficha se conserva aquí para que nada desaparezca sin dejar rastro.",
         removedBy: "Eliminado por", lastApprovedVersion: "Última versión aprobada", neverApproved: "nunca aprobado",
-        productFeed: "Cambios de este producto (canal Atom)")
+        productFeed: "Cambios de este producto (canal Atom)",
+        allegationsNote: "Las filas del año del informe de denuncias, con las celdas pequeñas suprimidas como allí; un total solo se muestra cuando todos sus números lo están. Los recuentos por servicio, motivo y producto están en la página %@, solo para todos los años juntos: los anuales permitirían deducir recuentos suprimidos de sus totales.")
 }

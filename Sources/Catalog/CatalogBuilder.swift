@@ -164,7 +164,7 @@ public enum CatalogBuilder {
         let present = Set(products.map(\.id))
         // A product removed and later added again is shown by its current page only.
         let removed = (site.history?.removedProducts ?? []).filter { !present.contains($0.id) }
-        let reports = site.history.map { AnnualReport.all($0, asOf: site.asOf, minimumCellSize: site.minimumCellSize) } ?? []
+        let reports = site.history.map { AnnualReport.all($0, asOf: site.asOf, allegations: site.allegations) } ?? []
         for (languageIndex, language) in SiteLanguage.allCases.enumerated() {
             // Filter pages sit beside the index, so every list page shares one rendering of each row.
             var rows: [String: String] = [:]

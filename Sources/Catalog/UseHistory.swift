@@ -10,12 +10,10 @@ public struct UseHistory: Sendable, Hashable {
     public var reviews: [ReviewEvent]
     /// Every policy check this machine's index holds, any order.
     public var checks: [CheckEvent]
-    /// The imported allegations, or `nil` when no allegations file was given.
-    public var allegations: [Allegation]?
 
     /// Creates the history of one catalog build.
-    public init(products: [ProductUse], reviews: [ReviewEvent], checks: [CheckEvent], allegations: [Allegation]?) {
-        self.products = products; self.reviews = reviews; self.checks = checks; self.allegations = allegations
+    public init(products: [ProductUse], reviews: [ReviewEvent], checks: [CheckEvent]) {
+        self.products = products; self.reviews = reviews; self.checks = checks
     }
 
     /// The products no longer in `Products/`, by id.

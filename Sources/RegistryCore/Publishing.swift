@@ -70,7 +70,7 @@ extension RegistryWorkspace {
         // One walk of Reviews/ serves every product's approvals, hosted files and freshness.
         let reviews = try reviewFilesByFolder(at: commit)
         let site = CatalogSite(registry: info, asOf: asOfDate, minimumCellSize: parameters.minimumCellSize, allegations: report,
-                               history: try useHistory(heads: heads, reviews: reviews, chain: chain, allegations: parsed))
+                               history: try useHistory(heads: heads, reviews: reviews, chain: chain))
         let freshness = CatalogFreshness(site: site, chain: chain, trustAnchor: configuration.trustAnchor,
                                          reviews: reviews, stamps: try index.catalogStamps())
         let folder = try await openedFolder

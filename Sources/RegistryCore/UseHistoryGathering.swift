@@ -13,8 +13,7 @@ extension RegistryWorkspace {
     ///
     /// Gathered afresh on every build: it is a few index queries plus one manifest read per removed
     /// product, so the reports follow any change of history without a cache of their own.
-    func useHistory(heads: [ProductHeadRecord], reviews: [String: [RepositoryFile]], chain: KeyringChainVerdict,
-                    allegations: [Allegation]?) throws -> UseHistory {
+    func useHistory(heads: [ProductHeadRecord], reviews: [String: [RepositoryFile]], chain: KeyringChainVerdict) throws -> UseHistory {
         let versions = Dictionary(grouping: try index.allVersions(), by: \.productID)
         let headManifests = Dictionary(uniqueKeysWithValues: heads.compactMap { head in
             head.manifestJSON.flatMap { try? JSONDecoder().decode(UseFields.self, from: Data($0.utf8)) }.map { (head.productID, $0) }
@@ -35,7 +34,7 @@ extension RegistryWorkspace {
             }
         }
         let checks = try index.checkHistory().map { CheckEvent(product: $0.productID, day: CalendarDate(utcDayOf: $0.checkedAt), passed: $0.passed) }
-        return UseHistory(products: products, reviews: Self.reviewEvents(reviews), checks: checks, allegations: allegations)
+        return UseHistory(products: products, reviews: Self.reviewEvents(reviews), checks: checks)
     }
 
     /// The field changes the reports undo (status, review date, demographic fields), decoded only

@@ -30,12 +30,11 @@ struct AnnualReportTests {
                   ReviewEvent(product: "p", version: "1.0.0", reviewer: "bob", decision: .revocation, issued: day("2026-09-01"))],
         checks: [CheckEvent(product: "p", day: day("2025-12-01"), passed: true),
                  CheckEvent(product: "p", day: day("2026-03-01"), passed: true),
-                 CheckEvent(product: "p", day: day("2026-04-01"), passed: false)],
-        allegations: nil)
+                 CheckEvent(product: "p", day: day("2026-04-01"), passed: false)])
 
     @Test("use dates, versions, reviews, lapse, overdue days, checks and demographic fields come from the history, per year")
     func figures() throws {
-        let reports = AnnualReport.all(Self.history, asOf: Self.day("2026-12-31"), minimumCellSize: 11)
+        let reports = AnnualReport.all(Self.history, asOf: Self.day("2026-12-31"), allegations: nil)
         #expect(reports.map(\.year) == [2025, 2026])
         let first = try #require(reports.first?.products.first)
         #expect(!first.inUse && first.versionsRegistered == ["0.1.0"] && first.checksRun == 1 && first.demographicFields.isEmpty)
@@ -55,7 +54,7 @@ struct AnnualReportTests {
 
     @Test("the current year ends on the as-of day, and nothing after it counts")
     func yearUnderWay() throws {
-        let report = try #require(AnnualReport.all(Self.history, asOf: Self.day("2026-03-15"), minimumCellSize: 11).last)
+        let report = try #require(AnnualReport.all(Self.history, asOf: Self.day("2026-03-15"), allegations: nil).last)
         #expect(report.periodEnd == Self.day("2026-03-15") && !report.complete)
         let row = try #require(report.products.first)
         #expect(row.versionsRegistered == ["1.0.0"] && row.checksRun == 1 && row.reviewOverdueDays == 0 && row.approvalsLapsed.isEmpty)
@@ -149,26 +148,36 @@ struct AnnualReportTests {
         #expect(Self.recoverable(leaky) == [value])
     }
 
-    @Test("no report publishes a small cell or lets one be recovered from the totals it publishes", arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
+    @Test("a year's allegations add nothing to the allegations page, which hides every small cell from an attacker knowing all its totals",
+          arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
     func attackerKnowingEveryTotal(seed: UInt64) throws {
         let allegations = Self.allegations(seed: seed, count: 60 + Int(seed) * 25)
-        let history = UseHistory(products: [Self.product], reviews: [], checks: [], allegations: allegations)
-        let reports = AnnualReport.all(history, asOf: Self.day("2026-12-31"), minimumCellSize: 11)
+        let page = AllegationsReport.aggregate(allegations, minimumCellSize: 11)
+        Self.expectNoSmallCell(page, "seed \(seed), allegations page")
+        let reports = AnnualReport.all(UseHistory(products: [Self.product], reviews: [], checks: []),
+                                       asOf: Self.day("2026-12-31"), allegations: page)
         #expect(reports.count == 2)
+        let quarters = page.byQuarterAndFinding
         for report in reports {
-            let allegations = try #require(report.allegations)
-            Self.expectNoSmallCell(allegations, "seed \(seed), year \(report.year)")
+            let year = try #require(report.allegations)
+            #expect(!year.rowLabels.isEmpty && year.rowLabels.allSatisfy { $0.hasPrefix("\(report.year)-") })
+            // Every row is the page's own row, hidden cells included.
+            for (index, label) in year.rowLabels.enumerated() {
+                let row = try #require(quarters.rowLabels.firstIndex(of: label))
+                #expect(year.cells[index] == quarters.cells[row] && year.rowTotals[index] == quarters.rowTotals[row])
+            }
+            // Every total is the sum of published counts, so anyone could compute it from the page.
+            for (column, total) in year.columnTotals.enumerated() {
+                let counts = year.cells.map { $0[column].count }
+                #expect(total.count == (counts.contains(nil) ? nil : counts.reduce(0) { $0 + $1! }), "seed \(seed), \(report.year)")
+            }
+            let rowTotals = year.rowTotals.map(\.count)
+            #expect(year.grandTotal.count == (rowTotals.contains(nil) ? nil : rowTotals.reduce(0) { $0 + $1! }))
         }
-        Self.expectNoSmallCell(AllegationsReport.aggregate(allegations, minimumCellSize: 11), "seed \(seed), allegations page")
     }
 
-    @Test("the demo allegations' annual tables hold no recoverable small cell")
+    @Test("the demo allegations page holds no recoverable small cell")
     func demoAllegations() throws {
-        let history = UseHistory(products: [Self.product], reviews: [], checks: [], allegations: try CatalogFixtures.demoAllegations())
-        for report in AnnualReport.all(history, asOf: Self.day("2026-12-31"), minimumCellSize: 11) {
-            let allegations = try #require(report.allegations)
-            #expect(allegations.total.count.map { $0 > 0 } ?? true)
-            Self.expectNoSmallCell(allegations, "demo, year \(report.year)")
-        }
+        Self.expectNoSmallCell(AllegationsReport.aggregate(try CatalogFixtures.demoAllegations(), minimumCellSize: 11), "demo")
     }
 }

@@ -116,8 +116,8 @@ enum CatalogFixtures {
     }
 
     /// History for `input()` plus a removed product whose texts carry every payload: two years
-    /// of use, review decisions, checks and the demo allegations.
-    static func history() throws -> UseHistory {
+    /// of use, review decisions and checks.
+    static func history() -> UseHistory {
         let payload = payloads.joined(separator: " ")
         let inUse = UseState(status: .inUse, reviewDue: CalendarDate(year: 2026, month: 6, day: 30), demographicFields: ["age_band"])
         func version(_ commit: String, _ date: String, _ label: String, removed: Bool = false, _ changes: [FieldChange] = []) -> UseVersion {
@@ -138,8 +138,7 @@ enum CatalogFixtures {
             products: present + [removed],
             reviews: [ReviewEvent(product: "station-incident-hotspots", version: "1.0.0", reviewer: "alice", decision: .approval,
                                   issued: CalendarDate(year: 2025, month: 4, day: 1))],
-            checks: [CheckEvent(product: "station-incident-hotspots", day: CalendarDate(year: 2026, month: 2, day: 1), passed: false)],
-            allegations: try demoAllegations())
+            checks: [CheckEvent(product: "station-incident-hotspots", day: CalendarDate(year: 2026, month: 2, day: 1), passed: false)])
     }
 
     /// `count` products, each with `versions` versions of history.
