@@ -17,11 +17,12 @@ struct AllegationsPage {
                            suppressedWord: words.suppressed)
     }
 
-    private func value(_ count: PublishedCount, _ words: SiteWords) -> String {
+    private static func value(_ count: PublishedCount, _ words: SiteWords) -> String {
         count.count.map(String.init) ?? "<span class=\"suppressed\">\(words.suppressed)</span>"
     }
 
-    private func cross(_ table: CrossTable, caption: String, rowHeading: String, words: SiteWords) -> String {
+    /// A cross table with its totals; suppressed counts read "suppressed". Shared with the annual reports.
+    static func cross(_ table: CrossTable, caption: String, rowHeading: String, words: SiteWords) -> String {
         var rows = zip(table.rowLabels, zip(table.cells, table.rowTotals)).map { label, pair in
             [HTML.escape(label)] + pair.0.map { value($0, words) } + [value(pair.1, words)]
         }
@@ -41,16 +42,16 @@ struct AllegationsPage {
         body += "<p>\(note)</p>\n"
         if let first = report.firstQuarter, let last = report.lastQuarter {
             body += Markup.facts([(words.period, "\(first) – \(last)"),
-                                  (words.total, value(report.total, words))])
+                                  (words.total, Self.value(report.total, words))])
         }
         body += "<section aria-labelledby=\"h-quarter\"><h2 id=\"h-quarter\">\(words.byQuarterAndFinding)</h2>\n"
         body += Self.quarterChart(report, words: words)
-        body += cross(report.byQuarterAndFinding, caption: words.byQuarterAndFinding, rowHeading: words.quarter, words: words)
+        body += Self.cross(report.byQuarterAndFinding, caption: words.byQuarterAndFinding, rowHeading: words.quarter, words: words)
         body += "</section>\n<section aria-labelledby=\"h-service\"><h2 id=\"h-service\">\(words.byServiceAndFinding)</h2>\n"
-        body += cross(report.byServiceAndFinding, caption: words.byServiceAndFinding, rowHeading: words.respondingService, words: words)
+        body += Self.cross(report.byServiceAndFinding, caption: words.byServiceAndFinding, rowHeading: words.respondingService, words: words)
         body += "</section>\n<section aria-labelledby=\"h-basis\"><h2 id=\"h-basis\">\(words.byBasis)</h2>\n<p>\(words.basisNote)</p>\n"
         body += Markup.table(caption: words.byBasis, headers: [words.basis, words.count],
-                             rows: zip(report.byBasis.labels, report.byBasis.counts).map { [HTML.escape($0), value($1, words)] },
+                             rows: zip(report.byBasis.labels, report.byBasis.counts).map { [HTML.escape($0), Self.value($1, words)] },
                              className: "numbers")
         body += "</section>\n<section aria-labelledby=\"h-product\"><h2 id=\"h-product\">\(words.byProduct)</h2>\n"
         body += Markup.table(caption: words.byProduct, headers: [words.product, words.count],
@@ -58,7 +59,7 @@ struct AllegationsPage {
                                  let label = productNames[id].map {
                                      "<a href=\"\(layout.toLanguageRoot)\(SitePaths.product(id))\">\(HTML.escape($0))</a>"
                                  } ?? HTML.escape(id)
-                                 return [label, value(count, words)]
+                                 return [label, Self.value(count, words)]
                              }, className: "numbers")
         body += "</section>\n<p><a href=\"\(layout.toSiteRoot)allegations.json\">allegations.json</a></p>\n"
         return layout.page(title: words.allegationsTitle, body: body)

@@ -28,12 +28,17 @@ public struct CatalogSite: Sendable {
     public let minimumCellSize: Int
     /// The suppressed allegations report, if an allegations file was given.
     public let allegations: AllegationsReport?
+    /// The registry's history, for the annual use reports, removed products' pages and feed events;
+    /// without it the site has none of these.
+    public let history: UseHistory?
     /// The site-wide part of every product page's digest.
     let pageDigestPrefix: String
 
     /// Creates the settings of one build.
-    public init(registry: RegistryInfo, asOf: CalendarDate, minimumCellSize: Int, allegations: AllegationsReport?) {
+    public init(registry: RegistryInfo, asOf: CalendarDate, minimumCellSize: Int, allegations: AllegationsReport?,
+                history: UseHistory? = nil) {
         self.registry = registry; self.asOf = asOf; self.minimumCellSize = minimumCellSize; self.allegations = allegations
+        self.history = history
         pageDigestPrefix = SHA256Hex.of(
             (try? CanonicalJSON.encode([CatalogBuilder.rendererVersion, registry.title, registry.agency, registry.contactEmail,
                                         registry.siteURL ?? "", registry.repositoryURL ?? "",
@@ -61,17 +66,18 @@ public struct CatalogSite: Sendable {
 /// input digest is unchanged and whose bytes still match.
 public enum CatalogBuilder {
     /// Changes whenever rendering changes, so pages from an older renderer are never kept.
-    public static let rendererVersion = "catalog-renderer/2"
+    public static let rendererVersion = "catalog-renderer/3"
 
     /// The state file's name inside the output folder.
     public static let stateFileName = ".catalog-state.json"
 
-    /// Builds the catalog into `outputDirectory`, creating it if needed, or replacing the catalog it holds.
+    /// Builds the catalog into `outputDirectory`, creating it if needed, or replacing the catalog it
+    /// holds; with `history`, also the annual use reports and the removed products' pages.
     @discardableResult
-    public static func build(_ input: CatalogInput, allegations: AllegationsReport?,
+    public static func build(_ input: CatalogInput, allegations: AllegationsReport?, history: UseHistory? = nil,
                              to outputDirectory: URL) throws(CatalogError) -> CatalogBuildSummary {
         let site = CatalogSite(registry: input.registry, asOf: input.asOf, minimumCellSize: input.minimumCellSize,
-                               allegations: allegations)
+                               allegations: allegations, history: history)
         let folder = try CatalogFolder(CatalogFolder.resolve(outputDirectory.path))
         try rejectDuplicates(input.products.map(\.id))
         var rendered: [RenderedProduct] = []
@@ -124,7 +130,7 @@ public enum CatalogBuilder {
                 status: published.status, approvalState: published.approvalState,
                 usesDemographics: !published.demographicFields.isEmpty, reviewOverdue: published.reviewOverdue(asOf: site.asOf),
                 checkFailing: published.status != .retired && published.latestCheck?.passed == false),
-            feedEntries: AtomFeed.entries(published, idBase: site.feedIDBase),
+            feedEntries: AtomFeed.entries(published, idBase: site.feedIDBase, asOf: site.asOf),
             algoritmeregister: RegisterExports.objectJSON(RegisterExports.algoritmeregister(published, registry: site.registry)),
             ukATRS: RegisterExports.objectJSON(RegisterExports.ukATRS(published, registry: site.registry)),
             nycRow: RegisterExports.nycRow(RegisterExports.nycLocalLaw35(published, registry: site.registry)),
@@ -156,11 +162,19 @@ public enum CatalogBuilder {
         }
 
         let filterMatches = IndexPage.matches(products)
+        let present = Set(products.map(\.id))
+        // A product removed and later added again is shown by its current page only.
+        let removed = (site.history?.removedProducts ?? []).filter { !present.contains($0.id) }
+        let reports = site.history.map { AnnualReport.all($0, asOf: site.asOf, allegations: site.allegations) } ?? []
         for (languageIndex, language) in SiteLanguage.allCases.enumerated() {
             // Filter pages sit beside the index, so every list page shares one rendering of each row.
             var rows: [String: String] = [:]
             for product in products { rows[product.id] = product.listRows[languageIndex] }
-            let index = IndexPage(products: products, rows: rows, asOf: site.asOf, report: site.allegations, matches: filterMatches)
+            var index = IndexPage(products: products, rows: rows, asOf: site.asOf, report: site.allegations, matches: filterMatches)
+            if site.history != nil {
+                index.historyLinks = HistoryLinks(years: reports.map(\.year),
+                                                  removed: removed.map { ($0.id, $0.name, String($0.versions.first?.date.prefix(10) ?? "")) })
+            }
             let indexLayout = PageLayout(path: "index.html", language: language, registry: site.registry)
             try writer.write(index.renderIndex(layout: indexLayout, registry: site.registry), to: indexLayout.filePath)
             for group in ProductFilter.all {
@@ -175,6 +189,14 @@ public enum CatalogBuilder {
                              to: allegationsLayout.filePath)
             let verifyLayout = PageLayout(path: "verify.html", language: language, registry: site.registry)
             try writer.write(VerifyPage(registry: site.registry, layout: verifyLayout).render(), to: verifyLayout.filePath)
+            for report in reports {
+                let layout = PageLayout(path: AnnualReportPage.path(year: report.year), language: language, registry: site.registry)
+                try writer.write(AnnualReportPage(report: report, layout: layout).render(), to: layout.filePath)
+            }
+            for product in removed {
+                let layout = PageLayout(path: SitePaths.product(product.id), language: language, registry: site.registry)
+                try writer.write(RemovedProductPage(product: product, layout: layout).render(), to: layout.filePath)
+            }
         }
 
         try writer.write(SiteAssets.stylesheet, to: "assets/catalog.css")
@@ -182,7 +204,14 @@ public enum CatalogBuilder {
         try writer.write(CatalogSchema.text + "\n", to: "schemas/catalog.schema.json")
         try writer.write(catalogJSON(site, records: products.map(\.record)), to: "catalog.json")
         try writer.write(CatalogTables.csv(products.map(\.tableRow)), to: "catalog.csv")
-        try writer.write(AtomFeed.render(products.flatMap(\.feedEntries), site: site), to: "feed.xml")
+        let removedEntries = removed.map { AtomFeed.entries(removed: $0, idBase: site.feedIDBase) }
+        try writer.write(AtomFeed.render(products.flatMap(\.feedEntries) + removedEntries.joined(), site: site), to: "feed.xml")
+        try writer.write(products.map { (SitePaths.productFeed($0.id), AtomFeed.render($0.feedEntries, site: site, product: ($0.id, $0.names[0]))) }
+                         + zip(removed, removedEntries).map { (SitePaths.productFeed($0.id), AtomFeed.render($1, site: site, product: ($0.id, $0.name))) })
+        for report in reports {
+            try writer.write(String(decoding: try encode(report), as: UTF8.self), to: AnnualReportPage.path(year: report.year, extension: "json"))
+            try writer.write(report.csv(), to: AnnualReportPage.path(year: report.year, extension: "csv"))
+        }
         if let allegations = site.allegations {
             try writer.write(String(decoding: try encode(allegations), as: UTF8.self), to: "allegations.json")
         }

@@ -55,6 +55,8 @@ struct IndexPage {
     var report: AllegationsReport?
     /// The ids each filter page lists, computed once per build.
     var matches: [String: [String]]
+    /// The annual reports and removed products to link to, when the build had the registry's history.
+    var historyLinks: HistoryLinks?
 
     init(products: [RenderedProduct], rows: [String: String], asOf: CalendarDate, report: AllegationsReport?,
          matches: [String: [String]]) {
@@ -166,6 +168,7 @@ struct IndexPage {
         body += searchForm(words: words)
         body += table(products.map(\.id), words: words)
         body += "</section>\n"
+        body += historyLinks?.section(layout: layout) ?? ""
         body += "<section aria-labelledby=\"data\"><h2 id=\"data\" tabindex=\"-1\">\(words.dataTitle)</h2><ul>"
         for (href, label) in [("catalog.json", "catalog.json"), ("schemas/catalog.schema.json", "catalog.schema.json"),
                               ("catalog.csv", "catalog.csv"), ("feed.xml", "Atom feed.xml"), ("allegations.json", "allegations.json"),

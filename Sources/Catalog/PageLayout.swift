@@ -34,8 +34,9 @@ struct PageLayout {
     /// The file's path relative to the site root.
     var filePath: String { language.folder + path }
 
-    /// Wraps a page body in the shared chrome.
-    func page(title: String, body: String, script: Bool = false) -> String {
+    /// Wraps a page body in the shared chrome; `feed` is a page's own Atom feed (relative to the
+    /// site root), announced beside the site's.
+    func page(title: String, body: String, script: Bool = false, feed: String? = nil) -> String {
         let other: SiteLanguage = language == .english ? .spanish : .english
         var out = ""
         out.reserveCapacity(body.utf8.count + 2048)
@@ -47,6 +48,7 @@ struct PageLayout {
         out += "<link rel=\"stylesheet\" href=\"\(toSiteRoot)assets/catalog.css\">\n"
         out += "<link rel=\"alternate\" hreflang=\"\(other.rawValue)\" href=\"\(otherLanguageHref)\">\n"
         out += "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Atom\" href=\"\(toSiteRoot)feed.xml\">\n"
+        if let feed { out += "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Atom: \(HTML.escape(title))\" href=\"\(toSiteRoot)\(feed)\">\n" }
         if script { out += "<script src=\"\(toSiteRoot)assets/catalog.js\" defer></script>\n" }
         out += "</head>\n<body>\n<a class=\"skip-link\" href=\"#main\">\(words.skipLink)</a>\n"
         out += "<header class=\"site-header\">\n<p class=\"site-title\"><a href=\"\(toLanguageRoot)index.html\">\(registry.title(in: language).inline)</a></p>\n"

@@ -54,7 +54,7 @@ struct ProductPage {
         body += withheldSection()
         body += allegationsSection()
         body += contactSection()
-        return layout.page(title: title, body: body)
+        return layout.page(title: title, body: body, feed: SitePaths.productFeed(product.id))
     }
 
     private func section(_ id: String, _ heading: String, _ content: String) -> String {
@@ -379,6 +379,9 @@ struct ProductPage {
 enum SitePaths {
     /// The page of a product, relative to a language root.
     static func product(_ id: String) -> String { "products/\(id).html" }
+
+    /// The Atom feed of a product, relative to the site root (one feed serves both languages).
+    static func productFeed(_ id: String) -> String { "products/\(id).atom" }
 
     /// Where a repository review file is copied in the site, or `nil` when the path is unsafe.
     ///

@@ -70,9 +70,10 @@ extension RegistryWorkspace {
                                 correctionsContact: configuration.correctionsContact,
                                 translatedTitles: configuration.translations.compactMapValues(\.title),
                                 translatedAgencies: configuration.translations.compactMapValues(\.agency))
-        let site = CatalogSite(registry: info, asOf: asOfDate, minimumCellSize: parameters.minimumCellSize, allegations: report)
         // One walk of Reviews/ serves every product's approvals, hosted files and freshness.
         let reviews = try reviewFilesByFolder(at: commit)
+        let site = CatalogSite(registry: info, asOf: asOfDate, minimumCellSize: parameters.minimumCellSize, allegations: report,
+                               history: try useHistory(heads: heads, reviews: reviews, chain: chain))
         let links = storedLinkRecords()
         let freshness = CatalogFreshness(site: site, chain: chain, trustAnchor: configuration.trustAnchor,
                                          reviews: reviews, stamps: try index.catalogStamps(), links: links)

@@ -36,6 +36,11 @@ PAGES = [
     "es/index.html",
     "es/products/station-incident-hotspots.html",
     "products-status-in-use.html",
+    "reports/2025.html",
+    "reports/2026.html",
+    "es/reports/2026.html",
+    "products/retired-survey-1.html",
+    "es/products/retired-survey-1.html",
 ]
 TRAP = """
 window.__scriptFromText = [];

@@ -235,7 +235,10 @@ struct CatalogBuildTests {
         #expect(feed.contains("New product: Name triage 1.0.0"))
         #expect(feed.contains("Approved: Name &lt;script&gt;"))
         let parsed = try XMLDocument(data: Data(feed.utf8))
-        #expect(try parsed.nodes(forXPath: "//*[local-name()='entry']").count == 6)
+        // Six entries of versions and approvals, then the events: one failing check, three overdue reviews.
+        #expect(try parsed.nodes(forXPath: "//*[local-name()='entry']").count == 10)
+        #expect(feed.contains("<id>https://registry.transit.example/station-incident-hotspots/check-failed/"))
+        #expect(feed.contains("<id>https://registry.transit.example/calls-for-service-triage/review-overdue/2026-06-30</id>"))
     }
 
     /// Writes the fixture site where `Tests/Browser/check_catalog.py` looks for it.
@@ -243,7 +246,10 @@ struct CatalogBuildTests {
     func writeBrowserSite() throws {
         let target = packageRoot.appendingPathComponent(".build/catalog-browser-site")
         try? FileManager.default.removeItem(at: target)
-        let summary = try CatalogBuilder.build(CatalogFixtures.input(), allegations: report, to: target)
+        let summary = try CatalogBuilder.build(CatalogFixtures.input(), allegations: report, history: CatalogFixtures.history(), to: target)
         #expect(summary.files.contains("index.html"))
+        for page in ["reports/2026.html", "es/reports/2025.html", "products/retired-survey-1.html", "products/retired-survey-1.atom"] {
+            #expect(summary.files.contains(page), "\(page) is in the browser-test site")
+        }
     }
 }

@@ -115,6 +115,32 @@ enum CatalogFixtures {
         ])
     }
 
+    /// History for `input()` plus a removed product whose texts carry every payload: two years
+    /// of use, review decisions and checks.
+    static func history() -> UseHistory {
+        let payload = payloads.joined(separator: " ")
+        let inUse = UseState(status: .inUse, reviewDue: CalendarDate(year: 2026, month: 6, day: 30), demographicFields: ["age_band"])
+        func version(_ commit: String, _ date: String, _ label: String, removed: Bool = false, _ changes: [FieldChange] = []) -> UseVersion {
+            UseVersion(commit: hex(commit, length: 40), date: date + "T09:00:00Z", version: label, author: "Author \(payload)",
+                       message: "Message \(payload)", changes: changes, removed: removed)
+        }
+        let present = input().products.map { product in
+            ProductUse(id: product.id, name: product.manifest.name,
+                       versions: [version(product.id, "2025-03-01", product.manifest.version)], newest: inUse)
+        }
+        let removed = ProductUse(id: "retired-survey-1", name: "Survey \(payload)",
+                                 versions: [version("removal", "2026-05-20", "", removed: true),
+                                            version("survey-2", "2025-09-01", "1.1.0",
+                                                    [FieldChange(keyPath: "status", before: "development", after: "in-use")]),
+                                            version("survey-1", "2025-02-01", "1.0.0")],
+                                 newest: inUse, removal: ProductRemoval(lastApprovedVersion: "1.1.0"))
+        return UseHistory(
+            products: present + [removed],
+            reviews: [ReviewEvent(product: "station-incident-hotspots", version: "1.0.0", reviewer: "alice", decision: .approval,
+                                  issued: CalendarDate(year: 2025, month: 4, day: 1))],
+            checks: [CheckEvent(product: "station-incident-hotspots", day: CalendarDate(year: 2026, month: 2, day: 1), passed: false)])
+    }
+
     /// `count` products, each with `versions` versions of history.
     static func largeInput(count: Int, versions: Int) -> CatalogInput {
         let states = ApprovalState.allCases

@@ -152,7 +152,9 @@ struct CatalogFaultTests {
         // index.html, es/index.html and catalog.json change at least.
         #expect(removed.files_written >= 3, "a deleted product changed the index and data, but \(removed.files_written) files were written")
         let after = try siteFiles(site)
-        #expect(after["products/rider-safety-perception.html"] == nil)
+        // Nothing disappears without a trace: the product page becomes the page of a removed product.
+        let kept = String(decoding: try #require(after["products/rider-safety-perception.html"]), as: UTF8.self)
+        #expect(kept.contains("Removed product") && kept.contains("Remove rider safety perception"))
         #expect(after["index.html"] != first["index.html"] && after["catalog.json"] != first["catalog.json"])
         let clean = try makeTemporaryDirectory("catalog-clean")
         defer { clean.remove() }

@@ -1,0 +1,179 @@
+import ProductModel
+
+/// Renders `reports/<year>.html`: the year's figures, a chart with its numbers as a table, one row
+/// per product, and the year's allegations suppressed like the allegations page.
+struct AnnualReportPage {
+    var report: AnnualReport
+    var layout: PageLayout
+
+    private var words: SiteWords { layout.words }
+    private var annual: AnnualWords { AnnualWords.of(layout.language) }
+
+    /// The site path of a year's report files, relative to a language root (`reports/2026.html`).
+    static func path(year: Int, extension name: String = "html") -> String { "reports/\(year).\(name)" }
+
+    func render() -> String {
+        let title = "\(annual.title) \(report.year)"
+        var body = "<h1>\(title)</h1>\n<p>\(annual.intro)</p>\n"
+        let period = "\(report.periodStart.description) – \(report.periodEnd.description)"
+            + (report.complete ? "" : " (\(annual.yearUnderWay))")
+        body += Markup.facts([(annual.period, period)])
+        body += "<p class=\"note\">\(annual.checksNote)</p>\n"
+        let totals = report.totals
+        let figures: [(String, Int)] = [
+            (annual.productsInUse, totals.productsInUse), (annual.enteredUse, totals.enteredUse),
+            (annual.leftUse, totals.leftUse), (annual.versionsRegistered, totals.versionsRegistered),
+            (annual.productsRemoved, totals.productsRemoved), (annual.approvalsGranted, totals.approvalsGranted),
+            (annual.approvalsLapsed, totals.approvalsLapsed), (annual.approvalsRevoked, totals.approvalsRevoked),
+            (annual.rejections, totals.rejections), (annual.checksRun, totals.checksRun),
+            (annual.checksFailed, totals.checksFailed), (annual.reviewsOverdue, totals.reviewsOverdue),
+            (annual.usingDemographics, totals.productsUsingDemographicFields),
+        ]
+        body += "<section aria-labelledby=\"h-figures\"><h2 id=\"h-figures\">\(annual.figures)</h2>\n"
+        body += Charts.bars(id: "chart-year", title: annual.figures, description: annual.figuresDescription,
+                            bars: figures.map { Charts.Bar(label: $0.0, segments: [$0.1]) },
+                            rowHeading: annual.figure, seriesNames: [annual.count], tableCaption: annual.figures,
+                            detailsLabel: words.chartData, suppressedWord: words.suppressed)
+        body += "</section>\n"
+        body += productsSection()
+        body += allegationsSection()
+        body += "<p><a href=\"\(layout.toSiteRoot)\(Self.path(year: report.year, extension: "json"))\">\(report.year).json</a> · "
+        body += "<a href=\"\(layout.toSiteRoot)\(Self.path(year: report.year, extension: "csv"))\">\(report.year).csv</a></p>\n"
+        return layout.page(title: title, body: body)
+    }
+
+    private func productsSection() -> String {
+        var out = "<section aria-labelledby=\"h-year-products\"><h2 id=\"h-year-products\">\(words.products)</h2>\n"
+        guard !report.products.isEmpty else { return out + "<p>\(words.none)</p></section>\n" }
+        func date(_ day: CalendarDate?) -> String { day?.description ?? "—" }
+        let rows = report.products.map { row in
+            [
+                "<a href=\"\(layout.toLanguageRoot)\(SitePaths.product(row.id))\">\(HTML.escape(row.name))</a><br><small>\(HTML.escape(row.id))</small>",
+                row.inUse ? words.yes : words.no, date(row.inUseSince), date(row.inUseUntil ?? row.removed),
+                row.versionsRegistered.isEmpty ? "0" : HTML.escape(row.versionsRegistered.joined(separator: ", ")),
+                String(row.approvalsGranted), row.approvalsLapsed.isEmpty ? "0" : row.approvalsLapsed.map(\.description).joined(separator: ", "),
+                String(row.approvalsRevoked + row.rejections), "\(row.checksRun) / \(row.checksFailed)",
+                row.reviewOverdueDays == 0 ? "0" : "\(row.reviewOverdueDays) (\(annual.since) \(date(row.reviewOverdueSince)))",
+                row.demographicFields.isEmpty ? words.none : HTML.escape(row.demographicFields.joined(separator: ", ")),
+            ]
+        }
+        out += Markup.table(caption: "\(words.products) \(report.year)",
+                            headers: [words.product, annual.inUse, annual.enteredUse, annual.leftUse, annual.versionsRegistered,
+                                      annual.approvalsGranted, annual.approvalsLapsed, annual.revokedOrRejected,
+                                      annual.checksRunFailed, annual.overdueDays, words.demographicFields],
+                            rows: rows)
+        return out + "</section>\n"
+    }
+
+    private func allegationsSection() -> String {
+        var out = "<section aria-labelledby=\"h-year-allegations\"><h2 id=\"h-year-allegations\">\(words.allegationsTitle)</h2>\n"
+        guard let allegations = report.allegations else { return out + "<p>\(words.noAllegations)</p></section>\n" }
+        out += "<p>\(annual.allegationsNote.replacingOccurrences(of: "%@", with: "<a href=\"\(layout.toLanguageRoot)allegations.html\">\(words.allegationsTitle)</a>"))</p>\n"
+        out += AllegationsPage.cross(allegations, caption: "\(words.byQuarterAndFinding) \(report.year)", rowHeading: words.quarter, words: words)
+        return out + "</section>\n"
+    }
+}
+
+/// The index page's links to what the catalog keeps of the past: the annual use reports and the
+/// pages of products removed from the registry.
+struct HistoryLinks {
+    /// The years with a report, oldest first.
+    var years: [Int]
+    /// Removed products: id, name and the day they were removed.
+    var removed: [(id: String, name: String, day: String)]
+
+    func section(layout: PageLayout) -> String {
+        let annual = AnnualWords.of(layout.language)
+        var out = "<section aria-labelledby=\"h-annual\"><h2 id=\"h-annual\">\(annual.reportsHeading)</h2>\n<ul>"
+        for year in years.reversed() {
+            out += "<li><a href=\"\(layout.toLanguageRoot)\(AnnualReportPage.path(year: year))\">\(annual.title) \(year)</a></li>"
+        }
+        out += "</ul></section>\n"
+        guard !removed.isEmpty else { return out }
+        out += "<section aria-labelledby=\"h-removed\"><h2 id=\"h-removed\">\(annual.removedHeading)</h2>\n<ul>"
+        for product in removed {
+            out += "<li><a href=\"\(layout.toLanguageRoot)\(SitePaths.product(product.id))\">\(HTML.escape(product.name))</a>"
+            out += " (\(HTML.escape(product.id))) · \(annual.removedOn) \(HTML.escape(product.day))</li>"
+        }
+        return out + "</ul></section>\n"
+    }
+}
+
+/// The words of the annual reports and removed-product pages, per language.
+struct AnnualWords {
+    var title: String
+    var intro: String
+    var period: String
+    var yearUnderWay: String
+    var checksNote: String
+    var figures: String
+    var figuresDescription: String
+    var figure: String
+    var count: String
+    var productsInUse: String
+    var inUse: String
+    var enteredUse: String
+    var leftUse: String
+    var versionsRegistered: String
+    var productsRemoved: String
+    var approvalsGranted: String
+    var approvalsLapsed: String
+    var approvalsRevoked: String
+    var rejections: String
+    var revokedOrRejected: String
+    var checksRun: String
+    var checksFailed: String
+    var checksRunFailed: String
+    var reviewsOverdue: String
+    var overdueDays: String
+    var since: String
+    var usingDemographics: String
+    var reportsHeading: String
+    var removedHeading: String
+    var removedOn: String
+    var removedTitle: String
+    var removedIntro: String
+    var removedBy: String
+    var lastApprovedVersion: String
+    var neverApproved: String
+    var productFeed: String
+    var allegationsNote: String
+
+    static func of(_ language: SiteLanguage) -> AnnualWords { language == .english ? english : spanish }
+
+    static let english = AnnualWords(
+        title: "Annual use report", intro: "What the registry recorded during the year: the products in use and when they entered and left use (from the registry's git history), versions, review decisions, checks, overdue reviews, demographic fields and allegations.",
+        period: "Period", yearUnderWay: "year under way",
+        checksNote: "Checks are those recorded by the machine that built this catalog; checks run on other machines (CI runners, analysts' computers) are not included.",
+        figures: "The year in figures", figuresDescription: "Horizontal bars, one per figure of the year; the same numbers are in the table below.",
+        figure: "Figure", count: "Count", productsInUse: "Products in use", inUse: "In use", enteredUse: "Entered use",
+        leftUse: "Left use", versionsRegistered: "Versions registered", productsRemoved: "Products removed",
+        approvalsGranted: "Approvals signed", approvalsLapsed: "Approvals lapsed (review date passed)",
+        approvalsRevoked: "Approvals revoked", rejections: "Rejections", revokedOrRejected: "Revoked or rejected",
+        checksRun: "Checks run", checksFailed: "Checks failed", checksRunFailed: "Checks run / failed",
+        reviewsOverdue: "Products with an overdue review", overdueDays: "Days review overdue", since: "since",
+        usingDemographics: "Products in use with demographic fields", reportsHeading: "Annual use reports",
+        removedHeading: "Removed from the registry", removedOn: "removed on", removedTitle: "Removed product",
+        removedIntro: "This product's folder was removed from the registry. Its record stays here so that nothing disappears without a trace.",
+        removedBy: "Removed by", lastApprovedVersion: "Last approved version", neverApproved: "never approved",
+        productFeed: "This product's changes (Atom feed)",
+        allegationsNote: "The year's rows of the allegations report, with small cells suppressed as there; a total is shown only where every count in it is. Counts by responding service, basis and product are on the %@ page for all years together only: yearly ones would let suppressed counts be worked out from its totals.")
+
+    static let spanish = AnnualWords(
+        title: "Informe anual de uso", intro: "Lo que el registro anotó durante el año: los productos en uso y cuándo entraron y salieron de uso (según el historial git del registro), versiones, decisiones de revisión, comprobaciones, revisiones vencidas, campos demográficos y denuncias.",
+        period: "Periodo", yearUnderWay: "año en curso",
+        checksNote: "Las comprobaciones son las que anotó la máquina que generó este catálogo; no se incluyen las ejecutadas en otras máquinas (servidores de integración continua, equipos de analistas).",
+        figures: "El año en cifras", figuresDescription: "Barras horizontales, una por cifra del año; los mismos números están en la tabla siguiente.",
+        figure: "Cifra", count: "Número", productsInUse: "Productos en uso", inUse: "En uso", enteredUse: "Entrada en uso",
+        leftUse: "Salida de uso", versionsRegistered: "Versiones registradas", productsRemoved: "Productos eliminados",
+        approvalsGranted: "Aprobaciones firmadas", approvalsLapsed: "Aprobaciones caducadas (fecha de revisión pasada)",
+        approvalsRevoked: "Aprobaciones revocadas", rejections: "Rechazos", revokedOrRejected: "Revocadas o rechazadas",
+        checksRun: "Comprobaciones ejecutadas", checksFailed: "Comprobaciones fallidas", checksRunFailed: "Comprobaciones ejecutadas / fallidas",
+        reviewsOverdue: "Productos con revisión vencida", overdueDays: "Días de revisión vencida", since: "desde",
+        usingDemographics: "Productos en uso con campos demográficos", reportsHeading: "Informes anuales de uso",
+        removedHeading: "Eliminados del registro", removedOn: "eliminado el", removedTitle: "Producto eliminado",
+        removedIntro: "La carpeta de este producto se eliminó del registro. Su ficha se conserva aquí para que nada desaparezca sin dejar rastro.",
+        removedBy: "Eliminado por", lastApprovedVersion: "Última versión aprobada", neverApproved: "nunca aprobado",
+        productFeed: "Cambios de este producto (canal Atom)",
+        allegationsNote: "Las filas del año del informe de denuncias, con las celdas pequeñas suprimidas como allí; un total solo se muestra cuando todos sus números lo están. Los recuentos por servicio, motivo y producto están en la página %@, solo para todos los años juntos: los anuales permitirían deducir recuentos suprimidos de sus totales.")
+}
