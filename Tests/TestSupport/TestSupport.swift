@@ -123,6 +123,9 @@ public let registryExecutable: URL = {
     return url.appendingPathComponent("registry")
 }()
 
+/// The built `registry-launcher` executable, which the registry finds beside itself.
+public let launcherExecutable: URL = registryExecutable.deletingLastPathComponent().appendingPathComponent("registry-launcher")
+
 /// Runs the built `registry` binary with arguments in a directory.
 @discardableResult
 public func runRegistry(_ arguments: [String], in directory: URL,
