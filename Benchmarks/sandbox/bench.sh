@@ -75,6 +75,12 @@ sys.stdout.write("".join(w + "\0" for w in words))
 PY
 )
 
+# The launcher's lifeline (fd 4): a pipe whose write end stays open for the whole benchmark, as the
+# registry's does for a run; without it the launcher takes its registry for dead and starts nothing.
+exec 7< <(exec sleep 1000000)
+lifeline_holder=$!
+trap 'kill "$lifeline_holder"; rm -rf "$stage"' EXIT
+
 as_user=()
 if [ "$(id -u)" = 0 ]; then as_user=(setpriv --reuid="$uid" --regid="$uid" --clear-groups); fi
 
@@ -86,7 +92,7 @@ run_case() {
   case "$1" in
     direct) "${direct_env[@]}" "${command[@]}" ;;
     bwrap) "${as_user[@]}" "$bwrap" "${options[@]}" -- "${command[@]}" ;;
-    launcher) "$launcher" __sandbox-launch "${plan[@]}" ;;
+    launcher) "$launcher" __sandbox-launch "${plan[@]}" 4<&7 ;;
     version) "$registry" --version ;;
     list) "$registry" list --repo "$stage/registry" ;;
     run) "$registry" run bench-product --working-tree --repo "$stage/registry" ;;
