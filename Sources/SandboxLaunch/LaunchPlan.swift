@@ -88,18 +88,11 @@ package struct LaunchPlan: Sendable, Equatable {
 
 /// One `setrlimit` the launcher applies.
 package struct ResourceLimit: Sendable, Equatable {
+    /// The `RLIMIT_*` name, for messages.
     package var name: String
     package var resource: Int32
     package var value: UInt64
     package var hardValue: UInt64
-
-    /// A limit by its name (for messages), `RLIMIT_*` number, soft and hard value.
-    package init(name: String, resource: Int32, value: UInt64, hardValue: UInt64) {
-        self.name = name
-        self.resource = resource
-        self.value = value
-        self.hardValue = hardValue
-    }
 
     package static func addressSpace(_ bytes: UInt64) -> ResourceLimit { .init(name: "RLIMIT_AS", resource: 9, value: bytes, hardValue: bytes) }
     package static func processes(_ count: UInt64) -> ResourceLimit { .init(name: "RLIMIT_NPROC", resource: 6, value: count, hardValue: count) }

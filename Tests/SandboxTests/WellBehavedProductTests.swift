@@ -206,4 +206,20 @@ struct SandboxHostTests {
         #expect(byHand.status == 2)
         #expect(byHand.stderr == "registry-launcher starts product runs for the registry and is not run by hand; use `registry run`.\n")
     }
+
+    @Test func theLauncherReportsWhatFailedOnTheStatusDescriptorAndStartsNothing() throws {
+        // fd 3 is the status pipe (here standard output); fd 4 a lifeline whose writer stays alive.
+        // Not exec'd: a process group leader could not start the launcher's own session.
+        let script = "\"$@\" 3>&1 4< <(exec sleep 5 2>/dev/null 3>&-)"
+        let architecture = try #require(SeccompFilter.Architecture.current)
+        let plan = LaunchPlan(bubblewrap: "/no \"such\"\nbwrap", options: [], command: ["true"], identity: nil,
+                              rlimits: [.cpu(1)], cgroupProcsFiles: [], seccomp: architecture)
+        let failed = try runProcess("/bin/bash", ["-c", script, "bash", launcherExecutable.path, SandboxLauncher.marker] + plan.arguments)
+        #expect(failed.status == 127)
+        let report = try JSONSerialization.jsonObject(with: Data(failed.stdout.utf8)) as? [String: String]
+        #expect(report?["launch-error"] == "exec /no \"such\"\nbwrap: No such file or directory", "\(failed.stdout)")
+        let broken = try runProcess("/bin/bash", ["-c", script, "bash", launcherExecutable.path, SandboxLauncher.marker, "bogus"])
+        #expect(broken.status == 127)
+        #expect(broken.stdout == "{\"launch-error\":\"the launch plan could not be read\"}\n")
+    }
 }
