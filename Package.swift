@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "registry", targets: ["registry"]),
+        .executable(name: "registry-launcher", targets: ["registry-launcher"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,8 +41,12 @@ let package = Package(
             exclude: ["README.md"]
         ),
         .target(
+            name: "SandboxLaunch",
+            exclude: ["README.md"]
+        ),
+        .target(
             name: "Sandbox",
-            dependencies: ["ProductModel", "RegistrySupport"],
+            dependencies: ["ProductModel", "RegistrySupport", "SandboxLaunch"],
             exclude: ["README.md"]
         ),
         .target(
@@ -71,7 +76,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "registry",
-            dependencies: ["RegistryCommands", "Sandbox"]
+            dependencies: ["RegistryCommands"]
+        ),
+        // Started for every product run: no Foundation and the standard library linked in, so it
+        // loads no shared Swift libraries and starts in about a millisecond.
+        .executableTarget(
+            name: "registry-launcher",
+            dependencies: ["SandboxLaunch"],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"])]
         ),
         .executableTarget(
             name: "verify-benchmark",
@@ -86,7 +98,7 @@ let package = Package(
         .testTarget(name: "ProductModelTests", dependencies: ["ProductModel", "TestSupport"]),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "TestSupport"]),
         .testTarget(name: "RegistryIndexTests", dependencies: ["RegistryIndex", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "TestSupport"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxLaunch", "TestSupport"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "TestSupport"]),
         .testTarget(name: "ReviewsTests", dependencies: ["Reviews", "TestSupport"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"], exclude: ["Fixtures"]),

@@ -13,7 +13,7 @@
 #                      slower commands are timed by one run, and the row says so
 #
 # What it does, in one go on this machine:
-#   1. builds `swift build -c release --product registry` (unless --registry);
+#   1. builds the release `registry` and `registry-launcher` products (unless --registry);
 #   2. generates synthetic registries of 100 and 1,000 products x 10 versions with
 #      Scripts/generate_registry.py (signed keyring and approvals, allegations) under a temp folder;
 #   3. times each registry command with hyperfine (median; apt-installed when missing, else a timed
@@ -76,7 +76,7 @@ load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 build_note=""
 if [ -z "$registry" ]; then
     echo "Building the release binary..." >&2
-    if (cd "$root" && swift build -c release --product registry) > "$work/build.log" 2>&1; then
+    if (cd "$root" && swift build -c release --product registry && swift build -c release --product registry-launcher) > "$work/build.log" 2>&1; then
         registry="$(cd "$root" && swift build -c release --show-bin-path)/registry"
     else
         build_note="release build failed: $(grep -m1 -i 'error' "$work/build.log" | cut -c1-160 || true)"

@@ -19,6 +19,7 @@ if ((${#missing[@]})); then
 fi
 
 swift build --product registry
+swift build --product registry-launcher   # runs each product's sandbox; must sit beside registry
 registry=".build/debug/registry"
 
 "$registry" index

@@ -3,8 +3,9 @@
 # (the Python product `registry new` scaffolds, on its sample):
 #   direct   - exec of the product command with no isolation
 #   bwrap    - a bare bwrap call with the same mounts and namespaces the registry uses
-#   launcher - `registry __sandbox-launch PLAN`: session, fd sweep, rlimits, uid drop,
-#              no_new_privs and the Swift-built seccomp filter, then the same bwrap call
+#   launcher - `registry-launcher __sandbox-launch PLAN…` (the executable beside the registry):
+#              session, fd sweep, rlimits, uid drop, no_new_privs and the Swift-built seccomp
+#              filter, then the same bwrap call, supervised
 #   version  - `registry --version`: starting the registry process (loading the binary) and exiting
 #   list     - `registry list`: that plus finding the registry and opening the index
 #   run      - the whole `registry run ID --working-tree` command: process start, finding the
@@ -21,14 +22,17 @@
 # for the run (host check, product copy, input, staging, cgroup, watching, collection, recording,
 # clean-up). Usage: Benchmarks/sandbox/bench.sh [rounds] (default 50); REGISTRY (or REGISTRY_BIN,
 # as the harness sets) picks the binary (default: the release build, `swift build -c release
-# --product registry --scratch-path .build-release`); run as root to include the uid drop and the
+# --scratch-path .build-release`, which builds registry-launcher too); run as root to include the uid drop and the
 # cgroup.
 set -euo pipefail
 
 rounds="${1:-50}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 registry="${REGISTRY:-${REGISTRY_BIN:-$root/.build-release/release/registry}}"
-[ -x "$registry" ] || { echo "build first: swift build -c release --product registry --scratch-path .build-release (no $registry)" >&2; exit 2; }
+launcher="$(dirname "$registry")/registry-launcher"
+for binary in "$registry" "$launcher"; do
+  [ -x "$binary" ] || { echo "build first: swift build -c release --scratch-path .build-release (no $binary)" >&2; exit 2; }
+done
 bwrap="$(command -v bwrap)" || { echo "install bubblewrap: apt-get install bubblewrap" >&2; exit 2; }
 
 stage="$(mktemp -d /tmp/registry-bench-XXXXXX)"
@@ -53,22 +57,29 @@ options=(--unshare-all --unshare-user --disable-userns --die-with-parent --new-s
   --ro-bind "$stage/product" /product --ro-bind "$stage/input" /input --bind "$stage/output" /output
   --remount-ro / --chdir /product)
 
-plan="$(python3 - "$bwrap" "$uid" "$(id -u)" "${command[@]}" -- "${options[@]}" <<'PY'
-import json, sys
+# The launch plan as the launcher's argument words (LaunchPlan.arguments), NUL-separated.
+mapfile -d '' plan < <(python3 - "$bwrap" "$uid" "$(id -u)" "${command[@]}" -- "${options[@]}" <<'PY'
+import platform, sys
 bwrap, uid, me = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 rest = sys.argv[4:]
 split = rest.index("--")
 command, options = rest[:split], rest[split + 1:]
 limits = [("RLIMIT_AS", 9, 1 << 30, 1 << 30), ("RLIMIT_CPU", 0, 10, 11), ("RLIMIT_FSIZE", 1, 64 << 20, 64 << 20),
           ("RLIMIT_NOFILE", 7, 256, 256), ("RLIMIT_CORE", 4, 0, 0), ("RLIMIT_NPROC", 6, 67, 67)]
-print(json.dumps({
-    "bubblewrap": bwrap, "options": options, "command": command,
-    "identity": {"uid": uid, "gid": uid} if me == "0" else None,
-    "rlimits": [{"name": n, "resource": r, "value": v, "hardValue": h} for n, r, v, h in limits if me == "0" or n != "RLIMIT_NPROC"],
-    "cgroupProcsFiles": [], "seccomp": "x86_64" if __import__("platform").machine() == "x86_64" else "aarch64",
-}))
+words = ["bubblewrap", bwrap, "seccomp", "x86_64" if platform.machine() == "x86_64" else "aarch64"]
+if me == "0":
+    words += ["identity", f"{uid}:{uid}"]
+words += [w for n, r, v, h in limits if me == "0" or n != "RLIMIT_NPROC" for w in ("rlimit", f"{n}:{r}:{v}:{h}")]
+words += ["options", str(len(options))] + options + ["command"] + command
+sys.stdout.write("".join(w + "\0" for w in words))
 PY
-)"
+)
+
+# The launcher's lifeline (fd 4): a pipe whose write end stays open for the whole benchmark, as the
+# registry's does for a run; without it the launcher takes its registry for dead and starts nothing.
+exec 7< <(exec sleep 1000000)
+lifeline_holder=$!
+trap 'kill "$lifeline_holder"; rm -rf "$stage"' EXIT
 
 as_user=()
 if [ "$(id -u)" = 0 ]; then as_user=(setpriv --reuid="$uid" --regid="$uid" --clear-groups); fi
@@ -81,7 +92,7 @@ run_case() {
   case "$1" in
     direct) "${direct_env[@]}" "${command[@]}" ;;
     bwrap) "${as_user[@]}" "$bwrap" "${options[@]}" -- "${command[@]}" ;;
-    launcher) "$registry" __sandbox-launch "$plan" ;;
+    launcher) "$launcher" __sandbox-launch "${plan[@]}" 4<&7 ;;
     version) "$registry" --version ;;
     list) "$registry" list --repo "$stage/registry" ;;
     run) "$registry" run bench-product --working-tree --repo "$stage/registry" ;;

@@ -1,5 +1,6 @@
 import Foundation
 import RegistrySupport
+import Sandbox
 
 /// The registry tool's own version, recorded in run records and check cache keys.
 public enum RegistryVersion {
@@ -11,19 +12,27 @@ public enum RegistryVersion {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
-    /// The version plus the running binary's size and modification time, so a rebuilt tool never
+    /// The running binary and the sandbox launcher beside it: the launcher holds the seccomp
+    /// filter and the run's limits, so a rebuilt launcher can change a check's outcome too.
+    private static var executablePaths: [String] { [executablePath, SandboxProfile.installedLauncher.path] }
+
+    /// The version plus both binaries' sizes and modification times, so a rebuilt tool never
     /// reuses check results cached by an earlier build.
     static let buildIdentity: String = {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: executablePath)
-        let size = (attributes?[.size] as? NSNumber)?.int64Value ?? 0
-        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return "\(current) \(size) \(Int64(modified * 1000))"
+        ([current] + executablePaths.map { path in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let size = (attributes?[.size] as? NSNumber)?.int64Value ?? 0
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            return "\(size) \(Int64(modified * 1000))"
+        }).joined(separator: " ")
     }()
 
-    /// The version plus the SHA-256 of the running binary: unlike `buildIdentity` it survives
-    /// copying the binary between CI runners (artifacts lose modification times), so shard results
-    /// made on different machines by one build can be recognised as such.
+    /// The version plus the SHA-256 of both binaries: unlike `buildIdentity` it survives copying
+    /// them between CI runners (artifacts lose modification times), so shard results made on
+    /// different machines by one build can be recognised as such.
     static let buildDigest: String = {
-        "\(current) sha256:\((try? SHA256Hex.ofFile(at: URL(fileURLWithPath: executablePath))) ?? "unreadable")"
+        ([current] + executablePaths.map { path in
+            "sha256:\((try? SHA256Hex.ofFile(at: URL(fileURLWithPath: path))) ?? "unreadable")"
+        }).joined(separator: " ")
     }()
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import RegistrySupport
+import SandboxLaunch
 
 /// The run's `/output` folder as seen from the host: measured while the product runs, collected after.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SandboxLaunch
 
 /// A per-run group under the cgroup v1 memory, pids and (where mounted) cpuacct hierarchies,
 /// created and removed by the parent.
@@ -36,10 +37,10 @@ struct RunCgroup: Sendable {
         let cpu = planned.cpuAccounting.flatMap { mkdir($0.path, 0o755) == 0 ? $0 : nil }
         let group = RunCgroup(memory: memory, pids: pids, cpuAccounting: cpu)
         do {
-            try write("\(memoryBytes)", to: memory.appendingPathComponent("memory.limit_in_bytes"))
+            try LinuxSystem.writeKernelFile("\(memoryBytes)", to: memory.appendingPathComponent("memory.limit_in_bytes").path)
             // Swap accounting may be off; where it is on, swap must not extend the limit.
-            try? write("\(memoryBytes)", to: memory.appendingPathComponent("memory.memsw.limit_in_bytes"))
-            try write("\(processes)", to: pids.appendingPathComponent("pids.max"))
+            try? LinuxSystem.writeKernelFile("\(memoryBytes)", to: memory.appendingPathComponent("memory.memsw.limit_in_bytes").path)
+            try LinuxSystem.writeKernelFile("\(processes)", to: pids.appendingPathComponent("pids.max").path)
         } catch {
             group.remove()
             throw error
@@ -72,15 +73,7 @@ struct RunCgroup: Sendable {
     }
 
     /// The pids currently in the group.
-    var members: Set<pid_t> { Self.members(of: procsFiles) }
-
-    /// The pids listed in `cgroup.procs` files; a missing group has none.
-    static func members(of procsFiles: [String]) -> Set<pid_t> {
-        Set(procsFiles.flatMap { file in
-            ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
-                .split(separator: "\n").compactMap { pid_t($0) }
-        })
-    }
+    var members: Set<pid_t> { RunProcesses.listed(in: procsFiles) }
 
     /// Whether the kernel's OOM killer acted or an allocation hit the limit in this group.
     var memoryLimitHit: Bool {
@@ -128,15 +121,5 @@ struct RunCgroup: Sendable {
             if access(candidate.path, W_OK) == 0 { return candidate }
         }
         return root
-    }
-
-    static func write(_ text: String, to url: URL) throws(SandboxSetupFailure) {
-        let descriptor = open(url.path, O_WRONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw SandboxSetupFailure("open \(url.path): \(LinuxSystem.lastError)") }
-        defer { close(descriptor) }
-        let bytes = Array(text.utf8)
-        guard Glibc.write(descriptor, bytes, bytes.count) == bytes.count else {
-            throw SandboxSetupFailure("write \(url.path): \(LinuxSystem.lastError)")
-        }
     }
 }

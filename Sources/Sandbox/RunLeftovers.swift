@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SandboxLaunch
 
 /// What runs of registries that no longer exist left behind, found and removed by a later registry.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SandboxLaunch
 
 /// The registry process a run's folders and cgroups belong to.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SandboxLaunch
 
 /// The host side of one run: private copies of the product and inputs, the output folder, the
 /// identity the product runs as, and the cgroup; all removed afterwards.
@@ -156,13 +157,8 @@ struct RunStage: Sendable {
     }
 }
 
-/// Finding and killing a run's processes on the host.
-enum RunProcesses {
-    /// Host pids whose real, effective, saved or filesystem uid is `uid`, zombies included.
-    static func owned(by uid: UInt32) -> [pid_t] {
-        LinuxSystem.processIDs().filter { LinuxSystem.uids(of: $0)?.contains(uid) ?? false }
-    }
-
+/// Finding and killing a run's processes on the host: what needs the run's stage or waits asynchronously.
+extension RunProcesses {
     /// Kills everything the run started and returns how many processes were still found afterwards.
     ///
     /// `launcher` is the unreaped launcher, whose pid and process group cannot have been reused;
@@ -194,29 +190,6 @@ enum RunProcesses {
         return remaining.count
     }
 
-    /// `killAll` for callers that cannot wait asynchronously (the launcher, leftover removal):
-    /// kills what `find` returns until it finds nothing alive, and returns how many were left.
-    static func killUntilGone(_ find: () -> [pid_t]) -> Int {
-        var remaining: [pid_t] = []
-        for _ in 0..<killRounds {
-            remaining = killLive(find())
-            if remaining.isEmpty { return 0 }
-            usleep(UInt32(killPause.components.attoseconds / 1_000_000_000_000))
-        }
-        return remaining.count
-    }
-
-    /// Rounds of killing, `killPause` apart, before processes are reported as left over (about two seconds).
-    private static let killRounds = 200
-    private static let killPause = Duration.milliseconds(10)
-
-    /// Sends SIGKILL to the live processes among `pids` and returns them.
-    private static func killLive(_ pids: [pid_t]) -> [pid_t] {
-        let live = Set(pids).filter(isRunning)
-        live.forEach { kill($0, SIGKILL) }
-        return Array(live)
-    }
-
     /// The launchers and bubblewrap processes of the run staged in the folder called `stage`, found
     /// by the folder's name on their command lines; the sandbox's init is a bubblewrap process too,
     /// and killing it ends everything in the sandbox.
@@ -227,7 +200,7 @@ enum RunProcesses {
                   command.count >= marker.count, command.firstRange(of: marker) != nil else { return false }
             let words = command.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
             return SandboxHost.bubblewrapCandidates.contains(words[0])
-                || (words.count > 1 && words[1] == SandboxLauncher.argument)
+                || (words.count > 1 && words[1] == SandboxLauncher.marker)
         }
     }
 
@@ -245,28 +218,6 @@ enum RunProcesses {
         }
     }
 
-    /// Every process below `root` in the host's process tree, found by following parent pids.
-    static func descendants(of root: pid_t) -> Set<pid_t> {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-        var children: [pid_t: [pid_t]] = [:]
-        for entry in entries {
-            guard let pid = pid_t(entry),
-                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 1, let parent = pid_t(fields[1]) else { continue }
-            children[parent, default: []].append(pid)
-        }
-        var found = Set<pid_t>()
-        var queue = [root]
-        while let next = queue.popLast() {
-            for child in children[next] ?? [] where found.insert(child).inserted {
-                queue.append(child)
-            }
-        }
-        return found
-    }
-
     /// The run's processes still alive: the cgroup's members when there is a cgroup (the launcher
     /// joins it as root before anything of the run exists, and no process of the run can leave
     /// it), otherwise the processes of the run's own uid.
@@ -274,12 +225,5 @@ enum RunProcesses {
         if let cgroup = stage.cgroup { return Array(cgroup.members) }
         if let identity = stage.identity { return owned(by: identity.uid) }
         return []
-    }
-
-    /// Whether a pid exists and is not a zombie; zombies are dead and only wait for their parent to reap them.
-    static func isRunning(_ pid: pid_t) -> Bool {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-        guard let close = status.lastIndex(of: ")") else { return false }
-        return !status[close...].hasPrefix(") Z")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SandboxLaunch
 
 /// The parent's view of a running launcher: its pipes, the clock, and the output folder.
 struct RunWatch {
@@ -35,7 +36,6 @@ struct RunWatch {
     /// on fd 3 and the lifeline on fd 4.
     static func start(_ profile: SandboxProfile, plan: LaunchPlan) throws(SandboxError) -> RunWatch {
         do {
-            let planText = String(decoding: try JSONEncoder().encode(plan), as: UTF8.self)
             let out = try LinuxSystem.pipe(nonBlockingRead: true)
             let err = try LinuxSystem.pipe(nonBlockingRead: true)
             let status = try LinuxSystem.pipe(nonBlockingRead: true)
@@ -48,7 +48,7 @@ struct RunWatch {
             let pid: pid_t
             do {
                 pid = try LinuxSystem.spawn(profile.launcherExecutable.path,
-                                            arguments: [SandboxLauncher.argument, planText],
+                                            arguments: [SandboxLauncher.marker] + plan.arguments,
                                             environment: [],
                                             descriptors: [(null, 0), (out.write, 1), (err.write, 2),
                                                           (status.write, SandboxLauncher.statusDescriptor),

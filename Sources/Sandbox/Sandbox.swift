@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SandboxLaunch
 
 /// Runs one untrusted product command so it can do its analytic job and nothing else.
 public enum Sandbox {

@@ -33,7 +33,7 @@ public enum SandboxError: RegistryDiagnostic, Equatable {
         case .unsupportedArchitecture:
             "The sandbox's system call filter only knows x86_64 and aarch64; run the registry on one of those machines."
         case .launcherMissing(let path):
-            "The sandbox launcher '\(path)' is not an executable file; run products through the installed 'registry' binary, which re-executes itself to start the sandbox."
+            "The sandbox launcher '\(path)' is not an executable file; install 'registry-launcher' beside the 'registry' binary (release archives ship both; from source, 'swift build' builds both)."
         case .invalidProfile(let detail):
             "The sandbox profile is invalid: \(detail)"
         case .workRootClosed(let workRoot, let folder):

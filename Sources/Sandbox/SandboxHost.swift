@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SandboxLaunch
 
 /// What this machine offers the sandbox; every run checks it first so nothing runs unconfined.
 public struct SandboxCapabilities: Sendable, Codable, Equatable {

@@ -1,8 +1,9 @@
 import Foundation
+import SandboxLaunch
 
 /// Everything one sandboxed run needs: what to run, what it may see, and how much it may use.
 public struct SandboxProfile: Sendable, Codable, Equatable {
-    /// The registry executable that re-executes itself as the launcher.
+    /// The launcher executable (`registry-launcher`), which sets the run up and execs bubblewrap.
     public var launcherExecutable: URL
     /// The product folder at the version being checked, mounted read-only at `/product`.
     ///
@@ -37,7 +38,7 @@ public struct SandboxProfile: Sendable, Codable, Equatable {
     public static let environmentMountPoint = "/env"
 
     /// Creates a profile with the standard caps, staging under the temporary folder (`TMPDIR`, default `/tmp`).
-    public init(launcherExecutable: URL = SandboxProfile.currentExecutable,
+    public init(launcherExecutable: URL = SandboxProfile.installedLauncher,
                 productDirectory: URL,
                 inputDirectory: URL,
                 collectionDirectory: URL,
@@ -66,11 +67,12 @@ public struct SandboxProfile: Sendable, Codable, Equatable {
         URL(fileURLWithPath: NSTemporaryDirectory(), isDirectory: true).standardizedFileURL
     }
 
-    /// The running binary, resolved from `/proc/self/exe` so a later rename cannot redirect it.
-    public static var currentExecutable: URL {
+    /// The launcher executable beside the running binary, which is resolved from `/proc/self/exe`
+    /// so a later rename cannot redirect it; release archives ship the two together.
+    public static var installedLauncher: URL {
         let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: path)
+        return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(SandboxLauncher.executableName)
     }
 }
 

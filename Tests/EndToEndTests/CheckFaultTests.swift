@@ -42,7 +42,7 @@ struct CheckFaultTests {
             chmod(temporary.path, 0o711)
             self.user = user
             if let user {
-                try FileManager.default.copyItem(at: registryExecutable, to: registry.url.appendingPathComponent(".registry-binary"))
+                _ = try copyRegistryExecutables(to: registry.url, name: ".registry-binary")
                 chmod(registry.url.path, 0o755)
                 try runProcess("/bin/chown", ["-R", "\(user):\(user)", registry.url.path, temporary.path])
             }

@@ -73,8 +73,7 @@ struct UnprivilegedHostileTests {
         let manifest = registry.url.appendingPathComponent("Products/station-incident-hotspots/product.yaml")
         let text = try String(contentsOf: manifest, encoding: .utf8)
         try Data(text.replacingOccurrences(of: "time_limit_seconds: 30", with: "time_limit_seconds: 2").utf8).write(to: manifest)
-        let binary = registry.url.appendingPathComponent("registry-binary")
-        try FileManager.default.copyItem(at: registryExecutable, to: binary)
+        let binary = try copyRegistryExecutables(to: registry.url, name: "registry-binary")
         try runProcess("/bin/chmod", ["755", registry.url.path])
         for product in Self.products {
             try writeFile(product.program, to: "Products/station-incident-hotspots/main.py", in: registry.url)

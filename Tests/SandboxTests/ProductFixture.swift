@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import RegistrySupport
 @testable import Sandbox
+import SandboxLaunch
 import TestSupport
 
 /// A throw-away product: its folder, an input folder, and where collected outputs land.
@@ -42,13 +43,13 @@ struct ProductFixture {
     static let smallLimits = SandboxLimits(stdoutBytes: 64 << 10, stderrBytes: 64 << 10, outputBytes: 4 << 20,
                                            outputFiles: 32, tmpBytes: 8 << 20, processes: 32, openFiles: 64)
 
-    /// Runs the product's entry point through the built registry binary as launcher.
+    /// Runs the product's entry point through the built launcher.
     func run(_ command: [String]? = nil, arguments: [String] = [], outputs: [String] = [],
              seconds: Double = 2, memory: UInt64 = 128 << 20, limits: SandboxLimits = smallLimits,
              workRoot: URL = URL(fileURLWithPath: "/tmp", isDirectory: true)) async throws -> SandboxRun {
         let entry = FileManager.default.fileExists(atPath: product.appendingPathComponent("main.py").path)
             ? ["python3", "main.py"] : ["/bin/sh", "main.sh"]
-        let profile = SandboxProfile(launcherExecutable: registryExecutable,
+        let profile = SandboxProfile(launcherExecutable: launcherExecutable,
                                      productDirectory: product,
                                      inputDirectory: input,
                                      collectionDirectory: collection,

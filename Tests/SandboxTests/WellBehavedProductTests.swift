@@ -1,5 +1,6 @@
 import Foundation
 @testable import Sandbox
+import SandboxLaunch
 import RegistrySupport
 import Testing
 import TestSupport
@@ -175,5 +176,50 @@ struct SandboxHostTests {
         #expect(program.last?.constant == 0x7FFF_0000)
         #expect(filter.bytes.count == program.count * 8)
         #expect(SeccompFilter(architecture: .aarch64).instructions[1].constant == 0xC000_00B7)
+    }
+
+    @Test func theLaunchPlanSurvivesTheLaunchersArguments() throws {
+        let plan = LaunchPlan(bubblewrap: "/usr/bin/bwrap", options: ["--bind", "/a b", "/output", "command", "options"],
+                              command: ["python3", "main.py", "--", "options", "3"],
+                              identity: .init(uid: 70_001, gid: 70_001),
+                              rlimits: [.cpu(10), .noCoreDumps], cgroupProcsFiles: ["/sys/fs/cgroup/pids/x/cgroup.procs"],
+                              seccomp: .x86_64)
+        #expect(LaunchPlan(arguments: plan.arguments) == plan)
+        var unprivileged = plan
+        unprivileged.identity = nil
+        unprivileged.cgroupProcsFiles = []
+        unprivileged.options = []
+        #expect(LaunchPlan(arguments: unprivileged.arguments) == unprivileged)
+        // Cut short, a wrong count or an unknown word: never a plan with a step missing.
+        #expect(LaunchPlan(arguments: plan.arguments.dropLast(plan.command.count)) == nil)
+        #expect(LaunchPlan(arguments: ["bubblewrap", "/usr/bin/bwrap", "seccomp", "x86_64", "options", "9", "--bind", "command", "true"]) == nil)
+        #expect(LaunchPlan(arguments: ["bubblewrap", "/usr/bin/bwrap", "seccomp", "x86_64", "rlimits", "x", "options", "0", "command", "true"]) == nil)
+        #expect(LaunchPlan(arguments: ["seccomp", "x86_64", "options", "0", "command", "true"]) == nil)
+    }
+
+    @Test func theLauncherIsSmallAndStartedByHandItOnlyExplains() throws {
+        // Statically linked standard library, no Foundation: no shared Swift library is loaded.
+        let libraries = try runProcess("/usr/bin/ldd", [launcherExecutable.path], in: packageRoot)
+        #expect(!libraries.stdout.contains("libswiftCore"), "\(libraries.stdout)")
+        #expect(!libraries.stdout.contains("Foundation"), "\(libraries.stdout)")
+        let byHand = try runProcess(launcherExecutable.path, [], in: packageRoot)
+        #expect(byHand.status == 2)
+        #expect(byHand.stderr == "registry-launcher starts product runs for the registry and is not run by hand; use `registry run`.\n")
+    }
+
+    @Test func theLauncherReportsWhatFailedOnTheStatusDescriptorAndStartsNothing() throws {
+        // fd 3 is the status pipe (here standard output); fd 4 a lifeline whose writer stays alive.
+        // Not exec'd: a process group leader could not start the launcher's own session.
+        let script = "\"$@\" 3>&1 4< <(exec sleep 5 2>/dev/null 3>&-)"
+        let architecture = try #require(SeccompFilter.Architecture.current)
+        let plan = LaunchPlan(bubblewrap: "/no \"such\"\nbwrap", options: [], command: ["true"], identity: nil,
+                              rlimits: [.cpu(1)], cgroupProcsFiles: [], seccomp: architecture)
+        let failed = try runProcess("/bin/bash", ["-c", script, "bash", launcherExecutable.path, SandboxLauncher.marker] + plan.arguments)
+        #expect(failed.status == 127)
+        let report = try JSONSerialization.jsonObject(with: Data(failed.stdout.utf8)) as? [String: String]
+        #expect(report?["launch-error"] == "exec /no \"such\"\nbwrap: No such file or directory", "\(failed.stdout)")
+        let broken = try runProcess("/bin/bash", ["-c", script, "bash", launcherExecutable.path, SandboxLauncher.marker, "bogus"])
+        #expect(broken.status == 127)
+        #expect(broken.stdout == "{\"launch-error\":\"the launch plan could not be read\"}\n")
     }
 }

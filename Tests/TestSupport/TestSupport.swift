@@ -123,6 +123,18 @@ public let registryExecutable: URL = {
     return url.appendingPathComponent("registry")
 }()
 
+/// The built `registry-launcher` executable, which the registry finds beside itself.
+public let launcherExecutable: URL = registryExecutable.deletingLastPathComponent().appendingPathComponent("registry-launcher")
+
+/// Copies the built registry into `folder` as `name`, with the launcher beside it as the registry
+/// expects, and returns the copy (for tests that run it as another user, who cannot reach `.build`).
+public func copyRegistryExecutables(to folder: URL, name: String) throws -> URL {
+    let copy = folder.appendingPathComponent(name)
+    try FileManager.default.copyItem(at: registryExecutable, to: copy)
+    try FileManager.default.copyItem(at: launcherExecutable, to: folder.appendingPathComponent(launcherExecutable.lastPathComponent))
+    return copy
+}
+
 /// Runs the built `registry` binary with arguments in a directory.
 @discardableResult
 public func runRegistry(_ arguments: [String], in directory: URL,

@@ -1,10 +1,9 @@
-import Foundation
 import Glibc
 
 /// Thin wrappers over the Linux calls the sandbox needs that Swift cannot import directly.
-enum LinuxSystem {
+package enum LinuxSystem {
     /// `prctl(2)`, which is variadic in C and therefore not imported; resolved through the loader.
-    static func prctl(_ option: Int32, _ argument: UInt) -> Int32 {
+    package static func prctl(_ option: Int32, _ argument: UInt) -> Int32 {
         typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prctl") else { return -1 }
         return unsafeBitCast(symbol, to: Prctl.self)(option, argument, 0, 0, 0)
@@ -24,7 +23,7 @@ enum LinuxSystem {
     }
 
     /// `pidfd_open(2)`: a descriptor (close-on-exec) that turns readable when `pid` ends; nil before Linux 5.3.
-    static func exitDescriptor(of pid: pid_t) -> Int32? {
+    package static func exitDescriptor(of pid: pid_t) -> Int32? {
         typealias PidfdOpen = @convention(c) (pid_t, UInt32) -> Int32
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pidfd_open") else { return nil }
         let descriptor = unsafeBitCast(symbol, to: PidfdOpen.self)(pid, 0)
@@ -32,27 +31,27 @@ enum LinuxSystem {
     }
 
     /// Blocks until one of `descriptors` can be read (or has reached its end), or `timeout` has passed.
-    static func waitUntilReadable(_ descriptors: [Int32], timeout: Duration) {
+    package static func waitUntilReadable(_ descriptors: [Int32], timeout: Duration) {
         var entries = descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
         _ = poll(&entries, nfds_t(entries.count), Int32(clamping: max(milliseconds, 1)))
     }
 
-    static let setParentDeathSignal: Int32 = 1  // PR_SET_PDEATHSIG
-    static let setChildSubreaper: Int32 = 36    // PR_SET_CHILD_SUBREAPER
-    static let setNoNewPrivileges: Int32 = 38   // PR_SET_NO_NEW_PRIVS
-    static let getNoNewPrivileges: Int32 = 39   // PR_GET_NO_NEW_PRIVS
+    package static let setParentDeathSignal: Int32 = 1  // PR_SET_PDEATHSIG
+    package static let setChildSubreaper: Int32 = 36    // PR_SET_CHILD_SUBREAPER
+    package static let setNoNewPrivileges: Int32 = 38   // PR_SET_NO_NEW_PRIVS
+    package static let getNoNewPrivileges: Int32 = 39   // PR_GET_NO_NEW_PRIVS
 
     /// The description of the current `errno`.
-    static var lastError: String { String(cString: strerror(errno)) }
+    package static var lastError: String { String(cString: strerror(errno)) }
 
     /// The numbers of every open descriptor of this process.
-    static func openDescriptors() -> [Int32] {
+    package static func openDescriptors() -> [Int32] {
         numberedEntries(of: "/proc/self/fd", skippingOwnDescriptor: true)
     }
 
     /// The pids of every process on the host, zombies included.
-    static func processIDs() -> [pid_t] {
+    package static func processIDs() -> [pid_t] {
         numberedEntries(of: "/proc", skippingOwnDescriptor: false)
     }
 
@@ -79,7 +78,7 @@ enum LinuxSystem {
 
     /// The real, effective, saved and filesystem uids of a process (`Uid:` in `/proc/PID/status`),
     /// read without Foundation: a registry running as root scans every process for them.
-    static func uids(of pid: pid_t) -> [UInt32]? {
+    package static func uids(of pid: pid_t) -> [UInt32]? {
         let descriptor = open("/proc/\(pid)/status", O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
@@ -97,7 +96,7 @@ enum LinuxSystem {
     }
 
     /// A pipe whose ends close on exec; `nonBlockingRead` makes the read end non-blocking.
-    static func pipe(nonBlockingRead: Bool) throws(SandboxSetupFailure) -> (read: Int32, write: Int32) {
+    package static func pipe(nonBlockingRead: Bool) throws(SandboxSetupFailure) -> (read: Int32, write: Int32) {
         var ends: [Int32] = [-1, -1]
         guard pipe2(&ends, O_CLOEXEC) == 0 else { throw SandboxSetupFailure("pipe2: \(lastError)") }
         if nonBlockingRead {
@@ -107,7 +106,7 @@ enum LinuxSystem {
     }
 
     /// Starts `path` with exactly the given descriptors (`target ← source`) and environment.
-    static func spawn(_ path: String, arguments: [String], environment: [String],
+    package static func spawn(_ path: String, arguments: [String], environment: [String],
                       descriptors: [(source: Int32, target: Int32)]) throws(SandboxSetupFailure) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -141,7 +140,7 @@ enum LinuxSystem {
     }
 
     /// Runs a short helper program to completion and returns its exit status and standard output.
-    static func capture(_ path: String, arguments: [String]) throws(SandboxSetupFailure) -> (status: Int32, output: String) {
+    package static func capture(_ path: String, arguments: [String]) throws(SandboxSetupFailure) -> (status: Int32, output: String) {
         let output = try pipe(nonBlockingRead: false)
         let null = open("/dev/null", O_RDWR | O_CLOEXEC)
         defer { close(null) }
@@ -163,8 +162,8 @@ enum LinuxSystem {
     }
 
     /// Reads a blocking descriptor until end of file.
-    static func readToEnd(_ descriptor: Int32) -> Data {
-        var data = Data()
+    package static func readToEnd(_ descriptor: Int32) -> [UInt8] {
+        var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let count = read(descriptor, &buffer, buffer.count)
@@ -178,20 +177,45 @@ enum LinuxSystem {
         }
     }
 
+    /// The whole contents of a small file (such as one under `/proc`), or nil when it cannot be opened.
+    package static func contents(of path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        return readToEnd(descriptor)
+    }
+
+    /// The contents of a small text file, or "" when it cannot be read.
+    package static func text(of path: String) -> String {
+        contents(of: path).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    /// Writes `text` to an existing kernel file such as `cgroup.procs` in one `write`, which the
+    /// kernel applies as a whole; no temporary file, since such files cannot be renamed over.
+    package static func writeKernelFile(_ text: String, to path: String) throws(SandboxSetupFailure) {
+        let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw SandboxSetupFailure("open \(path): \(lastError)") }
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        guard write(descriptor, bytes, bytes.count) == bytes.count else {
+            throw SandboxSetupFailure("write \(path): \(lastError)")
+        }
+    }
+
     /// The exit code of a `waitpid` status, or nil when the process was killed by a signal.
-    static func exitCode(_ status: Int32) -> Int32? {
+    package static func exitCode(_ status: Int32) -> Int32? {
         status & 0x7F == 0 ? (status >> 8) & 0xFF : nil
     }
 
     /// The signal that killed a process, from a `waitpid` status.
-    static func terminatingSignal(_ status: Int32) -> Int32? {
+    package static func terminatingSignal(_ status: Int32) -> Int32? {
         let signal = status & 0x7F
         return signal != 0 && signal != 0x7F ? signal : nil
     }
 }
 
 /// A step of sandbox set-up that failed, with the system's reason.
-struct SandboxSetupFailure: Error, Sendable {
-    let detail: String
-    init(_ detail: String) { self.detail = detail }
+package struct SandboxSetupFailure: Error, Sendable {
+    package let detail: String
+    package init(_ detail: String) { self.detail = detail }
 }

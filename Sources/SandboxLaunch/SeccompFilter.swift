@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// The classic-BPF seccomp program handed to bubblewrap with `--seccomp FD`.
 ///
@@ -6,22 +6,30 @@ import Foundation
 /// rules are readable in one place. Calls that could reach the kernel's namespace, mount, key,
 /// BPF, io_uring or tracing machinery fail with `EPERM`; `clone3` fails with `ENOSYS` so libc
 /// falls back to `clone`, whose flags can be inspected (clone3 passes them in memory).
-struct SeccompFilter: Sendable {
+package struct SeccompFilter: Sendable {
     /// One `struct sock_filter` instruction.
-    struct Instruction: Sendable, Equatable {
-        var code: UInt16
-        var jumpIfTrue: UInt8
-        var jumpIfFalse: UInt8
-        var constant: UInt32
+    package struct Instruction: Sendable, Equatable {
+        package var code: UInt16
+        package var jumpIfTrue: UInt8
+        package var jumpIfFalse: UInt8
+        package var constant: UInt32
+
+        /// One instruction from its four fields.
+        package init(code: UInt16, jumpIfTrue: UInt8, jumpIfFalse: UInt8, constant: UInt32) {
+            self.code = code
+            self.jumpIfTrue = jumpIfTrue
+            self.jumpIfFalse = jumpIfFalse
+            self.constant = constant
+        }
     }
 
     /// The architectures the filter knows system call numbers for.
-    enum Architecture: String, Sendable, Codable {
+    package enum Architecture: String, Sendable, Codable {
         case x86_64
         case aarch64
 
         /// The architecture this registry binary was built for.
-        static var current: Architecture? {
+        package static var current: Architecture? {
             #if arch(x86_64)
             return .x86_64
             #elseif arch(arm64)
@@ -32,7 +40,7 @@ struct SeccompFilter: Sendable {
         }
 
         /// The `AUDIT_ARCH_*` value the kernel reports in `seccomp_data.arch`.
-        var auditArch: UInt32 {
+        package var auditArch: UInt32 {
             switch self {
             case .x86_64: 0xC000_003E
             case .aarch64: 0xC000_00B7
@@ -40,10 +48,13 @@ struct SeccompFilter: Sendable {
         }
     }
 
-    let architecture: Architecture
+    package let architecture: Architecture
+
+    /// A filter for `architecture`.
+    package init(architecture: Architecture) { self.architecture = architecture }
 
     /// The instructions, in order.
-    var instructions: [Instruction] {
+    package var instructions: [Instruction] {
         let table = SyscallTable(architecture)
         var program: [Instruction] = []
         program.append(load(offset: Offset.arch))
@@ -96,7 +107,7 @@ struct SeccompFilter: Sendable {
     }
 
     /// The program as the bytes of a `struct sock_filter` array in host byte order.
-    var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(instructions.count * 8)
         for instruction in instructions {

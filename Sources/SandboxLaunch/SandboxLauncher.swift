@@ -1,26 +1,35 @@
-import Foundation
 import Glibc
 
-/// The re-exec side of the sandbox: the registry binary started as `registry __sandbox-launch PLAN`.
+/// The launcher of the sandbox: the `registry-launcher` executable beside the registry binary,
+/// started as `registry-launcher __sandbox-launch PLAN-WORDS…` (see `LaunchPlan.arguments`).
 ///
-/// It runs in a fresh single-threaded process and forks once. The child sets everything that must
+/// It is built without Foundation and with the standard library linked in, so it starts in about
+/// a millisecond where a re-exec of the whole registry took tens. It runs in a fresh
+/// single-threaded process and forks once. The child sets everything that must
 /// hold for the product and for bubblewrap itself (descriptors, cgroup, uid, limits,
 /// no_new_privs, seccomp), in order, before `execv` of bwrap; any failure is reported on the
 /// status descriptor and ends it, so the product never starts with a step missing. The parent
 /// stays behind as the run's supervisor: it relays bubblewrap's exit status to the registry, and
 /// kills the whole run as soon as the registry is gone, however the registry ended (SIGKILL
 /// included), which no signal bubblewrap or the kernel sends would do on their own.
-public enum SandboxLauncher {
-    /// The first argument that turns the registry binary into the launcher.
-    public static let argument = "__sandbox-launch"
+package enum SandboxLauncher {
+    /// The launcher's first argument: it marks launcher processes on the host (leftover removal
+    /// finds a dead registry's launchers by it) and keeps the launcher from acting when started by hand.
+    package static let marker = "__sandbox-launch"
 
-    /// Becomes the launcher when the process was started with `argument`; returns otherwise.
+    /// The launcher's file name, beside the registry binary.
+    package static let executableName = "registry-launcher"
+
+    /// The launcher's `main`: runs the plan in the arguments and never returns.
     ///
-    /// Call it first thing in `main.swift`, before any thread, task or argument parsing exists.
-    public static func runIfRequested() {
-        let arguments = CommandLine.arguments
-        guard arguments.count == 3, arguments[1] == argument else { return }
-        guard let plan = try? JSONDecoder().decode(LaunchPlan.self, from: Data(arguments[2].utf8)) else {
+    /// Call it first thing, before any thread exists.
+    package static func main(_ arguments: [String]) -> Never {
+        guard arguments.count > 1, arguments[1] == marker else {
+            let line = Array("\(executableName) starts product runs for the registry and is not run by hand; use `registry run`.\n".utf8)
+            _ = write(2, line, line.count)
+            _exit(2)
+        }
+        guard let plan = LaunchPlan(arguments: arguments.dropFirst(2)) else {
             fail("the launch plan could not be read")
         }
         do {
@@ -31,11 +40,11 @@ public enum SandboxLauncher {
     }
 
     /// The descriptor both the launcher (failures) and bubblewrap (`--json-status-fd`) report on.
-    static let statusDescriptor: Int32 = 3
+    package static let statusDescriptor: Int32 = 3
 
     /// The read end of a pipe whose only write end the registry holds (close-on-exec, never
     /// written): it reaches end-of-file exactly when the registry process is gone.
-    static let lifelineDescriptor: Int32 = 4
+    package static let lifelineDescriptor: Int32 = 4
 
     private static func launch(_ plan: LaunchPlan) throws(SandboxSetupFailure) -> Never {
         guard setsid() >= 0 else { throw SandboxSetupFailure("setsid: \(LinuxSystem.lastError)") }
@@ -70,7 +79,7 @@ public enum SandboxLauncher {
     /// The child's side: joins the run's cgroup, drops to the run's uid, applies the limits and execs bwrap.
     private static func startBubblewrap(_ plan: LaunchPlan, launcher: pid_t) throws(SandboxSetupFailure) -> Never {
         for file in plan.cgroupProcsFiles {
-            try RunCgroup.write("\(getpid())", to: URL(fileURLWithPath: file))
+            try LinuxSystem.writeKernelFile("\(getpid())", to: file)
         }
         let seccompDescriptor = try seccompProgram(plan.seccomp)
         if let identity = plan.identity {
@@ -140,7 +149,7 @@ public enum SandboxLauncher {
             var reaped = waitpid(-1, nil, WNOHANG)
             while reaped > 0 { reaped = waitpid(-1, nil, WNOHANG) }
             if reaped < 0 { return }
-            let children = (try? String(contentsOfFile: "/proc/self/task/\(getpid())/children", encoding: .utf8)) ?? ""
+            let children = LinuxSystem.text(of: "/proc/self/task/\(getpid())/children")
             for child in children.split(separator: " ").compactMap({ pid_t($0) }) { kill(child, SIGKILL) }
             usleep(1000)
         }
@@ -150,7 +159,7 @@ public enum SandboxLauncher {
     /// subreaper of all of them), and the cgroup's members, or without a cgroup the run uid's processes.
     private static func processesOfRun(_ plan: LaunchPlan) -> [pid_t] {
         var pids = RunProcesses.descendants(of: getpid())
-        pids.formUnion(RunCgroup.members(of: plan.cgroupProcsFiles))
+        pids.formUnion(RunProcesses.listed(in: plan.cgroupProcsFiles))
         if plan.cgroupProcsFiles.isEmpty, let identity = plan.identity { pids.formUnion(RunProcesses.owned(by: identity.uid)) }
         return Array(pids)
     }
@@ -196,42 +205,27 @@ public enum SandboxLauncher {
         }
     }
 
+    /// Reports `detail` on the status descriptor as `{"launch-error": "…"}` and ends the launcher.
     private static func fail(_ detail: String) -> Never {
-        let line = (try? JSONEncoder().encode(["launch-error": detail])).map { $0 + Data("\n".utf8) } ?? Data()
-        _ = line.withUnsafeBytes { write(statusDescriptor, $0.baseAddress, $0.count) }
+        let line = Array("{\"launch-error\":\(jsonString(detail))}\n".utf8)
+        _ = write(statusDescriptor, line, line.count)
         _exit(127)
     }
-}
 
-/// What the parent asks the launcher to do, passed as one JSON argument.
-struct LaunchPlan: Codable, Sendable {
-    /// The uid and gid to drop to, when the parent runs as root.
-    struct Identity: Codable, Sendable {
-        var uid: UInt32
-        var gid: UInt32
+    /// `text` as a JSON string literal, escaped by hand since the launcher has no JSON encoder.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
-
-    var bubblewrap: String
-    var options: [String]
-    var command: [String]
-    var identity: Identity?
-    var rlimits: [ResourceLimit]
-    var cgroupProcsFiles: [String]
-    var seccomp: SeccompFilter.Architecture
-}
-
-/// One `setrlimit` the launcher applies.
-struct ResourceLimit: Codable, Sendable, Equatable {
-    var name: String
-    var resource: Int32
-    var value: UInt64
-    var hardValue: UInt64
-
-    static func addressSpace(_ bytes: UInt64) -> ResourceLimit { .init(name: "RLIMIT_AS", resource: 9, value: bytes, hardValue: bytes) }
-    static func processes(_ count: UInt64) -> ResourceLimit { .init(name: "RLIMIT_NPROC", resource: 6, value: count, hardValue: count) }
-    /// Soft limit sends SIGXCPU; the hard limit one second later sends SIGKILL.
-    static func cpu(_ seconds: UInt64) -> ResourceLimit { .init(name: "RLIMIT_CPU", resource: 0, value: seconds, hardValue: seconds + 1) }
-    static func fileSize(_ bytes: UInt64) -> ResourceLimit { .init(name: "RLIMIT_FSIZE", resource: 1, value: bytes, hardValue: bytes) }
-    static func openFiles(_ count: UInt64) -> ResourceLimit { .init(name: "RLIMIT_NOFILE", resource: 7, value: count, hardValue: count) }
-    static let noCoreDumps = ResourceLimit(name: "RLIMIT_CORE", resource: 4, value: 0, hardValue: 0)
 }
