@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# End-to-end test of the release path, run by Scripts/test.sh: builds the archive once with
+# Scripts/release.sh, unpacks it into an empty folder and drives a registry from init to catalog
+# with no Swift toolchain on PATH and no LD_LIBRARY_PATH, then installs it with Scripts/install.sh
+# from a local folder, and checks that a tampered archive is refused with nothing installed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+
+failures=0
+check() { # check DESCRIPTION COMMAND...: runs the command, reports and counts a failure
+    local description=$1
+    shift
+    if "$@"; then
+        echo "ok: $description"
+    else
+        echo "FAILED: $description" >&2
+        if [ -s "${work:-}/out" ]; then sed 's/^/    /' "$work/out" >&2; fi
+        failures=$((failures + 1))
+    fi
+}
+
+if command -v shellcheck >/dev/null 2>&1; then
+    check "shellcheck finds nothing in the release scripts" shellcheck Scripts/release.sh Scripts/install.sh Tests/Release/release_test.sh
+fi
+
+archive=$(Scripts/release.sh | tail -n 1)
+arch=$(uname -m)
+commit=$(git rev-parse HEAD)
+name=$(basename "$archive" .tar.gz)
+check "the archive is named registry-<version>-linux-$arch.tar.gz" test "$name" = "registry-$(grep -o '"[0-9][^"]*"' Sources/RegistryCore/RegistryVersion.swift | head -n 1 | tr -d '"')-linux-$arch"
+check "its checksum file verifies with sha256sum -c" sh -c "cd '$(dirname "$archive")' && sha256sum --quiet -c '$name.tar.gz.sha256'"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/unpacked" "$work/home" "$work/agency"
+tar -xzf "$archive" -C "$work/unpacked"
+check "the archive holds one top folder $name" test "$(ls "$work/unpacked")" = "$name"
+for file in bin/registry README.md SYSTEM-LIBRARIES; do
+    check "the archive holds $file" test -s "$work/unpacked/$name/$file"
+done
+binary="$work/unpacked/$name/bin/registry"
+check "ldd shows no Swift library" sh -c "! ldd '$binary' | grep -E 'libswift|libFoundation|lib_Foundation|libdispatch|libBlocksRuntime'"
+check "SYSTEM-LIBRARIES names libgit2 and its Debian package" grep -Eq '^libgit2[^ ]* libgit2' "$work/unpacked/$name/SYSTEM-LIBRARIES"
+
+# Only the system's programs: no Swift toolchain, no library path, a fresh home with a git identity.
+git config --file "$work/home/.gitconfig" user.name "Release Tester"
+git config --file "$work/home/.gitconfig" user.email "release@example.org"
+plain() { env -i HOME="$work/home" PATH=/usr/bin:/bin LANG=C.UTF-8 "$@"; }
+check "swift is not on the test PATH" plain sh -c '! command -v swift'
+registry() { (cd "$work/agency" && plain "$binary" "$@"); }
+status_of() { set +e; "$@" >"$work/out" 2>&1; local status=$?; set -e; echo "$status"; }
+
+check "--version names the commit of HEAD" sh -c "'$binary' --version | grep -q 'commit $commit'"
+check "init makes an empty folder a registry" test "$(status_of registry init --title "Release test registry")" = 0
+check "new scaffolds a product" test "$(status_of registry new station-crowding)" = 0
+check "register commits it" test "$(status_of registry register station-crowding -m "First version")" = 0
+check "check runs it in the sandbox and passes" test "$(status_of registry check station-crowding)" = 0
+status=$(status_of registry status)
+check "status reports the product (exit 0 or 1: a product not yet approved is a finding)" sh -c "[ '$status' -le 1 ] && grep -q station-crowding '$work/out'"
+check "catalog build writes the site" test "$(status_of registry catalog build --out "$work/site")" = 0
+check "the site has its index page naming the product" grep -q station-crowding "$work/site/index.html"
+check "doctor says products can run" test "$(status_of registry doctor)" = 0
+
+# install.sh from a local folder: a good archive installs, a tampered one is refused.
+check "install.sh installs a good archive" test "$(status_of plain sh Scripts/install.sh --from "$root/dist" --prefix "$work/prefix")" = 0
+check "the installed registry names HEAD's commit" sh -c "'$work/prefix/bin/registry' --version | grep -q 'commit $commit'"
+mkdir -p "$work/tampered"
+cp "$archive" "$archive.sha256" "$work/tampered/"
+printf 'x' >>"$work/tampered/$name.tar.gz"
+status=$(status_of plain sh Scripts/install.sh --from "$work/tampered" --prefix "$work/prefix-tampered")
+check "install.sh refuses a tampered archive (exit $status)" test "$status" != 0
+check "its refusal is one sentence naming the checksum" grep -q "nothing was installed" "$work/out"
+check "nothing was installed from the tampered archive" test ! -e "$work/prefix-tampered/bin/registry"
+
+if [ "$failures" -gt 0 ]; then
+    echo "release_test.sh: $failures checks failed." >&2
+    exit 1
+fi
+echo "release_test.sh: every check passed."
