@@ -70,8 +70,8 @@ public enum Doctor {
             checks.append(DoctorCheck(id: "sandbox", status: .skipped,
                                       summary: "No sandboxed run was tried, because of the errors above."))
         }
-        checks.append(gitIdentity(repository))
-        checks.append(index(repository, isRegistry: products != nil))
+        checks.append(gitIdentity(repository, start: start))
+        checks.append(index(repository, isRegistry: products != nil, start: start))
         let runChecks: Set<String> = ["bubblewrap", "user_namespaces", "seccomp", "sandbox"]
         return DoctorReport(runsPossible: !checks.contains { runChecks.contains($0.id) && $0.status == .error },
                             checks: checks)
@@ -203,9 +203,9 @@ public enum Doctor {
         return programs.keys.sorted().map { ($0, programs[$0, default: []].sorted()) }
     }
 
-    private static func gitIdentity(_ repository: GitRepository?) -> DoctorCheck {
+    private static func gitIdentity(_ repository: GitRepository?, start: URL) -> DoctorCheck {
         guard let repository else {
-            return DoctorCheck(id: "git_identity", status: .skipped, summary: "Not inside a git repository.")
+            return DoctorCheck(id: "git_identity", status: .skipped, summary: "'\(start.path)' is not inside a git repository.")
         }
         guard let identity = repository.configuredIdentity() else {
             return DoctorCheck(id: "git_identity", status: .warning,
@@ -215,9 +215,9 @@ public enum Doctor {
         return DoctorCheck(id: "git_identity", status: .ok, summary: "'registry register' commits as \(identity).")
     }
 
-    private static func index(_ repository: GitRepository?, isRegistry: Bool) -> DoctorCheck {
+    private static func index(_ repository: GitRepository?, isRegistry: Bool, start: URL) -> DoctorCheck {
         guard let repository, isRegistry else {
-            return DoctorCheck(id: "index", status: .skipped, summary: "Not inside a registry (no Products/ folder).")
+            return DoctorCheck(id: "index", status: .skipped, summary: "'\(start.path)' is not inside a registry (no Products/ folder); pass --repo to check one.")
         }
         let url = RegistryWorkspace.stateDirectory(repository.workingDirectory).appendingPathComponent("index.sqlite")
         guard FileManager.default.fileExists(atPath: url.path) else {

@@ -45,6 +45,18 @@ struct DoctorTests {
         #expect(text.stdout.contains("at HEAD \(head.prefix(12))"), "\(text.stdout)")
     }
 
+    @Test("outside a registry the machine is still examined and the registry checks say why they were skipped")
+    func outsideARegistry() throws {
+        let folder = try makeTemporaryDirectory("registry-doctor-empty")
+        defer { folder.remove() }
+        let result = try runRegistry(["doctor", "--json"], in: folder.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        let checks = try report(result)
+        #expect(checks.check("sandbox")?.status == "ok")
+        #expect(checks.check("git_identity")?.status == "skipped")
+        #expect(checks.check("index")?.summary.contains("not inside a registry") == true)
+    }
+
     @Test("a product naming a program the sandbox lacks is a warning with the fix, not a refusal")
     func missingInterpreter() throws {
         let fixture = try FixtureRegistry.withExampleProducts(["station-incident-hotspots"])
