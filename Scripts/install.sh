@@ -89,6 +89,11 @@ mkdir -p "$prefix/bin" || fail "cannot create '$prefix/bin'; run as a user who m
 for program in "$work/$name"/bin/*; do
     target="$prefix/bin/$(basename "$program")"
     partial="$prefix/bin/.$(basename "$program").install-$$"
+    # A copy left by an install that was killed (its process is gone) is removed; a running one's is kept.
+    for stale in "$prefix/bin/.$(basename "$program").install-"*; do
+        [ -e "$stale" ] || continue
+        kill -0 "${stale##*.install-}" 2>/dev/null || rm -f "$stale"
+    done
     cp "$program" "$partial" || fail "cannot write '$partial'; run as a user who may write to '$prefix/bin', or pass --prefix DIR." 2
     chmod 0755 "$partial"
     sync "$partial"

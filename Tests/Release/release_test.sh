@@ -53,6 +53,9 @@ status_of() { set +e; "$@" >"$work/out" 2>&1; local status=$?; set -e; echo "$st
 
 check "--version names the commit of HEAD" sh -c "'$binary' --version | grep -q 'commit $commit'"
 check "init makes an empty folder a registry" test "$(status_of registry init --title "Release test registry")" = 0
+ssh-keygen -q -t ed25519 -N "" -C alice -f "$work/alice"
+check "board init writes the first keyring and pins it" test "$(status_of registry board init --member "alice $(cut -d' ' -f1,2 "$work/alice.pub")")" = 0
+(cd "$work/agency" && plain git add -A && plain git commit -q -m "Board keyring")
 check "new scaffolds a product" test "$(status_of registry new station-crowding)" = 0
 check "register commits it" test "$(status_of registry register station-crowding -m "First version")" = 0
 check "check runs it in the sandbox and passes" test "$(status_of registry check station-crowding)" = 0
@@ -72,6 +75,38 @@ status=$(status_of plain sh Scripts/install.sh --from "$work/tampered" --prefix 
 check "install.sh refuses a tampered archive (exit $status)" test "$status" != 0
 check "its refusal is one sentence naming the checksum" grep -q "nothing was installed" "$work/out"
 check "nothing was installed from the tampered archive" test ! -e "$work/prefix-tampered/bin/registry"
+
+# Kill loop: install.sh killed (SIGKILL) at moments spread over a clean install's duration leaves
+# PREFIX/bin/registry whole, the old bytes or the new, never a torn file; the next install then
+# succeeds and clears the partial copies the killed ones left.
+kill_prefix="$work/prefix-kill"
+mkdir -p "$kill_prefix/bin" "$work/tmp"
+new_sum=$(sha256sum "$binary" | cut -d' ' -f1)
+install_once() { env -i HOME="$work/home" PATH=/usr/bin:/bin TMPDIR="$work/tmp" sh Scripts/install.sh --from "$root/dist" --prefix "$kill_prefix"; }
+start=$(date +%s%N)
+install_once >/dev/null 2>&1
+duration_ms=$((($(date +%s%N) - start) / 1000000))
+cases=0 torn=0 old_kept=0 new_installed=0
+for step in $(seq 0 19); do
+    printf '#!/bin/sh\necho old\n' >"$kill_prefix/bin/registry"
+    old_sum=$(sha256sum "$kill_prefix/bin/registry" | cut -d' ' -f1)
+    env -i HOME="$work/home" PATH=/usr/bin:/bin TMPDIR="$work/tmp" \
+        sh Scripts/install.sh --from "$root/dist" --prefix "$kill_prefix" >/dev/null 2>&1 &
+    pid=$!
+    sleep "$(awk -v ms="$duration_ms" -v step="$step" 'BEGIN { printf "%.3f", ms * step / 19 / 1000 }')"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    sleep 0.2 # a cp or mv the killed shell had started finishes on its own
+    sum=$(sha256sum "$kill_prefix/bin/registry" | cut -d' ' -f1)
+    cases=$((cases + 1))
+    if [ "$sum" = "$new_sum" ]; then new_installed=$((new_installed + 1))
+    elif [ "$sum" = "$old_sum" ]; then old_kept=$((old_kept + 1))
+    else torn=$((torn + 1)); fi
+done
+echo "kill loop: $cases installs killed over ${duration_ms} ms: $old_kept kept the old file, $new_installed had installed the new one, $torn torn"
+check "no killed install left a torn registry ($cases cases)" test "$torn" = 0
+check "an install after the killed ones succeeds" test "$(status_of install_once)" = 0
+check "and leaves no partial copy behind" sh -c "! ls -A '$kill_prefix/bin' | grep -q install-"
 
 if [ "$failures" -gt 0 ]; then
     echo "release_test.sh: $failures checks failed." >&2
