@@ -84,7 +84,7 @@ mkdir -p "$stage/$name/bin"
 for product in "${executables[@]}"; do
     install -m 0755 "$bin/$product" "$stage/$name/bin/$product"
 done
-cp README.md "$stage/$name/README.md"
+cp "$fresh/README.md" "$stage/$name/README.md"
 
 # The system libraries the binaries still load, each with the Debian package that provides it.
 {

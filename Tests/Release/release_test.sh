@@ -76,7 +76,7 @@ check "install.sh refuses a tampered archive (exit $status)" test "$status" != 0
 check "its refusal is one sentence naming the checksum" grep -q "nothing was installed" "$work/out"
 check "nothing was installed from the tampered archive" test ! -e "$work/prefix-tampered/bin/registry"
 
-# Kill loop: install.sh killed (SIGKILL) at moments spread over a clean install's duration leaves
+# Kill loop: install.sh killed (SIGKILL) at moments spread over 1.5 times a clean install's duration leaves
 # PREFIX/bin/registry whole, the old bytes or the new, never a torn file; the next install then
 # succeeds and clears the partial copies the killed ones left.
 kill_prefix="$work/prefix-kill"
@@ -87,13 +87,13 @@ start=$(date +%s%N)
 install_once >/dev/null 2>&1
 duration_ms=$((($(date +%s%N) - start) / 1000000))
 cases=0 torn=0 old_kept=0 new_installed=0
-for step in $(seq 0 19); do
+for step in $(seq 0 15); do
     printf '#!/bin/sh\necho old\n' >"$kill_prefix/bin/registry"
     old_sum=$(sha256sum "$kill_prefix/bin/registry" | cut -d' ' -f1)
     env -i HOME="$work/home" PATH=/usr/bin:/bin TMPDIR="$work/tmp" \
         sh Scripts/install.sh --from "$root/dist" --prefix "$kill_prefix" >/dev/null 2>&1 &
     pid=$!
-    sleep "$(awk -v ms="$duration_ms" -v step="$step" 'BEGIN { printf "%.3f", ms * step / 19 / 1000 }')"
+    sleep "$(awk -v ms="$duration_ms" -v step="$step" 'BEGIN { printf "%.3f", ms * 1.5 * step / 15 / 1000 }')"
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     sleep 0.2 # a cp or mv the killed shell had started finishes on its own
