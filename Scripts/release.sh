@@ -9,9 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-# Every executable product the archive ships in bin/; a dedicated sandbox launcher, once the package
-# builds one, is added here (the registry finds it beside its own binary).
-executables=(registry)
+# Every executable product the archive ships in bin/: those Package.swift declares, so a dedicated
+# sandbox launcher (which the registry finds beside its own binary) ships as soon as it is declared.
+mapfile -t executables < <(grep -o '\.executable(name: "[^"]*"' Package.swift | cut -d'"' -f2)
 
 fail() { echo "release.sh: $*" >&2; exit 1; }
 
