@@ -30,3 +30,6 @@ if [ ! -f "$venv/axe-core-4" ]; then
     touch "$venv/axe-core-4"
 fi
 "$venv/bin/python" Tests/Browser/check_catalog.py .build/catalog-browser-site
+
+# The release archive: built once with the static Swift libraries, then used with no Swift on PATH.
+Tests/Release/release_test.sh

@@ -12,13 +12,13 @@ public struct RegistryCLI: AsyncParsableCommand {
         Works on the git repository containing the current directory, or on --repo PATH.
         Exit status: 0 success, 1 findings (invalid manifest, failed check, not approved), 2 usage or environment error.
         """,
-        version: RegistryVersion.current,
+        version: RegistryVersion.description,
         subcommands: [
             InitCommand.self, NewCommand.self, ValidateCommand.self, ListCommand.self, ShowCommand.self,
             HistoryCommand.self, DiffCommand.self, RegisterCommand.self, RunCommand.self, CheckCommand.self,
             FairnessCommand.self, ReviewCommand.self, StatusCommand.self, BoardCommand.self, CatalogCommand.self,
             IndexCommand.self, AuditCommand.self, CommitmentCommand.self, EnvCommand.self,
-            ReportCommand.self, LinksCommand.self,
+            ReportCommand.self, LinksCommand.self, DoctorCommand.self,
         ]
     )
 

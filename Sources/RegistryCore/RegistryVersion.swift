@@ -7,6 +7,12 @@ public enum RegistryVersion {
     /// Bump when anything that can change a check's outcome changes.
     public static let current = "0.1.0"
 
+    /// What `registry --version` prints: the version and the commit the binary was built from.
+    public static var description: String {
+        guard let commit = BuildInfo.commit else { return "registry \(current) (commit unknown: development build)" }
+        return "registry \(current) (commit \(commit), committed \(BuildInfo.commitDate ?? "on an unknown date"))"
+    }
+
     /// The running executable's path.
     private static var executablePath: String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
