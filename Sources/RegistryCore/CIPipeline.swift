@@ -152,6 +152,8 @@ public struct CIPipeline: Sendable {
         \(indent(githubUserNamespaces, 10))
               - name: Can this runner run products
                 run: registry doctor
+              - name: Build the products' pinned environments
+                run: registry env build --all
               - name: Check this shard
                 env:
                   SHARD: ${{ matrix.shard }}
@@ -294,6 +296,7 @@ public struct CIPipeline: Sendable {
           stage: check
         \(shards > 1 ? "  parallel: \(shards)\n  " : "  ")script:
             - registry doctor
+            - registry env build --all
             - |
         \(indent(checkShard(index: "${CI_NODE_INDEX:-1}", count: "${CI_NODE_TOTAL:-1}"), 6))
           artifacts:

@@ -37,14 +37,6 @@ func shallowClone(of origin: URL, branch: String? = nil, into clone: URL) throws
             in: clone.deletingLastPathComponent())
 }
 
-/// Whether a registry subcommand exists in the built binary; `doctor` and `report` are built on
-/// other branches. `registry <unknown> --help` exits 0 with the top-level help, so the usage line
-/// must name the subcommand.
-func registryHasCommand(_ name: String) throws -> Bool {
-    let help = try runProcess(registryExecutable.path, [name, "--help"])
-    return help.status == 0 && help.stdout.contains("USAGE: registry \(name)")
-}
-
 @Suite("CI pipelines from registry init --ci", .serialized)
 struct CIPipelineTests {
     /// Where each platform reads its pipeline: the paths the README promises.
@@ -63,9 +55,10 @@ struct CIPipelineTests {
     }
 
     /// A scaffolded registry of two products made with `init --ci platform`, and its parsed pipeline.
-    private func scaffoldedPipeline(_ platform: String, shards: Int) throws -> (FixtureRegistry, [String: Any]) {
+    /// Python products make every check job build their pandas environment from the package index.
+    private func scaffoldedPipeline(_ platform: String, shards: Int, language: String = "python") throws -> (FixtureRegistry, [String: Any]) {
         let registry = try FixtureRegistry.scaffolded(initArguments: ["--ci", platform, "--shards", "\(shards)"],
-                                                      products: ["bus-crowding", "station-lighting"])
+                                                      products: ["bus-crowding", "station-lighting"], language: language)
         let path = Self.pipelinePath(platform)
         guard let pipeline = try Yams.load(yaml: String(contentsOf: registry.url.appendingPathComponent(path), encoding: .utf8)) as? [String: Any] else {
             registry.remove()
@@ -198,15 +191,14 @@ struct CIPipelineTests {
         #expect(pulled.gate["Gate on approvals"] == 1)
         #expect(pulled.gate["Gate on the audit trail"] == .some(nil))
         #expect(pulled.gate["Build the catalog"] == .some(nil), "pull requests publish nothing")
-        if try registryHasCommand("report") { // until doctor/report merge
-            #expect(pulled.gate["Write the review report"] == 0)
-            #expect(pulled.reportWritten)
-        }
+        #expect(pulled.gate["Write the review report"] == 0)
+        #expect(pulled.reportWritten)
     }
 
     @Test("the GitLab pipeline's own scripts, run in order on shallow clones, gate a push and build Pages")
     func gitlabScripts() throws {
-        let (registry, pipeline) = try scaffoldedPipeline("gitlab", shards: 2)
+        // Shell products: the GitHub run above already builds environments in its check jobs.
+        let (registry, pipeline) = try scaffoldedPipeline("gitlab", shards: 2, language: "shell")
         defer { registry.remove() }
         let scratch = try makeTemporaryDirectory("registry-gitlab-run")
         defer { scratch.remove() }
@@ -215,12 +207,11 @@ struct CIPipelineTests {
         environment["CI_COMMIT_BRANCH"] = "main"
         environment["CI_DEFAULT_BRANCH"] = "main"
         // The install items are replaced by the built registry on PATH.
-        let hasDoctor = try registryHasCommand("doctor") // until doctor/report merge
         let setup = try #require((pipeline["default"] as? [String: Any])?["before_script"] as? [String])
             .filter { !$0.hasPrefix("apt-get ") && !$0.contains("install.sh") }
         func job(_ name: String) throws -> (script: [String], after: [String]) {
             let job = try #require(pipeline[name] as? [String: Any])
-            let script = try #require(job["script"] as? [String]).filter { hasDoctor || $0 != "registry doctor" }
+            let script = try #require(job["script"] as? [String])
             return (script, job["after_script"] as? [String] ?? [])
         }
         /// One job in its own shallow clone: before_script and script in one shell, as the runner does.
@@ -266,9 +257,7 @@ struct CIPipelineTests {
 /// commands deepen it), `run:` steps in order under `bash -eo pipefail`, a failed step skipping the
 /// rest but `always()` steps, and artifacts handed over through a folder.
 ///
-/// Not run: the install step (the built `registry` is first on PATH instead), steps calling
-/// `registry doctor` or `registry report` while this build lacks them (until doctor/report merge),
-/// and `gh` (it posts to GitHub's API; the test checks the file it would post instead).
+/// Not run: the install step (the built `registry` is first on PATH instead) and `gh` (it posts to GitHub's API; the test checks the file it would post instead).
 struct GitHubWorkflowRun {
     enum Event {
         case push
@@ -358,9 +347,6 @@ struct GitHubWorkflowRun {
 
     private func skipped(_ label: String, _ script: String) throws -> Bool {
         if label == "Install registry" { return true } // the built registry is on PATH instead
-        for command in ["doctor", "report"] where script.contains("registry \(command)") {
-            if !(try registryHasCommand(command)) { return true } // until doctor/report merge
-        }
         return script.hasPrefix("gh ") // posts to GitHub's API
     }
 

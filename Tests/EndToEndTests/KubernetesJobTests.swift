@@ -62,9 +62,10 @@ struct KubernetesJobTests {
         }
 
         // A registry of three products, one of which fails its check.
-        let registry = try FixtureRegistry.scaffolded(products: ["bus-crowding", "station-lighting", "fare-gates"])
+        // Shell products, so the pods' environment builds have nothing to fetch.
+        let registry = try FixtureRegistry.scaffolded(products: ["bus-crowding", "station-lighting", "fare-gates"], language: "shell")
         defer { registry.remove() }
-        try writeFile("import sys\nsys.exit(3)\n", to: "Products/fare-gates/main.py", in: registry.url)
+        try writeFile("#!/bin/sh\nexit 3\n", to: "Products/fare-gates/main.sh", in: registry.url)
         let manifest = registry.url.appendingPathComponent("Products/fare-gates/product.yaml")
         try Data(try String(contentsOf: manifest, encoding: .utf8).replacingOccurrences(of: "version: 0.1.0", with: "version: 0.2.0").utf8).write(to: manifest)
         #expect(try registry.registry("register", "fare-gates", "-m", "A version that fails").status == 0)

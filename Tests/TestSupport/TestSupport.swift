@@ -200,8 +200,9 @@ public struct FixtureRegistry {
     /// A registry started the way an agency starts one: `registry init` with `initArguments` (such as
     /// `--ci github`) on branch `main`, its files committed; a board of demo members alice, bob and
     /// carol whose first keyring they all signed; then each product scaffolded with
-    /// `registry new --language python` and committed with `registry register`.
-    public static func scaffolded(initArguments: [String] = [], products: [String]) throws -> FixtureRegistry {
+    /// `registry new --language <language>` and committed with `registry register` (Python products
+    /// need `registry env build` before they run; shell products run at once).
+    public static func scaffolded(initArguments: [String] = [], products: [String], language: String = "python") throws -> FixtureRegistry {
         let fixture = FixtureRegistry(directory: try makeTemporaryDirectory("registry-scaffold"))
         func step(_ arguments: [String]) throws {
             let result = try fixture.registry(arguments)
@@ -222,7 +223,7 @@ public struct FixtureRegistry {
         try fixture.git("add", "-A")
         try fixture.git("commit", "--quiet", "-m", "Adopt the board's first keyring")
         for id in products {
-            try step(["new", id, "--language", "python"])
+            try step(["new", id, "--language", language])
             try step(["register", id, "-m", "First version of \(id)"])
         }
         return fixture
