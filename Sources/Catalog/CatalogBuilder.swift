@@ -49,12 +49,15 @@ public struct CatalogSite: Sendable {
             (try? CanonicalJSON.encode([CatalogBuilder.rendererVersion, registry.title, registry.agency, registry.contactEmail,
                                         registry.siteURL ?? "", registry.repositoryURL ?? "",
                                         registry.allowedSigners == nil ? "no-signers" : "signers",
-                                        registry.correctionsAddress, registry.localizedHeaderDigestText, languagesDigestText])) ?? Data())
+                                        registry.correctionsAddress, registry.localizedHeaderDigestText,
+                                        Self.digestText(of: self.registryLanguages)])) ?? Data())
     }
 
     /// The registry's interface strings as one line for digests: a changed word re-renders every page.
-    public var languagesDigestText: String {
-        registryLanguages.map(\.digestText).joined(separator: "\u{1E}")
+    public var languagesDigestText: String { Self.digestText(of: registryLanguages) }
+
+    private static func digestText(of languages: [InterfaceStrings]) -> String {
+        languages.map(\.digestText).joined(separator: "\u{1E}")
     }
 
     /// The site's address ending in a slash, when known and safe to link.
