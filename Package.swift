@@ -62,7 +62,9 @@ let package = Package(
         .target(
             name: "Catalog",
             dependencies: ["ProductModel", "RegistrySupport"],
-            exclude: ["README.md"]
+            exclude: ["README.md"],
+            // Compiled in as bytes, so the binary needs no resource bundle beside it.
+            resources: [.embedInCode("Resources/en.json"), .embedInCode("Resources/es.json")]
         ),
         .target(
             name: "RegistryCore",

@@ -7,7 +7,7 @@ struct AnnualReportPage {
     var layout: PageLayout
 
     private var words: SiteWords { layout.words }
-    private var annual: AnnualWords { AnnualWords.of(layout.language) }
+    private var annual: AnnualWords { layout.language.annualWords }
 
     /// The site path of a year's report files, relative to a language root (`reports/2026.html`).
     static func path(year: Int, extension name: String = "html") -> String { "reports/\(year).\(name)" }
@@ -83,7 +83,7 @@ struct HistoryLinks {
     var removed: [(id: String, name: String, day: String)]
 
     func section(layout: PageLayout) -> String {
-        let annual = AnnualWords.of(layout.language)
+        let annual = layout.language.annualWords
         var out = "<section aria-labelledby=\"h-annual\"><h2 id=\"h-annual\">\(annual.reportsHeading)</h2>\n<ul>"
         for year in years.reversed() {
             out += "<li><a href=\"\(layout.toLanguageRoot)\(AnnualReportPage.path(year: year))\">\(annual.title) \(year)</a></li>"
@@ -100,7 +100,7 @@ struct HistoryLinks {
 }
 
 /// The words of the annual reports and removed-product pages, per language.
-struct AnnualWords {
+struct AnnualWords: Sendable, Decodable {
     var title: String
     var intro: String
     var period: String
@@ -138,42 +138,4 @@ struct AnnualWords {
     var neverApproved: String
     var productFeed: String
     var allegationsNote: String
-
-    static func of(_ language: SiteLanguage) -> AnnualWords { language == .english ? english : spanish }
-
-    static let english = AnnualWords(
-        title: "Annual use report", intro: "What the registry recorded during the year: the products in use and when they entered and left use (from the registry's git history), versions, review decisions, checks, overdue reviews, demographic fields and allegations.",
-        period: "Period", yearUnderWay: "year under way",
-        checksNote: "Checks are those recorded by the machine that built this catalog; checks run on other machines (CI runners, analysts' computers) are not included.",
-        figures: "The year in figures", figuresDescription: "Horizontal bars, one per figure of the year; the same numbers are in the table below.",
-        figure: "Figure", count: "Count", productsInUse: "Products in use", inUse: "In use", enteredUse: "Entered use",
-        leftUse: "Left use", versionsRegistered: "Versions registered", productsRemoved: "Products removed",
-        approvalsGranted: "Approvals signed", approvalsLapsed: "Approvals lapsed (review date passed)",
-        approvalsRevoked: "Approvals revoked", rejections: "Rejections", revokedOrRejected: "Revoked or rejected",
-        checksRun: "Checks run", checksFailed: "Checks failed", checksRunFailed: "Checks run / failed",
-        reviewsOverdue: "Products with an overdue review", overdueDays: "Days review overdue", since: "since",
-        usingDemographics: "Products in use with demographic fields", reportsHeading: "Annual use reports",
-        removedHeading: "Removed from the registry", removedOn: "removed on", removedTitle: "Removed product",
-        removedIntro: "This product's folder was removed from the registry. Its record stays here so that nothing disappears without a trace.",
-        removedBy: "Removed by", lastApprovedVersion: "Last approved version", neverApproved: "never approved",
-        productFeed: "This product's changes (Atom feed)",
-        allegationsNote: "The year's rows of the allegations report, with small cells suppressed as there; a total is shown only where every count in it is. Counts by responding service, basis and product are on the %@ page for all years together only: yearly ones would let suppressed counts be worked out from its totals.")
-
-    static let spanish = AnnualWords(
-        title: "Informe anual de uso", intro: "Lo que el registro anotó durante el año: los productos en uso y cuándo entraron y salieron de uso (según el historial git del registro), versiones, decisiones de revisión, comprobaciones, revisiones vencidas, campos demográficos y denuncias.",
-        period: "Periodo", yearUnderWay: "año en curso",
-        checksNote: "Las comprobaciones son las que anotó la máquina que generó este catálogo; no se incluyen las ejecutadas en otras máquinas (servidores de integración continua, equipos de analistas).",
-        figures: "El año en cifras", figuresDescription: "Barras horizontales, una por cifra del año; los mismos números están en la tabla siguiente.",
-        figure: "Cifra", count: "Número", productsInUse: "Productos en uso", inUse: "En uso", enteredUse: "Entrada en uso",
-        leftUse: "Salida de uso", versionsRegistered: "Versiones registradas", productsRemoved: "Productos eliminados",
-        approvalsGranted: "Aprobaciones firmadas", approvalsLapsed: "Aprobaciones caducadas (fecha de revisión pasada)",
-        approvalsRevoked: "Aprobaciones revocadas", rejections: "Rechazos", revokedOrRejected: "Revocadas o rechazadas",
-        checksRun: "Comprobaciones ejecutadas", checksFailed: "Comprobaciones fallidas", checksRunFailed: "Comprobaciones ejecutadas / fallidas",
-        reviewsOverdue: "Productos con revisión vencida", overdueDays: "Días de revisión vencida", since: "desde",
-        usingDemographics: "Productos en uso con campos demográficos", reportsHeading: "Informes anuales de uso",
-        removedHeading: "Eliminados del registro", removedOn: "eliminado el", removedTitle: "Producto eliminado",
-        removedIntro: "La carpeta de este producto se eliminó del registro. Su ficha se conserva aquí para que nada desaparezca sin dejar rastro.",
-        removedBy: "Eliminado por", lastApprovedVersion: "Última versión aprobada", neverApproved: "nunca aprobado",
-        productFeed: "Cambios de este producto (canal Atom)",
-        allegationsNote: "Las filas del año del informe de denuncias, con las celdas pequeñas suprimidas como allí; un total solo se muestra cuando todos sus números lo están. Los recuentos por servicio, motivo y producto están en la página %@, solo para todos los años juntos: los anuales permitirían deducir recuentos suprimidos de sus totales.")
 }

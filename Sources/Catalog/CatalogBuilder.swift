@@ -31,19 +31,33 @@ public struct CatalogSite: Sendable {
     /// The registry's history, for the annual use reports, removed products' pages and feed events;
     /// without it the site has none of these.
     public let history: UseHistory?
+    /// The languages the registry adds or rewords in `Languages/<tag>.json`.
+    public let registryLanguages: [InterfaceStrings]
+    /// The languages pages are written in, English first.
+    let languages: [SiteLanguage]
     /// The site-wide part of every product page's digest.
     let pageDigestPrefix: String
 
     /// Creates the settings of one build.
     public init(registry: RegistryInfo, asOf: CalendarDate, minimumCellSize: Int, allegations: AllegationsReport?,
-                history: UseHistory? = nil) {
+                history: UseHistory? = nil, registryLanguages: [InterfaceStrings] = []) {
         self.registry = registry; self.asOf = asOf; self.minimumCellSize = minimumCellSize; self.allegations = allegations
         self.history = history
+        self.registryLanguages = registryLanguages.sorted { $0.tag < $1.tag }
+        languages = SiteLanguage.all(adding: self.registryLanguages)
         pageDigestPrefix = SHA256Hex.of(
             (try? CanonicalJSON.encode([CatalogBuilder.rendererVersion, registry.title, registry.agency, registry.contactEmail,
                                         registry.siteURL ?? "", registry.repositoryURL ?? "",
                                         registry.allowedSigners == nil ? "no-signers" : "signers",
-                                        registry.correctionsAddress, registry.localizedHeaderDigestText])) ?? Data())
+                                        registry.correctionsAddress, registry.localizedHeaderDigestText,
+                                        Self.digestText(of: self.registryLanguages)])) ?? Data())
+    }
+
+    /// The registry's interface strings as one line for digests: a changed word re-renders every page.
+    public var languagesDigestText: String { Self.digestText(of: registryLanguages) }
+
+    private static func digestText(of languages: [InterfaceStrings]) -> String {
+        languages.map(\.digestText).joined(separator: "\u{1E}")
     }
 
     /// The site's address ending in a slash, when known and safe to link.
@@ -72,12 +86,14 @@ public enum CatalogBuilder {
     public static let stateFileName = ".catalog-state.json"
 
     /// Builds the catalog into `outputDirectory`, creating it if needed, or replacing the catalog it
-    /// holds; with `history`, also the annual use reports and the removed products' pages.
+    /// holds; with `history`, also the annual use reports and the removed products' pages; with
+    /// `registryLanguages`, also pages in the languages they add.
     @discardableResult
     public static func build(_ input: CatalogInput, allegations: AllegationsReport?, history: UseHistory? = nil,
+                             registryLanguages: [InterfaceStrings] = [],
                              to outputDirectory: URL) throws(CatalogError) -> CatalogBuildSummary {
         let site = CatalogSite(registry: input.registry, asOf: input.asOf, minimumCellSize: input.minimumCellSize,
-                               allegations: allegations, history: history)
+                               allegations: allegations, history: history, registryLanguages: registryLanguages)
         let folder = try CatalogFolder(CatalogFolder.resolve(outputDirectory.path))
         try rejectDuplicates(input.products.map(\.id))
         var rendered: [RenderedProduct] = []
@@ -92,7 +108,7 @@ public enum CatalogBuilder {
     /// always do, may be rendered concurrently into the same folder: each writes only its own files.
     public static func render(_ product: CatalogProduct, site: CatalogSite,
                               into folder: CatalogFolder) throws(CatalogError) -> RenderedProduct {
-        let published = PublicProduct(product)
+        let published = PublicProduct(product, languages: CatalogLanguages.translated(adding: site.registryLanguages))
         let record = published.canonicalJSON()
         var hosted: [String] = []
         var reviewFiles: [RenderedProduct.ReviewFile] = []
@@ -112,9 +128,9 @@ public enum CatalogBuilder {
         let pageDigest = SHA256Hex.of(site.pageDigestPrefix + record + context.digestText
                                       + reviewFiles.map { "\u{1F}" + $0.sitePath + "\n" + $0.text }.joined())
         var pagesWritten = 0
-        if !folder.holdsPages(of: published.id, pageDigest: pageDigest) {
+        if !folder.holdsPages(of: published.id, pageDigest: pageDigest, site: site) {
             let writer = folder.writer
-            for language in SiteLanguage.allCases {
+            for language in site.languages {
                 let layout = PageLayout(path: SitePaths.product(published.id), language: language, registry: site.registry)
                 try writer.write(ProductPage(product: published, context: context, layout: layout).render(), to: layout.filePath,
                                  recordingContent: true)
@@ -124,8 +140,8 @@ public enum CatalogBuilder {
         }
         return RenderedProduct(
             id: published.id, pageDigest: pageDigest, record: record, tableRow: CatalogTables.row(published),
-            listRows: SiteLanguage.allCases.map { IndexPage.row(published, language: $0, toLanguageRoot: "", asOf: site.asOf) },
-            names: SiteLanguage.allCases.map { published.name(in: $0) },
+            listRows: site.languages.map { IndexPage.row(published, language: $0, toLanguageRoot: "", asOf: site.asOf) },
+            names: site.languages.map { published.name(in: $0) },
             facts: RenderedProduct.ListFacts(
                 status: published.status, approvalState: published.approvalState,
                 usesDemographics: !published.demographicFields.isEmpty, reviewOverdue: published.reviewOverdue(asOf: site.asOf),
@@ -149,13 +165,13 @@ public enum CatalogBuilder {
         let products = rendered.sorted { $0.id < $1.id }
         let writer = folder.writer
         var state = CatalogBuildState(format: CatalogBuildState.currentFormat, renderer: rendererVersion, pages: [:])
-        let held = folder.holdingPages(products.map { ($0.id, $0.pageDigest) })
+        let held = folder.holdingPages(products.map { ($0.id, $0.pageDigest) }, site: site)
         for product in products where !held.contains(product.id) {
             throw .cannotWrite(path: folder.url.appendingPathComponent(SitePaths.product(product.id)).path,
                                reason: "the page was neither rendered nor found unchanged in the previous site")
         }
         for product in products {
-            for language in SiteLanguage.allCases {
+            for language in site.languages {
                 let path = language.folder + SitePaths.product(product.id)
                 state.pages[path] = folder.page(path).map { CatalogBuildState.Page(input: product.pageDigest, content: $0) }
             }
@@ -166,7 +182,7 @@ public enum CatalogBuilder {
         // A product removed and later added again is shown by its current page only.
         let removed = (site.history?.removedProducts ?? []).filter { !present.contains($0.id) }
         let reports = site.history.map { AnnualReport.all($0, asOf: site.asOf, allegations: site.allegations) } ?? []
-        for (languageIndex, language) in SiteLanguage.allCases.enumerated() {
+        for (languageIndex, language) in site.languages.enumerated() {
             // Filter pages sit beside the index, so every list page shares one rendering of each row.
             var rows: [String: String] = [:]
             for product in products { rows[product.id] = product.listRows[languageIndex] }
@@ -238,7 +254,7 @@ public enum CatalogBuilder {
         let written = products.reduce(0) { $0 + $1.pagesWritten }
         let filesWritten = files.values.filter { $0 }.count
         return CatalogBuildSummary(productCount: products.count, productPagesWritten: written,
-                                   productPagesUnchanged: SiteLanguage.allCases.count * products.count - written,
+                                   productPagesUnchanged: site.languages.count * products.count - written,
                                    filesWritten: filesWritten, filesUnchanged: files.count - filesWritten, files: files.keys.sorted())
     }
 

@@ -10,6 +10,8 @@ public enum CatalogError: RegistryDiagnostic, Equatable {
     case unreadableAllegationsFile(file: String, reason: String)
     /// A statement or signature path in the input would write outside the site's `reviews/` folder.
     case unsafeReviewPath(product: String, path: String)
+    /// A registry's `Languages/<tag>.json` is not a valid interface strings file.
+    case badLanguageFile(file: String, reason: String)
     /// Two products in the input share an id.
     case duplicateProduct(id: String)
     /// Writing the site failed.
@@ -37,6 +39,8 @@ public enum CatalogError: RegistryDiagnostic, Equatable {
             "The allegations file '\(file)' cannot be read: \(reason)."
         case let .unsafeReviewPath(product, path):
             "Product '\(product)' has a review file path '\(path)' that is not a relative path under 'Reviews/'; this is a bug in the caller, please report it."
+        case let .badLanguageFile(file, reason):
+            "\(file): \(reason); correct the file and commit it again."
         case let .duplicateProduct(id):
             "The catalog input lists product '\(id)' twice; this is a bug in the caller, please report it."
         case let .cannotWrite(path, reason):
@@ -49,7 +53,7 @@ public enum CatalogError: RegistryDiagnostic, Equatable {
     /// Whether the user can fix this, and which exit status it maps to.
     public var category: DiagnosticCategory {
         switch self {
-        case .badAllegations, .badAllegationsFile: .invalidContent
+        case .badAllegations, .badAllegationsFile, .badLanguageFile: .invalidContent
         case .unsafeReviewPath, .duplicateProduct: .bug
         case .cannotWrite, .unreadableAllegationsFile: .environment
         case .unsuitableOutput: .usage

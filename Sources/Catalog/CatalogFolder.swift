@@ -223,9 +223,9 @@ public final class CatalogFolder: @unchecked Sendable {
 
     /// Whether the new site holds a product's pages as `pageDigest` renders them: written by this
     /// build, or found in the previous site with the bytes its state records, and linked over.
-    public func holdsPages(of id: String, pageDigest: String) -> Bool {
+    public func holdsPages(of id: String, pageDigest: String, site: CatalogSite) -> Bool {
         let writer = writer
-        return SiteLanguage.allCases.allSatisfy { language in
+        return site.languages.allSatisfy { language in
             let path = language.folder + SitePaths.product(id)
             if page(path) != nil { return true }
             guard let page = previous?.pages[path], page.input == pageDigest, writer.keep(path, sha256: page.content) else { return false }
@@ -236,11 +236,11 @@ public final class CatalogFolder: @unchecked Sendable {
 
     /// The ids of the products whose pages the new site holds (see `holdsPages`), checked on every
     /// core: a rebuild reads and hashes every unchanged page of the previous site.
-    public func holdingPages(_ products: [(id: String, pageDigest: String)]) -> Set<String> {
+    public func holdingPages(_ products: [(id: String, pageDigest: String)], site: CatalogSite) -> Set<String> {
         let held = Guarded(Set<String>())
         DispatchQueue.concurrentPerform(iterations: products.count) { index in
             let (id, digest) = products[index]
-            if holdsPages(of: id, pageDigest: digest) { held.update { _ = $0.insert(id) } }
+            if holdsPages(of: id, pageDigest: digest, site: site) { held.update { _ = $0.insert(id) } }
         }
         return held.value
     }
@@ -304,11 +304,11 @@ struct CatalogBuildState: Codable {
 
     /// `products/<id>.html` below a language folder, with a well-formed id (never a separator, `.` or `..`).
     private static func isPagePath(_ path: String) -> Bool {
-        SiteLanguage.allCases.contains { language in
-            guard path.hasPrefix(language.folder + "products/"), path.hasSuffix(".html") else { return false }
-            let id = path.dropFirst(language.folder.count + "products/".count).dropLast(".html".count)
-            return ProductID.isWellFormed(String(id))
-        }
+        // Any language's folder: the state may come from a build with other languages.
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard path.hasSuffix(".html"), parts.count == 2 || (parts.count == 3 && InterfaceStrings.isLanguageTag(String(parts[0]))),
+              parts[parts.count - 2] == "products" else { return false }
+        return ProductID.isWellFormed(String(parts[parts.count - 1].dropLast(".html".count)))
     }
 
     private static func isDigest(_ text: String) -> Bool {

@@ -44,7 +44,7 @@ extension Translation {
 
 extension PublicProduct {
     /// The language manifests are written in.
-    static let manifestLanguage = SiteLanguage.english.rawValue
+    static let manifestLanguage = InterfaceStrings.englishTag
 
     /// Text in `language`: its translation when given, else the original marked as English.
     func localized(_ original: String?, in language: SiteLanguage, _ translated: (Translation) -> String?) -> LocalizedText? {
@@ -53,14 +53,14 @@ extension PublicProduct {
 
     /// Text in `language`: its translation when given, else the original marked as English.
     func localized(_ original: String, in language: SiteLanguage, _ translated: (Translation) -> String?) -> LocalizedText {
-        if language == .english { return LocalizedText(text: original) }
-        if let text = translations[language.rawValue].flatMap(translated) { return LocalizedText(text: text) }
+        if language.isEnglish { return LocalizedText(text: original) }
+        if let text = translations[language.tag].flatMap(translated) { return LocalizedText(text: text) }
         return LocalizedText(text: original, originalLanguage: Self.manifestLanguage)
     }
 
     /// The name in a language, falling back to the manifest's own.
     func name(in language: SiteLanguage) -> String {
-        translations[language.rawValue]?.name ?? name
+        translations[language.tag]?.name ?? name
     }
 
     /// The summary in a language, falling back to the manifest's own.
@@ -71,7 +71,7 @@ extension PublicProduct {
     /// A risk and its mitigation in a language, by position in the manifest's list.
     func risk(_ index: Int, in language: SiteLanguage) -> (risk: LocalizedText, mitigation: LocalizedText)? {
         guard let risks, risks.indices.contains(index) else { return nil }
-        let translated = translations[language.rawValue]?.risks.flatMap { $0.indices.contains(index) ? $0[index] : nil }
+        let translated = translations[language.tag]?.risks.flatMap { $0.indices.contains(index) ? $0[index] : nil }
         return (localized(risks[index].risk, in: language) { _ in translated?.risk },
                 localized(risks[index].mitigation, in: language) { _ in translated?.mitigation })
     }
@@ -95,8 +95,8 @@ extension RegistryInfo {
     }
 
     private static func localized(_ original: String, translated: [String: String], in language: SiteLanguage) -> LocalizedText {
-        if language == .english { return LocalizedText(text: original) }
-        if let text = translated[language.rawValue] { return LocalizedText(text: text) }
+        if language.isEnglish { return LocalizedText(text: original) }
+        if let text = translated[language.tag] { return LocalizedText(text: text) }
         return LocalizedText(text: original, originalLanguage: PublicProduct.manifestLanguage)
     }
 }

@@ -18,7 +18,7 @@ struct PageLayout {
 
     /// `../` repeated to reach the site root from this page.
     var toSiteRoot: String {
-        String(repeating: "../", count: path.filter { $0 == "/" }.count + (language == .english ? 0 : 1))
+        String(repeating: "../", count: path.filter { $0 == "/" }.count + (language.isEnglish ? 0 : 1))
     }
 
     /// `../` repeated to reach this language's root.
@@ -26,9 +26,9 @@ struct PageLayout {
         String(repeating: "../", count: path.filter { $0 == "/" }.count)
     }
 
-    /// The same page in the other language.
-    var otherLanguageHref: String {
-        language == .english ? toSiteRoot + "es/" + path : toSiteRoot + path
+    /// The same page in the language `tag`.
+    func href(in tag: String) -> String {
+        toSiteRoot + SiteLanguage.folder(of: tag) + path
     }
 
     /// The file's path relative to the site root.
@@ -37,16 +37,15 @@ struct PageLayout {
     /// Wraps a page body in the shared chrome; `feed` is a page's own Atom feed (relative to the
     /// site root), announced beside the site's.
     func page(title: String, body: String, script: Bool = false, feed: String? = nil) -> String {
-        let other: SiteLanguage = language == .english ? .spanish : .english
         var out = ""
         out.reserveCapacity(body.utf8.count + 2048)
-        out += "<!DOCTYPE html>\n<html lang=\"\(language.rawValue)\">\n<head>\n<meta charset=\"utf-8\">\n"
+        out += "<!DOCTYPE html>\n<html lang=\"\(language.tag)\">\n<head>\n<meta charset=\"utf-8\">\n"
         out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         out += "<meta http-equiv=\"Content-Security-Policy\" content=\"\(Self.contentSecurityPolicy)\">\n"
         out += "<meta name=\"referrer\" content=\"no-referrer\">\n"
         out += "<title>\(HTML.escape(title)) — \(HTML.escape(registry.title(in: language).text))</title>\n"
         out += "<link rel=\"stylesheet\" href=\"\(toSiteRoot)assets/catalog.css\">\n"
-        out += "<link rel=\"alternate\" hreflang=\"\(other.rawValue)\" href=\"\(otherLanguageHref)\">\n"
+        for other in language.others { out += "<link rel=\"alternate\" hreflang=\"\(other.tag)\" href=\"\(href(in: other.tag))\">\n" }
         out += "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Atom\" href=\"\(toSiteRoot)feed.xml\">\n"
         if let feed { out += "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Atom: \(HTML.escape(title))\" href=\"\(toSiteRoot)\(feed)\">\n" }
         if script { out += "<script src=\"\(toSiteRoot)assets/catalog.js\" defer></script>\n" }
@@ -58,13 +57,15 @@ struct PageLayout {
         out += "<li><a href=\"\(toLanguageRoot)allegations.html\">\(words.allegationsNav)</a></li>"
         out += "<li><a href=\"\(toLanguageRoot)verify.html\">\(words.verifyNav)</a></li>"
         out += "<li><a href=\"\(toLanguageRoot)index.html#data\">\(words.dataNav)</a></li>"
-        out += "<li><a href=\"\(otherLanguageHref)\" hreflang=\"\(other.rawValue)\" lang=\"\(other.rawValue)\">\(words.otherLanguageLabel)</a></li>"
+        for other in language.others {
+            out += "<li><a href=\"\(href(in: other.tag))\" hreflang=\"\(other.tag)\" lang=\"\(other.tag)\">\(other.name)</a></li>"
+        }
         out += "</ul></nav>\n</header>\n<main id=\"main\" tabindex=\"-1\">\n"
         out += body
         out += "</main>\n<footer class=\"site-footer\">\n<p>\(words.contact): <a href=\"mailto:\(HTML.escape(registry.contactEmail))\">\(HTML.escape(registry.contactEmail))</a></p>\n"
         out += "<p><a href=\"\(toSiteRoot)catalog.json\">catalog.json</a> · <a href=\"\(toSiteRoot)catalog.csv\">catalog.csv</a> · <a href=\"\(toSiteRoot)feed.xml\">Atom</a></p>\n"
         out += "</footer>\n</body>\n</html>\n"
-        return out
+        return LanguageMarks.resolve(out)
     }
 }
 

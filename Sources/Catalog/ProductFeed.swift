@@ -53,7 +53,7 @@ struct RemovedProductPage {
 
     func render() -> String {
         let words = layout.words
-        let annual = AnnualWords.of(layout.language)
+        let annual = layout.language.annualWords
         var body = "<h1>\(HTML.escape(product.name)) <small>(\(annual.removedTitle))</small></h1>\n<p>\(annual.removedIntro)</p>\n"
         var facts = [(words.id, Markup.code(product.id))]
         if let removal = product.versions.first, removal.removed {

@@ -96,7 +96,7 @@ struct ProductPage {
 
     /// On a translated page, how much of the product's text is translated.
     private func coverageFact() -> [(String, String)] {
-        guard let coverage = product.translationCoverage[language.rawValue] else { return [] }
+        guard let coverage = product.translationCoverage[language.tag] else { return [] }
         return [(record.translationCoverage, HTML.escape(record.coverage(coverage)))]
     }
 

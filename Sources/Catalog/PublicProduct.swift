@@ -93,7 +93,7 @@ public struct PublicProduct: Sendable, Hashable, Codable {
     public static let schemaVersion = 1
 
     /// Projects a product, dropping withheld fields and sorting every list.
-    public init(_ product: CatalogProduct) {
+    public init(_ product: CatalogProduct, languages: [String]) {
         let manifest = product.manifest
         let withheldKeys = Set(manifest.publication.withheld.map(\.field))
             .union(product.withheld.map(\.field))
@@ -124,7 +124,7 @@ public struct PublicProduct: Sendable, Hashable, Codable {
         outputs = shown("outputs", manifest.outputs.map(PublicOutput.init).sorted { $0.name < $1.name })
         auditAttributes = withheldKeys.contains("audit") ? nil : manifest.audit.map { $0.attributes.sorted() }
         translations = manifest.translations.mapValues { $0.published(withholding: withheldKeys) }
-        translationCoverage = Dictionary(uniqueKeysWithValues: CatalogLanguages.translated.map { language in
+        translationCoverage = Dictionary(uniqueKeysWithValues: languages.map { language in
             let paths = manifest.translatableKeyPaths(in: language)
             return (language, TranslationCoverage(translated: paths.filter(\.translated).count, total: paths.count))
         })

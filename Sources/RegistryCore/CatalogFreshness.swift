@@ -30,7 +30,7 @@ struct CatalogFreshness {
         siteDigest = SHA256Hex.of([
             "catalog-input/1", RegistryVersion.buildIdentity, CatalogBuilder.rendererVersion,
             registry.title, registry.agency, registry.contactEmail, registry.siteURL ?? "", registry.repositoryURL ?? "",
-            registry.allowedSigners ?? "", registry.correctionsAddress, registry.localizedHeaderDigestText,
+            registry.allowedSigners ?? "", registry.correctionsAddress, registry.localizedHeaderDigestText, site.languagesDigestText,
             site.asOf.description, String(site.minimumCellSize),
             site.allegations == nil ? "no-allegations" : "allegations",
             trustAnchor ?? "", chain.status.rawValue, String(chain.newestVersion), reviewDigests["board"] ?? "",

@@ -58,7 +58,8 @@ extension RegistryWorkspace {
             // The lock is checked here too, so an unpinned line is refused before it is registered.
             let folder = root.appendingPathComponent(Self.productPath(id))
             _ = try Self.dependencyLock(id: id) { name in FileManager.default.contents(atPath: folder.appendingPathComponent(name).path) }
-            let notes = ManifestValidator().notes(in: document, languages: CatalogLanguages.translated)
+            let languages = CatalogLanguages.translated(adding: try workingTreeInterfaceLanguages())
+            let notes = ManifestValidator().notes(in: document, languages: languages)
             return ([], notes.map(\.message))
         } catch let error as DependencyLockError {
             return ([error.message], [])

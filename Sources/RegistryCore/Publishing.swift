@@ -73,7 +73,8 @@ extension RegistryWorkspace {
         // One walk of Reviews/ serves every product's approvals, hosted files and freshness.
         let reviews = try reviewFilesByFolder(at: commit)
         let site = CatalogSite(registry: info, asOf: asOfDate, minimumCellSize: parameters.minimumCellSize, allegations: report,
-                               history: try useHistory(heads: heads, reviews: reviews, chain: chain))
+                               history: try useHistory(heads: heads, reviews: reviews, chain: chain),
+                               registryLanguages: try interfaceLanguages(at: commit))
         let links = storedLinkRecords()
         let freshness = CatalogFreshness(site: site, chain: chain, trustAnchor: configuration.trustAnchor,
                                          reviews: reviews, stamps: try index.catalogStamps(), links: links)
@@ -83,7 +84,7 @@ extension RegistryWorkspace {
         let reusable = heads.compactMap { head in
             cached[head.productID].flatMap { $0.entry.holds(for: freshness.digest(of: head), at: now) ? $0.product : nil }
         }
-        let held = folder.holdingPages(reusable.map { ($0.id, $0.pageDigest) })
+        let held = folder.holdingPages(reusable.map { ($0.id, $0.pageDigest) }, site: site)
         var products = reusable.filter { held.contains($0.id) }
         let stale = heads.filter { !held.contains($0.productID) }
         let fresh = try await renderCatalogProducts(stale, chain: chain, reviews: reviews, links: links, site: site, folder: folder)
@@ -127,6 +128,29 @@ extension RegistryWorkspace {
     }
 
     /// Every file under `Reviews/` at a commit, grouped by the folder below it (a product id, or `board`).
+    /// Where a registry adds site languages or rewords the shipped ones, one `<tag>.json` each.
+    static let languagesFolder = "Languages"
+
+    /// The languages the registry adds or rewords, from `Languages/<tag>.json` at `commit`.
+    func interfaceLanguages(at commit: CommitID) throws -> [InterfaceStrings] {
+        try repository.files(under: Self.languagesFolder, at: commit).sorted { $0.key < $1.key }.map { path, data in
+            try InterfaceStrings.parse(registryFile: Array(data), path: path)
+        }
+    }
+
+    /// The languages the working tree's `Languages/` adds or rewords, for `validate`.
+    func workingTreeInterfaceLanguages() throws -> [InterfaceStrings] {
+        let folder = root.appendingPathComponent(Self.languagesFolder)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return try names.sorted().map { name in
+            let path = Self.languagesFolder + "/" + name
+            guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(name).path) else {
+                throw CatalogError.badLanguageFile(file: path, reason: "the file cannot be read")
+            }
+            return try InterfaceStrings.parse(registryFile: Array(data), path: path)
+        }
+    }
+
     private func reviewFilesByFolder(at commit: CommitID) throws -> [String: [RepositoryFile]] {
         var folders: [String: [RepositoryFile]] = [:]
         for (path, data) in try repository.files(under: "Reviews", at: commit) {

@@ -8,7 +8,9 @@ allegations page, in English and Spanish, opened from disk (file://):
   * any network request other than the site's own files, and any Content-Security-Policy report;
   * a page that does not render its content with JavaScript turned off;
   * a Spanish product page whose untranslated (English) text is not marked lang="en" (WCAG 3.1.2):
-    the fixture product translates only its name and summary, so its page mixes both languages.
+    the fixture product translates only its name and summary, so its page mixes both languages;
+  * a French page (a language added as a registry's strings file, Tests/Fixtures/languages/fr.json,
+    with a handful of words) whose interface words that fall back to English are not marked lang="en".
 
 Needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver), selenium,
 and axe-core 4 as shipped in the PyPI package axe-playwright-python (only its axe.min.js is used:
@@ -41,6 +43,8 @@ PAGES = [
     "es/reports/2026.html",
     "products/retired-survey-1.html",
     "es/products/retired-survey-1.html",
+    "fr/index.html",
+    "fr/products/station-incident-hotspots.html",
 ]
 TRAP = """
 window.__scriptFromText = [];
@@ -134,7 +138,8 @@ def check(site):
                 failures.append(f"{page}: no main heading without JavaScript")
             if page.endswith("index.html") and len(plain.find_elements(By.CSS_SELECTOR, "#product-table tbody tr")) == 0:
                 failures.append(f"{page}: the product list is empty without JavaScript")
-            if page.startswith("es/products/"):
+            # A removed product's page shows its last record, with no translation coverage.
+            if page.startswith("es/products/") and not page.startswith("es/products/retired-"):
                 marked = plain.find_elements(By.CSS_SELECTOR, "main [lang=en]")
                 if not marked:
                     failures.append(f"{page}: no untranslated text is marked lang=\"en\"")
@@ -142,6 +147,13 @@ def check(site):
                     failures.append(f"{page}: a language mark other than lang=\"en\" inside a Spanish page")
                 if "textos traducidos" not in plain.find_element(By.CSS_SELECTOR, "main").text:
                     failures.append(f"{page}: the translation coverage is not shown")
+            if page.startswith("fr/"):
+                if plain.find_element(By.CSS_SELECTOR, "html").get_attribute("lang") != "fr":
+                    failures.append(f"{page}: not marked as French")
+                if not plain.find_elements(By.CSS_SELECTOR, "main [lang=en]"):
+                    failures.append(f"{page}: no English fallback word is marked lang=\"en\"")
+                if "Aller au contenu principal" not in plain.page_source:
+                    failures.append(f"{page}: the French strings file's words are not used")
             if plain.find_elements(By.CSS_SELECTOR, "form.search:not([hidden])"):
                 failures.append(f"{page}: the search box shows without JavaScript, where it cannot work")
     finally:

@@ -246,9 +246,15 @@ struct CatalogBuildTests {
     func writeBrowserSite() throws {
         let target = packageRoot.appendingPathComponent(".build/catalog-browser-site")
         try? FileManager.default.removeItem(at: target)
-        let summary = try CatalogBuilder.build(CatalogFixtures.input(), allegations: report, history: CatalogFixtures.history(), to: target)
+        // A third language the way a registry adds one: French with a handful of words, the rest English.
+        let french = try InterfaceStrings.parse(
+            registryFile: Array(try Data(contentsOf: packageRoot.appendingPathComponent("Tests/Fixtures/languages/fr.json"))),
+            path: "Languages/fr.json")
+        let summary = try CatalogBuilder.build(CatalogFixtures.input(), allegations: report, history: CatalogFixtures.history(),
+                                               registryLanguages: [french], to: target)
         #expect(summary.files.contains("index.html"))
-        for page in ["reports/2026.html", "es/reports/2025.html", "products/retired-survey-1.html", "products/retired-survey-1.atom"] {
+        for page in ["reports/2026.html", "es/reports/2025.html", "products/retired-survey-1.html", "products/retired-survey-1.atom",
+                     "fr/index.html", "fr/products/station-incident-hotspots.html"] {
             #expect(summary.files.contains(page), "\(page) is in the browser-test site")
         }
     }

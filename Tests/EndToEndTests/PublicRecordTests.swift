@@ -18,6 +18,21 @@ struct PublicRecordTests {
         return registry
     }
 
+    /// A catalog built into a new folder, read file by file.
+    private struct BuiltCatalog {
+        let url: URL
+        let remove: () -> Void
+        func file(_ path: String) throws -> String { try String(contentsOf: url.appendingPathComponent(path), encoding: .utf8) }
+    }
+
+    /// The catalog of `registry`'s HEAD for the day the fixtures speak for.
+    private func builtCatalog(_ registry: FixtureRegistry) throws -> BuiltCatalog {
+        let site = try makeTemporaryDirectory("public-record-site")
+        let build = try registry.registry("catalog", "build", "--out", site.url.path, "--as-of", "2026-11-25")
+        #expect(build.status == 0, "\(build.stderr)")
+        return BuiltCatalog(url: site.url, remove: site.remove)
+    }
+
     private func setManifest(_ registry: FixtureRegistry, _ id: String, _ edit: (String) -> String) throws {
         let url = registry.url.appendingPathComponent("Products/\(id)/product.yaml")
         try Data(edit(try String(contentsOf: url, encoding: .utf8)).utf8).write(to: url)
@@ -72,11 +87,9 @@ struct PublicRecordTests {
     func pagesInBothLanguages() throws {
         let registry = try translatedRegistry()
         defer { registry.remove() }
-        let site = try makeTemporaryDirectory("public-record-site")
+        let site = try builtCatalog(registry)
         defer { site.remove() }
-        let build = try registry.registry("catalog", "build", "--out", site.url.path, "--as-of", "2026-11-25")
-        #expect(build.status == 0, "\(build.stderr)")
-        func file(_ path: String) throws -> String { try String(contentsOf: site.url.appendingPathComponent(path), encoding: .utf8) }
+        let file = site.file
 
         let english = try file("products/station-incident-hotspots.html")
         #expect(english.contains("<h2 id=\"h-objection\">How to object or appeal</h2>"))
@@ -112,5 +125,52 @@ struct PublicRecordTests {
         #expect(catalog.contains("\"format\":\"analytics-registry-product/1\""))
         #expect(catalog.contains("\"objection_route\":\"Anyone who believes"))
         #expect(catalog.contains("\"translation_coverage\":{\"es\":{\"total\":11,\"translated\":11}}"))
+    }
+
+    @Test("a registry adds French with one Languages/fr.json and no Swift change: French pages use its words, fall back to English marked lang=en, validate notes text not translated into French, and an unknown key is refused in one sentence")
+    func thirdLanguage() throws {
+        let registry = try translatedRegistry()
+        defer { registry.remove() }
+        let languages = registry.url.appendingPathComponent("Languages")
+        try FileManager.default.createDirectory(at: languages, withIntermediateDirectories: true)
+        let french = languages.appendingPathComponent("fr.json")
+        try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("Tests/Fixtures/languages/fr.json"), to: french)
+        try registry.git("add", "Languages")
+        try registry.git("commit", "-q", "-m", "French pages")
+        let site = try builtCatalog(registry)
+        defer { site.remove() }
+        let file = site.file
+
+        let index = try file("fr/index.html")
+        #expect(index.contains("<html lang=\"fr\">"))
+        #expect(index.contains("<a class=\"skip-link\" href=\"#main\">Aller au contenu principal</a>"))
+        #expect(index.contains("<h2 id=\"h-indicators\">Indicateurs clés"))
+        #expect(index.contains("<h2 id=\"h-charts\"><span lang=\"en\">Summary charts</span></h2>"), "a word French lacks is English, marked")
+        #expect(index.contains("<nav aria-label=\"Site\">"), "no mark inside an attribute")
+        #expect(index.contains("<a href=\"../es/index.html\" hreflang=\"es\" lang=\"es\">Español</a>"))
+        #expect(try file("index.html").contains("<a href=\"fr/index.html\" hreflang=\"fr\" lang=\"fr\">Français</a>"))
+        #expect(try file("es/index.html").contains("<a href=\"../fr/index.html\" hreflang=\"fr\" lang=\"fr\">Français</a>"))
+
+        let product = try file("fr/products/station-incident-hotspots.html")
+        #expect(product.contains("<h2 id=\"h-objection\">Comment s'opposer ou faire appel</h2>"), "\(product)")
+        #expect(product.contains("<div lang=\"en\"><p>Anyone who believes a posting"), "manifest text without a French translation is marked English")
+        #expect(product.contains("0 of 11 texts translated."), "French coverage, in English as French has no word for it")
+        #expect(try file("catalog.json").contains("\"translation_coverage\":{\"es\":{\"total\":11,\"translated\":11},\"fr\":{\"total\":11,\"translated\":0}}"))
+
+        let valid = try registry.registry("validate", "station-incident-hotspots")
+        #expect(valid.status == 0, "\(valid.stdout)\(valid.stderr)")
+        #expect(valid.stdout.contains("not translated into 'fr'"), "\(valid.stdout)")
+        #expect(!valid.stdout.contains("not translated into 'es'"), "\(valid.stdout)")
+
+        try Data(#"{"site": {"languageName": "Français", "skipLnk": "Aller"}}"#.utf8).write(to: french)
+        let sentence = "Languages/fr.json: unknown key 'site.skipLnk'; the keys are those of the English file listed in the README; correct the file and commit it again."
+        let invalid = try registry.registry("validate", "station-incident-hotspots")
+        #expect(invalid.status == 1)
+        #expect(invalid.stdout.contains(sentence), "\(invalid.stdout)")
+        try registry.git("commit", "-q", "-am", "a misspelt key")
+        let refused = try registry.registry("catalog", "build", "--out", site.url.path, "--as-of", "2026-11-25")
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains(sentence), "\(refused.stderr)")
+        #expect(try file("fr/index.html") == index, "the published site is left as it was")
     }
 }
