@@ -11,11 +11,9 @@ struct ProductEnvironmentTests {
 
     /// A clone of the example registry with a product scaffolded by `registry new --language python`
     /// (pandas, pinned), its entry point replaced by `entryPoint` and its lock by the fixture `lock`
-    /// when given, committed. The registry's folder
-    /// is opened to other users, since an environment is mounted in place for the product's own uid.
+    /// when given, committed. The clone's folder stays private (0700), as `mktemp -d` makes it.
     private func registry(lock: String?, entryPoint: String?) throws -> FixtureRegistry {
         let registry = try FixtureRegistry.cloneOfExamples()
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: registry.url.path)
         let created = try registry.registry("new", Self.product, "--language", "python")
         #expect(created.status == 0, "\(created.stderr)")
         if let entryPoint { try writeFile(entryPoint, to: "Products/\(Self.product)/main.py", in: registry.url) }
@@ -175,6 +173,36 @@ struct ProductEnvironmentTests {
         #expect(page.contains("pandas 2.2.3"), "the product page lists the installed distributions")
         #expect(page.contains("numpy 2.4.6"))
         #expect(page.contains("/env/bin/python3"))
+    }
+
+    @Test("as root, a clone in a 0700 folder with its environment built under umask 077 checks the pandas product")
+    func closedCloneFolder() throws {
+        let registry = try self.registry(lock: nil, entryPoint: nil)
+        defer { registry.remove() }
+        #expect(try FileManager.default.attributesOfItem(atPath: registry.url.path)[.posixPermissions] as? Int == 0o700)
+        let built = try runProcess("/bin/sh", ["-c", "umask 077 && exec \"$0\" \"$@\"", registryExecutable.path, "env", "build", "--all"],
+                                   in: registry.url)
+        #expect(built.status == 0, "\(built.stdout)\(built.stderr)")
+
+        // What the product's own uid needs: every folder enterable, every file readable, every
+        // program (pip's console scripts) runnable by others.
+        let envs = registry.url.appendingPathComponent(".registry/envs")
+        let environment = try #require(try FileManager.default.contentsOfDirectory(atPath: envs.path).first { !$0.hasPrefix(".") })
+        let root = envs.appendingPathComponent(environment).path
+        var closed: [String] = []
+        for relative in [""] + (FileManager.default.subpaths(atPath: root) ?? []) {
+            var info = stat()
+            guard lstat(root + "/" + relative, &info) == 0, info.st_mode & S_IFMT != S_IFLNK else { continue }
+            let needed: mode_t = info.st_mode & S_IFMT == S_IFDIR || info.st_mode & 0o100 != 0 ? 0o005 : 0o004
+            if info.st_mode & needed != needed { closed.append(relative) }
+        }
+        #expect(closed.isEmpty, "not open to the run's uid: \(closed.prefix(5))")
+
+        let checked = try registry.registry("check", Self.product, "--json")
+        #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
+        #expect(checked.stdout.contains("\"interpreter\" : \"\\/env\\/bin\\/python3\"") || checked.stdout.contains("\"interpreter\" : \"/env/bin/python3\""),
+                "\(checked.stdout)")
+        #expect(!checked.stdout.contains("\"rule\" : \"environment\""), "\(checked.stdout)")
     }
 
     @Test("an environment whose manifest names another lock than the product declares fails check")
