@@ -184,13 +184,13 @@ struct ProductEnvironmentTests {
                                    in: registry.url)
         #expect(built.status == 0, "\(built.stdout)\(built.stderr)")
 
-        // What the product's own uid needs: every folder enterable, every file readable, every
-        // program (pip's console scripts) runnable by others.
+        // Built with the mask 022, not the caller's 077: from `.registry/envs` down, every folder
+        // enterable, every file readable and every program runnable by the product's own uid.
         let envs = registry.url.appendingPathComponent(".registry/envs")
         let environment = try #require(try FileManager.default.contentsOfDirectory(atPath: envs.path).first { !$0.hasPrefix(".") })
-        let root = envs.appendingPathComponent(environment).path
+        let root = envs.path
         var closed: [String] = []
-        for relative in [""] + (FileManager.default.subpaths(atPath: root) ?? []) {
+        for relative in ["", environment] + (FileManager.default.subpaths(atPath: root + "/" + environment) ?? []).map({ environment + "/" + $0 }) {
             var info = stat()
             guard lstat(root + "/" + relative, &info) == 0, info.st_mode & S_IFMT != S_IFLNK else { continue }
             let needed: mode_t = info.st_mode & S_IFMT == S_IFDIR || info.st_mode & 0o100 != 0 ? 0o005 : 0o004
