@@ -175,7 +175,7 @@ struct ProductEnvironmentTests {
         #expect(page.contains("/env/bin/python3"))
     }
 
-    @Test("as root, a clone in a 0700 folder with its environment built under umask 077 checks the pandas product")
+    @Test("a clone in a 0700 folder, its environment built under umask 077, checks the pandas product as root and as its unprivileged owner")
     func closedCloneFolder() throws {
         let registry = try self.registry(lock: nil, entryPoint: nil)
         defer { registry.remove() }
@@ -203,6 +203,18 @@ struct ProductEnvironmentTests {
         #expect(checked.stdout.contains("\"interpreter\" : \"\\/env\\/bin\\/python3\"") || checked.stdout.contains("\"interpreter\" : \"/env/bin/python3\""),
                 "\(checked.stdout)")
         #expect(!checked.stdout.contains("\"rule\" : \"environment\""), "\(checked.stdout)")
+
+        // The same clone owned and checked by an unprivileged user: no run uid, so bubblewrap
+        // mounts the environment straight from the clone, which its owner can always reach.
+        guard getuid() == 0 else { return }
+        let nobody: UInt32 = 65534
+        let binary = try copyRegistryExecutables(to: registry.url, name: ".registry-binary")
+        try runProcess("/bin/chown", ["-R", "\(nobody):\(nobody)", registry.url.path])
+        let unprivileged = try runProcess("/usr/bin/setpriv", [
+            "--reuid=\(nobody)", "--regid=\(nobody)", "--clear-groups", "--", binary.path, "check", Self.product, "--json", "--no-cache",
+        ], in: registry.url, environment: ["HOME": "/tmp", "PATH": "/usr/bin:/bin", "NO_COLOR": "1"])
+        #expect(unprivileged.status == 0, "\(unprivileged.stdout)\(unprivileged.stderr)")
+        #expect(!unprivileged.stdout.contains("\"rule\" : \"environment\""), "\(unprivileged.stdout)")
     }
 
     @Test("an environment whose manifest names another lock than the product declares fails check")
