@@ -204,6 +204,22 @@ struct ProductEnvironmentTests {
                 "\(checked.stdout)")
         #expect(!checked.stdout.contains("\"rule\" : \"environment\""), "\(checked.stdout)")
 
+        // Killed at random moments while the environment is bound: the bind lives only in the
+        // run's mount namespace, so the host never holds it, and the next run agrees with a clean one.
+        let outputLine = { (text: String) in text.split(separator: "\n").first { $0.contains("station_counts.csv") }.map(String.init) }
+        let clean = try registry.registry("run", Self.product)
+        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+        var landed = 0
+        for _ in 0..<8 where try killRegistry(["run", Self.product], in: registry.url, after: UInt32.random(in: 50_000..<1_200_000)) {
+            landed += 1
+        }
+        print("closed clone kill loop: \(landed) of 8 kills landed during a run")
+        let mounts = String(decoding: FileManager.default.contents(atPath: "/proc/self/mountinfo") ?? Data(), as: UTF8.self)
+        #expect(mounts.contains(" / ") && !mounts.contains("registry-sandbox-"), "a run's bind reached the host")
+        let after = try registry.registry("run", Self.product)
+        #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+        #expect(outputLine(after.stdout) != nil && outputLine(after.stdout) == outputLine(clean.stdout), "\(after.stdout)")
+
         // The same clone owned and checked by an unprivileged user: no run uid, so bubblewrap
         // mounts the environment straight from the clone, which its owner can always reach.
         guard getuid() == 0 else { return }
