@@ -261,12 +261,6 @@ struct CheckWork: Sendable {
     func performReportingFailure() async throws -> ProductCheckResult {
         do {
             return try await perform()
-        } catch let SandboxError.environmentClosed(environment, folder) {
-            // Only this product's environment is out of the run uid's reach: a finding on it, while the others run.
-            return RegistryWorkspace.unrunnable(id: prepared.id.rawValue, tree: prepared.treeID, digest: prepared.contentDigest,
-                                                parameters: parameters, today: today,
-                                                message: SandboxError.environmentClosed(environment: environment, folder: folder).message,
-                                                rule: EnvironmentNeed.findingRule)
         } catch let error as RegistryDiagnostic where error.category == .environment || error.category == .usage {
             throw error
         } catch {

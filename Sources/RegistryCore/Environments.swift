@@ -280,6 +280,12 @@ extension RegistryWorkspace {
             throw EnvironmentError.interpreterMissing("Python", fix: "install Debian's python3 and python3-venv (apt-get install python3 python3-venv)")
         }
         let digest = Self.environmentDigest(lockDigest: lockDigest, python: python)
+        // Every run's uid reads the environment, so venv and pip must create it open to all
+        // whatever the caller's mask (root's is often 077, which would leave 0700 folders and
+        // scripts only root may run). `env build` does nothing else meanwhile, so the
+        // process-wide mask is set for the build's length and inherited by venv and pip.
+        let callerMask = umask(0o022)
+        defer { umask(callerMask) }
         let envs = environmentsDirectory
         do {
             try FileManager.default.createDirectory(at: envs, withIntermediateDirectories: true)

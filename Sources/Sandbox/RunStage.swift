@@ -11,6 +11,10 @@ struct RunStage: Sendable {
     let output: OutputFolder
     let identity: LaunchPlan.Identity?
     let cgroup: RunCgroup?
+    /// With a per-run uid, the product environment bound at an empty folder of the stage by the
+    /// launcher, so bubblewrap finds it at a path the run's uid can traverse wherever the
+    /// environment itself lives; without one, the run's uid is the environment's owner.
+    let environmentBind: LaunchPlan.PrivateBind?
 
     /// Stages the product and inputs in a folder only the run's uid can read, and creates `/output`.
     ///
@@ -26,9 +30,6 @@ struct RunStage: Sendable {
         if identity != nil, let closed = firstClosedFolder(above: profile.workRoot) {
             throw .workRootClosed(workRoot: profile.workRoot.path, folder: closed)
         }
-        if identity != nil, let environment = profile.environmentDirectory, let closed = firstClosedFolder(above: environment) {
-            throw .environmentClosed(environment: environment.path, folder: closed)
-        }
         let fileManager = FileManager.default
         do {
             try fileManager.createDirectory(at: root, withIntermediateDirectories: false,
@@ -40,6 +41,9 @@ struct RunStage: Sendable {
         let input = root.appendingPathComponent("input", isDirectory: true)
         let output = root.appendingPathComponent("output", isDirectory: true)
         var cgroup: RunCgroup?
+        let environmentBind = identity == nil ? nil : profile.environmentDirectory.map {
+            LaunchPlan.PrivateBind(source: $0.path, target: root.appendingPathComponent("env", isDirectory: true).path)
+        }
         do {
             try restrict(root.path, to: identity, isStageRoot: true)
             try stage(profile.productDirectory, at: product, for: identity)
@@ -48,6 +52,10 @@ struct RunStage: Sendable {
                                             attributes: [.posixPermissions: 0o700])
             if let identity, chown(output.path, identity.uid, identity.gid) != 0 {
                 throw SandboxSetupFailure("chown \(output.path): \(LinuxSystem.lastError)")
+            }
+            if let environmentBind {
+                try fileManager.createDirectory(atPath: environmentBind.target, withIntermediateDirectories: false)
+                try restrict(environmentBind.target, to: identity, isStageRoot: false)
             }
             try fileManager.createDirectory(at: profile.collectionDirectory, withIntermediateDirectories: true)
             if host.cgroupBackend == .cgroupV1 {
@@ -63,7 +71,7 @@ struct RunStage: Sendable {
             throw .staging(path: root.path, detail: error.localizedDescription)
         }
         return RunStage(root: root, product: product, input: input, output: OutputFolder(url: output),
-                        identity: identity, cgroup: cgroup)
+                        identity: identity, cgroup: cgroup, environmentBind: environmentBind)
     }
 
     /// How every staging folder's and run cgroup's name starts.

@@ -23,7 +23,8 @@ public enum Sandbox {
                               identity: stage.identity,
                               rlimits: rlimits,
                               cgroupProcsFiles: stage.cgroup?.procsFiles ?? [],
-                              seccomp: architecture)
+                              seccomp: architecture,
+                              privateBind: stage.environmentBind)
         var watch = try RunWatch.start(profile, plan: plan)
         let outcome = await watch.follow(profile, stage: stage)
         let leftovers = await RunProcesses.killAll(launcher: nil, stage: stage, sandboxNamespace: watch.status.pidNamespace)
@@ -102,7 +103,7 @@ public enum Sandbox {
                     "--ro-bind", stage.input.path, "/input",
                     "--bind", stage.output.url.path, "/output"]
         if let environment = profile.environmentDirectory {
-            options += ["--ro-bind", environment.path, SandboxProfile.environmentMountPoint]
+            options += ["--ro-bind", stage.environmentBind?.target ?? environment.path, SandboxProfile.environmentMountPoint]
         }
         options += ["--remount-ro", "/",
                     "--chdir", "/product"]

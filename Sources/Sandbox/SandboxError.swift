@@ -18,8 +18,6 @@ public enum SandboxError: RegistryDiagnostic, Equatable {
     case staging(path: String, detail: String)
     /// The staging folder sits below a folder the run's own uid cannot enter.
     case workRootClosed(workRoot: String, folder: String)
-    /// The product environment sits below a folder the run's own uid cannot enter.
-    case environmentClosed(environment: String, folder: String)
 
     /// The sentence shown to the user.
     public var message: String {
@@ -38,8 +36,6 @@ public enum SandboxError: RegistryDiagnostic, Equatable {
             "The sandbox profile is invalid: \(detail)"
         case .workRootClosed(let workRoot, let folder):
             "Runs are staged in '\(workRoot)' (TMPDIR, default /tmp), but '\(folder)' is closed to other users, so the product's own uid cannot reach its files; set TMPDIR to a folder every user can traverse (such as /tmp) or run 'chmod o+x \(folder)', then retry."
-        case .environmentClosed(let environment, let folder):
-            "The product environment '\(environment)' is mounted in place, but '\(folder)' is closed to other users, so the product's own uid cannot reach it; run 'chmod o+x \(folder)' (the environment's files are read-only and hold no secrets), or keep the registry below folders every user can traverse, then retry."
         case .staging(let path, let detail):
             "Could not prepare the sandbox folder '\(path)' (\(detail)); check that the work folder is writable and has free space, then retry."
         }
@@ -50,7 +46,7 @@ public enum SandboxError: RegistryDiagnostic, Equatable {
         switch self {
         case .invalidProfile: .invalidContent
         case .bubblewrapMissing, .bubblewrapUnusable, .userNamespacesDisabled, .unsupportedArchitecture, .staging,
-             .workRootClosed, .environmentClosed, .launcherMissing:
+             .workRootClosed, .launcherMissing:
             .environment
         }
     }

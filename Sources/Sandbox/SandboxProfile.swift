@@ -29,9 +29,9 @@ public struct SandboxProfile: Sendable, Codable, Equatable {
     /// A built product environment (a Python virtual environment), mounted read-only at
     /// `SandboxProfile.environmentMountPoint` with its `bin` first on `PATH`; `nil` runs the system interpreter.
     ///
-    /// Mounted in place, not staged: an environment holds thousands of files that every run shares,
-    /// so it must be readable by any user (the registry builds it so) and reachable through folders
-    /// the run's uid can traverse.
+    /// Mounted, not staged: an environment holds thousands of files that every run shares, so it
+    /// must be readable by any user (the registry builds it so). As root, the launcher binds it
+    /// into the run's stage first, so the folders above it may be closed to other users.
     public var environmentDirectory: URL?
 
     /// Where a product environment appears inside the sandbox; it is built to work from there.

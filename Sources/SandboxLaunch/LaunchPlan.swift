@@ -2,7 +2,8 @@
 ///
 /// The arguments are words, not JSON, so the launcher needs no Foundation to read them: keyword
 /// and value pairs (`bubblewrap PATH`, `seccomp ARCH`, `identity UID:GID`, `rlimit
-/// NAME:RESOURCE:VALUE:HARD`, `cgroup-procs FILE`), then `options N` and N bubblewrap options,
+/// NAME:RESOURCE:VALUE:HARD`, `cgroup-procs FILE`, `private-bind-source PATH`, `private-bind-target
+/// PATH`), then `options N` and N bubblewrap options,
 /// then `command` and the product's command as the remaining words.
 package struct LaunchPlan: Sendable, Equatable {
     /// The uid and gid to drop to, when the parent runs as root.
@@ -17,6 +18,25 @@ package struct LaunchPlan: Sendable, Equatable {
         }
     }
 
+    /// A folder the launcher bind-mounts as root, in a mount namespace of the run's own, before it
+    /// drops to the run's uid.
+    ///
+    /// bubblewrap runs as the run's uid and resolves every mount source by path, even one given
+    /// as a descriptor (`--ro-bind-fd`), so it cannot reach a folder below one closed to other
+    /// users (a clone in a 0700 folder). Bound at `target`, a folder of the run's stage, the same
+    /// folder is reachable without opening anything on the way to it; the mount is invisible
+    /// outside the run and goes away with its last process.
+    package struct PrivateBind: Sendable, Equatable {
+        package var source: String
+        package var target: String
+
+        /// A bind of `source` at `target`.
+        package init(source: String, target: String) {
+            self.source = source
+            self.target = target
+        }
+    }
+
     package var bubblewrap: String
     package var options: [String]
     package var command: [String]
@@ -24,10 +44,12 @@ package struct LaunchPlan: Sendable, Equatable {
     package var rlimits: [ResourceLimit]
     package var cgroupProcsFiles: [String]
     package var seccomp: SeccompFilter.Architecture
+    package var privateBind: PrivateBind?
 
     /// A plan from its parts.
     package init(bubblewrap: String, options: [String], command: [String], identity: Identity?,
-                 rlimits: [ResourceLimit], cgroupProcsFiles: [String], seccomp: SeccompFilter.Architecture) {
+                 rlimits: [ResourceLimit], cgroupProcsFiles: [String], seccomp: SeccompFilter.Architecture,
+                 privateBind: PrivateBind? = nil) {
         self.bubblewrap = bubblewrap
         self.options = options
         self.command = command
@@ -35,6 +57,7 @@ package struct LaunchPlan: Sendable, Equatable {
         self.rlimits = rlimits
         self.cgroupProcsFiles = cgroupProcsFiles
         self.seccomp = seccomp
+        self.privateBind = privateBind
     }
 
     /// The plan as the launcher's arguments (after `SandboxLauncher.marker`).
@@ -43,6 +66,7 @@ package struct LaunchPlan: Sendable, Equatable {
         if let identity { words += ["identity", "\(identity.uid):\(identity.gid)"] }
         for limit in rlimits { words += ["rlimit", "\(limit.name):\(limit.resource):\(limit.value):\(limit.hardValue)"] }
         for file in cgroupProcsFiles { words += ["cgroup-procs", file] }
+        if let privateBind { words += ["private-bind-source", privateBind.source, "private-bind-target", privateBind.target] }
         return words + ["options", "\(options.count)"] + options + ["command"] + command
     }
 
@@ -55,11 +79,15 @@ package struct LaunchPlan: Sendable, Equatable {
         var rlimits: [ResourceLimit] = []
         var cgroupProcsFiles: [String] = []
         var options: [String]?
+        var bindSource: String?
+        var bindTarget: String?
         while let keyword = rest.popFirst() {
             if keyword == "command" {
-                guard let bubblewrap, let seccomp, let options, !rest.isEmpty else { return nil }
+                guard let bubblewrap, let seccomp, let options, !rest.isEmpty,
+                      (bindSource == nil) == (bindTarget == nil) else { return nil }
+                let privateBind = bindSource.flatMap { source in bindTarget.map { PrivateBind(source: source, target: $0) } }
                 self.init(bubblewrap: bubblewrap, options: options, command: Array(rest), identity: identity,
-                          rlimits: rlimits, cgroupProcsFiles: cgroupProcsFiles, seccomp: seccomp)
+                          rlimits: rlimits, cgroupProcsFiles: cgroupProcsFiles, seccomp: seccomp, privateBind: privateBind)
                 return
             }
             guard let value = rest.popFirst() else { return nil }
@@ -75,6 +103,8 @@ package struct LaunchPlan: Sendable, Equatable {
                       let hard = UInt64(fields[3]) else { return nil }
                 rlimits.append(ResourceLimit(name: String(fields[0]), resource: resource, value: soft, hardValue: hard))
             case "cgroup-procs": cgroupProcsFiles.append(value)
+            case "private-bind-source": bindSource = value
+            case "private-bind-target": bindTarget = value
             case "options":
                 guard let count = Int(value), count >= 0, rest.count >= count else { return nil }
                 options = Array(rest.prefix(count))

@@ -37,6 +37,31 @@ package enum LinuxSystem {
         _ = poll(&entries, nfds_t(entries.count), Int32(clamping: max(milliseconds, 1)))
     }
 
+    /// Moves this process into a mount namespace of its own, whose mounts never propagate back to
+    /// the host, and bind-mounts `source` at `target` there; needs root.
+    ///
+    /// The namespace lives as long as a process in it (bubblewrap and the product), so the mount
+    /// cannot outlive the run however it ends, and nothing outside the run ever sees it.
+    package static func bindInPrivateMountNamespace(_ source: String, at target: String) throws(SandboxSetupFailure) {
+        typealias Unshare = @convention(c) (Int32) -> Int32
+        typealias Mount = @convention(c) (UnsafePointer<CChar>?, UnsafePointer<CChar>, UnsafePointer<CChar>?, UInt, UnsafeRawPointer?) -> Int32
+        guard let unshareSymbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "unshare"),
+              let mountSymbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mount") else {
+            throw SandboxSetupFailure("unshare and mount are not available")
+        }
+        let unshare = unsafeBitCast(unshareSymbol, to: Unshare.self)
+        let mount = unsafeBitCast(mountSymbol, to: Mount.self)
+        let newMountNamespace: Int32 = 0x0002_0000                    // CLONE_NEWNS
+        let bind: UInt = 0x1000, recursive: UInt = 0x4000, slave: UInt = 0x8_0000  // MS_BIND, MS_REC, MS_SLAVE
+        guard unshare(newMountNamespace) == 0 else { throw SandboxSetupFailure("unshare(CLONE_NEWNS): \(lastError)") }
+        guard mount(nil, "/", nil, recursive | slave, nil) == 0 else {
+            throw SandboxSetupFailure("making the run's mounts private: \(lastError)")
+        }
+        guard mount(source, target, nil, bind | recursive, nil) == 0 else {
+            throw SandboxSetupFailure("bind \(source) at \(target): \(lastError)")
+        }
+    }
+
     package static let setParentDeathSignal: Int32 = 1  // PR_SET_PDEATHSIG
     package static let setChildSubreaper: Int32 = 36    // PR_SET_CHILD_SUBREAPER
     package static let setNoNewPrivileges: Int32 = 38   // PR_SET_NO_NEW_PRIVS

@@ -76,12 +76,16 @@ package enum SandboxLauncher {
         supervise(bubblewrap: child, plan: plan)
     }
 
-    /// The child's side: joins the run's cgroup, drops to the run's uid, applies the limits and execs bwrap.
+    /// The child's side: joins the run's cgroup, makes the private bind, drops to the run's uid,
+    /// applies the limits and execs bwrap.
     private static func startBubblewrap(_ plan: LaunchPlan, launcher: pid_t) throws(SandboxSetupFailure) -> Never {
         for file in plan.cgroupProcsFiles {
             try LinuxSystem.writeKernelFile("\(getpid())", to: file)
         }
         let seccompDescriptor = try seccompProgram(plan.seccomp)
+        if let bind = plan.privateBind {
+            try LinuxSystem.bindInPrivateMountNamespace(bind.source, at: bind.target)
+        }
         if let identity = plan.identity {
             try dropPrivileges(to: identity)
         }

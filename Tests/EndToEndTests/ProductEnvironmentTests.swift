@@ -11,11 +11,9 @@ struct ProductEnvironmentTests {
 
     /// A clone of the example registry with a product scaffolded by `registry new --language python`
     /// (pandas, pinned), its entry point replaced by `entryPoint` and its lock by the fixture `lock`
-    /// when given, committed. The registry's folder
-    /// is opened to other users, since an environment is mounted in place for the product's own uid.
+    /// when given, committed. The clone's folder stays private (0700), as `mktemp -d` makes it.
     private func registry(lock: String?, entryPoint: String?) throws -> FixtureRegistry {
         let registry = try FixtureRegistry.cloneOfExamples()
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: registry.url.path)
         let created = try registry.registry("new", Self.product, "--language", "python")
         #expect(created.status == 0, "\(created.stderr)")
         if let entryPoint { try writeFile(entryPoint, to: "Products/\(Self.product)/main.py", in: registry.url) }
@@ -175,6 +173,64 @@ struct ProductEnvironmentTests {
         #expect(page.contains("pandas 2.2.3"), "the product page lists the installed distributions")
         #expect(page.contains("numpy 2.4.6"))
         #expect(page.contains("/env/bin/python3"))
+    }
+
+    @Test("a clone in a 0700 folder, its environment built under umask 077, checks the pandas product as root and as its unprivileged owner")
+    func closedCloneFolder() throws {
+        let registry = try self.registry(lock: nil, entryPoint: nil)
+        defer { registry.remove() }
+        #expect(try FileManager.default.attributesOfItem(atPath: registry.url.path)[.posixPermissions] as? Int == 0o700)
+        let built = try runProcess("/bin/sh", ["-c", "umask 077 && exec \"$0\" \"$@\"", registryExecutable.path, "env", "build", "--all"],
+                                   in: registry.url)
+        #expect(built.status == 0, "\(built.stdout)\(built.stderr)")
+
+        // Built with the mask 022, not the caller's 077: from `.registry/envs` down, every folder
+        // enterable, every file readable and every program runnable by the product's own uid.
+        let envs = registry.url.appendingPathComponent(".registry/envs")
+        let environment = try #require(try FileManager.default.contentsOfDirectory(atPath: envs.path).first { !$0.hasPrefix(".") })
+        let root = envs.path
+        var closed: [String] = []
+        for relative in ["", environment] + (FileManager.default.subpaths(atPath: root + "/" + environment) ?? []).map({ environment + "/" + $0 }) {
+            var info = stat()
+            guard lstat(root + "/" + relative, &info) == 0, info.st_mode & S_IFMT != S_IFLNK else { continue }
+            let needed: mode_t = info.st_mode & S_IFMT == S_IFDIR || info.st_mode & 0o100 != 0 ? 0o005 : 0o004
+            if info.st_mode & needed != needed { closed.append(relative) }
+        }
+        #expect(closed.isEmpty, "not open to the run's uid: \(closed.prefix(5))")
+
+        let checked = try registry.registry("check", Self.product, "--json")
+        #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
+        #expect(checked.stdout.contains("\"interpreter\" : \"\\/env\\/bin\\/python3\"") || checked.stdout.contains("\"interpreter\" : \"/env/bin/python3\""),
+                "\(checked.stdout)")
+        #expect(!checked.stdout.contains("\"rule\" : \"environment\""), "\(checked.stdout)")
+
+        // Killed at random moments while the environment is bound: the bind lives only in the
+        // run's mount namespace, so the host never holds it, and the next run agrees with a clean one.
+        let outputLine = { (text: String) in text.split(separator: "\n").first { $0.contains("station_counts.csv") }.map(String.init) }
+        let clean = try registry.registry("run", Self.product)
+        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+        var landed = 0
+        for _ in 0..<8 where try killRegistry(["run", Self.product], in: registry.url, after: UInt32.random(in: 50_000..<1_200_000)) {
+            landed += 1
+        }
+        print("closed clone kill loop: \(landed) of 8 kills landed during a run")
+        let mounts = String(decoding: FileManager.default.contents(atPath: "/proc/self/mountinfo") ?? Data(), as: UTF8.self)
+        #expect(mounts.contains(" / ") && !mounts.contains("registry-sandbox-"), "a run's bind reached the host")
+        let after = try registry.registry("run", Self.product)
+        #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+        #expect(outputLine(after.stdout) != nil && outputLine(after.stdout) == outputLine(clean.stdout), "\(after.stdout)")
+
+        // The same clone owned and checked by an unprivileged user: no run uid, so bubblewrap
+        // mounts the environment straight from the clone, which its owner can always reach.
+        guard getuid() == 0 else { return }
+        let nobody: UInt32 = 65534
+        let binary = try copyRegistryExecutables(to: registry.url, name: ".registry-binary")
+        try runProcess("/bin/chown", ["-R", "\(nobody):\(nobody)", registry.url.path])
+        let unprivileged = try runProcess("/usr/bin/setpriv", [
+            "--reuid=\(nobody)", "--regid=\(nobody)", "--clear-groups", "--", binary.path, "check", Self.product, "--json", "--no-cache",
+        ], in: registry.url, environment: ["HOME": "/tmp", "PATH": "/usr/bin:/bin", "NO_COLOR": "1"])
+        #expect(unprivileged.status == 0, "\(unprivileged.stdout)\(unprivileged.stderr)")
+        #expect(!unprivileged.stdout.contains("\"rule\" : \"environment\""), "\(unprivileged.stdout)")
     }
 
     @Test("an environment whose manifest names another lock than the product declares fails check")

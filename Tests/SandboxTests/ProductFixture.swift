@@ -43,10 +43,11 @@ struct ProductFixture {
     static let smallLimits = SandboxLimits(stdoutBytes: 64 << 10, stderrBytes: 64 << 10, outputBytes: 4 << 20,
                                            outputFiles: 32, tmpBytes: 8 << 20, processes: 32, openFiles: 64)
 
-    /// Runs the product's entry point through the built launcher.
+    /// Runs the product's entry point through the built launcher, with `environment` mounted at `/env`.
     func run(_ command: [String]? = nil, arguments: [String] = [], outputs: [String] = [],
              seconds: Double = 2, memory: UInt64 = 128 << 20, limits: SandboxLimits = smallLimits,
-             workRoot: URL = URL(fileURLWithPath: "/tmp", isDirectory: true)) async throws -> SandboxRun {
+             workRoot: URL = URL(fileURLWithPath: "/tmp", isDirectory: true),
+             environment: URL? = nil) async throws -> SandboxRun {
         let entry = FileManager.default.fileExists(atPath: product.appendingPathComponent("main.py").path)
             ? ["python3", "main.py"] : ["/bin/sh", "main.sh"]
         let profile = SandboxProfile(launcherExecutable: launcherExecutable,
@@ -58,7 +59,8 @@ struct ProductFixture {
                                      timeLimitSeconds: seconds,
                                      memoryLimitBytes: memory,
                                      limits: limits,
-                                     workRoot: workRoot)
+                                     workRoot: workRoot,
+                                     environmentDirectory: environment)
         return try await Sandbox.run(profile)
     }
 

@@ -57,6 +57,36 @@ struct WellBehavedProductTests {
             """)
     }
 
+    @Test func anEnvironmentBelowAClosedFolderIsMountedReadOnlyAtEnvAndOnlyInsideTheRun() async throws {
+        let fixture = try ProductFixture.shell("""
+            sleep 1
+            cat /env/lib/marker.txt
+            echo changed > /env/lib/marker.txt 2>/dev/null && echo "wrote the environment"
+            echo "PATH=$PATH"
+            """)
+        defer { fixture.remove() }
+        // The fixture's scratch folder is 0700, as `mktemp -d` makes a clone's; the environment
+        // inside is open to all, as `env build` leaves it.
+        let environment = fixture.scratch.url.appendingPathComponent("envs/0123abcd", isDirectory: true)
+        try writeFile("from the environment\n", to: "lib/marker.txt", in: environment)
+        for folder in ["envs", "envs/0123abcd", "envs/0123abcd/lib"] { chmod(fixture.scratch.url.appendingPathComponent(folder).path, 0o755) }
+        #expect(try FileManager.default.attributesOfItem(atPath: fixture.scratch.url.path)[.posixPermissions] as? Int == 0o700)
+        async let running = fixture.run(seconds: 10, environment: environment)
+        // As root the launcher binds the environment into the run's stage in a mount namespace of
+        // the run's own; the host never sees that mount, during the run or after it.
+        var seenOnHost = false
+        for _ in 0..<20 {
+            seenOnHost = seenOnHost || LinuxSystem.text(of: "/proc/self/mountinfo").contains(RunStage.prefix)
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let run = try await running
+        #expect(run.stopReason == .none, "\(run.explanation) \(run.stderrText)")
+        #expect(run.stdoutText == "from the environment\nPATH=/env/bin:/usr/local/bin:/usr/bin:/bin\n", "\(run.stderrText)")
+        #expect(try String(contentsOf: environment.appendingPathComponent("lib/marker.txt"), encoding: .utf8) == "from the environment\n")
+        #expect(!seenOnHost)
+        #expect(!LinuxSystem.text(of: "/proc/self/mountinfo").contains(RunStage.prefix))
+    }
+
     @Test func isolationIsRecordedInTheRun() async throws {
         let fixture = try ProductFixture.shell("true\n")
         defer { fixture.remove() }
@@ -183,18 +213,22 @@ struct SandboxHostTests {
                               command: ["python3", "main.py", "--", "options", "3"],
                               identity: .init(uid: 70_001, gid: 70_001),
                               rlimits: [.cpu(10), .noCoreDumps], cgroupProcsFiles: ["/sys/fs/cgroup/pids/x/cgroup.procs"],
-                              seccomp: .x86_64)
+                              seccomp: .x86_64,
+                              privateBind: .init(source: "/root/a b:c/.registry/envs/0123", target: "/tmp/registry-sandbox-x/env"))
         #expect(LaunchPlan(arguments: plan.arguments) == plan)
         var unprivileged = plan
         unprivileged.identity = nil
         unprivileged.cgroupProcsFiles = []
         unprivileged.options = []
+        unprivileged.privateBind = nil
         #expect(LaunchPlan(arguments: unprivileged.arguments) == unprivileged)
         // Cut short, a wrong count or an unknown word: never a plan with a step missing.
         #expect(LaunchPlan(arguments: plan.arguments.dropLast(plan.command.count)) == nil)
         #expect(LaunchPlan(arguments: ["bubblewrap", "/usr/bin/bwrap", "seccomp", "x86_64", "options", "9", "--bind", "command", "true"]) == nil)
         #expect(LaunchPlan(arguments: ["bubblewrap", "/usr/bin/bwrap", "seccomp", "x86_64", "rlimits", "x", "options", "0", "command", "true"]) == nil)
         #expect(LaunchPlan(arguments: ["seccomp", "x86_64", "options", "0", "command", "true"]) == nil)
+        #expect(LaunchPlan(arguments: ["bubblewrap", "/usr/bin/bwrap", "seccomp", "x86_64", "private-bind-source", "/e",
+                                       "options", "0", "command", "true"]) == nil, "a bind without its target")
     }
 
     @Test func theLauncherIsSmallAndStartedByHandItOnlyExplains() throws {
