@@ -19,9 +19,9 @@
 #   3. times each registry command with hyperfine (median; apt-installed when missing, else a timed
 #      loop) and its peak memory with `/usr/bin/time -v`, each against a baseline measured in the same
 #      run (git, or stock ssh-keygen), and checks the targets;
-#   4. runs Benchmarks/{sandbox,disparity,reviews}/bench.sh when they exist, with
-#      REGISTRY_BIN (the binary measured) and BENCH_REGISTRY (the 100-product registry) in the
-#      environment; Markdown output is included as is, anything else as a code block.
+#   4. runs Benchmarks/{sandbox,disparity,reviews,index}/bench.sh when they exist, with
+#      REGISTRY_BIN (the binary measured), BENCH_REGISTRY (the 100-product registry) and
+#      INDEX_BENCH_REGISTRY (the largest one) in the environment; Markdown output is included as is, anything else as a code block.
 # A command that fails (exit status other than 0 or 1, which means "findings") is reported as
 # "failed: <first line of stderr>" and the harness goes on. About 15 minutes on 2 cores.
 set -euo pipefail
@@ -185,12 +185,13 @@ done
 # Benchmarks owned by other parts of the project, run when present.
 hooks="$work/hooks.md"
 : > "$hooks"
-for hook in sandbox disparity reviews; do
+for hook in sandbox disparity reviews index; do
     script="$root/Benchmarks/$hook/bench.sh"
     [ -x "$script" ] || continue
     echo "Running Benchmarks/$hook/bench.sh..." >&2
     set +e
     REGISTRY_BIN="$registry" BENCH_REGISTRY="$work/registry-${sizes[0]}" \
+        INDEX_BENCH_REGISTRY="$work/registry-${sizes[${#sizes[@]}-1]}" \
         timeout "$((timeout_seconds * 3))" "$script" > "$state/hook-$hook.out" 2> "$state/hook-$hook.err"
     status=$?
     set -e

@@ -284,6 +284,14 @@ final class ManifestReader {
 
     /// Whether a plain scalar is one YAML 1.1 or 1.2 would read as a boolean or a number.
     static func looksTyped(_ text: String) -> Bool {
+        // Every scalar of every manifest indexed passes here, prose included: anything longer than
+        // the longest word above ("false") is typed only as a number, which starts (after a sign)
+        // with a digit or a dot, so most text is settled by its first bytes.
+        let bytes = text.utf8
+        if bytes.count > 5 {
+            let first = bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") ? bytes.dropFirst().first : bytes.first
+            guard let first, first == UInt8(ascii: ".") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return false }
+        }
         if ["true", "false", "yes", "no", "on", "off"].contains(text.lowercased()) { return true }
         if [".inf", "-.inf", "+.inf", ".nan"].contains(text.lowercased()) { return true }
         var body = Substring(text)

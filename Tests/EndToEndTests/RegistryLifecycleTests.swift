@@ -185,6 +185,32 @@ struct RegistryLifecycleTests {
         #expect(diff.stdout.contains("\"key_path\" : \"version\""))
     }
 
+    @Test("on a generated registry, an index built step by step as commits arrive has the same rows as index --rebuild")
+    func generatedRegistryRebuildEqualsIncremental() throws {
+        let registry = try FixtureRegistry.generated(products: 12, versions: 4)
+        defer { registry.remove() }
+        let commits = try registry.git("rev-list", "--reverse", "HEAD").split(separator: "\n").map(String.init)
+        #expect(commits.count == 12 * 4 + 2)
+        // HEAD moves forward as a clone's would after each pull: by one commit, then by growing
+        // strides, so both the one-commit path and longer stretches of new history are indexed.
+        var position = 0
+        var stride = 1
+        var steps = 0
+        while position < commits.count - 1 {
+            position = min(position + stride, commits.count - 1)
+            try registry.git("reset", "--quiet", "--hard", commits[position])
+            let step = try registry.registry("index")
+            #expect(step.status == 0, "\(step.stderr)")
+            stride += 1
+            steps += 1
+        }
+        let incremental = try indexedRows(of: registry)
+        #expect(incremental.contains("'1.0.0'") && incremental.split(separator: "\n").count == 12 * 4 + 12)
+        #expect(try registry.registry("index", "--rebuild").status == 0)
+        let rebuilt = try indexedRows(of: registry)
+        #expect(rebuilt == incremental, "after \(steps) incremental steps")
+    }
+
     @Test("field changes stay right when versions share a manifest: a README-only change, then a revert")
     func sharedManifestsKeepTheirFieldChanges() throws {
         let registry = try FixtureRegistry.withExampleProducts(["station-incident-hotspots"])

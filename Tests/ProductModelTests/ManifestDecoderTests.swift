@@ -166,6 +166,17 @@ let malformedManifests: [MalformedManifest] = [
                                  keyPath: "version", mentions: ["'1.4' would be read as a number", "put it in quotes: \"1.4\""])
     }(),
     {
+        // Longer than any boolean word: only the number check applies, past a sign.
+        let text = edited(base, "name: Fare Inspection Priority", "name: -1.5e+10")
+        return MalformedManifest(name: "long signed number where text belongs", text: text, line: line(of: "name: -1.5e+10", in: text),
+                                 keyPath: "name", mentions: ["'-1.5e+10' would be read as a number"])
+    }(),
+    {
+        let text = edited(base, "name: Fare Inspection Priority", "name: .123456")
+        return MalformedManifest(name: "long number starting with a dot where text belongs", text: text, line: line(of: "name: .123456", in: text),
+                                 keyPath: "name", mentions: ["'.123456' would be read as a number"])
+    }(),
+    {
         let text = edited(base, "  selected_value: \"true\"", "  selected_value: yes")
         return MalformedManifest(name: "boolean-looking text", text: text, line: line(of: "selected_value", in: text),
                                  keyPath: "audit.selected_value", mentions: ["'yes' would be read as a number or boolean", "\"yes\""])

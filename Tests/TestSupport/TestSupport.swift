@@ -181,6 +181,17 @@ public struct FixtureRegistry {
         return FixtureRegistry(directory: directory)
     }
 
+    /// A synthetic registry from `Scripts/generate_registry.py` (the benchmarks' generator, seed 1):
+    /// `products` products with `versions` commits each, signed with the public bench-board keys.
+    public static func generated(products: Int, versions: Int) throws -> FixtureRegistry {
+        let directory = try makeTemporaryDirectory("registry-generated")
+        let result = try runProcess("/usr/bin/python3", [packageRoot.appendingPathComponent("Scripts/generate_registry.py").path,
+                                                         directory.url.path, "--products", "\(products)",
+                                                         "--versions", "\(versions)", "--seed", "1", "--jobs", "1"])
+        guard result.status == 0 else { throw FixtureError("generate_registry.py failed: \(result.stderr)") }
+        return FixtureRegistry(directory: directory)
+    }
+
     /// A new registry holding copies of some example products in one commit.
     public static func withExampleProducts(_ ids: [String]) throws -> FixtureRegistry {
         let directory = try makeTemporaryDirectory("registry-fixture")
