@@ -17,9 +17,9 @@ public struct DisparityError: RegistryDiagnostic, Hashable {
 /// Per-group and intersectional fairness metrics of a decision output, joined to held-back audit
 /// attributes the product never saw.
 ///
-/// The audit file (the smaller side) is hashed by key; the decision output is then streamed once,
-/// so memory grows with the audit file only. Counting happens per intersection cell, and each
-/// single-attribute breakdown is summed from those cells.
+/// Both files are scanned as bytes, on two threads at once: the audit file into a table hashed by
+/// key, the decision output into its keys and decisions only (no row is kept as text). The join
+/// then counts per intersection cell, and each single-attribute breakdown is summed from those cells.
 public enum DisparityAnalysis {
     /// Computes the report for `outputURL` (the decision output) against `auditURL`.
     ///
@@ -29,60 +29,31 @@ public enum DisparityAnalysis {
     ///   - output: the declared decision output, needed to read a JSON-lines file (CSV needs nothing).
     public static func run(outputURL: URL, auditURL: URL, spec: AuditSpec, parameters: PolicyParameters,
                            output: ProductOutput? = nil) throws(DisparityError) -> DisparityReport {
-        var audit = try AuditTable(url: auditURL, spec: spec)
+        // The two files are read at once, one per thread, and joined once both are in memory; an
+        // error in the audit file is reported first, as when it was read before the decisions.
+        let (auditRead, decisionsRead) = Parallel.both(
+            { Result { () throws(DisparityError) in try AuditTable(url: auditURL, spec: spec) } },
+            { Result { () throws(DisparityError) in try DecisionRows(url: outputURL, spec: spec, output: output) } })
+        var audit = try auditRead.get()
+        let decisions = try decisionsRead.get()
         var cells = [CellCounts](repeating: CellCounts(), count: audit.cellValues.count)
         var matched = 0
         var unmatched = 0
-        /// Counts one decision row joined to its audit row.
-        func tally(auditRow row: Int, selected: Bool) {
+        for index in 0..<decisions.count {
+            guard let row = decisions.withKey(index, { audit.keys.find($0) }) else {
+                unmatched += 1
+                continue
+            }
             matched += 1
             let info = audit.rows[row]
             audit.rows[row] = info | AuditTable.joinedBit
+            let selected = decisions.selected[index]
             let cell = Int(info & AuditTable.cellMask)
             cells[cell].count += 1
             if selected { cells[cell].selected += 1 }
             if info & AuditTable.labelBit != 0 {
                 cells[cell].positives += 1
                 if selected { cells[cell].truePositives += 1 }
-            }
-        }
-        let missingKey = DisparityError("The decision output '\(spec.output)' has no join key column '\(spec.key)'; write the key in the output or fix 'audit.key'.")
-        let missingDecision = DisparityError("The decision output '\(spec.output)' has no column '\(spec.decisionColumn)'; fix 'audit.decision_column' or write the decision in that column.")
-        if let output, output.format == .jsonLines {
-            let columns = output.columns.map(\.name)
-            guard let keyIndex = columns.firstIndex(of: spec.key) else { throw missingKey }
-            guard let decisionIndex = columns.firstIndex(of: spec.decisionColumn) else { throw missingDecision }
-            do {
-                try OutputRows.read(outputURL, output: output) { _, fields in
-                    let key = Array(fields[keyIndex].utf8)
-                    guard let row = key.withUnsafeBytes({ audit.keys.find($0) }) else {
-                        unmatched += 1
-                        return
-                    }
-                    tally(auditRow: row, selected: fields[decisionIndex] == spec.selectedValue)
-                }
-            } catch {
-                throw DisparityError(error.message)
-            }
-        } else {
-            do {
-                let reader = try CSVReader(url: outputURL, displayName: spec.output)
-                guard let keyIndex = reader.columnIndex(spec.key) else { throw missingKey }
-                guard let decisionIndex = reader.columnIndex(spec.decisionColumn) else { throw missingDecision }
-                let selectedBytes = Array(spec.selectedValue.utf8)
-                while let record = try reader.next() {
-                    guard let row = record.withUnsafeBytes(at: keyIndex, { audit.keys.find($0) }) else {
-                        unmatched += 1
-                        continue
-                    }
-                    tally(auditRow: row, selected: record.field(decisionIndex, equals: selectedBytes))
-                }
-            } catch let error as DisparityError {
-                throw error
-            } catch let error as CSVError {
-                throw DisparityError(error.message, category: error.category)
-            } catch {
-                throw DisparityError("Reading '\(spec.output)' failed unexpectedly (\(error)); report this as a bug.", category: .bug)
             }
         }
 
@@ -209,7 +180,7 @@ struct AuditTable {
             throw DisparityError("'audit.attributes' lists \(spec.attributes.count) attributes; compare at most 4 at once so intersections keep enough people.")
         }
         do {
-            let reader = try CSVReader(url: url, displayName: spec.file)
+            let reader = try CSVScanner(url: url, displayName: spec.file)
             guard let keyIndex = reader.columnIndex(spec.key) else {
                 throw DisparityError("The audit file '\(spec.file)' has no join key column '\(spec.key)'; add it or fix 'audit.key'.")
             }
@@ -230,10 +201,10 @@ struct AuditTable {
             var attributeValues = [ByteKeyTable](repeating: ByteKeyTable(capacity: 8), count: attributeIndices.count)
             var cellByCode: [UInt64: Int32] = [:]
             let one = Array("1".utf8), zero = Array("0".utf8), yes = Array("true".utf8), no = Array("false".utf8)
-            while let record = try reader.next() {
+            while try reader.next() {
                 var code: UInt64 = 0
                 for (position, column) in attributeIndices.enumerated() {
-                    let valueIndex = record.withUnsafeBytes(at: column) { attributeValues[position].insert($0).number }
+                    let valueIndex = attributeValues[position].insert(reader.bytes(column)).number
                     guard valueIndex < 0xFFFF else {
                         throw DisparityError("The audit file '\(spec.file)' column '\(spec.attributes[position])' has more than 65,535 distinct values; audit attributes must be group labels, not identifiers.")
                     }
@@ -251,14 +222,14 @@ struct AuditTable {
                 }
                 var label = false
                 if let labelIndex {
-                    if record.field(labelIndex, equals: one) || record.field(labelIndex, equals: yes) {
+                    if reader.field(labelIndex, equals: one) || reader.field(labelIndex, equals: yes) {
                         label = true
-                    } else if !(record.field(labelIndex, equals: zero) || record.field(labelIndex, equals: no)) {
-                        throw DisparityError("The audit file '\(spec.file)' line \(record.line) has label '\(record[labelIndex])' in column '\(spec.labelColumn ?? "")'; write 1 or 0 (true or false).")
+                    } else if !(reader.field(labelIndex, equals: zero) || reader.field(labelIndex, equals: no)) {
+                        throw DisparityError("The audit file '\(spec.file)' line \(reader.line) has label '\(reader[labelIndex])' in column '\(spec.labelColumn ?? "")'; write 1 or 0 (true or false).")
                     }
                 }
-                guard record.withUnsafeBytes(at: keyIndex, { keys.insert($0).inserted }) else {
-                    throw DisparityError("The audit file '\(spec.file)' line \(record.line) repeats the key '\(record[keyIndex])'; each key must appear once.")
+                guard keys.insert(reader.bytes(keyIndex)).inserted else {
+                    throw DisparityError("The audit file '\(spec.file)' line \(reader.line) repeats the key '\(reader[keyIndex])'; each key must appear once.")
                 }
                 rows.append(UInt32(cell) | (label ? AuditTable.labelBit : 0))
             }
@@ -269,5 +240,64 @@ struct AuditTable {
         } catch {
             throw DisparityError("Reading '\(spec.file)' failed unexpectedly (\(error)); report this as a bug.", category: .bug)
         }
+    }
+}
+
+/// The decision output held in memory as its join keys (bytes, one arena) and whether each row was
+/// selected: all the join needs, without keeping rows.
+struct DecisionRows {
+    private var keyBytes: [UInt8] = []
+    /// Where each row's key ends in `keyBytes`; a key starts where the previous one ended.
+    private var keyEnds: [Int] = []
+    /// Per row, whether its decision is the selected value.
+    private(set) var selected: [Bool] = []
+
+    /// How many decision rows were read.
+    var count: Int { keyEnds.count }
+
+    /// Reads the decision output: CSV by default, JSON lines when `output` says so.
+    init(url: URL, spec: AuditSpec, output: ProductOutput?) throws(DisparityError) {
+        let missingKey = DisparityError("The decision output '\(spec.output)' has no join key column '\(spec.key)'; write the key in the output or fix 'audit.key'.")
+        let missingDecision = DisparityError("The decision output '\(spec.output)' has no column '\(spec.decisionColumn)'; fix 'audit.decision_column' or write the decision in that column.")
+        if let output, output.format == .jsonLines {
+            let columns = output.columns.map(\.name)
+            guard let keyIndex = columns.firstIndex(of: spec.key) else { throw missingKey }
+            guard let decisionIndex = columns.firstIndex(of: spec.decisionColumn) else { throw missingDecision }
+            do {
+                try OutputRows.read(url, output: output) { _, fields in
+                    append(key: fields[keyIndex].utf8, selected: fields[decisionIndex] == spec.selectedValue)
+                }
+            } catch {
+                throw DisparityError(error.message)
+            }
+            return
+        }
+        do {
+            let reader = try CSVScanner(url: url, displayName: spec.output)
+            guard let keyIndex = reader.columnIndex(spec.key) else { throw missingKey }
+            guard let decisionIndex = reader.columnIndex(spec.decisionColumn) else { throw missingDecision }
+            let selectedBytes = Array(spec.selectedValue.utf8)
+            while try reader.next() {
+                append(key: reader.bytes(keyIndex), selected: reader.field(decisionIndex, equals: selectedBytes))
+            }
+        } catch let error as DisparityError {
+            throw error
+        } catch let error as CSVError {
+            throw DisparityError(error.message, category: error.category)
+        } catch {
+            throw DisparityError("Reading '\(spec.output)' failed unexpectedly (\(error)); report this as a bug.", category: .bug)
+        }
+    }
+
+    private mutating func append(key: some Collection<UInt8>, selected isSelected: Bool) {
+        keyBytes.append(contentsOf: key)
+        keyEnds.append(keyBytes.count)
+        selected.append(isSelected)
+    }
+
+    /// Calls `body` with the bytes of row `index`'s key.
+    func withKey<Result>(_ index: Int, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        let start = index == 0 ? 0 : keyEnds[index - 1]
+        return keyBytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<keyEnds[index]])) }
     }
 }
