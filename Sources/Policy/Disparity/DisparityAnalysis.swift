@@ -12,6 +12,19 @@ public struct DisparityError: RegistryDiagnostic, Hashable {
     init(_ message: String, category: DiagnosticCategory = .invalidContent) {
         self.message = message; self.category = category
     }
+
+    /// Runs `body`, which reads `file`: its own errors pass through, a CSV error keeps its sentence.
+    static func reading(_ file: String, _ body: () throws -> Void) throws(DisparityError) {
+        do {
+            try body()
+        } catch let error as DisparityError {
+            throw error
+        } catch let error as CSVError {
+            throw DisparityError(error.message, category: error.category)
+        } catch {
+            throw DisparityError("Reading '\(file)' failed unexpectedly (\(error)); report this as a bug.", category: .bug)
+        }
+    }
 }
 
 /// Per-group and intersectional fairness metrics of a decision output, joined to held-back audit
@@ -179,7 +192,7 @@ struct AuditTable {
         guard spec.attributes.count <= 4 else {
             throw DisparityError("'audit.attributes' lists \(spec.attributes.count) attributes; compare at most 4 at once so intersections keep enough people.")
         }
-        do {
+        try DisparityError.reading(spec.file) {
             let reader = try CSVScanner(url: url, displayName: spec.file)
             guard let keyIndex = reader.columnIndex(spec.key) else {
                 throw DisparityError("The audit file '\(spec.file)' has no join key column '\(spec.key)'; add it or fix 'audit.key'.")
@@ -233,12 +246,6 @@ struct AuditTable {
                 }
                 rows.append(UInt32(cell) | (label ? AuditTable.labelBit : 0))
             }
-        } catch let error as DisparityError {
-            throw error
-        } catch let error as CSVError {
-            throw DisparityError(error.message, category: error.category)
-        } catch {
-            throw DisparityError("Reading '\(spec.file)' failed unexpectedly (\(error)); report this as a bug.", category: .bug)
         }
     }
 }
@@ -272,7 +279,7 @@ struct DecisionRows {
             }
             return
         }
-        do {
+        try DisparityError.reading(spec.output) {
             let reader = try CSVScanner(url: url, displayName: spec.output)
             guard let keyIndex = reader.columnIndex(spec.key) else { throw missingKey }
             guard let decisionIndex = reader.columnIndex(spec.decisionColumn) else { throw missingDecision }
@@ -280,12 +287,6 @@ struct DecisionRows {
             while try reader.next() {
                 append(key: reader.bytes(keyIndex), selected: reader.field(decisionIndex, equals: selectedBytes))
             }
-        } catch let error as DisparityError {
-            throw error
-        } catch let error as CSVError {
-            throw DisparityError(error.message, category: error.category)
-        } catch {
-            throw DisparityError("Reading '\(spec.output)' failed unexpectedly (\(error)); report this as a bug.", category: .bug)
         }
     }
 
