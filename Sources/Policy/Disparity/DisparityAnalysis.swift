@@ -47,28 +47,21 @@ public enum DisparityAnalysis {
         let (auditRead, decisionsRead) = Parallel.both(
             { Result { () throws(DisparityError) in try AuditTable(url: auditURL, spec: spec) } },
             { Result { () throws(DisparityError) in try DecisionRows(url: outputURL, spec: spec, output: output) } })
-        var audit = try auditRead.get()
+        let audit = try auditRead.get()
         let decisions = try decisionsRead.get()
-        var cells = [CellCounts](repeating: CellCounts(), count: audit.cellValues.count)
-        var matched = 0
-        var unmatched = 0
-        for index in 0..<decisions.count {
-            guard let row = decisions.withKey(index, { audit.keys.find($0) }) else {
-                unmatched += 1
-                continue
-            }
-            matched += 1
-            let info = audit.rows[row]
-            audit.rows[row] = info | AuditTable.joinedBit
-            let selected = decisions.selected[index]
-            let cell = Int(info & AuditTable.cellMask)
-            cells[cell].count += 1
-            if selected { cells[cell].selected += 1 }
-            if info & AuditTable.labelBit != 0 {
-                cells[cell].positives += 1
-                if selected { cells[cell].truePositives += 1 }
-            }
+        // The join is random look-ups into the audit table: the two halves of the decisions are
+        // joined on the two threads, each counting on its own, and the counts added up after.
+        let middle = decisions.count / 2
+        let (firstHalf, secondHalf) = Parallel.both({ JoinCounts(decisions, 0..<middle, audit: audit) },
+                                                    { JoinCounts(decisions, middle..<decisions.count, audit: audit) })
+        let cells = zip(firstHalf.cells, secondHalf.cells).map { first, second in
+            var sum = first
+            sum.add(second)
+            return sum
         }
+        let matched = firstHalf.matched + secondHalf.matched
+        let unmatched = decisions.count - matched
+        let joinedAuditRows = zip(firstHalf.joined, secondHalf.joined).reduce(0) { $0 + ($1.0 | $1.1).nonzeroBitCount }
 
         var attributeSets = spec.attributes.map { [$0] }
         if spec.attributes.count > 1 { attributeSets.append(spec.attributes) }
@@ -77,7 +70,7 @@ public enum DisparityAnalysis {
         }
         return DisparityReport(parametersDigest: parameters.digest, minimumGroupSize: parameters.minimumGroupSize,
                                selectionIs: spec.selectionIs, hasLabels: audit.hasLabels, matchedRows: matched,
-                               unmatchedOutputRows: unmatched, unmatchedAuditRows: audit.rows.lazy.filter { $0 & AuditTable.joinedBit == 0 }.count,
+                               unmatchedOutputRows: unmatched, unmatchedAuditRows: audit.rows.count - joinedAuditRows,
                                breakdowns: breakdowns)
     }
 
@@ -173,16 +166,42 @@ struct CellCounts: Sendable, Hashable {
     }
 }
 
+/// One thread's share of the join: per-cell counts of a range of decision rows, and which audit
+/// rows they joined (one bit per row).
+struct JoinCounts {
+    var cells: [CellCounts]
+    var matched = 0
+    var joined: [UInt64]
+
+    init(_ decisions: DecisionRows, _ range: Range<Int>, audit: AuditTable) {
+        cells = [CellCounts](repeating: CellCounts(), count: audit.cellValues.count)
+        joined = [UInt64](repeating: 0, count: (audit.rows.count + 63) / 64)
+        for index in range {
+            guard let row = decisions.withKey(index, { audit.keys.find($0) }) else { continue }
+            matched += 1
+            joined[row >> 6] |= 1 << UInt64(row & 63)
+            let info = audit.rows[row]
+            let selected = decisions.selected[index]
+            let cell = Int(info & AuditTable.cellMask)
+            cells[cell].count += 1
+            if selected { cells[cell].selected += 1 }
+            if info & AuditTable.labelBit != 0 {
+                cells[cell].positives += 1
+                if selected { cells[cell].truePositives += 1 }
+            }
+        }
+    }
+}
+
 /// The audit file held in memory: each key's intersection cell and label.
 struct AuditTable {
     /// The join keys; a key's number is its row (0-based).
     var keys = ByteKeyTable()
-    /// Per row, packed so the streaming side touches one word per lookup: the intersection cell in
-    /// the low bits, then whether the true outcome is positive, then whether an output row joined it.
+    /// Per row, packed so the join touches one word per lookup: the intersection cell in the low
+    /// bits, then whether the true outcome is positive.
     var rows: [UInt32] = []
     static let cellMask: UInt32 = (1 << 30) - 1
     static let labelBit: UInt32 = 1 << 30
-    static let joinedBit: UInt32 = 1 << 31
     /// Each cell's attribute values, in the spec's attribute order.
     var cellValues: [[String]] = []
     var hasLabels: Bool
