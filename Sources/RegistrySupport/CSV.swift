@@ -88,69 +88,22 @@ public struct CSVRecord: Sendable {
     }
 }
 
-/// A streaming RFC 4180 reader: quoted fields with embedded commas, quotes and line breaks, LF or
-/// CRLF line endings, a header row, UTF-8 checked, sizes limited.
-///
-/// It works on bytes read in large chunks, so a million rows stream in a fraction of a second and
-/// memory stays flat however long the file is. A leading UTF-8 byte-order mark is skipped, since
-/// spreadsheet programs write one.
+/// A streaming reader of whole records, for callers that keep rows or want them as text; it copies
+/// each record out of a `CSVScanner`, which parses and checks the file.
 public final class CSVReader {
     /// The column names from the first row.
-    public private(set) var header: [String] = []
+    public var header: [String] { scanner.header }
     /// The name used in error messages.
-    public let displayName: String
+    public var displayName: String { scanner.displayName }
 
-    private let handle: FileHandle
-    private let limits: CSVLimits
-    /// One read's worth of the file; a fixed buffer so the parser can index it without closures.
-    private let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 20)
-    private var chunkCount = 0
-    private var position = 0
-    private var atEnd = false
-    private var line = 1
+    private let scanner: CSVScanner
     private var record = CSVRecord()
-    private var finished = false
 
     /// Opens `url` and reads its header row.
     ///
     /// - Parameter displayName: how to name the file in messages; defaults to its last path component.
     public init(url: URL, displayName: String? = nil, limits: CSVLimits = CSVLimits()) throws(CSVError) {
-        let name = displayName ?? url.lastPathComponent
-        self.displayName = name
-        self.limits = limits
-        do {
-            handle = try FileHandle(forReadingFrom: url)
-        } catch {
-            throw CSVError(file: name, line: nil,
-                           reason: "the file cannot be opened (\(error.localizedDescription)); check that it exists and is readable",
-                           category: .environment)
-        }
-        // A folder opens like a file and only fails on the first read, with a bare error number.
-        var info = stat()
-        if fstat(handle.fileDescriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
-            throw CSVError(file: name, line: nil, reason: "it is a folder, not a file; give the path of a CSV file",
-                           category: .environment)
-        }
-        try fill()
-        if chunkCount >= 3, chunk[0] == 0xEF, chunk[1] == 0xBB, chunk[2] == 0xBF { position = 3 }
-        guard let first = try next() else {
-            throw CSVError(file: name, line: nil, reason: "the file is empty; a CSV file needs a header row naming its columns")
-        }
-        var seen = Set<String>()
-        for (index, column) in first.fields.enumerated() {
-            if column.isEmpty {
-                throw CSVError(file: name, line: 1, reason: "header column \(index + 1) has no name; name every column")
-            }
-            if !seen.insert(column).inserted {
-                throw CSVError(file: name, line: 1, reason: "column '\(column)' appears twice in the header; give each column a unique name")
-            }
-        }
-        header = first.fields
-    }
-
-    deinit {
-        chunk.deallocate()
-        try? handle.close()
+        scanner = try CSVScanner(url: url, displayName: displayName, limits: limits)
     }
 
     /// Reads every data row into memory; for small files such as aggregate outputs.
@@ -163,209 +116,336 @@ public final class CSVReader {
     }
 
     /// The index of a header column, if present.
-    public func columnIndex(_ name: String) -> Int? { header.firstIndex(of: name) }
+    public func columnIndex(_ name: String) -> Int? { scanner.columnIndex(name) }
 
     /// The next data row, or `nil` at the end of the file.
     ///
     /// Every row must have as many fields as the header.
     public func next() throws(CSVError) -> CSVRecord? {
-        guard !finished else { return nil }
-        guard try parseRecord() else {
-            finished = true
-            return nil
-        }
-        if !header.isEmpty, record.count != header.count {
-            let hint = record.count > header.count
-                ? "quote fields that contain commas, or remove the extra fields"
-                : "add the missing fields (leave them empty if there is no value)"
-            throw CSVError(file: displayName, line: record.line,
-                           reason: "the row has \(record.count) fields but the header has \(header.count); \(hint)")
+        guard try scanner.next() else { return nil }
+        record.line = scanner.line
+        record.bytes.removeAll(keepingCapacity: true)
+        record.ends.removeAll(keepingCapacity: true)
+        for index in 0..<scanner.fieldCount {
+            record.bytes.append(contentsOf: scanner.bytes(index))
+            record.ends.append(record.bytes.count)
         }
         return record
     }
+}
 
-    private func fill() throws(CSVError) {
-        let count = read(handle.fileDescriptor, chunk.baseAddress, chunk.count)
-        guard count >= 0 else {
-            throw CSVError(file: displayName, line: line,
+/// A byte-level RFC 4180 scanner: quoted fields with embedded commas, quotes and line breaks, LF or
+/// CRLF line endings, a header row, UTF-8 checked, sizes limited.
+///
+/// The file is read in large chunks into one buffer and each record's fields are handed out as
+/// byte ranges of that buffer: no `String` and no copy per field, so a million rows scan at the
+/// speed of memory. A quoted field's doubled quotes are undone in place once its record is whole.
+/// A leading UTF-8 byte-order mark is skipped, since spreadsheet programs write one.
+///
+/// A record is valid until the next call to `next()`; read what you need from it before then.
+public final class CSVScanner {
+    /// The column names from the first row.
+    public private(set) var header: [String] = []
+    /// The name used in error messages.
+    public let displayName: String
+    /// The one-based physical line the current record starts on (the header is line 1).
+    public private(set) var line = 1
+
+    private let handle: FileHandle
+    private let descriptor: Int32
+    private let limits: CSVLimits
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    /// Bytes of the file held in `buffer`, and where the next record starts.
+    private var count = 0
+    private var position = 0
+    private var atEnd = false
+    /// The line the next record starts on.
+    private var nextLine = 1
+    /// The current record's fields as offsets into `buffer`.
+    private var starts: [Int] = []
+    private var ends: [Int] = []
+    /// Quoted fields of the current record that hold doubled quotes, to undo once it is whole.
+    private var escaped: [Int] = []
+    private var finished = false
+
+    /// Opens `url` and reads its header row.
+    ///
+    /// - Parameters:
+    ///   - displayName: how to name the file in messages; defaults to its last path component.
+    ///   - chunkSize: how much to read at a time (tests make it tiny to cross many chunk edges).
+    public init(url: URL, displayName: String? = nil, limits: CSVLimits = CSVLimits(), chunkSize: Int = 1 << 20) throws(CSVError) {
+        let name = displayName ?? url.lastPathComponent
+        self.displayName = name
+        self.limits = limits
+        capacity = max(chunkSize, 16)
+        buffer = .allocate(capacity: capacity)
+        starts.reserveCapacity(64)
+        ends.reserveCapacity(64)
+        do {
+            handle = try FileHandle(forReadingFrom: url)
+        } catch {
+            throw CSVError(file: name, line: nil,
+                           reason: "the file cannot be opened (\(error.localizedDescription)); check that it exists and is readable",
+                           category: .environment)
+        }
+        descriptor = handle.fileDescriptor
+        // A folder opens like a file and only fails on the first read, with a bare error number.
+        var info = stat()
+        if fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            throw CSVError(file: name, line: nil, reason: "it is a folder, not a file; give the path of a CSV file",
+                           category: .environment)
+        }
+        try refill()
+        if count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
+        guard try next() else {
+            throw CSVError(file: name, line: nil, reason: "the file is empty; a CSV file needs a header row naming its columns")
+        }
+        var seen = Set<String>()
+        for index in 0..<fieldCount {
+            let column = self[index]
+            if column.isEmpty {
+                throw CSVError(file: name, line: 1, reason: "header column \(index + 1) has no name; name every column")
+            }
+            if !seen.insert(column).inserted {
+                throw CSVError(file: name, line: 1, reason: "column '\(column)' appears twice in the header; give each column a unique name")
+            }
+            header.append(column)
+        }
+    }
+
+    deinit {
+        buffer.deallocate()
+        try? handle.close()
+    }
+
+    /// The index of a header column, if present.
+    public func columnIndex(_ name: String) -> Int? { header.firstIndex(of: name) }
+
+    /// How many fields the current record has (as many as the header, once past it).
+    public var fieldCount: Int { ends.count }
+
+    /// The bytes of field `index` of the current record, valid until the next call to `next()`.
+    public func bytes(_ index: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: buffer + starts[index], count: ends[index] - starts[index])
+    }
+
+    /// The text of field `index` of the current record (the scanner has already checked it is UTF-8).
+    public subscript(index: Int) -> String {
+        String(decoding: bytes(index), as: UTF8.self)
+    }
+
+    /// Whether field `index` of the current record holds exactly the bytes of `text`.
+    public func field(_ index: Int, equals text: [UInt8]) -> Bool {
+        let field = bytes(index)
+        guard field.count == text.count else { return false }
+        return text.withUnsafeBytes { expected in
+            guard let expectedBase = expected.baseAddress, let fieldBase = field.baseAddress else { return true }
+            return memcmp(expectedBase, fieldBase, field.count) == 0
+        }
+    }
+
+    /// Moves to the next data row; false at the end of the file.
+    ///
+    /// Every row must have as many fields as the header.
+    public func next() throws(CSVError) -> Bool {
+        guard !finished else { return false }
+        while true {
+            switch try scanRecord() {
+            case .record:
+                try finishRecord()
+                return true
+            case .end:
+                finished = true
+                starts.removeAll(keepingCapacity: true)
+                ends.removeAll(keepingCapacity: true)
+                return false
+            case .needsMore:
+                try refill()
+            }
+        }
+    }
+
+    private enum Outcome { case record, end, needsMore }
+
+    private func fail(_ reason: String, line: Int) -> CSVError {
+        CSVError(file: displayName, line: line, reason: reason)
+    }
+
+    /// Keeps the unfinished record, moved to the front of the buffer, and reads more after it; the
+    /// buffer doubles when one record fills it (the row limit stops that from running away).
+    private func refill() throws(CSVError) {
+        if position > 0 {
+            memmove(buffer, buffer + position, count - position)
+            count -= position
+            position = 0
+        }
+        if count == capacity {
+            let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+            larger.update(from: buffer, count: count)
+            buffer.deallocate()
+            buffer = larger
+            capacity *= 2
+        }
+        let read = Foundation.read(descriptor, buffer + count, capacity - count)
+        guard read >= 0 else {
+            throw CSVError(file: displayName, line: nextLine,
                            reason: "reading failed (error \(errno)); check the file is readable", category: .environment)
         }
-        chunkCount = count
-        atEnd = count == 0
-        position = 0
+        count += read
+        atEnd = read == 0
     }
 
-    private func fail(_ reason: String, line: Int? = nil) -> CSVError {
-        CSVError(file: displayName, line: line ?? self.line, reason: reason)
-    }
-
-    private enum State { case fieldStart, unquoted, quoted, quoteInQuoted, carriageReturn }
-
-    /// Closes the field that started at `fieldStart`, enforcing the size limits.
-    @inline(__always)
-    private func endField(_ bytes: [UInt8], _ ends: inout [Int], _ fieldStart: inout Int) throws(CSVError) {
-        if bytes.count - fieldStart > limits.maximumFieldBytes {
-            throw fail("field \(ends.count + 1) is longer than \(limits.maximumFieldBytes) bytes; shorten it or split the data", line: record.line)
-        }
-        if ends.count >= limits.maximumFieldCount {
-            throw fail("the row has more than \(limits.maximumFieldCount) fields; split the file into narrower tables", line: record.line)
-        }
-        ends.append(bytes.count)
-        fieldStart = bytes.count
-    }
-
-    /// Parses one record into `record`; returns false at a clean end of file.
-    ///
-    /// The record's arrays are moved into locals for the loop (and back at the end), so appending
-    /// never copies them and the hot loop touches no class storage.
-    private func parseRecord() throws(CSVError) -> Bool {
-        var bytes: [UInt8] = []
-        var ends: [Int] = []
-        swap(&bytes, &record.bytes)
-        swap(&ends, &record.ends)
-        defer {
-            swap(&bytes, &record.bytes)
-            swap(&ends, &record.ends)
-        }
-        bytes.removeAll(keepingCapacity: true)
+    /// Scans one record from `position`, recording its fields; touches no byte of the buffer, so
+    /// a record cut by the end of the buffer is scanned again from its start after a refill.
+    private func scanRecord() throws(CSVError) -> Outcome {
+        starts.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
-        record.line = line
-        var state = State.fieldStart
-        var fieldStart = 0
-        var quoteLine = line
-        let maximumRowBytes = limits.maximumRowBytes
+        escaped.removeAll(keepingCapacity: true)
+        line = nextLine
+        var currentLine = nextLine
+        var rowBytes = 0
+        var index = position
+        let end = count
+        let bytes = buffer
 
+        /// Closes a field of `length` content bytes spanning `start..<stop`, enforcing the limits.
+        func close(_ start: Int, _ stop: Int, length: Int, quoteLine: Int?) throws(CSVError) {
+            rowBytes += length
+            if rowBytes > limits.maximumRowBytes { throw rowTooLong(quoteLine: quoteLine) }
+            if length > limits.maximumFieldBytes {
+                throw fail("field \(ends.count + 1) is longer than \(limits.maximumFieldBytes) bytes; shorten it or split the data", line: line)
+            }
+            if ends.count >= limits.maximumFieldCount {
+                throw fail("the row has more than \(limits.maximumFieldCount) fields; split the file into narrower tables", line: line)
+            }
+            starts.append(start)
+            ends.append(stop)
+        }
+        func rowTooLong(quoteLine: Int?) -> CSVError {
+            if let quoteLine {
+                return fail("the row is longer than \(limits.maximumRowBytes) bytes; check for an unclosed quote", line: quoteLine)
+            }
+            return fail("the row is longer than \(limits.maximumRowBytes) bytes; check for a missing line break or quote", line: line)
+        }
+        /// Out of bytes mid-record: read more, unless the record is already too long to keep.
+        func partial(_ pending: Int, quoteLine: Int?) throws(CSVError) -> Outcome {
+            if rowBytes + pending > limits.maximumRowBytes { throw rowTooLong(quoteLine: quoteLine) }
+            return .needsMore
+        }
+        /// The record ends at `next` (just past its line break).
+        func complete(_ next: Int) -> Outcome {
+            position = next
+            nextLine = currentLine + 1
+            return .record
+        }
+
+        if index >= end {
+            if !atEnd { return .needsMore }
+            return .end
+        }
         while true {
-            if position >= chunkCount {
-                if !atEnd { try fill() }
-                if position >= chunkCount {
-                    switch state {
-                    case .fieldStart:
-                        if ends.isEmpty { return false }
-                        try endField(bytes, &ends, &fieldStart)
-                    case .unquoted, .quoteInQuoted, .carriageReturn:
-                        try endField(bytes, &ends, &fieldStart)
-                    case .quoted:
+            // The start of a field.
+            if index >= end {
+                if !atEnd { return .needsMore }
+                try close(index, index, length: 0, quoteLine: nil)
+                position = index
+                nextLine = currentLine
+                return .record
+            }
+            if bytes[index] == 0x22 {
+                let quoteLine = currentLine
+                let start = index + 1
+                var doubled = 0
+                var cursor = start
+                while true {
+                    while cursor < end, bytes[cursor] != 0x22 {
+                        if bytes[cursor] == 0x0A { currentLine += 1 }
+                        cursor += 1
+                    }
+                    if cursor >= end {
+                        if !atEnd { return try partial(cursor - start - doubled, quoteLine: quoteLine) }
                         throw fail("a quoted field opened on line \(quoteLine) is never closed; add the closing quote (\") or double any quote inside the field",
                                    line: quoteLine)
                     }
-                    try validate(bytes, ends)
-                    return true
+                    // A quote: doubled, or the closing one.
+                    if cursor + 1 >= end, !atEnd { return try partial(cursor - start - doubled, quoteLine: quoteLine) }
+                    if cursor + 1 < end, bytes[cursor + 1] == 0x22 {
+                        doubled += 1
+                        cursor += 2
+                        continue
+                    }
+                    break
                 }
-            }
-            let buffer = chunk
-            let end = chunkCount
-            var index = position
-            while index < end {
-                let byte = buffer[index]
-                switch state {
-                case .fieldStart, .unquoted:
-                    if state == .fieldStart && byte == 0x22 {
-                        state = .quoted
-                        quoteLine = line
-                        index += 1
-                        continue
-                    }
-                    var runEnd = index
-                    while runEnd < end {
-                        let b = buffer[runEnd]
-                        if b == 0x2C || b == 0x0A || b == 0x0D || b == 0x22 { break }
-                        runEnd += 1
-                    }
-                    if runEnd > index {
-                        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<runEnd]))
-                        state = .unquoted
-                        index = runEnd
-                        if bytes.count > maximumRowBytes {
-                            throw fail("the row is longer than \(maximumRowBytes) bytes; check for a missing line break or quote", line: record.line)
-                        }
-                        continue
-                    }
-                    switch byte {
-                    case 0x2C:
-                        try endField(bytes, &ends, &fieldStart)
-                        state = .fieldStart
-                        index += 1
-                    case 0x0A:
-                        try endField(bytes, &ends, &fieldStart)
-                        line += 1
-                        position = index + 1
-                        try validate(bytes, ends)
-                        return true
-                    case 0x0D:
-                        state = .carriageReturn
-                        index += 1
-                    default:
-                        throw fail("a quote (\") appears inside an unquoted field; enclose the whole field in quotes and write the quote twice (\"\")")
-                    }
-                case .quoted:
-                    var runEnd = index
-                    while runEnd < end {
-                        let b = buffer[runEnd]
-                        if b == 0x22 { break }
-                        if b == 0x0A { line += 1 }
-                        runEnd += 1
-                    }
-                    if runEnd > index {
-                        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<runEnd]))
-                        index = runEnd
-                        if bytes.count > maximumRowBytes {
-                            throw fail("the row is longer than \(maximumRowBytes) bytes; check for an unclosed quote", line: quoteLine)
-                        }
-                        continue
-                    }
-                    state = .quoteInQuoted
+                if doubled > 0 { escaped.append(ends.count) }
+                try close(start, cursor, length: cursor - start - doubled, quoteLine: quoteLine)
+                index = cursor + 1
+            } else {
+                let start = index
+                while index < end {
+                    let byte = bytes[index]
+                    if byte == 0x2C || byte == 0x0A || byte == 0x0D || byte == 0x22 { break }
                     index += 1
-                case .quoteInQuoted:
-                    switch byte {
-                    case 0x22:
-                        bytes.append(0x22)
-                        state = .quoted
-                        index += 1
-                    case 0x2C:
-                        try endField(bytes, &ends, &fieldStart)
-                        state = .fieldStart
-                        index += 1
-                    case 0x0A:
-                        try endField(bytes, &ends, &fieldStart)
-                        line += 1
-                        position = index + 1
-                        try validate(bytes, ends)
-                        return true
-                    case 0x0D:
-                        state = .carriageReturn
-                        index += 1
-                    default:
-                        throw fail("text follows the closing quote of a field; put the whole field inside the quotes")
-                    }
-                case .carriageReturn:
-                    guard byte == 0x0A else {
-                        throw fail("a carriage return (CR) is not followed by a line feed; use LF or CRLF line endings")
-                    }
-                    try endField(bytes, &ends, &fieldStart)
-                    line += 1
-                    position = index + 1
-                    try validate(bytes, ends)
-                    return true
                 }
+                if index >= end, !atEnd { return try partial(index - start, quoteLine: nil) }
+                if index < end, bytes[index] == 0x22 {
+                    throw fail("a quote (\") appears inside an unquoted field; enclose the whole field in quotes and write the quote twice (\"\")",
+                               line: currentLine)
+                }
+                try close(start, index, length: index - start, quoteLine: nil)
             }
-            position = index
+            // After a field: a comma, a line break or the end of the file.
+            if index >= end {
+                if !atEnd { return .needsMore }
+                position = index
+                nextLine = currentLine
+                return .record
+            }
+            switch bytes[index] {
+            case 0x2C:
+                index += 1
+            case 0x0A:
+                return complete(index + 1)
+            case 0x0D:
+                if index + 1 >= end {
+                    if !atEnd { return .needsMore }
+                    position = index + 1
+                    nextLine = currentLine
+                    return .record
+                }
+                guard bytes[index + 1] == 0x0A else {
+                    throw fail("a carriage return (CR) is not followed by a line feed; use LF or CRLF line endings", line: currentLine)
+                }
+                return complete(index + 2)
+            default:
+                throw fail("text follows the closing quote of a field; put the whole field inside the quotes", line: currentLine)
+            }
         }
     }
 
-    /// Checks a record's text is UTF-8, field by field, only when it holds non-ASCII bytes.
-    private func validate(_ bytes: [UInt8], _ ends: [Int]) throws(CSVError) {
-        var high: UInt8 = 0
-        bytes.withUnsafeBufferPointer { buffer in
-            for byte in buffer { high |= byte }
-        }
-        guard high & 0x80 != 0 else { return }
-        var start = 0
-        for (index, end) in ends.enumerated() {
-            defer { start = end }
-            if String(validating: bytes[start..<end], as: UTF8.self) == nil {
-                throw fail("field \(index + 1) is not valid UTF-8; save the file as UTF-8", line: record.line)
+    /// Undoes doubled quotes in place, then checks the field count and the UTF-8 of the record.
+    private func finishRecord() throws(CSVError) {
+        for field in escaped {
+            var read = starts[field], write = starts[field]
+            while read < ends[field] {
+                buffer[write] = buffer[read]
+                read += buffer[read] == 0x22 ? 2 : 1
+                write += 1
             }
+            ends[field] = write
+        }
+        if !header.isEmpty, ends.count != header.count {
+            let hint = ends.count > header.count
+                ? "quote fields that contain commas, or remove the extra fields"
+                : "add the missing fields (leave them empty if there is no value)"
+            throw fail("the row has \(ends.count) fields but the header has \(header.count); \(hint)", line: line)
+        }
+        guard let first = starts.first, let last = ends.last else { return }
+        var high: UInt8 = 0
+        for offset in first..<last { high |= buffer[offset] }
+        guard high & 0x80 != 0 else { return }
+        for index in 0..<ends.count where String(validating: UnsafeBufferPointer(start: buffer + starts[index], count: ends[index] - starts[index]), as: UTF8.self) == nil {
+            throw fail("field \(index + 1) is not valid UTF-8; save the file as UTF-8", line: line)
         }
     }
 }

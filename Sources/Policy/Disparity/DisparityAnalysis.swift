@@ -12,14 +12,27 @@ public struct DisparityError: RegistryDiagnostic, Hashable {
     init(_ message: String, category: DiagnosticCategory = .invalidContent) {
         self.message = message; self.category = category
     }
+
+    /// Runs `body`, which reads `file`: its own errors pass through, a CSV error keeps its sentence.
+    static func reading(_ file: String, _ body: () throws -> Void) throws(DisparityError) {
+        do {
+            try body()
+        } catch let error as DisparityError {
+            throw error
+        } catch let error as CSVError {
+            throw DisparityError(error.message, category: error.category)
+        } catch {
+            throw DisparityError("Reading '\(file)' failed unexpectedly (\(error)); report this as a bug.", category: .bug)
+        }
+    }
 }
 
 /// Per-group and intersectional fairness metrics of a decision output, joined to held-back audit
 /// attributes the product never saw.
 ///
-/// The audit file (the smaller side) is hashed by key; the decision output is then streamed once,
-/// so memory grows with the audit file only. Counting happens per intersection cell, and each
-/// single-attribute breakdown is summed from those cells.
+/// Both files are scanned as bytes, on two threads at once: the audit file into a table hashed by
+/// key, the decision output into its keys and decisions only (no row is kept as text). The join
+/// then counts per intersection cell, and each single-attribute breakdown is summed from those cells.
 public enum DisparityAnalysis {
     /// Computes the report for `outputURL` (the decision output) against `auditURL`.
     ///
@@ -29,62 +42,26 @@ public enum DisparityAnalysis {
     ///   - output: the declared decision output, needed to read a JSON-lines file (CSV needs nothing).
     public static func run(outputURL: URL, auditURL: URL, spec: AuditSpec, parameters: PolicyParameters,
                            output: ProductOutput? = nil) throws(DisparityError) -> DisparityReport {
-        var audit = try AuditTable(url: auditURL, spec: spec)
-        var cells = [CellCounts](repeating: CellCounts(), count: audit.cellValues.count)
-        var matched = 0
-        var unmatched = 0
-        /// Counts one decision row joined to its audit row.
-        func tally(auditRow row: Int, selected: Bool) {
-            matched += 1
-            let info = audit.rows[row]
-            audit.rows[row] = info | AuditTable.joinedBit
-            let cell = Int(info & AuditTable.cellMask)
-            cells[cell].count += 1
-            if selected { cells[cell].selected += 1 }
-            if info & AuditTable.labelBit != 0 {
-                cells[cell].positives += 1
-                if selected { cells[cell].truePositives += 1 }
-            }
+        // The two files are read at once, one per thread, and joined once both are in memory; an
+        // error in the audit file is reported first, as when it was read before the decisions.
+        let (auditRead, decisionsRead) = Parallel.both(
+            { Result { () throws(DisparityError) in try AuditTable(url: auditURL, spec: spec) } },
+            { Result { () throws(DisparityError) in try DecisionRows(url: outputURL, spec: spec, output: output) } })
+        let audit = try auditRead.get()
+        let decisions = try decisionsRead.get()
+        // The join is random look-ups into the audit table: the two halves of the decisions are
+        // joined on the two threads, each counting on its own, and the counts added up after.
+        let middle = decisions.count / 2
+        let (firstHalf, secondHalf) = Parallel.both({ JoinCounts(decisions, 0..<middle, audit: audit) },
+                                                    { JoinCounts(decisions, middle..<decisions.count, audit: audit) })
+        let cells = zip(firstHalf.cells, secondHalf.cells).map { first, second in
+            var sum = first
+            sum.add(second)
+            return sum
         }
-        let missingKey = DisparityError("The decision output '\(spec.output)' has no join key column '\(spec.key)'; write the key in the output or fix 'audit.key'.")
-        let missingDecision = DisparityError("The decision output '\(spec.output)' has no column '\(spec.decisionColumn)'; fix 'audit.decision_column' or write the decision in that column.")
-        if let output, output.format == .jsonLines {
-            let columns = output.columns.map(\.name)
-            guard let keyIndex = columns.firstIndex(of: spec.key) else { throw missingKey }
-            guard let decisionIndex = columns.firstIndex(of: spec.decisionColumn) else { throw missingDecision }
-            do {
-                try OutputRows.read(outputURL, output: output) { _, fields in
-                    let key = Array(fields[keyIndex].utf8)
-                    guard let row = key.withUnsafeBytes({ audit.keys.find($0) }) else {
-                        unmatched += 1
-                        return
-                    }
-                    tally(auditRow: row, selected: fields[decisionIndex] == spec.selectedValue)
-                }
-            } catch {
-                throw DisparityError(error.message)
-            }
-        } else {
-            do {
-                let reader = try CSVReader(url: outputURL, displayName: spec.output)
-                guard let keyIndex = reader.columnIndex(spec.key) else { throw missingKey }
-                guard let decisionIndex = reader.columnIndex(spec.decisionColumn) else { throw missingDecision }
-                let selectedBytes = Array(spec.selectedValue.utf8)
-                while let record = try reader.next() {
-                    guard let row = record.withUnsafeBytes(at: keyIndex, { audit.keys.find($0) }) else {
-                        unmatched += 1
-                        continue
-                    }
-                    tally(auditRow: row, selected: record.field(decisionIndex, equals: selectedBytes))
-                }
-            } catch let error as DisparityError {
-                throw error
-            } catch let error as CSVError {
-                throw DisparityError(error.message, category: error.category)
-            } catch {
-                throw DisparityError("Reading '\(spec.output)' failed unexpectedly (\(error)); report this as a bug.", category: .bug)
-            }
-        }
+        let matched = firstHalf.matched + secondHalf.matched
+        let unmatched = decisions.count - matched
+        let joinedAuditRows = zip(firstHalf.joined, secondHalf.joined).reduce(0) { $0 + ($1.0 | $1.1).nonzeroBitCount }
 
         var attributeSets = spec.attributes.map { [$0] }
         if spec.attributes.count > 1 { attributeSets.append(spec.attributes) }
@@ -93,7 +70,7 @@ public enum DisparityAnalysis {
         }
         return DisparityReport(parametersDigest: parameters.digest, minimumGroupSize: parameters.minimumGroupSize,
                                selectionIs: spec.selectionIs, hasLabels: audit.hasLabels, matchedRows: matched,
-                               unmatchedOutputRows: unmatched, unmatchedAuditRows: audit.rows.lazy.filter { $0 & AuditTable.joinedBit == 0 }.count,
+                               unmatchedOutputRows: unmatched, unmatchedAuditRows: audit.rows.count - joinedAuditRows,
                                breakdowns: breakdowns)
     }
 
@@ -189,16 +166,42 @@ struct CellCounts: Sendable, Hashable {
     }
 }
 
+/// One thread's share of the join: per-cell counts of a range of decision rows, and which audit
+/// rows they joined (one bit per row).
+struct JoinCounts {
+    var cells: [CellCounts]
+    var matched = 0
+    var joined: [UInt64]
+
+    init(_ decisions: DecisionRows, _ range: Range<Int>, audit: AuditTable) {
+        cells = [CellCounts](repeating: CellCounts(), count: audit.cellValues.count)
+        joined = [UInt64](repeating: 0, count: (audit.rows.count + 63) / 64)
+        for index in range {
+            guard let row = decisions.withKey(index, { audit.keys.find($0) }) else { continue }
+            matched += 1
+            joined[row >> 6] |= 1 << UInt64(row & 63)
+            let info = audit.rows[row]
+            let selected = decisions.selected[index]
+            let cell = Int(info & AuditTable.cellMask)
+            cells[cell].count += 1
+            if selected { cells[cell].selected += 1 }
+            if info & AuditTable.labelBit != 0 {
+                cells[cell].positives += 1
+                if selected { cells[cell].truePositives += 1 }
+            }
+        }
+    }
+}
+
 /// The audit file held in memory: each key's intersection cell and label.
 struct AuditTable {
     /// The join keys; a key's number is its row (0-based).
     var keys = ByteKeyTable()
-    /// Per row, packed so the streaming side touches one word per lookup: the intersection cell in
-    /// the low bits, then whether the true outcome is positive, then whether an output row joined it.
+    /// Per row, packed so the join touches one word per lookup: the intersection cell in the low
+    /// bits, then whether the true outcome is positive.
     var rows: [UInt32] = []
     static let cellMask: UInt32 = (1 << 30) - 1
     static let labelBit: UInt32 = 1 << 30
-    static let joinedBit: UInt32 = 1 << 31
     /// Each cell's attribute values, in the spec's attribute order.
     var cellValues: [[String]] = []
     var hasLabels: Bool
@@ -208,8 +211,8 @@ struct AuditTable {
         guard spec.attributes.count <= 4 else {
             throw DisparityError("'audit.attributes' lists \(spec.attributes.count) attributes; compare at most 4 at once so intersections keep enough people.")
         }
-        do {
-            let reader = try CSVReader(url: url, displayName: spec.file)
+        try DisparityError.reading(spec.file) {
+            let reader = try CSVScanner(url: url, displayName: spec.file)
             guard let keyIndex = reader.columnIndex(spec.key) else {
                 throw DisparityError("The audit file '\(spec.file)' has no join key column '\(spec.key)'; add it or fix 'audit.key'.")
             }
@@ -230,10 +233,10 @@ struct AuditTable {
             var attributeValues = [ByteKeyTable](repeating: ByteKeyTable(capacity: 8), count: attributeIndices.count)
             var cellByCode: [UInt64: Int32] = [:]
             let one = Array("1".utf8), zero = Array("0".utf8), yes = Array("true".utf8), no = Array("false".utf8)
-            while let record = try reader.next() {
+            while try reader.next() {
                 var code: UInt64 = 0
                 for (position, column) in attributeIndices.enumerated() {
-                    let valueIndex = record.withUnsafeBytes(at: column) { attributeValues[position].insert($0).number }
+                    let valueIndex = attributeValues[position].insert(reader.bytes(column)).number
                     guard valueIndex < 0xFFFF else {
                         throw DisparityError("The audit file '\(spec.file)' column '\(spec.attributes[position])' has more than 65,535 distinct values; audit attributes must be group labels, not identifiers.")
                     }
@@ -251,23 +254,70 @@ struct AuditTable {
                 }
                 var label = false
                 if let labelIndex {
-                    if record.field(labelIndex, equals: one) || record.field(labelIndex, equals: yes) {
+                    if reader.field(labelIndex, equals: one) || reader.field(labelIndex, equals: yes) {
                         label = true
-                    } else if !(record.field(labelIndex, equals: zero) || record.field(labelIndex, equals: no)) {
-                        throw DisparityError("The audit file '\(spec.file)' line \(record.line) has label '\(record[labelIndex])' in column '\(spec.labelColumn ?? "")'; write 1 or 0 (true or false).")
+                    } else if !(reader.field(labelIndex, equals: zero) || reader.field(labelIndex, equals: no)) {
+                        throw DisparityError("The audit file '\(spec.file)' line \(reader.line) has label '\(reader[labelIndex])' in column '\(spec.labelColumn ?? "")'; write 1 or 0 (true or false).")
                     }
                 }
-                guard record.withUnsafeBytes(at: keyIndex, { keys.insert($0).inserted }) else {
-                    throw DisparityError("The audit file '\(spec.file)' line \(record.line) repeats the key '\(record[keyIndex])'; each key must appear once.")
+                guard keys.insert(reader.bytes(keyIndex)).inserted else {
+                    throw DisparityError("The audit file '\(spec.file)' line \(reader.line) repeats the key '\(reader[keyIndex])'; each key must appear once.")
                 }
                 rows.append(UInt32(cell) | (label ? AuditTable.labelBit : 0))
             }
-        } catch let error as DisparityError {
-            throw error
-        } catch let error as CSVError {
-            throw DisparityError(error.message, category: error.category)
-        } catch {
-            throw DisparityError("Reading '\(spec.file)' failed unexpectedly (\(error)); report this as a bug.", category: .bug)
         }
+    }
+}
+
+/// The decision output held in memory as its join keys (bytes, one arena) and whether each row was
+/// selected: all the join needs, without keeping rows.
+struct DecisionRows {
+    private var keyBytes: [UInt8] = []
+    /// Where each row's key ends in `keyBytes`; a key starts where the previous one ended.
+    private var keyEnds: [Int] = []
+    /// Per row, whether its decision is the selected value.
+    private(set) var selected: [Bool] = []
+
+    /// How many decision rows were read.
+    var count: Int { keyEnds.count }
+
+    /// Reads the decision output: CSV by default, JSON lines when `output` says so.
+    init(url: URL, spec: AuditSpec, output: ProductOutput?) throws(DisparityError) {
+        let missingKey = DisparityError("The decision output '\(spec.output)' has no join key column '\(spec.key)'; write the key in the output or fix 'audit.key'.")
+        let missingDecision = DisparityError("The decision output '\(spec.output)' has no column '\(spec.decisionColumn)'; fix 'audit.decision_column' or write the decision in that column.")
+        if let output, output.format == .jsonLines {
+            let columns = output.columns.map(\.name)
+            guard let keyIndex = columns.firstIndex(of: spec.key) else { throw missingKey }
+            guard let decisionIndex = columns.firstIndex(of: spec.decisionColumn) else { throw missingDecision }
+            do {
+                try OutputRows.read(url, output: output) { _, fields in
+                    append(key: fields[keyIndex].utf8, selected: fields[decisionIndex] == spec.selectedValue)
+                }
+            } catch {
+                throw DisparityError(error.message)
+            }
+            return
+        }
+        try DisparityError.reading(spec.output) {
+            let reader = try CSVScanner(url: url, displayName: spec.output)
+            guard let keyIndex = reader.columnIndex(spec.key) else { throw missingKey }
+            guard let decisionIndex = reader.columnIndex(spec.decisionColumn) else { throw missingDecision }
+            let selectedBytes = Array(spec.selectedValue.utf8)
+            while try reader.next() {
+                append(key: reader.bytes(keyIndex), selected: reader.field(decisionIndex, equals: selectedBytes))
+            }
+        }
+    }
+
+    private mutating func append(key: some Collection<UInt8>, selected isSelected: Bool) {
+        keyBytes.append(contentsOf: key)
+        keyEnds.append(keyBytes.count)
+        selected.append(isSelected)
+    }
+
+    /// Calls `body` with the bytes of row `index`'s key.
+    func withKey<Result>(_ index: Int, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        let start = index == 0 ? 0 : keyEnds[index - 1]
+        return keyBytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<keyEnds[index]])) }
     }
 }
