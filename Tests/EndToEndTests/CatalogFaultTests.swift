@@ -82,6 +82,7 @@ struct CatalogFaultTests {
         // Builds killed at all, killed while their new folder existed, and killed after the switch.
         var interrupted = 0, whileWriting = 0, afterSwitch = 0
         let kills = 24
+        var window = duration * 1.2
         for round in 0..<kills {
             let input: Input = round.isMultiple(of: 2) ? .withAllegations : .withoutAllegations
             let process = Process()
@@ -93,10 +94,13 @@ struct CatalogFaultTests {
             process.standardError = FileHandle.nullDevice
             try process.run()
             // Spread over the whole build and a little beyond, so some builds also end on their own.
-            usleep(UInt32.random(in: 0...UInt32(duration * 1_200_000)))
+            // The window follows the builds as the machine's load changes: it shrinks after a build
+            // that ended before its kill and grows back after one that was killed.
+            usleep(UInt32.random(in: 0...UInt32(window * 1_000_000)))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             let killed = process.terminationReason == .uncaughtSignal
+            window = killed ? min(window * 1.1, duration * 1.2) : window * 0.7
             if killed {
                 interrupted += 1
                 if try !buildLeftovers(beside: site).filter({ !$0.hasSuffix("-lock") }).isEmpty { whileWriting += 1 }
