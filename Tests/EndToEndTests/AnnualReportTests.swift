@@ -188,12 +188,13 @@ struct AnnualReportTests {
         try withSite { registry, site, _ in
             #expect(try report(2028, in: site).totals.versions_registered == 2)
 
-            try edit(registry, "platform-crowding-alerts", ["version": "\"1.0.2\""])
-            try commit(registry, on: "2028-10-01", by: "Ana Analyst", "Platform crowding 1.0.2")
+            let next = nextPatch(of: try registry.versionLabel(of: "platform-crowding-alerts"))
+            try edit(registry, "platform-crowding-alerts", ["version": "\"\(next)\""])
+            try commit(registry, on: "2028-10-01", by: "Ana Analyst", "Platform crowding \(next)")
             try build(registry, into: site)
             let rebuilt = try report(2028, in: site)
             #expect(rebuilt.totals.versions_registered == 3)
-            #expect(rebuilt.products.first { $0.id == "platform-crowding-alerts" }?.versions_registered == ["1.0.2"])
+            #expect(rebuilt.products.first { $0.id == "platform-crowding-alerts" }?.versions_registered == [next])
 
             let clean = try makeTemporaryDirectory("annual-clean")
             defer { clean.remove() }

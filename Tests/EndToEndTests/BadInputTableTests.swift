@@ -138,7 +138,7 @@ struct BadInputTableTests {
         BadInput(name: "control character escaped in a name",
                  prepare: replacing("name: Station Incident Hotspots", #"name: "Station\u0001Hotspots""#, commit: false),
                  arguments: ["validate", product], status: 1, firstWords: "invalid  \(product)",
-                 mentions: ["\(manifest):3 (key 'name'): the value holds the control character U+0001"]),
+                 mentions: ["\(manifest):4 (key 'name'): the value holds the control character U+0001"]),
         BadInput(name: "NUL in a summary",
                  prepare: editManifest(commit: false) { $0.replacingOccurrences(of: "\nsummary: >-\n", with: "\nsummary: \"Counts\\0hidden\"\nx_summary: >-\n") },
                  arguments: ["validate", product], status: 1, firstWords: "invalid  \(product)",

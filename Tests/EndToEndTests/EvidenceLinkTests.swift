@@ -80,8 +80,10 @@ struct EvidenceLinkTests {
         let start = try #require(yaml.range(of: "impact_assessments:\n"))
         let end = try #require(yaml.range(of: "review_due:", range: start.upperBound..<yaml.endIndex))
         yaml.replaceSubrange(start.upperBound..<end.lowerBound, with: assessments)
-        // An address in the objection route is checked too.
-        yaml += "objection_route: Write to the owner, or appeal at \(server.url("/ok")).\n"
+        // An address in the objection route is checked too: the route is replaced by one citing the server.
+        let route = try #require(yaml.range(of: "\nobjection_route: >-\n"))
+        let routeEnd = try #require(yaml.range(of: "\nlegal_basis:", range: route.upperBound..<yaml.endIndex))
+        yaml.replaceSubrange(route.upperBound..<routeEnd.lowerBound, with: "  Write to the owner, or appeal at \(server.url("/ok")).")
         try Data(yaml.utf8).write(to: manifest)
         try registry.git("commit", "-q", "-am", "Cite links of every kind")
         return registry

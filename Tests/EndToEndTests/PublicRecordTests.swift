@@ -6,15 +6,23 @@ import TestSupport
 /// where to report an error, and every text in Spanish with untranslated text marked as English.
 @Suite("Public record")
 struct PublicRecordTests {
-    /// The example registry with station-incident-hotspots rewritten in format 1 with an objection
-    /// route and every text translated into Spanish (`Tests/Fixtures/public-record/`), committed.
-    private func translatedRegistry() throws -> FixtureRegistry {
+    /// The example registry (its products in use are in format 1, with objection routes and every
+    /// text in Spanish) with calls-for-service-triage as registered before format 1 existed: no
+    /// format and no objection route, committed.
+    private func registryWithPreFormatTriage() throws -> FixtureRegistry {
         let registry = try FixtureRegistry.cloneOfExamples()
-        let manifest = registry.url.appendingPathComponent("Products/station-incident-hotspots/product.yaml")
-        try FileManager.default.removeItem(at: manifest)
-        try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("Tests/Fixtures/public-record/station-incident-hotspots.yaml"),
-                                         to: manifest)
-        try registry.git("commit", "-q", "-am", "station-incident-hotspots in format 1, translated")
+        try setManifest(registry, "calls-for-service-triage") { text in
+            var lines = text.components(separatedBy: "\n").filter { $0 != "format: analytics-registry-product/1" }
+            // The route and its Spanish translation: the key's line and the lines indented under it.
+            for key in ["objection_route: >-", "    objection_route: >-"] {
+                let start = try #require(lines.firstIndex(of: key))
+                let body = String(repeating: " ", count: key.prefix { $0 == " " }.count + 2)
+                let end = lines[(start + 1)...].firstIndex { !$0.hasPrefix(body) } ?? lines.endIndex
+                lines.removeSubrange(start..<end)
+            }
+            return lines.joined(separator: "\n")
+        }
+        try registry.git("commit", "-q", "-am", "calls-for-service-triage as before format 1")
         return registry
     }
 
@@ -33,20 +41,20 @@ struct PublicRecordTests {
         return BuiltCatalog(url: site.url, remove: site.remove)
     }
 
-    private func setManifest(_ registry: FixtureRegistry, _ id: String, _ edit: (String) -> String) throws {
+    private func setManifest(_ registry: FixtureRegistry, _ id: String, _ edit: (String) throws -> String) throws {
         let url = registry.url.appendingPathComponent("Products/\(id)/product.yaml")
         try Data(edit(try String(contentsOf: url, encoding: .utf8)).utf8).write(to: url)
     }
 
     @Test("validate notes a missing format and untranslated text without failing; an unknown format or, in format 1, a missing objection route fails with one sentence")
     func validateFormatAndObjection() throws {
-        let registry = try translatedRegistry()
+        let registry = try registryWithPreFormatTriage()
         defer { registry.remove() }
 
         let valid = try registry.registry("validate")
         #expect(valid.status == 0, "\(valid.stdout)\(valid.stderr)")
         #expect(valid.stdout.contains("note: Products/calls-for-service-triage/product.yaml:2: the manifest does not say its format; add 'format: analytics-registry-product/1' as its first key."), "\(valid.stdout)")
-        #expect(valid.stdout.contains("not translated into 'es' (decision_use, human_oversight, legal_basis, risks[0]"), "\(valid.stdout)")
+        #expect(valid.stdout.contains("9 texts are not translated into 'es' (purpose, decision_use, human_oversight, legal_basis, risks[0]"), "\(valid.stdout)")
         #expect(valid.stdout.contains("says no route for objection or appeal; add objection_route when you next register it"))
         let translatedNotes = valid.stdout.components(separatedBy: "ok       station-incident-hotspots\n").last?
             .components(separatedBy: "\n").prefix { $0.hasPrefix("  note:") } ?? []
@@ -67,7 +75,7 @@ struct PublicRecordTests {
 
     @Test("an index left by a release that read fewer manifest keys is rebuilt once, so the new keys reach the catalog")
     func indexFromAnEarlierRelease() throws {
-        let registry = try translatedRegistry()
+        let registry = try registryWithPreFormatTriage()
         defer { registry.remove() }
         #expect(try registry.registry("list").status == 0)
         struct Report: Decodable { let products_reindexed: [String] }
@@ -85,7 +93,7 @@ struct PublicRecordTests {
 
     @Test("product pages show the objection route, the owner's contact and where to report an error in both languages; Spanish pages mark untranslated text lang=en and show coverage")
     func pagesInBothLanguages() throws {
-        let registry = try translatedRegistry()
+        let registry = try registryWithPreFormatTriage()
         defer { registry.remove() }
         let site = try builtCatalog(registry)
         defer { site.remove() }
@@ -110,8 +118,8 @@ struct PublicRecordTests {
         let main = try #require(spanish.components(separatedBy: "<main").last)
         #expect(!main.contains("lang=\"en\""), "a fully translated product has no English text: \(main)")
 
-        // An untranslated product: its English text is marked, and its coverage says how much is Spanish.
-        let partial = try file("es/products/calls-for-service-triage.html")
+        // A product in development, partly translated: its English text is marked, and its coverage says how much is Spanish.
+        let partial = try file("es/products/homeless-outreach-demand.html")
         #expect(partial.contains("<section aria-labelledby=\"h-decision_use\"><h2 id=\"h-decision_use\">"))
         #expect(partial.contains("<div lang=\"en\"><p>"), "untranslated prose is marked as English")
         #expect(partial.contains("<span lang=\"en\">"), "untranslated table text is marked as English")
@@ -129,7 +137,7 @@ struct PublicRecordTests {
 
     @Test("a registry adds French with one Languages/fr.json and no Swift change: French pages use its words, fall back to English marked lang=en, validate notes text not translated into French, and an unknown key is refused in one sentence")
     func thirdLanguage() throws {
-        let registry = try translatedRegistry()
+        let registry = try registryWithPreFormatTriage()
         defer { registry.remove() }
         let languages = registry.url.appendingPathComponent("Languages")
         try FileManager.default.createDirectory(at: languages, withIntermediateDirectories: true)

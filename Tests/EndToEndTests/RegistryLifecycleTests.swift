@@ -98,7 +98,7 @@ struct RegistryLifecycleTests {
             // Changed content needs a higher version: a patch release.
             let manifest = registry.url.appendingPathComponent("Products/\(id)/product.yaml")
             let text = try String(contentsOf: manifest, encoding: .utf8)
-            let bumped = text.replacingOccurrences(of: #"version: "([0-9]+\.[0-9]+)\.0""#, with: "version: \"$1.9\"",
+            let bumped = text.replacingOccurrences(of: #"version: "([0-9]+\.[0-9]+)\.[0-8]""#, with: "version: \"$1.9\"",
                                                    options: .regularExpression)
             #expect(bumped != text)
             try Data(bumped.utf8).write(to: manifest)
@@ -169,19 +169,20 @@ struct RegistryLifecycleTests {
         defer { registry.remove() }
         #expect(try registry.registry("index").status == 0)
         let manifest = registry.url.appendingPathComponent("Products/station-incident-hotspots/product.yaml")
-        for version in ["1.1.1", "1.2.0"] {
+        let patch = nextPatch(of: try registry.versionLabel(of: "station-incident-hotspots")), minor = "1.2.0"
+        for version in [patch, minor] {
             let text = try String(contentsOf: manifest, encoding: .utf8)
             let bumped = text.replacingOccurrences(of: #"version: "[0-9.]+""#, with: "version: \"\(version)\"", options: .regularExpression)
             try Data(bumped.utf8).write(to: manifest)
             #expect(try registry.registry("register", "station-incident-hotspots", "-m", "Release \(version)").status == 0)
         }
         let incremental = try registry.registry("history", "station-incident-hotspots", "--json").stdout
-        #expect(incremental.contains("1.2.0") && incremental.contains("1.1.1"))
+        #expect(incremental.contains(minor) && incremental.contains(patch))
         let incrementalRows = try indexedRows(of: registry)
         #expect(try registry.registry("index", "--rebuild").status == 0)
         #expect(try registry.registry("history", "station-incident-hotspots", "--json").stdout == incremental)
         #expect(try indexedRows(of: registry) == incrementalRows)
-        let diff = try registry.registry("diff", "station-incident-hotspots", "1.1.1", "1.2.0", "--json")
+        let diff = try registry.registry("diff", "station-incident-hotspots", patch, minor, "--json")
         #expect(diff.stdout.contains("\"key_path\" : \"version\""))
     }
 

@@ -82,13 +82,15 @@ struct ReviewReportTests {
         #expect(try registry.registry("register", "station-crowding", "-m", "New product").status == 0)
 
         let triage = "Products/calls-for-service-triage/product.yaml"
-        try edit(registry, triage, "version: \"1.1.0\"", "version: \"1.1.1\"")
+        let triageVersion = try registry.versionLabel(of: "calls-for-service-triage")
+        try edit(registry, triage, "version: \"\(triageVersion)\"", "version: \"\(nextPatch(of: triageVersion))\"")
         try edit(registry, triage, "time_limit_seconds: 30", "time_limit_seconds: 45")
         let registered = try registry.registry("register", "calls-for-service-triage", "-m", "More time")
         #expect(registered.status == 0, "\(registered.stderr)")
 
         let hotspots = "Products/station-incident-hotspots/product.yaml"
-        try edit(registry, hotspots, "version: \"1.1.0\"", "version: \"1.1.1\"")
+        let hotspotsVersion = try registry.versionLabel(of: "station-incident-hotspots")
+        try edit(registry, hotspots, "version: \"\(hotspotsVersion)\"", "version: \"\(nextPatch(of: hotspotsVersion))\"")
         try edit(registry, hotspots, "      - incident_type\ndemographic_fields: []", """
                   - incident_type
                   - victim_age_band
@@ -134,7 +136,8 @@ struct ReviewReportTests {
         #expect(report.head == (try registry.git("rev-parse", "HEAD")))
 
         let triage = try report.product("calls-for-service-triage")
-        #expect(triage.version.before == "1.1.0" && triage.version.after == "1.1.1")
+        let triageVersion = try registry.versionLabel(of: "calls-for-service-triage")
+        #expect(triage.version.after == triageVersion && nextPatch(of: triage.version.before ?? "") == triageVersion, "\(triage.version)")
         #expect(triage.version.raise == "patch" && triage.version.fits == true)
         #expect(triage.changes.map(\.key_path) == ["version", "run.time_limit_seconds"])
         #expect(triage.changes.last?.before == "30" && triage.changes.last?.after == "45")
@@ -168,11 +171,12 @@ struct ReviewReportTests {
         #expect(proposal.may_still_sign.map(\.member) == ["bob", "carol", "dave", "frank"])
         #expect(proposal.may_still_sign.first?.commands.first == "registry review sign \(Self.proposal) --key ~/.ssh/id_ed25519")
 
+        let hotspotsVersion = try registry.versionLabel(of: "station-incident-hotspots")
         let markdown = try registry.registry("report", "--base", "base", "--markdown")
         #expect(markdown.status == 0, "\(markdown.stderr)")
         for expected in ["### New product:", "### Removed product:", "| **Demographic fields added** | **victim\\_age\\_band** |",
                          "threshold-approval-demographic", "**does not fit the change**", "3 more needed from any of alice, bob, carol, dave, frank",
-                         "registry review sign Reviews/station-incident-hotspots/1.1.1/alice.approval --key ~/.ssh/id_ed25519",
+                         "registry review sign Reviews/station-incident-hotspots/\(hotspotsVersion)/alice.approval --key ~/.ssh/id_ed25519",
                          "### Board keyring proposal `\(Self.proposal)`", "Fairness between groups"] {
             #expect(markdown.stdout.contains(expected), "no '\(expected)' in:\n\(markdown.stdout)")
         }

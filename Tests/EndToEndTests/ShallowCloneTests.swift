@@ -45,9 +45,10 @@ struct ShallowCloneTests {
         #expect(shallowStates == fullStates)
         #expect(try registry("review", "verify").status == 1, "statements that do not count are findings, as in a full clone")
 
+        let label = try source.versionLabel(of: "station-incident-hotspots")
         for command in [["history", "station-incident-hotspots"], ["diff", "station-incident-hotspots", "1.0.0", "1.1.0"],
                         // The label at HEAD is in the shallow history, but older commits may give it other content.
-                        ["diff", "station-incident-hotspots", "1.1.0", "1.1.0"],
+                        ["diff", "station-incident-hotspots", label, label],
                         ["check", "--at", "HEAD~1"], ["status", "--at", "HEAD~1"]] {
             let result = try runRegistry(command, in: clone.url)
             #expect(result.status == 2, "\(command)")
@@ -60,7 +61,7 @@ struct ShallowCloneTests {
         try writeFile("Operating notes.\n", to: "Products/station-incident-hotspots/NOTES.md", in: clone.url)
         let manifest = clone.url.appendingPathComponent("Products/station-incident-hotspots/product.yaml")
         let text = try String(contentsOf: manifest, encoding: .utf8)
-        try Data(text.replacingOccurrences(of: "version: \"1.1.0\"", with: "version: \"1.2.0\"").utf8).write(to: manifest)
+        try Data(text.replacingOccurrences(of: "version: \"\(label)\"", with: "version: \"1.2.0\"").utf8).write(to: manifest)
         let register = try registry("register", "station-incident-hotspots", "-m", "Notes")
         #expect(register.status == 2)
         #expect(register.stderr.contains("git fetch --unshallow"), "\(register.stderr)")

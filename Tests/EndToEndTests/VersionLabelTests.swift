@@ -10,7 +10,7 @@ struct VersionLabelTests {
     static let product = "station-incident-hotspots"
     static let manifest = "Products/station-incident-hotspots/product.yaml"
 
-    /// Sets the manifest's version label (committed as 1.1.0).
+    /// Sets the manifest's version label.
     private func setVersion(_ version: String, in registry: FixtureRegistry) throws {
         let url = registry.url.appendingPathComponent(Self.manifest)
         let text = try String(contentsOf: url, encoding: .utf8)
@@ -26,16 +26,17 @@ struct VersionLabelTests {
         defer { registry.remove() }
         try writeFile("Operating notes.\n", to: "Products/\(Self.product)/NOTES.md", in: registry.url)
         let head = try registry.git("rev-parse", "HEAD")
+        let committed = try registry.versionLabel(of: Self.product)
 
         let same = try registry.registry("register", Self.product, "-m", "Notes")
         #expect(same.status == 1)
-        #expect(same.stderr.contains("'1.1.0' is not higher than 1.1.0") && same.stderr.contains("version: \"1.1.1\""), "\(same.stderr)")
+        #expect(same.stderr.contains("'\(committed)' is not higher than \(committed)") && same.stderr.contains("version: \"\(nextPatch(of: committed))\""), "\(same.stderr)")
         #expect(same.stderr.split(separator: "\n").count == 1, "one sentence")
 
         try setVersion("1.0.9", in: registry)
         let lower = try registry.registry("register", Self.product, "-m", "Notes")
         #expect(lower.status == 1)
-        #expect(lower.stderr.contains("'1.0.9' is not higher than 1.1.0"), "\(lower.stderr)")
+        #expect(lower.stderr.contains("'1.0.9' is not higher than \(committed)"), "\(lower.stderr)")
         #expect(try registry.git("rev-parse", "HEAD") == head, "nothing was committed")
 
         try setVersion("1.2.0-rc.1", in: registry)
@@ -51,20 +52,21 @@ struct VersionLabelTests {
 
     @Test("diff names the commits of a label old history gave to two contents; review template keeps the earlier statement")
     func ambiguousLabel() throws {
-        // The example registry holds alice's signed approval of 1.1.0.
+        // The example registry holds alice's signed approval of the version at HEAD.
         let registry = try FixtureRegistry.cloneOfExamples()
         defer { registry.remove() }
         let first = try registry.git("log", "-1", "--format=%H", "--", "Products/\(Self.product)")
-        let statement = registry.url.appendingPathComponent("Reviews/\(Self.product)/1.1.0/alice.approval")
+        let label = try registry.versionLabel(of: Self.product)
+        let statement = registry.url.appendingPathComponent("Reviews/\(Self.product)/\(label)/alice.approval")
         let earlier = try Data(contentsOf: statement)
 
-        // History made before register enforced new labels: other content, still labelled 1.1.0.
+        // History made before register enforced new labels: other content under the same label.
         try writeFile("Operating notes.\n", to: "Products/\(Self.product)/NOTES.md", in: registry.url)
         try registry.git("add", "Products")
         try registry.git("commit", "--quiet", "-m", "Notes under the same label")
         let second = try registry.git("rev-parse", "HEAD")
 
-        let diff = try registry.registry("diff", Self.product, "1.1.0", "1.1.0")
+        let diff = try registry.registry("diff", Self.product, label, label)
         #expect(diff.status == 2)
         #expect(diff.stderr.contains("names 2 different contents"), "\(diff.stderr)")
         #expect(diff.stderr.contains(String(first.prefix(12))) && diff.stderr.contains(String(second.prefix(12))), "\(diff.stderr)")

@@ -163,6 +163,13 @@ public func killRegistry(_ arguments: [String], in directory: URL, after microse
     return process.terminationReason == .uncaughtSignal
 }
 
+/// `label` (a release version such as "1.1.0") with its patch number raised by one: "1.1.1".
+public func nextPatch(of label: String) -> String {
+    var numbers = label.split(separator: ".").map { Int($0) ?? 0 }
+    numbers[numbers.count - 1] += 1
+    return numbers.map(String.init).joined(separator: ".")
+}
+
 /// A throwaway registry repository for end-to-end tests.
 public struct FixtureRegistry {
     /// The temporary folder holding the repository; remove it with `remove()`.
@@ -252,6 +259,15 @@ public struct FixtureRegistry {
     @discardableResult
     public func registry(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
         try runRegistry(arguments, in: url, environment: environment)
+    }
+
+    /// The version label product `id` carries at this registry's HEAD (`registry show --json`), so
+    /// tests follow the example products when they are registered under new versions.
+    public func versionLabel(of id: String) throws -> String {
+        struct Detail: Decodable { struct Manifest: Decodable { let version: String }; let manifest: Manifest }
+        let show = try registry("show", id, "--json")
+        guard show.status == 0 else { throw FixtureError("registry show \(id) failed: \(show.stderr)") }
+        return try JSONDecoder().decode(Detail.self, from: Data(show.stdout.utf8)).manifest.version
     }
 
     /// Runs stock `git` inside this registry.
