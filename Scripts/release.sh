@@ -58,8 +58,10 @@ done
     if [ ! -e "$fresh/$file" ]; then rm -f "$source/$file"; fi
 done
 
+# The build's output goes to stderr, so a caller reading the archive's path from stdout still sees errors.
 for product in "${executables[@]}"; do
-    swift build -c release --static-swift-stdlib --package-path "$source" --scratch-path "$scratch/build" --product "$product"
+    swift build -c release --static-swift-stdlib --package-path "$source" --scratch-path "$scratch/build" --product "$product" >&2 ||
+        fail "the release build of $product failed (its errors are above); 'cannot find -lcurl' means libcurl4-openssl-dev is missing."
 done
 bin=$(swift build -c release --static-swift-stdlib --package-path "$source" --scratch-path "$scratch/build" --show-bin-path)
 

@@ -243,7 +243,7 @@ public struct CIPipeline: Sendable {
     private var githubInstall: String {
         """
         sudo apt-get update -q
-        sudo apt-get install -y -q --no-install-recommends bubblewrap libgit2-1.7 libsqlite3-0
+        sudo apt-get install -y -q --no-install-recommends bubblewrap libgit2-1.7 libsqlite3-0 libcurl4t64
         \(install(scratch: "$RUNNER_TEMP", prefix: "$HOME/.local"))
         echo "$HOME/.local/bin" >> "$GITHUB_PATH"
         """
