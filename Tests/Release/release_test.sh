@@ -58,6 +58,7 @@ check "board init writes the first keyring and pins it" test "$(status_of regist
 (cd "$work/agency" && plain git add -A && plain git commit -q -m "Board keyring")
 check "new scaffolds a product" test "$(status_of registry new station-crowding)" = 0
 check "register commits it" test "$(status_of registry register station-crowding -m "First version")" = 0
+check "env build installs its pinned pandas environment" test "$(status_of registry env build station-crowding)" = 0
 check "check runs it in the sandbox and passes" test "$(status_of registry check station-crowding)" = 0
 status=$(status_of registry status)
 check "status reports the product (exit 0 or 1: a product not yet approved is a finding)" sh -c "[ '$status' -le 1 ] && grep -q station-crowding '$work/out'"
