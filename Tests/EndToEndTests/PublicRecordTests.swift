@@ -6,15 +6,16 @@ import TestSupport
 /// where to report an error, and every text in Spanish with untranslated text marked as English.
 @Suite("Public record")
 struct PublicRecordTests {
-    /// The example registry (its products in use are in format 1, with objection routes and every
-    /// text in Spanish) with calls-for-service-triage as registered before format 1 existed: no
-    /// format and no objection route, committed.
+    /// The example registry (every product in format 1, every text in Spanish, objection routes
+    /// where required) with calls-for-service-triage as registered before format 1 existed: no
+    /// format, no objection route, and only its name, summary and purpose in Spanish, committed.
     private func registryWithPreFormatTriage() throws -> FixtureRegistry {
         let registry = try FixtureRegistry.cloneOfExamples()
         try setManifest(registry, "calls-for-service-triage") { text in
             var lines = text.components(separatedBy: "\n").filter { $0 != "format: analytics-registry-product/1" }
-            // The route and its Spanish translation: the key's line and the lines indented under it.
-            for key in ["objection_route: >-", "    objection_route: >-"] {
+            // The route and the Spanish texts added with format 1: each key's line and the lines indented under it.
+            for key in ["objection_route: >-", "    objection_route: >-", "    decision_use: >-", "    human_oversight: >-",
+                        "    legal_basis: >-", "    risks:", "    data_sources:"] {
                 let start = try #require(lines.firstIndex(of: key))
                 let body = String(repeating: " ", count: key.prefix { $0 == " " }.count + 2)
                 let end = lines[(start + 1)...].firstIndex { !$0.hasPrefix(body) } ?? lines.endIndex
@@ -54,11 +55,11 @@ struct PublicRecordTests {
         let valid = try registry.registry("validate")
         #expect(valid.status == 0, "\(valid.stdout)\(valid.stderr)")
         #expect(valid.stdout.contains("note: Products/calls-for-service-triage/product.yaml:2: the manifest does not say its format; add 'format: analytics-registry-product/1' as its first key."), "\(valid.stdout)")
-        #expect(valid.stdout.contains("9 texts are not translated into 'es' (purpose, decision_use, human_oversight, legal_basis, risks[0]"), "\(valid.stdout)")
+        #expect(valid.stdout.contains("7 texts are not translated into 'es' (decision_use, human_oversight, legal_basis, risks[0], risks[1], risks[2], data_sources.soc-call-log.name)"), "\(valid.stdout)")
         #expect(valid.stdout.contains("says no route for objection or appeal; add objection_route when you next register it"))
-        let translatedNotes = valid.stdout.components(separatedBy: "ok       station-incident-hotspots\n").last?
-            .components(separatedBy: "\n").prefix { $0.hasPrefix("  note:") } ?? []
-        #expect(translatedNotes.isEmpty, "a fully translated format-1 manifest has nothing to note: \(translatedNotes)")
+        let notes = valid.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("  note:") }
+        #expect(notes.count == 3 && notes.allSatisfy { $0.contains("Products/calls-for-service-triage/") },
+                "every other example product is in format 1 and fully translated, with nothing to note: \(notes)")
 
         try setManifest(registry, "calls-for-service-triage") { "format: analytics-registry-product/1\n" + $0 }
         let noRoute = try registry.registry("validate", "calls-for-service-triage")
@@ -118,8 +119,8 @@ struct PublicRecordTests {
         let main = try #require(spanish.components(separatedBy: "<main").last)
         #expect(!main.contains("lang=\"en\""), "a fully translated product has no English text: \(main)")
 
-        // A product in development, partly translated: its English text is marked, and its coverage says how much is Spanish.
-        let partial = try file("es/products/homeless-outreach-demand.html")
+        // A product partly translated: its English text is marked, and its coverage says how much is Spanish.
+        let partial = try file("es/products/calls-for-service-triage.html")
         #expect(partial.contains("<section aria-labelledby=\"h-decision_use\"><h2 id=\"h-decision_use\">"))
         #expect(partial.contains("<div lang=\"en\"><p>"), "untranslated prose is marked as English")
         #expect(partial.contains("<span lang=\"en\">"), "untranslated table text is marked as English")

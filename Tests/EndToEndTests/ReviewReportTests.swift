@@ -163,7 +163,9 @@ struct ReviewReportTests {
 
         #expect(try report.product("station-crowding").approval?.still_needed == 2)
         #expect(try report.product("station-crowding").check?.state != "not_checked")
-        #expect(try report.product("legacy-patrol-forecast").version.before == "2.4.0")
+        let removed = try #require(try report.product("legacy-patrol-forecast").version.before)
+        #expect(try registry.git("show", "base:Products/legacy-patrol-forecast/product.yaml").contains("\nversion: \"\(removed)\"\n"),
+                "the removed product's version before is the one it carried at the base")
 
         let proposal = try #require(report.keyring_proposals.first)
         #expect(proposal.proposal.path == Self.proposal && !proposal.proposal.ready)

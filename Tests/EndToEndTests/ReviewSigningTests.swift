@@ -16,7 +16,6 @@ struct ReviewSigningTests {
     }
 
     static let product = "homeless-outreach-demand"
-    static let folder = "Reviews/homeless-outreach-demand/0.3.1"
 
     @Test("template warns on stderr when the reviewer is not a current member, and stays quiet for a member")
     func templateWarning() throws {
@@ -37,7 +36,7 @@ struct ReviewSigningTests {
         let registry = try FixtureRegistry.cloneOfExamples()
         defer { registry.remove() }
         #expect(try registry.registry("review", "template", Self.product, "--reviewer", "frank").status == 0)
-        let statement = "\(Self.folder)/frank.approval"
+        let statement = "\(try registry.reviewFolder(of: Self.product))/frank.approval"
         // erin was removed in keyring v2; alice is a member, but not the reviewer.
         for (signer, whose) in [("erin", "no member of keyring v2 holds it"), ("alice", "it is the key of 'alice'")] {
             let sign = try registry.registry("review", "sign", statement, "--key", try registry.demoKey(signer).path)
@@ -99,7 +98,7 @@ struct ReviewSigningTests {
         let registry = try FixtureRegistry.cloneOfExamples()
         defer { registry.remove() }
         let template = try registry.registry("review", "template", Self.product, "--reviewer", "frank", "--stdout").stdout
-        let statement = "\(Self.folder)/frank.approval"
+        let statement = "\(try registry.reviewFolder(of: Self.product))/frank.approval"
         let cases = [
             ("issued", "issued: 0000-01-01T00:00:00Z", "'issued' is 0000-01-01T00:00:00Z, before 2000-01-01T00:00:00Z"),
             ("comment", "comment: " + String(repeating: "x", count: 70_000), "statements are at most 65536 bytes (64 KiB)"),
@@ -149,7 +148,7 @@ struct ReviewSigningTests {
         let registry = try FixtureRegistry.cloneOfExamples()
         defer { registry.remove() }
         #expect(try registry.registry("review", "template", Self.product, "--reviewer", "frank").status == 0)
-        let statement = "\(Self.folder)/frank.approval"
+        let statement = "\(try registry.reviewFolder(of: Self.product))/frank.approval"
         let folder = registry.url.appendingPathComponent(".registry/folder")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let cases: [(arguments: [String], message: String)] = [
@@ -177,7 +176,7 @@ struct ReviewSigningTests {
     func killDuringSign() throws {
         let registry = try FixtureRegistry.cloneOfExamples()
         defer { registry.remove() }
-        let statement = "\(Self.folder)/dave.approval"
+        let statement = "\(try registry.reviewFolder(of: Self.product))/dave.approval"
         let signature = registry.url.appendingPathComponent(statement + ".sig")
         let key = try registry.demoKey("dave").path
         // The old signature uses sha256 and the registry signs with sha512, so the two differ.
@@ -235,10 +234,10 @@ struct ReviewSigningTests {
     func signRemovesKilledWritersFile() throws {
         let registry = try FixtureRegistry.cloneOfExamples()
         defer { registry.remove() }
-        let statement = "\(Self.folder)/dave.approval"
+        let statement = "\(try registry.reviewFolder(of: Self.product))/dave.approval"
         let ended = try runProcess("/bin/sh", ["-c", "echo $$"], in: registry.url)
         let deadPID = try #require(Int32(ended.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
-        let folder = registry.url.appendingPathComponent(Self.folder)
+        let folder = registry.url.appendingPathComponent(try registry.reviewFolder(of: Self.product))
         let killed = folder.appendingPathComponent(".dave.approval.sig.tmp-\(deadPID)-17")
         let live = folder.appendingPathComponent(".dave.approval.sig.tmp-\(getpid())-18")
         for leftover in [killed, live] { try Data("-----BEGIN SSH SIG".utf8).write(to: leftover) }

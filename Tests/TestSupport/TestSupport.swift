@@ -270,6 +270,12 @@ public struct FixtureRegistry {
         return try JSONDecoder().decode(Detail.self, from: Data(show.stdout.utf8)).manifest.version
     }
 
+    /// The folder holding the reviews of product `id` at the version it carries at HEAD
+    /// (`Reviews/<id>/<version>`), so tests follow the example products to new versions.
+    public func reviewFolder(of id: String) throws -> String {
+        "Reviews/\(id)/\(try versionLabel(of: id))"
+    }
+
     /// Runs stock `git` inside this registry.
     @discardableResult
     public func git(_ arguments: String...) throws -> String {
@@ -295,7 +301,7 @@ public struct FixtureRegistry {
         let template = try registry("review", "template", "homeless-outreach-demand", "--reviewer", "frank",
                                     "--comment", "Second reviewer")
         guard template.status == 0 else { throw FixtureError("review template failed: \(template.stderr)") }
-        let statement = "Reviews/homeless-outreach-demand/0.3.1/frank.approval"
+        let statement = "\(try reviewFolder(of: "homeless-outreach-demand"))/frank.approval"
         let key = try demoKey("frank")
         let sign = try runProcess("/usr/bin/ssh-keygen", ["-Y", "sign", "-q", "-n", "review@analytics-registry", "-f", key.path, statement],
                                   in: url)
