@@ -29,9 +29,6 @@ struct CatalogBuildCommand: AsyncParsableCommand {
     func run() async throws {
         let report = try await global.openRegistry().buildCatalog(
             out: out, allegations: allegations.map { URL(fileURLWithPath: $0) }, asOf: asOf)
-        if let boundary = report.historyStartsAt {
-            Terminal.standardError.writeLine("registry: note: this is a shallow clone, so the catalog's version histories start at commit \(boundary); run 'git fetch --unshallow' before publishing them.")
-        }
         try output.emit(report) {
             "Wrote the catalog of \(report.products) products to \(report.path) (\(report.filesWritten) files written, \(report.filesUnchanged) unchanged; \(report.pagesWritten) product pages rendered). Open \(report.path)/index.html."
         }

@@ -8,8 +8,8 @@ import Reviews
 extension RegistryWorkspace {
     /// The registry's history for the annual use reports, removed products' pages and feed events:
     /// every product's versions from the index (removed products included), each newest manifest's
-    /// status, review date and demographic fields, the review statements under `Reviews/` and the
-    /// checks this machine's index holds.
+    /// status, review date and demographic fields, the review statements under `Reviews/`, the
+    /// versions that reached their approval quorum and the checks this machine's index holds.
     ///
     /// Gathered afresh on every build: it is a few index queries plus one manifest read per removed
     /// product, so the reports follow any change of history without a cache of their own.
@@ -34,7 +34,40 @@ extension RegistryWorkspace {
             }
         }
         let checks = try index.checkHistory().map { CheckEvent(product: $0.productID, day: CalendarDate(utcDayOf: $0.checkedAt), passed: $0.passed) }
-        return UseHistory(products: products, reviews: Self.reviewEvents(reviews), checks: checks)
+        return UseHistory(products: products, reviews: Self.reviewEvents(reviews), checks: checks,
+                          quorums: approvalQuorums(versions: versions, reviews: reviews, chain: chain))
+    }
+
+    /// Every product version that reached its approval quorum, dated by the approval that completed
+    /// it: each reviewed version's statements are evaluated, against the trusted keyring as `status`
+    /// does, at each approval's issue time in turn until a quorum stands. Only versions with enough
+    /// distinct approvers are evaluated, so a build reads one manifest per approved version.
+    private func approvalQuorums(versions: [String: [ProductVersionRecord]], reviews: [String: [RepositoryFile]],
+                                 chain: KeyringChainVerdict) -> [ApprovalQuorum] {
+        guard let keyring = chain.keyring else { return [] }
+        var quorums: [ApprovalQuorum] = []
+        for (id, files) in reviews.sorted(by: { $0.key < $1.key }) {
+            guard let productID = ProductID(id), let records = versions[id] else { continue }
+            let approvals = files.compactMap { file in
+                file.path.hasSuffix(".sig") ? nil : (try? ReviewStatement(parsing: file.bytes)).flatMap { $0.decision == .approval ? $0 : nil }
+            }
+            for (tree, statements) in Dictionary(grouping: approvals, by: \.tree).sorted(by: { $0.key < $1.key }) {
+                let threshold = keyring.approvalThreshold(declaresDemographicFields: !statements[0].demographicFields.isEmpty)
+                guard Set(statements.map(\.reviewer)).count >= threshold,
+                      let record = records.first(where: { $0.treeID == tree }), let commit = CommitID(hex: record.commitID),
+                      let manifest = try? loadManifest(id: id, at: commit),
+                      case let .review(subject, _, files, trusted) = ApprovalInput.forVersion(
+                          product: productID, manifest: manifest, tree: tree, contentDigest: record.contentDigest, chain: chain, files: { files })
+                else { continue }
+                let reached = statements.map(\.issued).sorted().first { issued in
+                    [.approved, .lapsed].contains(ApprovalEvaluator.evaluate(subject, keyring: trusted, files: files, now: issued.date).state)
+                }
+                if let reached {
+                    quorums.append(ApprovalQuorum(product: id, version: manifest.version, reached: CalendarDate(utcDayOf: reached.date)))
+                }
+            }
+        }
+        return quorums
     }
 
     /// The field changes the reports undo (status, review date, demographic fields), decoded only
