@@ -77,7 +77,7 @@ extension RegistryWorkspace {
         // One walk of Reviews/ serves every product's approvals, hosted files and freshness.
         let reviews = try reviewFilesByFolder(at: commit)
         let site = CatalogSite(registry: info, asOf: asOfDate, minimumCellSize: parameters.minimumCellSize, allegations: report,
-                               history: try useHistory(heads: heads, reviews: reviews, chain: chain),
+                               history: try await useHistory(heads: heads, reviews: reviews, chain: chain),
                                registryLanguages: try interfaceLanguages(at: commit))
         let links = storedLinkRecords()
         let freshness = CatalogFreshness(site: site, chain: chain, trustAnchor: configuration.trustAnchor,
