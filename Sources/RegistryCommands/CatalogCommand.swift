@@ -21,7 +21,7 @@ struct CatalogBuildCommand: AsyncParsableCommand {
     var out: String
     @Option(name: .long, help: "A CSV of allegations to aggregate into the allegations report.")
     var allegations: String?
-    @Option(name: .long, help: "The date the catalog speaks for (YYYY-MM-DD; default: today, UTC), printed on the index: overdue reviews and lapsed approvals are judged at it.")
+    @Option(name: .long, help: "The date the catalog speaks for (YYYY-MM-DD; default: today, UTC), printed on the index: overdue reviews, lapsed approvals and statement and keyring expiry are judged at it.")
     var asOf: String?
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
