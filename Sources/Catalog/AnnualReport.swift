@@ -1,8 +1,8 @@
 import ProductModel
 
 /// The annual use report of one calendar year (`reports/<year>.json`): which products were in use
-/// and when they entered and left use, the versions registered, review statements, lapsed
-/// approvals, checks, overdue reviews, demographic fields and the year's allegations.
+/// and when they entered and left use, the versions registered, the versions that reached their
+/// approval quorum, review statements, lapsed approvals, checks, overdue reviews, demographic fields and the year's allegations.
 ///
 /// Use dates come from git: each version's status is the newest manifest's, with every later
 /// version's recorded field changes undone, never the dates a manifest states. A year still under
@@ -51,8 +51,10 @@ public struct AnnualReport: Sendable, Hashable, Codable {
         public var versionsRegistered = 0
         /// Products whose folder was removed during the year.
         public var productsRemoved = 0
-        /// Approval statements board members signed during the year.
+        /// Product versions that reached their approval quorum during the year.
         public var approvalsGranted = 0
+        /// Approval statements board members signed during the year, counted or not.
+        public var approvalStatements = 0
         /// Approvals that lapsed because the board review date passed.
         public var approvalsLapsed = 0
         /// Revocations (a member's own, or the board's) during the year.
@@ -71,8 +73,8 @@ public struct AnnualReport: Sendable, Hashable, Codable {
         enum CodingKeys: String, CodingKey {
             case productsInUse = "products_in_use", enteredUse = "entered_use", leftUse = "left_use"
             case versionsRegistered = "versions_registered", productsRemoved = "products_removed"
-            case approvalsGranted = "approvals_granted", approvalsLapsed = "approvals_lapsed"
-            case approvalsRevoked = "approvals_revoked", rejections, checksRun = "checks_run", checksFailed = "checks_failed"
+            case approvalsGranted = "approvals_granted", approvalStatements = "approval_statements"
+            case approvalsLapsed = "approvals_lapsed", approvalsRevoked = "approvals_revoked", rejections, checksRun = "checks_run", checksFailed = "checks_failed"
             case reviewsOverdue = "reviews_overdue", productsUsingDemographicFields = "products_using_demographic_fields"
         }
     }
@@ -93,8 +95,11 @@ public struct AnnualReport: Sendable, Hashable, Codable {
         public var removed: CalendarDate?
         /// The version labels committed during the year, oldest first.
         public var versionsRegistered: [String]
-        /// Approval statements signed during the year.
+        /// Versions that reached their approval quorum during the year, dated by the issue time of
+        /// the approval that completed it.
         public var approvalsGranted: Int
+        /// Approval statements signed during the year, whether or not they counted towards a quorum.
+        public var approvalStatements: Int
         /// The days its approval lapsed because its review date passed.
         public var approvalsLapsed: [CalendarDate]
         /// Revocations during the year.
@@ -115,7 +120,7 @@ public struct AnnualReport: Sendable, Hashable, Codable {
         enum CodingKeys: String, CodingKey {
             case id, name, inUse = "in_use", inUseSince = "in_use_since", inUseUntil = "in_use_until", removed
             case versionsRegistered = "versions_registered", approvalsGranted = "approvals_granted"
-            case approvalsLapsed = "approvals_lapsed", approvalsRevoked = "approvals_revoked", rejections
+            case approvalStatements = "approval_statements", approvalsLapsed = "approvals_lapsed", approvalsRevoked = "approvals_revoked", rejections
             case checksRun = "checks_run", checksFailed = "checks_failed", reviewOverdueSince = "review_overdue_since"
             case reviewOverdueDays = "review_overdue_days", demographicFields = "demographic_fields"
         }
@@ -139,16 +144,19 @@ public struct AnnualReport: Sendable, Hashable, Codable {
         let end = min(CalendarDate(year: year, month: 12, day: 31), asOf)
         let period = start.dayNumber...end.dayNumber
         let reviews = Dictionary(grouping: history.reviews, by: \.product)
+        let quorums = Dictionary(grouping: history.quorums, by: \.product)
         let checks = Dictionary(grouping: history.checks.filter { period.contains($0.day.dayNumber) }, by: \.product)
         var totals = Totals()
         var rows: [ProductYear] = []
         for timeline in timelines.sorted(by: { $0.product.id < $1.product.id }) {
             let productReviews = reviews[timeline.product.id] ?? []
             let yearReviews = productReviews.filter { period.contains($0.issued.dayNumber) }
+            let productQuorums = quorums[timeline.product.id] ?? []
+            let yearQuorums = productQuorums.filter { period.contains($0.reached.dayNumber) }
             let productChecks = checks[timeline.product.id] ?? []
             let use = timeline.use(in: period)
             let overdue = timeline.overdue(in: period)
-            let firstApproval = productReviews.filter { $0.decision == .approval }.map(\.issued.dayNumber).min()
+            let firstApproval = productQuorums.map(\.reached.dayNumber).min()
             let lapsed = timeline.lapses(in: period).filter { day in firstApproval.map { $0 < day } ?? false }
             let versions = timeline.product.versions.reversed().filter { !$0.removed && $0.day.map { period.contains($0.dayNumber) } ?? false }
             let removed = timeline.product.removal == nil ? nil
@@ -157,7 +165,7 @@ public struct AnnualReport: Sendable, Hashable, Codable {
                 id: timeline.product.id, name: timeline.product.name, inUse: use.inUse,
                 inUseSince: use.since.map(CalendarDate.init(dayNumber:)), inUseUntil: use.until.map(CalendarDate.init(dayNumber:)),
                 removed: removed, versionsRegistered: versions.map(\.version),
-                approvalsGranted: yearReviews.filter { $0.decision == .approval }.count,
+                approvalsGranted: yearQuorums.count, approvalStatements: yearReviews.filter { $0.decision == .approval }.count,
                 approvalsLapsed: lapsed.map(CalendarDate.init(dayNumber:)),
                 approvalsRevoked: yearReviews.filter { $0.decision == .revocation }.count,
                 rejections: yearReviews.filter { $0.decision == .rejection }.count,
@@ -174,6 +182,7 @@ public struct AnnualReport: Sendable, Hashable, Codable {
             totals.versionsRegistered += versions.count
             if removed != nil { totals.productsRemoved += 1 }
             totals.approvalsGranted += row.approvalsGranted
+            totals.approvalStatements += row.approvalStatements
             totals.approvalsLapsed += lapsed.count
             totals.approvalsRevoked += row.approvalsRevoked
             totals.rejections += row.rejections
@@ -205,12 +214,12 @@ public struct AnnualReport: Sendable, Hashable, Codable {
     /// The report as `reports/<year>.csv`: one row per product.
     func csv() -> String {
         let header = ["year", "id", "name", "in_use", "in_use_since", "in_use_until", "removed", "versions_registered",
-                      "approvals_granted", "approvals_lapsed", "approvals_revoked", "rejections", "checks_run",
+                      "approvals_granted", "approval_statements", "approvals_lapsed", "approvals_revoked", "rejections", "checks_run",
                       "checks_failed", "review_overdue_since", "review_overdue_days", "demographic_fields"]
-        let rows = products.map { row in
+        let rows = products.map { row -> [String] in
             [String(year), row.id, row.name, row.inUse ? "true" : "false", row.inUseSince?.description ?? "",
              row.inUseUntil?.description ?? "", row.removed?.description ?? "", row.versionsRegistered.joined(separator: ";"),
-             String(row.approvalsGranted), row.approvalsLapsed.map(\.description).joined(separator: ";"),
+             String(row.approvalsGranted), String(row.approvalStatements), row.approvalsLapsed.map(\.description).joined(separator: ";"),
              String(row.approvalsRevoked), String(row.rejections), String(row.checksRun), String(row.checksFailed),
              row.reviewOverdueSince?.description ?? "", String(row.reviewOverdueDays), row.demographicFields.joined(separator: ";")]
         }

@@ -24,6 +24,7 @@ struct AnnualReportPage {
             (annual.productsInUse, totals.productsInUse), (annual.enteredUse, totals.enteredUse),
             (annual.leftUse, totals.leftUse), (annual.versionsRegistered, totals.versionsRegistered),
             (annual.productsRemoved, totals.productsRemoved), (annual.approvalsGranted, totals.approvalsGranted),
+            (annual.approvalStatements, totals.approvalStatements),
             (annual.approvalsLapsed, totals.approvalsLapsed), (annual.approvalsRevoked, totals.approvalsRevoked),
             (annual.rejections, totals.rejections), (annual.checksRun, totals.checksRun),
             (annual.checksFailed, totals.checksFailed), (annual.reviewsOverdue, totals.reviewsOverdue),
@@ -117,6 +118,7 @@ struct AnnualWords: Sendable, Decodable {
     var versionsRegistered: String
     var productsRemoved: String
     var approvalsGranted: String
+    var approvalStatements: String
     var approvalsLapsed: String
     var approvalsRevoked: String
     var rejections: String

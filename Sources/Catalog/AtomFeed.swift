@@ -94,9 +94,9 @@ enum AtomFeed {
 enum CatalogTables {
     static let columns = ["schema_version", "id", "name", "version", "status", "approval_state", "review_due",
                           "demographic_fields", "latest_check_passed", "latest_check_commit", "tree", "content_digest",
-                          "summary", "page"]
+                          "summary", "page", "removed_at", "removed_commit", "removed_by", "last_approved_version"]
 
-    /// One product's row, in `columns` order.
+    /// One product's row, in `columns` order; the removal columns stay empty.
     static func row(_ product: PublicProduct) -> [String] {
         [
             String(product.schemaVersion), product.id, product.name, product.version, product.status.rawValue,
@@ -104,7 +104,18 @@ enum CatalogTables {
             product.demographicFields.map(\.field).joined(separator: ";"),
             product.latestCheck.map { $0.passed ? "true" : "false" } ?? "",
             product.latestCheck?.commit ?? "", product.tree, product.contentDigest, product.summary ?? "",
-            SitePaths.product(product.id),
+            SitePaths.product(product.id), "", "", "", "",
+        ]
+    }
+
+    /// A removed product's row: status and approval state `removed`, the removing commit, its date
+    /// and author, and the last version a quorum had approved.
+    static func row(_ product: ProductUse) -> [String] {
+        let removal = product.removingVersion
+        return [
+            String(PublicProduct.schemaVersion), product.id, product.name, "", "removed", "removed", "",
+            product.newest.demographicFields.joined(separator: ";"), "", "", "", "", "", SitePaths.product(product.id),
+            removal?.date ?? "", removal?.commit ?? "", removal?.author ?? "", product.removal?.lastApprovedVersion ?? "",
         ]
     }
 

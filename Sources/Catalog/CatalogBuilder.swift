@@ -218,8 +218,9 @@ public enum CatalogBuilder {
         try writer.write(SiteAssets.stylesheet, to: "assets/catalog.css")
         try writer.write(SiteAssets.script, to: "assets/catalog.js")
         try writer.write(CatalogSchema.text + "\n", to: "schemas/catalog.schema.json")
-        try writer.write(catalogJSON(site, records: products.map(\.record)), to: "catalog.json")
-        try writer.write(CatalogTables.csv(products.map(\.tableRow)), to: "catalog.csv")
+        try writer.write(catalogJSON(site, records: products.map(\.record), removed: removed.map { $0.removedRecordJSON() }),
+                         to: "catalog.json")
+        try writer.write(CatalogTables.csv(products.map(\.tableRow) + removed.map(CatalogTables.row)), to: "catalog.csv")
         let removedEntries = removed.map { AtomFeed.entries(removed: $0, idBase: site.feedIDBase) }
         try writer.write(AtomFeed.render(products.flatMap(\.feedEntries) + removedEntries.joined(), site: site), to: "feed.xml")
         try writer.write(products.map { (SitePaths.productFeed($0.id), AtomFeed.render($0.feedEntries, site: site, product: ($0.id, $0.names[0]))) }
@@ -231,9 +232,17 @@ public enum CatalogBuilder {
         if let allegations = site.allegations {
             try writer.write(String(decoding: try encode(allegations), as: UTF8.self), to: "allegations.json")
         }
-        try writer.write(RegisterExports.json(objects: products.map(\.algoritmeregister)), to: "exports/algoritmeregister-1.0.json")
-        try writer.write(RegisterExports.json(objects: products.map(\.ukATRS)), to: "exports/uk-atrs.json")
-        try writer.write(RegisterExports.nycCSV(products.map(\.nycRow)), to: "exports/nyc-local-law-35.csv")
+        // Removed products stay in the exports as the standards' withdrawn or retired entries.
+        let registry = site.registry
+        try writer.write(RegisterExports.json(objects: products.map(\.algoritmeregister) + removed.map {
+            RegisterExports.objectJSON(RegisterExports.algoritmeregister(removed: $0, registry: registry))
+        }), to: "exports/algoritmeregister-1.0.json")
+        try writer.write(RegisterExports.json(objects: products.map(\.ukATRS) + removed.map {
+            RegisterExports.objectJSON(RegisterExports.ukATRS(removed: $0, registry: registry))
+        }), to: "exports/uk-atrs.json")
+        try writer.write(RegisterExports.nycCSV(products.map(\.nycRow) + removed.map {
+            RegisterExports.nycRow(RegisterExports.nycLocalLaw35(removed: $0, registry: registry))
+        }), to: "exports/nyc-local-law-35.csv")
         // Each rendered product wrote its review files; the others' are taken from the previous
         // site here. A path two products claim is settled with the text of the last product in id order.
         var hosted: [String: String] = [:]
@@ -273,8 +282,9 @@ public enum CatalogBuilder {
         }
     }
 
-    /// `catalog.json`, assembled from the per-product records already written for the digests.
-    private static func catalogJSON(_ site: CatalogSite, records: [String]) -> String {
+    /// `catalog.json`, assembled from the per-product records already written for the digests and
+    /// the removed products' records.
+    private static func catalogJSON(_ site: CatalogSite, records: [String], removed: [String]) -> String {
         func orNull(_ text: String?) -> String { text.map(CatalogJSONWriter.quoted) ?? "null" }
         var json = CatalogJSONWriter()
         // Several megabytes at a thousand products: written once into one buffer, not joined and copied.
@@ -287,6 +297,7 @@ public enum CatalogBuilder {
             o.field("id", "catalog")
             o.field("minimum_cell_size", site.minimumCellSize)
             o.field("products", rawElements: records)
+            o.field("removed_products", rawElements: removed)
             o.field("schema_version", PublicProduct.schemaVersion)
             o.field("site_url", raw: orNull(site.registry.siteURL))
             o.field("title", site.registry.title)

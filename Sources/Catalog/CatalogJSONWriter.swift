@@ -246,6 +246,27 @@ extension PublicProduct {
     }
 }
 
+extension ProductUse {
+    /// A removed product's entry in `catalog.json`'s `removed_products`: what removed it, when and
+    /// by whom, its last approved version and the page it keeps.
+    func removedRecordJSON() -> String {
+        let removal = removingVersion
+        var json = CatalogJSONWriter()
+        json.object { o in
+            o.field("id", id)
+            o.field("last_approved_version", raw: self.removal?.lastApprovedVersion.map(CatalogJSONWriter.quoted) ?? "null")
+            o.field("name", name)
+            o.field("page", SitePaths.product(id))
+            o.field("removed_at", removal?.date ?? "")
+            o.field("removed_by", removal?.author ?? "")
+            o.field("removed_commit", removal?.commit ?? "")
+            o.field("schema_version", PublicProduct.schemaVersion)
+            o.field("state", "removed")
+        }
+        return json.text
+    }
+}
+
 extension CatalogCheck {
     fileprivate func writeJSON(_ o: inout CatalogJSONWriter) {
         o.field("commit", commit)

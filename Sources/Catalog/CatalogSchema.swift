@@ -8,7 +8,8 @@ enum CatalogSchema {
   "title": "Analytics Registry public catalog",
   "description": "catalog.json written by `registry catalog build`. Every record carries a stable id and schema_version. A disparity number that is absent is undefined (an empty denominator), never 0. Fields withheld from publication are absent and listed under `withheld` with their reason and salted SHA-256 commitment: sha256(salt + {\"value\":…}), checked with `registry commitment verify`.",
   "type": "object",
-  "required": ["schema_version", "id", "title", "agency", "contact_email", "corrections_contact", "as_of", "minimum_cell_size", "site_url", "products"],
+  "required": ["schema_version", "id", "title", "agency", "contact_email", "corrections_contact", "as_of", "minimum_cell_size", "site_url", "products",
+               "removed_products"],
   "additionalProperties": false,
   "properties": {
     "schema_version": {"const": 1},
@@ -20,7 +21,9 @@ enum CatalogSchema {
     "as_of": {"$ref": "#/$defs/date"},
     "minimum_cell_size": {"type": "integer", "minimum": 1},
     "site_url": {"type": ["string", "null"]},
-    "products": {"type": "array", "items": {"$ref": "#/$defs/product"}}
+    "products": {"type": "array", "items": {"$ref": "#/$defs/product"}},
+    "removed_products": {"description": "Products removed from the registry's Products/ folder, which keep a page at their old address.",
+                         "type": "array", "items": {"$ref": "#/$defs/removedProduct"}}
   },
   "$defs": {
     "date": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
@@ -196,6 +199,23 @@ enum CatalogSchema {
           "items": {"type": "object", "required": ["field", "reason", "commitment"], "additionalProperties": false,
                     "properties": {"field": {"type": "string"}, "reason": {"type": "string"}, "commitment": {"$ref": "#/$defs/sha256"}}}
         }
+      }
+    },
+    "removedProduct": {
+      "type": "object",
+      "required": ["schema_version", "id", "name", "state", "removed_commit", "removed_at", "removed_by", "last_approved_version", "page"],
+      "additionalProperties": false,
+      "properties": {
+        "schema_version": {"const": 1},
+        "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,62}$"},
+        "name": {"description": "The name of its newest version.", "type": "string"},
+        "state": {"const": "removed"},
+        "removed_commit": {"description": "The commit that removed its folder.", "type": "string"},
+        "removed_at": {"description": "That commit's date (UTC).", "type": "string"},
+        "removed_by": {"description": "That commit's author.", "type": "string"},
+        "last_approved_version": {"description": "The newest version a quorum of the board had approved when it was removed; null when none was.",
+                                  "type": ["string", "null"]},
+        "page": {"description": "Its page, relative to the site root.", "type": "string"}
       }
     },
     "finding": {

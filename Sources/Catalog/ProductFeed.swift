@@ -36,7 +36,7 @@ extension AtomFeed {
              version.changes.contains { $0.keyPath == "status" && $0.after == ProductStatus.retired.rawValue })
         }
         var entries = versionEntries(present, id: product.id, name: product.name, idBase: idBase)
-        if let removal = product.versions.first, removal.removed {
+        if let removal = product.removingVersion {
             entries.append(Entry(id: "\(idBase)\(product.id)/removed/\(removal.commit)", date: removal.date,
                                  title: "Removed: \(product.name)", productID: product.id,
                                  summary: "Removed from the registry by \(removal.author): \(removal.message)"))
@@ -56,7 +56,7 @@ struct RemovedProductPage {
         let annual = layout.language.annualWords
         var body = "<h1>\(HTML.escape(product.name)) <small>(\(annual.removedTitle))</small></h1>\n<p>\(annual.removedIntro)</p>\n"
         var facts = [(words.id, Markup.code(product.id))]
-        if let removal = product.versions.first, removal.removed {
+        if let removal = product.removingVersion {
             facts += [(annual.removedOn, HTML.escape(removal.date)), (words.commit, Markup.code(removal.commit)),
                       (annual.removedBy, HTML.escape(removal.author)), (words.summary, HTML.escape(removal.message))]
         }

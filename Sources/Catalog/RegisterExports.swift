@@ -200,9 +200,9 @@ enum RegisterExports {
         return product.status == status ? month(product.registeredDate) : nil
     }
 
-    static func productURL(_ product: PublicProduct, registry: RegistryInfo) -> String? {
+    static func productURL(_ id: String, registry: RegistryInfo) -> String? {
         guard let site = registry.siteURL, HTML.safeLinkTarget(site) != nil else { return nil }
-        return (site.hasSuffix("/") ? site : site + "/") + SitePaths.product(product.id)
+        return (site.hasSuffix("/") ? site : site + "/") + SitePaths.product(id)
     }
 
     private static func withheld(_ text: String?) -> String { text ?? "Withheld from publication." }
@@ -213,14 +213,8 @@ enum RegisterExports {
         case .inUse: "In gebruik"
         case .retired: "Buiten gebruik"
         }
-        var record: [String: ExportValue] = [
-            "name": .text(product.name),
+        let details: [String: ExportValue] = [
             "description_short": .text(withheld(product.summary)),
-            "organization": .text(registry.agency),
-            "category": .list(["Openbare orde en veiligheid"]),
-            "status": .text(status),
-            "contact_email": .text(registry.contactEmail),
-            "publication_category": .text("Impactvolle algoritmes"),
             "goal": .text([product.purpose, product.decisionUse].compactMap { $0 }.joined(separator: "\n\n")),
             "proportionality": .text(product.demographicFields.map { "\($0.field): \($0.justification)" }.joined(separator: "\n")),
             "human_intervention": .text(withheld(product.humanOversight)),
@@ -232,14 +226,83 @@ enum RegisterExports {
             }),
             "source_data": .text(product.dataSources.map { $0.map { "\($0.name) (\($0.origin.rawValue)): \($0.fields.joined(separator: ", "))" }.joined(separator: "\n") } ?? withheld(nil)),
             "provider": .text(product.vendor?.name ?? ""),
-            "lang": .text("nld"),
-            "standard_version": .text("1.0"),
-            "source_id": .text(product.id),
         ]
+        var record = algoritmeregisterEntry(product.id, name: product.name, status: status, registry: registry)
+        record.merge(details) { _, new in new }
         if let begin = firstMonth(product, status: .inUse) { record["begin_date"] = .text(begin) }
         if product.status == .retired, let end = firstMonth(product, status: .retired) { record["end_date"] = .text(end) }
-        if let url = productURL(product, registry: registry) { record["url"] = .text(url) }
         return finished(record, standard: .algoritmeregister)
+    }
+
+    /// The fields every Algoritmeregister record carries, present or removed.
+    private static func algoritmeregisterEntry(_ id: String, name: String, status: String,
+                                               registry: RegistryInfo) -> [String: ExportValue] {
+        var record: [String: ExportValue] = [
+            "name": .text(name),
+            "organization": .text(registry.agency),
+            "category": .list(["Openbare orde en veiligheid"]),
+            "status": .text(status),
+            "contact_email": .text(registry.contactEmail),
+            "publication_category": .text("Impactvolle algoritmes"),
+            "lang": .text("nld"),
+            "standard_version": .text("1.0"),
+            "source_id": .text(id),
+        ]
+        if let url = productURL(id, registry: registry) { record["url"] = .text(url) }
+        return record
+    }
+
+    /// What a removed product's export says in place of the text the catalog no longer publishes.
+    private static func removedNote(_ product: ProductUse, registry: RegistryInfo) -> String {
+        let removal = product.removingVersion
+        let page = productURL(product.id, registry: registry) ?? SitePaths.product(product.id)
+        return "Removed from the registry on \(removal.map { String($0.date.prefix(10)) } ?? "an unknown day")"
+            + (removal.map { " (commit \($0.commit.prefix(12)))" } ?? "") + "; its page keeps its history: \(page)"
+    }
+
+    /// A removed product as a withdrawn Algoritmeregister entry: status `Buiten gebruik`, with the
+    /// month of its removal as `end_date`, the standard's own fields for an algorithm taken out of use.
+    static func algoritmeregister(removed product: ProductUse, registry: RegistryInfo) -> [String: ExportValue] {
+        var record = algoritmeregisterEntry(product.id, name: product.name, status: "Buiten gebruik", registry: registry)
+        record["description_short"] = .text(removedNote(product, registry: registry))
+        if let end = month(product.removingVersion?.date) { record["end_date"] = .text(end) }
+        return finished(record, standard: .algoritmeregister)
+    }
+
+    /// A removed product as a UK ATRS record in its `Retired` phase; the detail fields point to its page.
+    static func ukATRS(removed product: ProductUse, registry: RegistryInfo) -> [String: ExportValue] {
+        let note = ExportValue.text(removedNote(product, registry: registry))
+        var record: [String: ExportValue] = [
+            "tier1.name": .text(product.name),
+            "tier1.description": note,
+            "tier1.contact_email": .text(registry.contactEmail),
+            "tier2.owner_and_responsibility.organisation": .text(registry.agency),
+            "tier2.owner_and_responsibility.team": note,
+            "tier2.owner_and_responsibility.senior_responsible_owner": note,
+            "tier2.description_and_rationale.detailed_description": note,
+            "tier2.decision_making_process.process_integration": note,
+            "tier2.decision_making_process.human_decisions_and_review": note,
+            "tier2.data.sensitive_attributes": .text(product.newest.demographicFields.isEmpty ? "None." : product.newest.demographicFields.joined(separator: ", ")),
+            "phase": .text("Retired"),
+        ]
+        if let url = productURL(product.id, registry: registry) { record["tier1.website"] = .text(url) }
+        return finished(record, standard: .ukATRS)
+    }
+
+    /// A removed product as a Local Law 35 row: `currently_in_use` `No`; what it was used for is on its page.
+    static func nycLocalLaw35(removed product: ProductUse, registry: RegistryInfo) -> [String: ExportValue] {
+        let note = ExportValue.text(removedNote(product, registry: registry))
+        return finished([
+            "agency": .text(registry.agency),
+            "tool_name": .text(product.name),
+            "purpose": note,
+            "how_used": note,
+            "data_analyzed": note,
+            "demographic_data_used": .text(product.newest.demographicFields.isEmpty ? "None" : product.newest.demographicFields.joined(separator: ", ")),
+            "developed_by_vendor": .text("Withheld"),
+            "currently_in_use": .text("No"),
+            "catalog_id": .text(product.id),
+        ], standard: .nycLocalLaw35)
     }
 
     static func ukATRS(_ product: PublicProduct, registry: RegistryInfo) -> [String: ExportValue] {
@@ -268,7 +331,7 @@ enum RegisterExports {
             "tier2.legal_basis": .text(withheld(product.legalBasis)),
             "phase": .text(phase),
         ]
-        if let url = productURL(product, registry: registry) { record["tier1.website"] = .text(url) }
+        if let url = productURL(product.id, registry: registry) { record["tier1.website"] = .text(url) }
         return finished(record, standard: .ukATRS)
     }
 

@@ -10,10 +10,12 @@ public struct UseHistory: Sendable, Hashable {
     public var reviews: [ReviewEvent]
     /// Every policy check this machine's index holds, any order.
     public var checks: [CheckEvent]
+    /// Every product version that reached its approval quorum, any order.
+    public var quorums: [ApprovalQuorum]
 
     /// Creates the history of one catalog build.
-    public init(products: [ProductUse], reviews: [ReviewEvent], checks: [CheckEvent]) {
-        self.products = products; self.reviews = reviews; self.checks = checks
+    public init(products: [ProductUse], reviews: [ReviewEvent], checks: [CheckEvent], quorums: [ApprovalQuorum] = []) {
+        self.products = products; self.reviews = reviews; self.checks = checks; self.quorums = quorums
     }
 
     /// The products no longer in `Products/`, by id.
@@ -38,6 +40,9 @@ public struct ProductUse: Sendable, Hashable {
     public init(id: String, name: String, versions: [UseVersion], newest: UseState, removal: ProductRemoval? = nil) {
         self.id = id; self.name = name; self.versions = versions; self.newest = newest; self.removal = removal
     }
+
+    /// The commit that removed its folder, when it is not in `Products/` now.
+    var removingVersion: UseVersion? { versions.first.flatMap { $0.removed ? $0 : nil } }
 }
 
 /// One commit that changed a product's folder.
@@ -134,6 +139,24 @@ public struct ReviewEvent: Sendable, Hashable {
     /// Creates a review event.
     public init(product: String, version: String, reviewer: String, decision: Decision, issued: CalendarDate) {
         self.product = product; self.version = version; self.reviewer = reviewer; self.decision = decision; self.issued = issued
+    }
+}
+
+/// A product version that reached its approval quorum, dated by the approval that completed it.
+///
+/// The day is the `issued` time inside that signed statement, which anyone can check with
+/// `ssh-keygen -Y verify` against the published allowed signers; a commit date is not signed.
+public struct ApprovalQuorum: Sendable, Hashable {
+    /// The product id.
+    public var product: String
+    /// The version label approved.
+    public var version: String
+    /// The day (UTC) the approval that completed the quorum was issued.
+    public var reached: CalendarDate
+
+    /// Creates a quorum record.
+    public init(product: String, version: String, reached: CalendarDate) {
+        self.product = product; self.version = version; self.reached = reached
     }
 }
 

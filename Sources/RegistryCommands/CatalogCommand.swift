@@ -21,7 +21,7 @@ struct CatalogBuildCommand: AsyncParsableCommand {
     var out: String
     @Option(name: .long, help: "A CSV of allegations to aggregate into the allegations report.")
     var allegations: String?
-    @Option(name: .long, help: "The date the catalog speaks for (YYYY-MM-DD; default: today, UTC), printed on the index: overdue reviews and lapsed approvals are judged at it.")
+    @Option(name: .long, help: "The date the catalog speaks for (YYYY-MM-DD; default: today, UTC), printed on the index: overdue reviews, lapsed approvals and statement and keyring expiry are judged at it.")
     var asOf: String?
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -29,9 +29,6 @@ struct CatalogBuildCommand: AsyncParsableCommand {
     func run() async throws {
         let report = try await global.openRegistry().buildCatalog(
             out: out, allegations: allegations.map { URL(fileURLWithPath: $0) }, asOf: asOf)
-        if let boundary = report.historyStartsAt {
-            Terminal.standardError.writeLine("registry: note: this is a shallow clone, so the catalog's version histories start at commit \(boundary); run 'git fetch --unshallow' before publishing them.")
-        }
         try output.emit(report) {
             "Wrote the catalog of \(report.products) products to \(report.path) (\(report.filesWritten) files written, \(report.filesUnchanged) unchanged; \(report.pagesWritten) product pages rendered). Open \(report.path)/index.html."
         }

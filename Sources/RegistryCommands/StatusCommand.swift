@@ -14,7 +14,7 @@ struct StatusCommand: AsyncParsableCommand {
     var all = false
     @Option(name: .long, help: "Evaluate as of this revision (default: HEAD).")
     var at: String?
-    @Option(name: .long, help: "Judge board review dates (review_due) as of this day, YYYY-MM-DD (default: today, UTC).")
+    @Option(name: .long, help: "Judge board review dates, statement issue and expiry times and the keyring's expiry as of the end of this day, YYYY-MM-DD (default: now, UTC).")
     var asOf: String?
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions

@@ -21,12 +21,9 @@ public struct CatalogReport: Codable, Sendable {
     /// Files of the site kept byte for byte from the previous site.
     public var filesUnchanged: Int
     public var allegations: Int?
-    /// In a shallow clone, the commit where every product's version history starts.
-    public var historyStartsAt: String?
 
     enum CodingKeys: String, CodingKey {
         case path, commit, products, allegations
-        case historyStartsAt = "history_starts_at"
         case pagesWritten = "product_pages_written"
         case pagesUnchanged = "product_pages_unchanged"
         case filesWritten = "files_written"
@@ -44,11 +41,18 @@ extension RegistryWorkspace {
     ///
     /// The site is built in a new folder beside `out` and switched into place whole; `out` must be
     /// new, empty or a catalog the registry built, and never the repository or a folder of it.
+    ///
+    /// A shallow clone is refused: its annual reports, removed products and version histories
+    /// would start at the clone's boundary, and a public record must never be silently partial.
+    /// The CI templates and the Kubernetes jobs fetch the whole history before they build.
     public func buildCatalog(out: String, allegations: URL?, asOf: String?) async throws -> CatalogReport {
+        try requireCompleteHistory(toTell: "the annual use reports, removed products and version histories the catalog publishes")
         let outURL = try catalogOutput(out)
         let commit = try targetCommit(nil)
-        // The date is printed on the index, so a build is byte-identical for a given day.
-        let asOfDate = try Self.asOfDate(asOf)
+        // The date is printed on the index, so a build is byte-identical for a given day; with
+        // --as-of, approvals are judged at that day's end, never at the clock.
+        let judged = try JudgementTime(asOf: asOf)
+        let asOfDate = judged.day
         let heads = try index.headProducts().filter { $0.manifestJSON != nil }
         let cache = CatalogCache(stateDirectory: Self.stateDirectory(root))
         // Allegations must name products this registry publishes and dates up to the catalog's day.
@@ -61,7 +65,7 @@ extension RegistryWorkspace {
         async let openedFolder = CatalogFolder(outURL)
         async let cachedParts = cache.parts(of: heads.map(\.productID))
         let parameters = try policyParameters(at: commit)
-        let chain = try keyringVerdict(at: commit)
+        let chain = try keyringVerdict(at: commit, now: judged.moment)
         let parsed = try await parsedAllegations
         let report = parsed.map { AllegationsReport.aggregate($0, minimumCellSize: parameters.minimumCellSize) }
         let info = RegistryInfo(title: configuration.title, agency: configuration.agency,
@@ -73,21 +77,22 @@ extension RegistryWorkspace {
         // One walk of Reviews/ serves every product's approvals, hosted files and freshness.
         let reviews = try reviewFilesByFolder(at: commit)
         let site = CatalogSite(registry: info, asOf: asOfDate, minimumCellSize: parameters.minimumCellSize, allegations: report,
-                               history: try useHistory(heads: heads, reviews: reviews, chain: chain),
+                               history: try await useHistory(heads: heads, reviews: reviews, chain: chain),
                                registryLanguages: try interfaceLanguages(at: commit))
         let links = storedLinkRecords()
         let freshness = CatalogFreshness(site: site, chain: chain, trustAnchor: configuration.trustAnchor,
                                          reviews: reviews, stamps: try index.catalogStamps(), links: links)
         let folder = try await openedFolder
         let cached = await cachedParts
-        let now = StatementTime(Date()).secondsSinceEpoch
+        let now = StatementTime(judged.moment).secondsSinceEpoch
         let reusable = heads.compactMap { head in
             cached[head.productID].flatMap { $0.entry.holds(for: freshness.digest(of: head), at: now) ? $0.product : nil }
         }
         let held = folder.holdingPages(reusable.map { ($0.id, $0.pageDigest) }, site: site)
         var products = reusable.filter { held.contains($0.id) }
         let stale = heads.filter { !held.contains($0.productID) }
-        let fresh = try await renderCatalogProducts(stale, chain: chain, reviews: reviews, links: links, site: site, folder: folder)
+        let fresh = try await renderCatalogProducts(stale, chain: chain, reviews: reviews, links: links, site: site, folder: folder,
+                                                    at: judged.moment)
         for product in fresh {
             try cache.store(CatalogCache.Entry(inputDigest: freshness.digest(of: product.head), renderedAt: product.renderedAt,
                                                validUntil: product.validUntil, archive: product.rendered.archived[...]),
@@ -101,7 +106,7 @@ extension RegistryWorkspace {
         return CatalogReport(path: outURL.path, commit: commit.hex, products: summary.productCount,
                              pagesWritten: summary.productPagesWritten, pagesUnchanged: summary.productPagesUnchanged,
                              filesWritten: summary.filesWritten, filesUnchanged: summary.filesUnchanged,
-                             allegations: parsed?.count, historyStartsAt: shallowBoundaryCommit)
+                             allegations: parsed?.count)
     }
 
     /// The catalog's output folder, resolved, unless it is the repository, a folder holding it, or
@@ -162,15 +167,15 @@ extension RegistryWorkspace {
     }
 
     /// Gathers, verifies and renders the given products: their history and checks in two index
-    /// queries, then on every core each product's manifest decoded, approvals verified and pages rendered.
+    /// queries, then on every core each product's manifest decoded, approvals verified (at `now`)
+    /// and pages rendered.
     private func renderCatalogProducts(_ heads: [ProductHeadRecord], chain: KeyringChainVerdict,
                                        reviews: [String: [RepositoryFile]], links: EvidenceLinkRecords?, site: CatalogSite,
-                                       folder: CatalogFolder) async throws -> [FreshCatalogProduct] {
+                                       folder: CatalogFolder, at now: Date) async throws -> [FreshCatalogProduct] {
         guard !heads.isEmpty else { return [] }
         let versions = try index.versions(of: heads.map(\.productID))
         let checks = try index.latestChecks(of: Dictionary(uniqueKeysWithValues: heads.map { ($0.productID, $0.treeID) }))
         // One instant for every verdict, so each product's rendering holds from it until its next statement time.
-        let now = Date()
         let evaluatedAt = StatementTime(now)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, heads.count))
         return try await withThrowingTaskGroup(of: [FreshCatalogProduct].self) { group in

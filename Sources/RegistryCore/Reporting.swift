@@ -259,7 +259,7 @@ extension RegistryWorkspace {
         var approvals: [String: ProductApproval] = [:]
         if let chain {
             let reviewable = products.filter { $0.kind != .removed }.map(\.id)
-            for approval in try await Self.evaluateWhileReading(reviewable, chain: chain, asOf: CalendarDate(utcDayOf: Date()), read: { id in
+            for approval in try await Self.evaluateWhileReading(reviewable, chain: chain, at: JudgementTime(), read: { id in
                 try approvalInput(of: id, at: head, chain: chain)
             }) {
                 approvals[approval.id] = approval

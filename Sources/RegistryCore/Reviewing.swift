@@ -180,10 +180,12 @@ extension RegistryWorkspace {
     }
 
     /// Walks the keyring chain at a commit and remembers its newest version when trusted.
-    func keyringVerdict(at commit: CommitID, trustAnchor explicit: String? = nil) throws -> KeyringChainVerdict {
+    ///
+    /// - Parameter now: the moment the newest keyring's expiry is judged at (`--as-of`'s, or the clock's).
+    func keyringVerdict(at commit: CommitID, trustAnchor explicit: String? = nil, now: Date = Date()) throws -> KeyringChainVerdict {
         let files = try repository.files(under: "Reviews/board", at: commit).map { RepositoryFile(path: $0.key, bytes: Array($0.value)) }
         let verdict = KeyringChain.verify(boardFiles: files, trustAnchor: try trustAnchor(explicit),
-                                          highestSeen: highestSeen(), now: Date())
+                                          highestSeen: highestSeen(), now: now)
         if verdict.status != .refused, verdict.newestVersion > highestSeen() {
             try? AtomicFile.write(Data("\(verdict.newestVersion)\n".utf8), to: highestSeenURL)
         }
@@ -205,12 +207,12 @@ extension RegistryWorkspace {
     /// The approval state of every (or the named) product at a commit, with board review dates
     /// judged at `asOf` (`YYYY-MM-DD`; by default today, UTC).
     public func status(ids: [String], at revision: String?, asOf: String? = nil) async throws -> StatusReport {
-        let day = try Self.asOfDate(asOf)
+        let judged = try JudgementTime(asOf: asOf)
         let commit = try targetCommit(revision)
         let available = try repository.productIDs(at: commit)
         let targets = ids.isEmpty ? available : ids
         for id in targets where !available.contains(id) { throw CoreError.unknownProduct(id, known: available) }
-        let chain = try keyringVerdict(at: commit)
+        let chain = try keyringVerdict(at: commit, now: judged.moment)
         let keyringProblem = chain.keyring == nil || chain.status == .refused
             ? (chain.problems.first ?? chain.versions.first(where: { !$0.isValid })?.problems.first ?? "the keyring chain is not valid")
             : (chain.status == .expired ? "the newest keyring has expired; approvals are frozen until the board renews it" : nil)
@@ -228,7 +230,7 @@ extension RegistryWorkspace {
             : []
         // Statements are read from git on this task while other tasks verify what has been read:
         // signature checks are most of the work for a large registry.
-        var products = try await Self.evaluateWhileReading(targets, chain: chain, asOf: day) { id in
+        var products = try await Self.evaluateWhileReading(targets, chain: chain, at: judged) { id in
             try approvalInput(of: id, at: commit, chain: chain, indexed: heads[id])
         }
         for index in products.indices where changed.contains(products[index].id) {
@@ -238,27 +240,17 @@ extension RegistryWorkspace {
         let gateFails = products.contains { $0.status == ProductStatus.inUse.rawValue && $0.state != .approved }
         return StatusReport(passed: !gateFails && keyringProblem == nil, commit: commit.hex,
                             keyringVersion: chain.keyring?.version ?? 0, keyringProblem: keyringProblem,
-                            asOf: day.description, keyringProposals: try keyringProposals(at: commit, chain: chain), products: products)
-    }
-
-    /// The day given as `--as-of` (`YYYY-MM-DD`), else today in UTC.
-    static func asOfDate(_ text: String?) throws -> CalendarDate {
-        guard let text else { return CalendarDate(utcDayOf: Date()) }
-        guard let date = CalendarDate(text) else {
-            throw CoreError.invalidArgument("--as-of '\(text)' is not a date; write YYYY-MM-DD, for example --as-of 2026-12-03.")
-        }
-        return date
+                            asOf: judged.day.description, keyringProposals: try keyringProposals(at: commit, chain: chain), products: products)
     }
 
     /// Evaluates each product's approvals on its own task as soon as `read` has gathered its
     /// input on this one (git is not shared between tasks), keeping the order of `ids`.
-    static func evaluateWhileReading(_ ids: [String], chain: KeyringChainVerdict, asOf day: CalendarDate,
+    static func evaluateWhileReading(_ ids: [String], chain: KeyringChainVerdict, at judged: JudgementTime,
                                      read: (String) throws -> ApprovalInput) async throws -> [ProductApproval] {
-        let now = Date()
-        return try await withThrowingTaskGroup(of: (Int, ProductApproval).self) { group in
+        try await withThrowingTaskGroup(of: (Int, ProductApproval).self) { group in
             for (offset, id) in ids.enumerated() {
                 let input = try read(id)
-                group.addTask { (offset, input.evaluate(chain: chain, now: now, asOf: day)) }
+                group.addTask { (offset, input.evaluate(chain: chain, now: judged.moment, asOf: judged.day)) }
             }
             var results = [ProductApproval?](repeating: nil, count: ids.count)
             for try await (offset, approval) in group { results[offset] = approval }

@@ -8,12 +8,12 @@ import Reviews
 extension RegistryWorkspace {
     /// The registry's history for the annual use reports, removed products' pages and feed events:
     /// every product's versions from the index (removed products included), each newest manifest's
-    /// status, review date and demographic fields, the review statements under `Reviews/` and the
-    /// checks this machine's index holds.
+    /// status, review date and demographic fields, the review statements under `Reviews/`, the
+    /// versions that reached their approval quorum and the checks this machine's index holds.
     ///
     /// Gathered afresh on every build: it is a few index queries plus one manifest read per removed
     /// product, so the reports follow any change of history without a cache of their own.
-    func useHistory(heads: [ProductHeadRecord], reviews: [String: [RepositoryFile]], chain: KeyringChainVerdict) throws -> UseHistory {
+    func useHistory(heads: [ProductHeadRecord], reviews: [String: [RepositoryFile]], chain: KeyringChainVerdict) async throws -> UseHistory {
         let versions = Dictionary(grouping: try index.allVersions(), by: \.productID)
         let headManifests = Dictionary(uniqueKeysWithValues: heads.compactMap { head in
             head.manifestJSON.flatMap { try? JSONDecoder().decode(UseFields.self, from: Data($0.utf8)) }.map { (head.productID, $0) }
@@ -34,7 +34,52 @@ extension RegistryWorkspace {
             }
         }
         let checks = try index.checkHistory().map { CheckEvent(product: $0.productID, day: CalendarDate(utcDayOf: $0.checkedAt), passed: $0.passed) }
-        return UseHistory(products: products, reviews: Self.reviewEvents(reviews), checks: checks)
+        return UseHistory(products: products, reviews: Self.reviewEvents(reviews), checks: checks,
+                          quorums: await Self.approvalQuorums(quorumCandidates(versions: versions, reviews: reviews, chain: chain)))
+    }
+
+    /// The product versions that may have reached their approval quorum, read from git on this task:
+    /// only versions with enough distinct approvers, so a build reads one manifest per approved version.
+    private func quorumCandidates(versions: [String: [ProductVersionRecord]], reviews: [String: [RepositoryFile]],
+                                  chain: KeyringChainVerdict) -> [QuorumCandidate] {
+        guard let keyring = chain.keyring else { return [] }
+        var candidates: [QuorumCandidate] = []
+        for (id, files) in reviews.sorted(by: { $0.key < $1.key }) {
+            guard let productID = ProductID(id), let records = versions[id] else { continue }
+            let approvals = files.compactMap { file in
+                file.path.hasSuffix(".sig") ? nil : (try? ReviewStatement(parsing: file.bytes)).flatMap { $0.decision == .approval ? $0 : nil }
+            }
+            for (tree, statements) in Dictionary(grouping: approvals, by: \.tree).sorted(by: { $0.key < $1.key }) {
+                let threshold = keyring.approvalThreshold(declaresDemographicFields: !statements[0].demographicFields.isEmpty)
+                guard Set(statements.map(\.reviewer)).count >= threshold,
+                      let record = records.first(where: { $0.treeID == tree }), let commit = CommitID(hex: record.commitID),
+                      let manifest = try? loadManifest(id: id, at: commit),
+                      case let .review(subject, _, files, trusted) = ApprovalInput.forVersion(
+                          product: productID, manifest: manifest, tree: tree, contentDigest: record.contentDigest, chain: chain, files: { files })
+                else { continue }
+                candidates.append(QuorumCandidate(subject: subject, files: files, keyring: trusted,
+                                                  approvalTimes: statements.map(\.issued).sorted()))
+            }
+        }
+        return candidates
+    }
+
+    /// Each candidate's quorum, dated by the approval that completed it: its statements are
+    /// evaluated, against the trusted keyring as `status` does, at each approval's issue time in
+    /// turn until a quorum stands. Signature checks are most of the work, so candidates are
+    /// evaluated on every core.
+    private static func approvalQuorums(_ candidates: [QuorumCandidate]) async -> [ApprovalQuorum] {
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, candidates.count))
+        return await withTaskGroup(of: [ApprovalQuorum].self) { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    stride(from: worker, to: candidates.count, by: workers).compactMap { candidates[$0].quorum() }
+                }
+            }
+            var quorums: [ApprovalQuorum] = []
+            for await part in group { quorums += part }
+            return quorums
+        }
     }
 
     /// The field changes the reports undo (status, review date, demographic fields), decoded only
@@ -88,6 +133,23 @@ extension RegistryWorkspace {
             }
         }
         return events
+    }
+}
+
+/// A product version whose approvals may make a quorum, with everything its evaluation needs.
+private struct QuorumCandidate: Sendable {
+    var subject: ProductVersionUnderReview
+    var files: [RepositoryFile]
+    var keyring: Keyring
+    /// The issue times of its approvals, oldest first.
+    var approvalTimes: [StatementTime]
+
+    /// The quorum, dated by the first approval time at which it stands; nil when it never does.
+    func quorum() -> ApprovalQuorum? {
+        let reached = approvalTimes.first { issued in
+            [.approved, .lapsed].contains(ApprovalEvaluator.evaluate(subject, keyring: keyring, files: files, now: issued.date).state)
+        }
+        return reached.map { ApprovalQuorum(product: subject.product.rawValue, version: subject.version, reached: CalendarDate(utcDayOf: $0.date)) }
     }
 }
 

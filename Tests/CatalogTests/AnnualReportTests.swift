@@ -30,7 +30,8 @@ struct AnnualReportTests {
                   ReviewEvent(product: "p", version: "1.0.0", reviewer: "bob", decision: .revocation, issued: day("2026-09-01"))],
         checks: [CheckEvent(product: "p", day: day("2025-12-01"), passed: true),
                  CheckEvent(product: "p", day: day("2026-03-01"), passed: true),
-                 CheckEvent(product: "p", day: day("2026-04-01"), passed: false)])
+                 CheckEvent(product: "p", day: day("2026-04-01"), passed: false)],
+        quorums: [ApprovalQuorum(product: "p", version: "1.0.0", reached: day("2026-01-20"))])
 
     @Test("use dates, versions, reviews, lapse, overdue days, checks and demographic fields come from the history, per year")
     func figures() throws {
@@ -42,7 +43,7 @@ struct AnnualReportTests {
         let row = try #require(year.products.first)
         #expect(row.inUse && row.inUseSince == Self.day("2026-02-01") && row.inUseUntil == nil)
         #expect(row.versionsRegistered == ["1.0.0", "1.1.0"])
-        #expect(row.approvalsGranted == 1 && row.approvalsRevoked == 1 && row.rejections == 0)
+        #expect(row.approvalsGranted == 1 && row.approvalStatements == 1 && row.approvalsRevoked == 1 && row.rejections == 0)
         #expect(row.approvalsLapsed == [Self.day("2026-04-01")], "the old review date passed while approved")
         #expect(row.reviewOverdueSince == Self.day("2026-04-01") && row.reviewOverdueDays == 30 + 31 + 30)
         #expect(row.checksRun == 2 && row.checksFailed == 1)

@@ -16,30 +16,31 @@ struct ApprovalLapseTests {
         let products: [Product]
     }
 
-    /// station-incident-hotspots is approved, in use, and due for review on 2027-05-31.
-    static let product = "station-incident-hotspots"
+    /// fare-inspection-allocation is approved, in use, and due for review on 2027-04-30; its
+    /// approvals expire on 2027-05-31, after which it is expired rather than lapsed.
+    static let product = "fare-inspection-allocation"
 
     @Test("status: approved on the due date, lapsed (exit 1) the day after; the default date is today")
     func statusLapses() throws {
         let registry = try FixtureRegistry.cloneOfExamples()
         defer { registry.remove() }
-        let onTime = try registry.registry("status", Self.product, "--as-of", "2027-05-31", "--json")
+        let onTime = try registry.registry("status", Self.product, "--as-of", "2027-04-30", "--json")
         #expect(onTime.status == 0, "\(onTime.stderr)")
         let approved = try JSONDecoder().decode(Status.self, from: Data(onTime.stdout.utf8))
         #expect(approved.products.first?.state == "approved")
         #expect(approved.passed)
 
-        let late = try registry.registry("status", Self.product, "--as-of", "2027-06-01", "--json")
+        let late = try registry.registry("status", Self.product, "--as-of", "2027-05-01", "--json")
         #expect(late.status == 1)
         let lapsed = try JSONDecoder().decode(Status.self, from: Data(late.stdout.utf8))
         #expect(lapsed.products.first?.state == "lapsed")
-        #expect(lapsed.products.first?.explanation.contains("2027-05-31") == true)
+        #expect(lapsed.products.first?.explanation.contains("2027-04-30") == true)
         #expect(!lapsed.passed)
-        #expect(lapsed.as_of == "2027-06-01")
+        #expect(lapsed.as_of == "2027-05-01")
 
-        let text = try registry.registry("status", Self.product, "--as-of", "2027-06-01")
+        let text = try registry.registry("status", Self.product, "--as-of", "2027-05-01")
         #expect(text.status == 1)
-        #expect(text.stdout.contains("lapsed") && text.stdout.contains("review was due on 2027-05-31"), "\(text.stdout)")
+        #expect(text.stdout.contains("lapsed") && text.stdout.contains("review was due on 2027-04-30"), "\(text.stdout)")
 
         let today = try JSONDecoder().decode(Status.self, from: Data(try registry.registry("status", Self.product, "--json").stdout.utf8))
         #expect(today.as_of == Self.utcToday())
@@ -54,7 +55,7 @@ struct ApprovalLapseTests {
         let registry = try FixtureRegistry.cloneOfExamples()
         defer { registry.remove() }
         let late = registry.url.appendingPathComponent(".registry/late")
-        #expect(try registry.registry("catalog", "build", "--out", late.path, "--as-of", "2027-06-01").status == 0)
+        #expect(try registry.registry("catalog", "build", "--out", late.path, "--as-of", "2027-05-01").status == 0)
         let catalog = try JSONDecoder().decode(Catalog.self, from: Data(contentsOf: late.appendingPathComponent("catalog.json")))
         let states = Dictionary(uniqueKeysWithValues: catalog.products.map { ($0.id, $0.approval_state) })
         #expect(states[Self.product] == "lapsed")
@@ -64,7 +65,7 @@ struct ApprovalLapseTests {
         let schema = try String(contentsOf: late.appendingPathComponent("schemas/catalog.schema.json"), encoding: .utf8)
         #expect(schema.contains("\"lapsed\""))
         let index = try String(contentsOf: late.appendingPathComponent("index.html"), encoding: .utf8)
-        #expect(index.contains("as of 2027-06-01"))
+        #expect(index.contains("as of 2027-05-01"))
 
         // Without --as-of the build date is used and printed, so the indicator is always computed.
         let plain = registry.url.appendingPathComponent(".registry/plain")

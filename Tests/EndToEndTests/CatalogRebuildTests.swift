@@ -12,9 +12,10 @@ struct CatalogRebuildTests {
         let product_pages_unchanged: Int
     }
 
-    /// Builds the example registry's catalog into `folder`.
+    /// Builds the example registry's catalog into `folder`, as of today: the approval the test signs
+    /// counts from its issue time on, and an earlier `--as-of` day would judge it not yet issued.
     private func build(_ registry: FixtureRegistry, into folder: URL) throws -> Report {
-        let result = try registry.registry("catalog", "build", "--out", folder.path, "--as-of", "2026-11-25", "--json")
+        let result = try registry.registry("catalog", "build", "--out", folder.path, "--as-of", ApprovalLapseTests.utcToday(), "--json")
         #expect(result.status == 0, "\(result.stderr)")
         return try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
     }

@@ -15,7 +15,7 @@ struct ShallowCloneTests {
         let versions: [Version]
     }
 
-    @Test("list, show, validate, status, check, run, review verify and catalog build work; history, diff and register name git fetch --unshallow")
+    @Test("list, show, validate, status, check, run and review verify work; history, diff, register and catalog build name git fetch --unshallow")
     func shallowCheckout() throws {
         let source = try FixtureRegistry.cloneOfExamples()
         defer { source.remove() }
@@ -33,9 +33,13 @@ struct ShallowCloneTests {
             let result = try runRegistry(command, in: clone.url)
             #expect(result.status == 0, "\(command): \(result.stderr)")
         }
-        let catalog = try registry("catalog", "build", "--out", clone.url.appendingPathComponent(".registry/site").path)
-        #expect(catalog.status == 0, "\(catalog.stderr)")
-        #expect(catalog.stderr.contains("version histories start at commit") && catalog.stderr.contains("git fetch --unshallow"))
+        // The catalog's annual reports and removed products would silently start at the boundary.
+        let site = clone.url.appendingPathComponent(".registry/site")
+        let catalog = try registry("catalog", "build", "--out", site.path)
+        #expect(catalog.status == 2)
+        #expect(catalog.stderr.contains("shallow clone") && catalog.stderr.contains("annual use reports")
+                    && catalog.stderr.contains("git fetch --unshallow"), "\(catalog.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: site.appendingPathComponent("reports").path))
         // The example registry fails the gate on purpose (exit 1); the states equal a full clone's.
         let status = try registry("status", "--json")
         #expect(status.status == 1, "\(status.stderr)")
@@ -77,5 +81,8 @@ struct ShallowCloneTests {
         #expect(versions.count > 1)
         #expect(versions == (try JSONDecoder().decode(History.self, from: Data(expected.stdout.utf8))).versions.map(\.commit))
         #expect(try registry("diff", "station-incident-hotspots", "1.0.0", "1.1.0").status == 0)
+        let deepenedCatalog = try registry("catalog", "build", "--out", site.path)
+        #expect(deepenedCatalog.status == 0, "\(deepenedCatalog.stderr)")
+        #expect(FileManager.default.fileExists(atPath: site.appendingPathComponent("reports").path))
     }
 }

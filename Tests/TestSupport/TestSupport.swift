@@ -295,13 +295,19 @@ public struct FixtureRegistry {
 
     /// Writes demo member frank's approval of the example product `homeless-outreach-demand` with
     /// `registry review template`, signs it with stock `ssh-keygen -Y sign` and frank's demo key, and
-    /// commits it; returns the statement's path.
+    /// commits it; returns the statement's path. `issued` (`YYYY-MM-DDTHH:MM:SSZ`) replaces the
+    /// template's issue time and `expires` (`YYYY-MM-DD`) its expiry, for statements dated on purpose.
     @discardableResult
-    public func commitFranksApprovalSignedBySSHKeygen(message: String) throws -> String {
-        let template = try registry("review", "template", "homeless-outreach-demand", "--reviewer", "frank",
-                                    "--comment", "Second reviewer")
+    public func commitFranksApprovalSignedBySSHKeygen(message: String, issued: String? = nil, expires: String? = nil) throws -> String {
+        let template = try registry(["review", "template", "homeless-outreach-demand", "--reviewer", "frank",
+                                     "--comment", "Second reviewer"] + (expires.map { ["--expires", $0] } ?? []))
         guard template.status == 0 else { throw FixtureError("review template failed: \(template.stderr)") }
         let statement = "\(try reviewFolder(of: "homeless-outreach-demand"))/frank.approval"
+        if let issued {
+            let file = url.appendingPathComponent(statement)
+            let lines = try String(contentsOf: file, encoding: .utf8).components(separatedBy: "\n")
+            try Data(lines.map { $0.hasPrefix("issued: ") ? "issued: \(issued)" : $0 }.joined(separator: "\n").utf8).write(to: file)
+        }
         let key = try demoKey("frank")
         let sign = try runProcess("/usr/bin/ssh-keygen", ["-Y", "sign", "-q", "-n", "review@analytics-registry", "-f", key.path, statement],
                                   in: url)
