@@ -199,6 +199,39 @@ struct AnnualReportTests {
         #expect(reports.map(\.allegations) == [years[1], years[2]])
     }
 
+    /// Writes the counts an attacker reads (`allegations.json` and each year's `allegations` in
+    /// `reports/<year>.json`) for the page and the given years' tables.
+    static func writeSite(_ page: AllegationsReport, years: [Int: YearAllegations], to folder: URL) throws {
+        struct Year: Encodable { let year: Int; let allegations: YearAllegations }
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("reports"), withIntermediateDirectories: true)
+        try JSONEncoder().encode(page).write(to: folder.appendingPathComponent("allegations.json"))
+        for (year, tables) in years {
+            try JSONEncoder().encode(Year(year: year, allegations: tables)).write(to: folder.appendingPathComponent("reports/\(year).json"))
+        }
+    }
+
+    @Test("suppressed year by year on their own, as before, the years give small counts away to a solver; suppressed together they do not",
+          .enabled(if: SuppressionAttacker.required, Comment(rawValue: SuppressionAttacker.skipReason)))
+    func perYearSuppressionLeaks() throws {
+        let truth = packageRoot.appendingPathComponent("Data/allegations-demo.csv")
+        let allegations = try CatalogFixtures.demoAllegations()
+        let page = AllegationsReport.aggregate(allegations, minimumCellSize: 11)
+        let years = Set(allegations.map(\.dateReceived.year)).sorted()
+        let apart = Dictionary(uniqueKeysWithValues: years.map { year in
+            (year, AllegationsReport.aggregate(allegations.filter { $0.dateReceived.year == year }, minimumCellSize: 11).year(year))
+        })
+        let together = Dictionary(uniqueKeysWithValues: years.map { ($0, page.year($0)) })
+        let folder = try makeTemporaryDirectory("attack-per-year")
+        defer { folder.remove() }
+        try Self.writeSite(page, years: apart, to: folder.url)
+        let leaky = try SuppressionAttacker.attack(folder.url, truth: truth)
+        try Self.writeSite(page, years: together, to: folder.url)
+        let joint = try SuppressionAttacker.attack(folder.url, truth: truth)
+        print("demo allegations, years \(years): suppressed year by year: \(leaky); together: \(joint)")
+        #expect(!leaky.pinned.isEmpty, "\(leaky)")
+        #expect(joint.pinned.isEmpty && joint.small_suppressed > 0, "\(joint)")
+    }
+
     @Test("a year without allegations reports zeros")
     func yearWithoutAllegations() throws {
         let page = AllegationsReport.aggregate(Self.allegations(seed: 1, count: 100), minimumCellSize: 11)

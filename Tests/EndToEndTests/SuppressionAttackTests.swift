@@ -2,47 +2,12 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The solver attack of `Tests/Attack/allegations_attack.py`, run with the Python of the virtual
-/// environment `Scripts/test.sh` keeps under `.build/` (scipy, whose `milp` is HiGHS).
-enum SuppressionAttacker {
-    static let python = packageRoot.appendingPathComponent(".build/attack-venv/bin/python").path
-    static let script = packageRoot.appendingPathComponent("Tests/Attack/allegations_attack.py").path
-
-    static var installed: Bool { FileManager.default.isExecutableFile(atPath: python) }
-
-    /// What the attacker learnt about the suppressed counts whose true value is 1 to k-1.
-    struct Outcome: Decodable, CustomStringConvertible {
-        struct Pinned: Decodable {
-            let `where`: String
-            let value: Int
-        }
-        let suppressed: Int
-        let small_suppressed: Int
-        let solves: Int
-        let pinned: [Pinned]
-        let smallest_width: Int?
-
-        var description: String {
-            "\(suppressed) suppressed, \(small_suppressed) of them small, \(solves) MILP solves, smallest interval width "
-                + "\(smallest_width.map(String.init) ?? "none"), pinned: \(pinned.map { "\($0.where) = \($0.value)" })"
-        }
-    }
-
-    /// Attacks a built site; `truth` is the allegations file it was built from (read only to judge).
-    static func attack(_ site: URL, truth: URL, weaken: Bool = false) throws -> Outcome {
-        let result = try runProcess(python, [script, site.path, "--truth", truth.path] + (weaken ? ["--weaken", "primary-only"] : []))
-        guard result.status == 0 else { throw FixtureError("the attack failed: \(result.stderr)") }
-        return try JSONDecoder().decode(Outcome.self, from: Data(result.stdout.utf8))
-    }
-}
-
 /// The allegations page and every annual report are suppressed together: an attacker who knows every
 /// published count and solves for the suppressed ones with integer programming pins none whose true
 /// value is 1 to k-1, on the example registry's allegations and on generated ones over three years;
 /// the same attacker pins small counts once complementary suppression is taken away.
 @Suite("Allegations suppression against a solver that knows every published count", .serialized,
-       .enabled(if: SuppressionAttacker.installed || PipelineLinters.inCI,
-                "scipy is not in .build/attack-venv and CI is not set: run Scripts/test.sh once to install it"))
+       .enabled(if: SuppressionAttacker.required, Comment(rawValue: SuppressionAttacker.skipReason)))
 struct SuppressionAttackTests {
     /// Deterministic allegations from 2026 to 2028, skewed so that many cells are small: 1 to 3
     /// bases, 0 to 2 of the example products.
@@ -69,13 +34,15 @@ struct SuppressionAttackTests {
     }
 
     /// Builds the example registry's catalog with an allegations file and attacks it, plainly and weakened.
-    private func buildAndAttack(allegations: URL, asOf: String) throws -> (SuppressionAttacker.Outcome, SuppressionAttacker.Outcome) {
+    private func buildAndAttack(allegations: URL, asOf: String, inspect: (URL) throws -> Void = { _ in })
+        throws -> (SuppressionAttacker.Outcome, SuppressionAttacker.Outcome) {
         let registry = try FixtureRegistry.cloneOfExamples()
         defer { registry.remove() }
         let site = try makeTemporaryDirectory("attack-site")
         defer { site.remove() }
         let result = try registry.registry("catalog", "build", "--out", site.url.path, "--allegations", allegations.path, "--as-of", asOf)
         #expect(result.status == 0, "\(result.stderr)")
+        try inspect(site.url)
         return (try SuppressionAttacker.attack(site.url, truth: allegations),
                 try SuppressionAttacker.attack(site.url, truth: allegations, weaken: true))
     }
@@ -83,7 +50,17 @@ struct SuppressionAttackTests {
     @Test("the example registry's allegations: no small count is pinned, and without complementary suppression some are")
     func demoAllegations() throws {
         let (outcome, weakened) = try buildAndAttack(allegations: packageRoot.appendingPathComponent("Data/allegations-demo.csv"),
-                                                     asOf: "2026-12-31")
+                                                     asOf: "2026-12-31") { site in
+            // The year's tables, in both languages, with the suppressed counts marked as such.
+            for (path, words) in [("reports/2026.html", ["By quarter and finding 2026", "Responding service 2026", "By basis named 2026",
+                                                          "Station Incident Hotspots", "suppressed", "allegations.html"]),
+                                  ("es/reports/2026.html", ["Servicio que intervino 2026", "Por motivo señalado 2026", "suprimid"])] {
+                let page = try String(contentsOf: site.appendingPathComponent(path), encoding: .utf8)
+                for word in words { #expect(page.contains(word), "\(path) shows \(word)") }
+            }
+            let csv = try String(contentsOf: site.appendingPathComponent("reports/2026.csv"), encoding: .utf8)
+            #expect(csv.hasPrefix("year,") && csv.components(separatedBy: "\n")[0].hasSuffix(",allegations"))
+        }
         print("demo allegations: \(outcome); primary suppression only: \(weakened)")
         #expect(outcome.small_suppressed > 0, "the demo file has small counts to protect")
         #expect(outcome.pinned.isEmpty, "\(outcome)")
