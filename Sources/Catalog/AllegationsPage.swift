@@ -31,6 +31,14 @@ struct AllegationsPage {
                             rows: rows, className: "numbers")
     }
 
+    /// A list of counts, with its total row when it has one; shared with the annual reports.
+    static func list(_ list: CountList, caption: String, heading: String, words: SiteWords,
+                     label: (String) -> String = HTML.escape) -> String {
+        var rows = zip(list.labels, list.counts).map { [label($0), value($1, words)] }
+        if let total = list.total { rows.append(["<strong>\(words.total)</strong>", value(total, words)]) }
+        return Markup.table(caption: caption, headers: [heading, words.count], rows: rows, className: "numbers")
+    }
+
     func render() -> String {
         let words = layout.words
         var body = "<h1>\(words.allegationsTitle)</h1>\n<p>\(words.allegationsIntro)</p>\n"
@@ -50,17 +58,11 @@ struct AllegationsPage {
         body += "</section>\n<section aria-labelledby=\"h-service\"><h2 id=\"h-service\">\(words.byServiceAndFinding)</h2>\n"
         body += Self.cross(report.byServiceAndFinding, caption: words.byServiceAndFinding, rowHeading: words.respondingService, words: words)
         body += "</section>\n<section aria-labelledby=\"h-basis\"><h2 id=\"h-basis\">\(words.byBasis)</h2>\n<p>\(words.basisNote)</p>\n"
-        body += Markup.table(caption: words.byBasis, headers: [words.basis, words.count],
-                             rows: zip(report.byBasis.labels, report.byBasis.counts).map { [HTML.escape($0), Self.value($1, words)] },
-                             className: "numbers")
+        body += Self.list(report.byBasis, caption: words.byBasis, heading: words.basis, words: words)
         body += "</section>\n<section aria-labelledby=\"h-product\"><h2 id=\"h-product\">\(words.byProduct)</h2>\n"
-        body += Markup.table(caption: words.byProduct, headers: [words.product, words.count],
-                             rows: zip(report.byProduct.labels, report.byProduct.counts).map { id, count in
-                                 let label = productNames[id].map {
-                                     "<a href=\"\(layout.toLanguageRoot)\(SitePaths.product(id))\">\(HTML.escape($0))</a>"
-                                 } ?? HTML.escape(id)
-                                 return [label, Self.value(count, words)]
-                             }, className: "numbers")
+        body += Self.list(report.byProduct, caption: words.byProduct, heading: words.product, words: words) { id in
+            productNames[id].map { "<a href=\"\(layout.toLanguageRoot)\(SitePaths.product(id))\">\(HTML.escape($0))</a>" } ?? HTML.escape(id)
+        }
         body += "</section>\n<p><a href=\"\(layout.toSiteRoot)allegations.json\">allegations.json</a></p>\n"
         return layout.page(title: words.allegationsTitle, body: body)
     }

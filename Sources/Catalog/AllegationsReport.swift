@@ -52,23 +52,47 @@ public struct CrossTable: Sendable, Hashable, Codable {
     }
 }
 
-/// Counts by one dimension, after suppression; no total is published beside them.
+/// Counts by one dimension, after suppression.
 public struct CountList: Sendable, Hashable, Codable {
-    /// What the counts are grouped by (`basis`, `product`).
+    /// What the counts are grouped by (`basis`, `product`, `responding_service`).
     public var dimension: String
     /// The group labels, in order.
     public var labels: [String]
     /// One count per label.
     public var counts: [PublishedCount]
+    /// The sum of the counts, only where they add up (a year's allegations by responding service);
+    /// absent for bases and products, which an allegation may name several of.
+    public var total: PublishedCount?
+}
+
+/// One year's allegations (`allegations` in `reports/<year>.json`), suppressed together with the
+/// allegations page and every other year.
+public struct YearAllegations: Sendable, Hashable, Codable {
+    /// Counts from 1 to this minus one are suppressed.
+    public var minimumCellSize: Int
+    /// The allegations page's rows for the year's quarters; the column totals are the year's
+    /// counts by finding and the grand total the year's allegations.
+    public var byQuarterAndFinding: CrossTable
+    /// The year's allegations by responding service, with the year's total.
+    public var byService: CountList
+    /// The year's allegations naming each basis (an allegation may name several).
+    public var byBasis: CountList
+    /// The year's allegations linked to each product (an allegation may name several, or none).
+    public var byProduct: CountList
+
+    enum CodingKeys: String, CodingKey {
+        case minimumCellSize = "minimum_cell_size", byQuarterAndFinding = "by_quarter_and_finding"
+        case byService = "by_service", byBasis = "by_basis", byProduct = "by_product"
+    }
 }
 
 /// The published allegations report: counts only, small cells suppressed.
 ///
-/// Counts from 1 to `minimumCellSize - 1` are suppressed (primary suppression). Then, in every
-/// row and column of a cross table, totals included, a single suppressed entry would be
-/// recoverable by subtraction, so a second entry is suppressed (complementary suppression: the
-/// smallest non-zero cell, else the total). Finding totals and the grand total appear in both cross
-/// tables and are suppressed alike in both. The loop runs until nothing changes.
+/// The page's tables and every year's tables (``years``, published in the annual reports) are
+/// suppressed in one pass by ``LinkedCounts``: counts from 1 to `minimumCellSize - 1` are
+/// suppressed, then wherever a sum that anyone can form from the published tables (a row or
+/// column with its total, the years adding up to the page's figures) has exactly one suppressed
+/// member, a second one is suppressed, until nothing changes.
 public struct AllegationsReport: Sendable, Hashable, Codable {
     /// The version of this record's shape.
     public var schemaVersion: Int = 1
@@ -96,52 +120,133 @@ public struct AllegationsReport: Sendable, Hashable, Codable {
         case byBasis = "by_basis", byProduct = "by_product"
     }
 
+    /// Each year's tables, suppressed together with the page's; published in the annual reports,
+    /// not in `allegations.json`.
+    public var years: [Int: YearAllegations] = [:]
+
     /// The total number of allegations as published (`nil` when suppressed).
     public var total: PublishedCount { byQuarterAndFinding.grandTotal }
+
+    /// A year's tables; a year without allegations has every count 0.
+    public func year(_ year: Int) -> YearAllegations {
+        if let tables = years[year] { return tables }
+        let zeros = { (labels: [String], dimension: String, total: PublishedCount?) in
+            CountList(dimension: dimension, labels: labels, counts: labels.map { _ in PublishedCount(0) }, total: total)
+        }
+        let findings = byQuarterAndFinding.columnLabels
+        return YearAllegations(
+            minimumCellSize: minimumCellSize,
+            byQuarterAndFinding: CrossTable(rowDimension: "quarter", columnDimension: "finding", rowLabels: [], columnLabels: findings,
+                                            cells: [], rowTotals: [], columnTotals: findings.map { _ in PublishedCount(0) },
+                                            grandTotal: PublishedCount(0)),
+            byService: zeros(byServiceAndFinding.rowLabels, "responding_service", PublishedCount(0)),
+            byBasis: zeros(byBasis.labels, "basis", nil), byProduct: zeros(byProduct.labels, "product", nil))
+    }
 
     /// The published count for one product, if any allegation names it.
     public func count(forProduct id: String) -> PublishedCount? {
         byProduct.labels.firstIndex(of: id).map { byProduct.counts[$0] }
     }
 
-    /// Aggregates allegations and applies primary and complementary suppression.
+    /// Aggregates allegations into the page's tables and every year's, and suppresses them together.
     public static func aggregate(_ allegations: [Allegation], minimumCellSize: Int = 11) -> AllegationsReport {
         let findings = AllegationFinding.allCases.map(\.rawValue)
         let quarters = allQuarters(between: allegations.map(\.dateReceived))
         let services = Set(allegations.map(\.respondingService)).sorted()
-        func grid(rows: [String], key: (Allegation) -> String) -> [[Int]] {
-            let rowIndex = Dictionary(uniqueKeysWithValues: rows.enumerated().map { ($1, $0) })
-            var counts = Array(repeating: Array(repeating: 0, count: findings.count), count: rows.count)
-            for allegation in allegations {
-                guard let row = rowIndex[key(allegation)],
-                      let column = findings.firstIndex(of: allegation.finding.rawValue) else { continue }
-                counts[row][column] += 1
-            }
-            return counts
-        }
-        let quarterGrid = Suppression.Grid(cells: grid(rows: quarters, key: \.quarter))
-        let serviceGrid = Suppression.Grid(cells: grid(rows: services, key: \.respondingService))
-        let (quarterFlags, serviceFlags) = Suppression.suppressSharingColumnTotals(
-            quarterGrid, serviceGrid, minimumCellSize: minimumCellSize)
+        let bases = AllegationBasis.allCases.map(\.rawValue)
+        let products = Set(allegations.flatMap { $0.productIDs.map(\.rawValue) }).sorted()
+        let years = Array(Set(allegations.map(\.dateReceived.year))).sorted()
+        let index = { (labels: [String]) in Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) }) }
+        let (quarterIndex, serviceIndex, findingIndex) = (index(quarters), index(services), index(findings))
+        let (basisIndex, productIndex, yearIndex) = (index(bases), index(products), index(years.map(String.init)))
 
-        var basisCounts: [String: Int] = [:]
-        var productCounts: [String: Int] = [:]
+        // The finest counts: quarter × service × finding, and per year the bases and products named.
+        var cube = Array(repeating: Array(repeating: Array(repeating: 0, count: findings.count), count: services.count),
+                         count: quarters.count)
+        var yearBasis = Array(repeating: Array(repeating: 0, count: bases.count), count: years.count)
+        var yearProduct = Array(repeating: Array(repeating: 0, count: products.count), count: years.count)
         for allegation in allegations {
-            for basis in allegation.basis { basisCounts[basis.rawValue, default: 0] += 1 }
-            for product in allegation.productIDs { productCounts[product.rawValue, default: 0] += 1 }
+            guard let q = quarterIndex[allegation.quarter], let s = serviceIndex[allegation.respondingService],
+                  let f = findingIndex[allegation.finding.rawValue], let y = yearIndex[String(allegation.dateReceived.year)]
+            else { continue }
+            cube[q][s][f] += 1
+            for basis in allegation.basis { yearBasis[y][basisIndex[basis.rawValue]!] += 1 }
+            for product in allegation.productIDs { yearProduct[y][productIndex[product.rawValue]!] += 1 }
         }
-        let basisLabels = AllegationBasis.allCases.map(\.rawValue)
-        let productLabels = productCounts.keys.sorted()
-        return AllegationsReport(
+        let quartersOf = years.map { year in quarters.indices.filter { quarters[$0].hasPrefix("\(year)-") } }
+        func sum(_ value: (Int, Int, Int) -> Bool) -> Int {
+            var total = 0
+            for q in quarters.indices { for s in services.indices { for f in findings.indices where value(q, s, f) { total += cube[q][s][f] } } }
+            return total
+        }
+
+        // Every published count once, and every sum an attacker can form from them.
+        var linked = LinkedCounts()
+        let quarterCell = quarters.indices.map { q in findings.indices.map { f in linked.count(sum { q2, _, f2 in q2 == q && f2 == f }) } }
+        let quarterTotal = quarters.indices.map { q in linked.count(sum { q2, _, _ in q2 == q }) }
+        let serviceCell = services.indices.map { s in findings.indices.map { f in linked.count(sum { _, s2, f2 in s2 == s && f2 == f }) } }
+        let serviceTotal = services.indices.map { s in linked.count(sum { _, s2, _ in s2 == s }) }
+        let findingTotal = findings.indices.map { f in linked.count(sum { _, _, f2 in f2 == f }) }
+        let grandTotal = linked.count(allegations.count)
+        let yearFinding = quartersOf.map { own in findings.indices.map { f in linked.count(sum { q, _, f2 in own.contains(q) && f2 == f }) } }
+        let yearTotal = quartersOf.map { own in linked.count(sum { q, _, _ in own.contains(q) }) }
+        let yearService = quartersOf.map { own in services.indices.map { s in linked.count(sum { q, s2, _ in own.contains(q) && s2 == s }) } }
+        let basisCell = yearBasis.map { $0.map { linked.count($0) } }
+        let basisTotal = bases.indices.map { b in linked.count(yearBasis.map { $0[b] }.reduce(0, +)) }
+        let productCell = yearProduct.map { $0.map { linked.count($0) } }
+        let productTotal = products.indices.map { p in linked.count(yearProduct.map { $0[p] }.reduce(0, +)) }
+
+        for q in quarters.indices { linked.sum(quarterTotal[q], quarterCell[q]) }
+        for s in services.indices { linked.sum(serviceTotal[s], serviceCell[s]) }
+        for f in findings.indices {
+            linked.sum(findingTotal[f], quarters.indices.map { quarterCell[$0][f] })
+            linked.sum(findingTotal[f], services.indices.map { serviceCell[$0][f] })
+            linked.sum(findingTotal[f], years.indices.map { yearFinding[$0][f] })
+        }
+        linked.sum(grandTotal, findingTotal)
+        linked.sum(grandTotal, quarterTotal)
+        linked.sum(grandTotal, serviceTotal)
+        linked.sum(grandTotal, yearTotal)
+        for y in years.indices {
+            for f in findings.indices { linked.sum(yearFinding[y][f], quartersOf[y].map { quarterCell[$0][f] }) }
+            linked.sum(yearTotal[y], yearFinding[y])
+            linked.sum(yearTotal[y], quartersOf[y].map { quarterTotal[$0] })
+            linked.sum(yearTotal[y], yearService[y])
+        }
+        for s in services.indices { linked.sum(serviceTotal[s], years.indices.map { yearService[$0][s] }) }
+        // Bases and products: the years add up to the page's counts. Within a year (or on the page)
+        // they do not add up to the total, yet they bound it, so they are treated as if they did.
+        for (cells, totals) in [(basisCell, basisTotal), (productCell, productTotal)] {
+            for column in totals.indices { linked.sum(totals[column], years.indices.map { cells[$0][column] }) }
+            for y in years.indices { linked.sum(yearTotal[y], cells[y]) }
+            linked.sum(grandTotal, totals)
+        }
+
+        let published = linked.published(minimumCellSize: minimumCellSize)
+        func cross(_ rows: [String], _ cells: [[Int]], _ rowTotals: [Int], _ columnTotals: [Int], _ total: Int,
+                   dimension: String) -> CrossTable {
+            CrossTable(rowDimension: dimension, columnDimension: "finding", rowLabels: rows, columnLabels: findings,
+                       cells: cells.map { $0.map { published[$0] } }, rowTotals: rowTotals.map { published[$0] },
+                       columnTotals: columnTotals.map { published[$0] }, grandTotal: published[total])
+        }
+        func list(_ dimension: String, _ labels: [String], _ counts: [Int], total: Int? = nil) -> CountList {
+            CountList(dimension: dimension, labels: labels, counts: counts.map { published[$0] }, total: total.map { published[$0] })
+        }
+        var report = AllegationsReport(
             minimumCellSize: minimumCellSize, firstQuarter: quarters.first, lastQuarter: quarters.last,
-            byQuarterAndFinding: quarterGrid.published(flags: quarterFlags, rowDimension: "quarter",
-                                                       rowLabels: quarters, columnLabels: findings),
-            byServiceAndFinding: serviceGrid.published(flags: serviceFlags, rowDimension: "responding_service",
-                                                       rowLabels: services, columnLabels: findings),
-            byBasis: Suppression.list(dimension: "basis", labels: basisLabels,
-                                      counts: basisLabels.map { basisCounts[$0] ?? 0 }, minimumCellSize: minimumCellSize),
-            byProduct: Suppression.list(dimension: "product", labels: productLabels,
-                                        counts: productLabels.map { productCounts[$0] ?? 0 }, minimumCellSize: minimumCellSize))
+            byQuarterAndFinding: cross(quarters, quarterCell, quarterTotal, findingTotal, grandTotal, dimension: "quarter"),
+            byServiceAndFinding: cross(services, serviceCell, serviceTotal, findingTotal, grandTotal, dimension: "responding_service"),
+            byBasis: list("basis", bases, basisTotal), byProduct: list("product", products, productTotal))
+        for (y, year) in years.enumerated() {
+            let own = quartersOf[y]
+            report.years[year] = YearAllegations(
+                minimumCellSize: minimumCellSize,
+                byQuarterAndFinding: cross(own.map { quarters[$0] }, own.map { quarterCell[$0] }, own.map { quarterTotal[$0] },
+                                           yearFinding[y], yearTotal[y], dimension: "quarter"),
+                byService: list("responding_service", services, yearService[y], total: yearTotal[y]),
+                byBasis: list("basis", bases, basisCell[y]), byProduct: list("product", products, productCell[y]))
+        }
+        return report
     }
 
     /// Every quarter from the earliest to the latest date, so empty quarters show as 0.
@@ -160,99 +265,51 @@ public struct AllegationsReport: Sendable, Hashable, Codable {
     }
 }
 
-/// Primary and complementary cell suppression.
-enum Suppression {
-    /// A table of raw counts extended with its totals: the last row and column hold the totals.
-    struct Grid {
-        /// `(rows + 1) × (columns + 1)` values; `values[rows][columns]` is the grand total.
-        var values: [[Int]]
+/// Counts to publish that are linked by sums, suppressed together (primary and complementary
+/// suppression over every table at once).
+///
+/// Counts from 1 to `minimumCellSize - 1` are suppressed. A sum with exactly one suppressed member
+/// (its total or one of its parts) would give that member away by subtraction, so a second member
+/// is suppressed: the smallest non-zero part still shown, else the total, else a zero part. The
+/// loop runs over every sum until nothing changes, so a count suppressed to protect one table is
+/// protected in every other table it appears in.
+struct LinkedCounts {
+    /// The true value of each count, by position.
+    private(set) var values: [Int] = []
+    /// Each sum: the position of its total and of its parts.
+    private(set) var sums: [(total: Int, parts: [Int])] = []
 
-        init(cells: [[Int]]) {
-            let columnCount = cells.first?.count ?? 0
-            var values = cells.map { $0 + [$0.reduce(0, +)] }
-            var totals = Array(repeating: 0, count: columnCount + 1)
-            for row in values { for (index, value) in row.enumerated() { totals[index] += value } }
-            values.append(totals)
-            self.values = values
-        }
-
-        var rowCount: Int { values.count }
-        var columnCount: Int { values.first?.count ?? 0 }
-
-        func published(flags: [[Bool]], rowDimension: String, rowLabels: [String], columnLabels: [String]) -> CrossTable {
-            func value(_ row: Int, _ column: Int) -> PublishedCount {
-                PublishedCount(flags[row][column] ? nil : values[row][column])
-            }
-            let lastRow = rowCount - 1
-            let lastColumn = columnCount - 1
-            return CrossTable(
-                rowDimension: rowDimension, columnDimension: "finding", rowLabels: rowLabels, columnLabels: columnLabels,
-                cells: (0..<lastRow).map { row in (0..<lastColumn).map { value(row, $0) } },
-                rowTotals: (0..<lastRow).map { value($0, lastColumn) },
-                columnTotals: (0..<lastColumn).map { value(lastRow, $0) },
-                grandTotal: value(lastRow, lastColumn))
-        }
+    /// Adds a count to publish and returns its position.
+    mutating func count(_ value: Int) -> Int {
+        values.append(value)
+        return values.count - 1
     }
 
-    static func isSmall(_ value: Int, _ minimumCellSize: Int) -> Bool {
-        value >= 1 && value < minimumCellSize
+    /// Records that the count at `total` is the sum of the counts at `parts` (or is treated as such).
+    mutating func sum(_ total: Int, _ parts: [Int]) {
+        sums.append((total, parts))
     }
 
-    /// Suppresses two grids whose totals rows (findings and the grand total) are the same figures.
-    static func suppressSharingColumnTotals(_ first: Grid, _ second: Grid, minimumCellSize: Int) -> ([[Bool]], [[Bool]]) {
-        var forced = Set<Int>()
-        while true {
-            let firstFlags = suppress(first, minimumCellSize: minimumCellSize, forcedTotals: forced)
-            let secondFlags = suppress(second, minimumCellSize: minimumCellSize, forcedTotals: forced)
-            var union = forced
-            for (flags, grid) in [(firstFlags, first), (secondFlags, second)] {
-                for column in 0..<grid.columnCount where flags[grid.rowCount - 1][column] { union.insert(column) }
-            }
-            if union == forced { return (firstFlags, secondFlags) }
-            forced = union
-        }
-    }
-
-    /// Suppression flags for one grid; `forcedTotals` are columns of the totals row to suppress.
-    static func suppress(_ grid: Grid, minimumCellSize: Int, forcedTotals: Set<Int>) -> [[Bool]] {
-        let rows = grid.rowCount
-        let columns = grid.columnCount
-        var flags = grid.values.map { $0.map { isSmall($0, minimumCellSize) } }
-        for column in forcedTotals where column < columns { flags[rows - 1][column] = true }
-        var lines: [[(Int, Int)]] = []
-        for row in 0..<rows { lines.append((0..<columns).map { (row, $0) }) }
-        for column in 0..<columns { lines.append((0..<rows).map { ($0, column) }) }
+    /// Whether each count is suppressed.
+    func suppressed(minimumCellSize: Int) -> [Bool] {
+        var hidden = values.map { $0 >= 1 && $0 < minimumCellSize }
         var changed = true
         while changed {
             changed = false
-            for line in lines where line.filter({ flags[$0.0][$0.1] }).count == 1 {
-                guard let pick = complement(in: line, grid: grid, flags: flags) else { continue }
-                flags[pick.0][pick.1] = true
+            for (total, parts) in sums where ([total] + parts).filter({ hidden[$0] }).count == 1 {
+                let open = parts.filter { !hidden[$0] }
+                let pick = open.filter { values[$0] > 0 }.min { values[$0] < values[$1] }
+                    ?? (hidden[total] ? open.first : Optional(total))
+                guard let pick else { continue }
+                hidden[pick] = true
                 changed = true
             }
         }
-        return flags
+        return hidden
     }
 
-    /// The entry to suppress beside a lone suppressed one: the smallest non-zero cell, else the
-    /// line's total (its last entry), else a zero cell.
-    private static func complement(in line: [(Int, Int)], grid: Grid, flags: [[Bool]]) -> (Int, Int)? {
-        guard let total = line.last else { return nil }
-        let openCells = line.dropLast().filter { !flags[$0.0][$0.1] }
-        let value = { (entry: (Int, Int)) in grid.values[entry.0][entry.1] }
-        if let smallest = openCells.filter({ value($0) > 0 }).min(by: { value($0) < value($1) }) { return smallest }
-        if !flags[total.0][total.1] { return total }
-        return openCells.first
-    }
-
-    /// A one-dimensional list with primary suppression, and a second entry suppressed when only one is.
-    static func list(dimension: String, labels: [String], counts: [Int], minimumCellSize: Int) -> CountList {
-        var flags = counts.map { isSmall($0, minimumCellSize) }
-        if flags.filter({ $0 }).count == 1,
-           let pick = counts.indices.filter({ !flags[$0] && counts[$0] > 0 }).min(by: { counts[$0] < counts[$1] }) {
-            flags[pick] = true
-        }
-        return CountList(dimension: dimension, labels: labels,
-                         counts: zip(counts, flags).map { PublishedCount($1 ? nil : $0) })
+    /// Each count as published.
+    func published(minimumCellSize: Int) -> [PublishedCount] {
+        zip(values, suppressed(minimumCellSize: minimumCellSize)).map { PublishedCount($1 ? nil : $0) }
     }
 }

@@ -8,12 +8,13 @@ import ProductModel
 /// version's recorded field changes undone, never the dates a manifest states. A year still under
 /// way ends on the catalog's as-of day. Checks are those in this machine's index only.
 ///
-/// The year's allegations are the allegations page's own published rows for the year's quarters:
-/// a yearly table aggregated afresh, or yearly tables by service, basis or product, would let a
-/// small count be recovered by subtracting them from the page's all-time totals.
+/// The year's allegations are tables that ``AllegationsReport/aggregate(_:minimumCellSize:)``
+/// suppressed together with the allegations page and every other year, so that no small count can
+/// be worked out by combining a year's figures with the page's or other years'.
 public struct AnnualReport: Sendable, Hashable, Codable {
-    /// The version of this record's shape.
-    public var schemaVersion: Int = 1
+    /// The version of this record's shape (2: allegations by quarter and finding, responding
+    /// service, basis and product).
+    public var schemaVersion: Int = 2
     /// A stable id for the record (`annual-report-2026`).
     public var id: String
     /// The calendar year.
@@ -30,9 +31,9 @@ public struct AnnualReport: Sendable, Hashable, Codable {
     public var totals: Totals
     /// One row per product in use during the year, or changed, reviewed, checked, removed or overdue in it, by id.
     public var products: [ProductYear]
-    /// The year's allegations by quarter and finding: the allegations page's published rows for the
-    /// year, with totals only where they are sums of published counts; `nil` without an allegations file.
-    public var allegations: CrossTable?
+    /// The year's allegations by quarter and finding, responding service, basis and product;
+    /// `nil` without an allegations file.
+    public var allegations: YearAllegations?
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", id, year, periodStart = "period_start", periodEnd = "period_end"
@@ -193,35 +194,27 @@ public struct AnnualReport: Sendable, Hashable, Codable {
         }
         return AnnualReport(id: "annual-report-\(year)", year: year, periodStart: start, periodEnd: end,
                             complete: end == CalendarDate(year: year, month: 12, day: 31),
-                            totals: totals, products: rows, allegations: allegations.map { yearTable($0.byQuarterAndFinding, year: year) })
+                            totals: totals, products: rows, allegations: allegations?.year(year))
     }
 
-    /// The rows of the page's quarter table that fall in the year; a total is published only when
-    /// every count it sums is, so the table tells nothing the page does not.
-    static func yearTable(_ table: CrossTable, year: Int) -> CrossTable {
-        let rows = table.rowLabels.indices.filter { table.rowLabels[$0].hasPrefix("\(year)-") }
-        func sum(_ counts: [PublishedCount]) -> PublishedCount {
-            PublishedCount(counts.reduce(Optional(0)) { total, count in total.flatMap { total in count.count.map { total + $0 } } })
-        }
-        let cells = rows.map { table.cells[$0] }
-        let rowTotals = rows.map { table.rowTotals[$0] }
-        return CrossTable(rowDimension: table.rowDimension, columnDimension: table.columnDimension,
-                          rowLabels: rows.map { table.rowLabels[$0] }, columnLabels: table.columnLabels, cells: cells,
-                          rowTotals: rowTotals, columnTotals: table.columnLabels.indices.map { column in sum(cells.map { $0[column] }) },
-                          grandTotal: sum(rowTotals))
-    }
-
-    /// The report as `reports/<year>.csv`: one row per product.
+    /// The report as `reports/<year>.csv`: one row per product; `allegations` is the year's count
+    /// of allegations linked to it as in the JSON (`suppressed`, or empty without an allegations file).
     func csv() -> String {
         let header = ["year", "id", "name", "in_use", "in_use_since", "in_use_until", "removed", "versions_registered",
                       "approvals_granted", "approval_statements", "approvals_lapsed", "approvals_revoked", "rejections", "checks_run",
-                      "checks_failed", "review_overdue_since", "review_overdue_days", "demographic_fields"]
-        let rows = products.map { row -> [String] in
+                      "checks_failed", "review_overdue_since", "review_overdue_days", "demographic_fields", "allegations"]
+        let linked = allegations.map { Dictionary(zip($0.byProduct.labels, $0.byProduct.counts)) { first, _ in first } }
+        func allegationCount(_ id: String) -> String {
+            guard let linked else { return "" }
+            return (linked[id] ?? PublishedCount(0)).count.map(String.init) ?? "suppressed"
+        }
+        let rows = products.map { row in
             [String(year), row.id, row.name, row.inUse ? "true" : "false", row.inUseSince?.description ?? "",
              row.inUseUntil?.description ?? "", row.removed?.description ?? "", row.versionsRegistered.joined(separator: ";"),
              String(row.approvalsGranted), String(row.approvalStatements), row.approvalsLapsed.map(\.description).joined(separator: ";"),
              String(row.approvalsRevoked), String(row.rejections), String(row.checksRun), String(row.checksFailed),
-             row.reviewOverdueSince?.description ?? "", String(row.reviewOverdueDays), row.demographicFields.joined(separator: ";")]
+             row.reviewOverdueSince?.description ?? "", String(row.reviewOverdueDays), row.demographicFields.joined(separator: ";"),
+             allegationCount(row.id)]
         }
         return PublishedCSV.render(header: header, rows: rows)
     }

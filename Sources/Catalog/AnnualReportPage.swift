@@ -69,8 +69,20 @@ struct AnnualReportPage {
     private func allegationsSection() -> String {
         var out = "<section aria-labelledby=\"h-year-allegations\"><h2 id=\"h-year-allegations\">\(words.allegationsTitle)</h2>\n"
         guard let allegations = report.allegations else { return out + "<p>\(words.noAllegations)</p></section>\n" }
-        out += "<p>\(annual.allegationsNote.replacingOccurrences(of: "%@", with: "<a href=\"\(layout.toLanguageRoot)allegations.html\">\(words.allegationsTitle)</a>"))</p>\n"
-        out += AllegationsPage.cross(allegations, caption: "\(words.byQuarterAndFinding) \(report.year)", rowHeading: words.quarter, words: words)
+        let note = annual.allegationsNote.replacingOccurrences(of: "%d", with: String(allegations.minimumCellSize - 1))
+        out += "<p>\(note.replacingOccurrences(of: "%@", with: "<a href=\"\(layout.toLanguageRoot)allegations.html\">\(words.allegationsTitle)</a>"))</p>\n"
+        let year = report.year
+        out += AllegationsPage.cross(allegations.byQuarterAndFinding, caption: "\(words.byQuarterAndFinding) \(year)",
+                                     rowHeading: words.quarter, words: words)
+        out += AllegationsPage.list(allegations.byService, caption: "\(words.respondingService) \(year)",
+                                    heading: words.respondingService, words: words)
+        out += "<p>\(words.basisNote)</p>\n"
+        out += AllegationsPage.list(allegations.byBasis, caption: "\(words.byBasis) \(year)", heading: words.basis, words: words)
+        let names = Dictionary(report.products.map { ($0.id, $0.name) }) { first, _ in first }
+        out += AllegationsPage.list(allegations.byProduct, caption: "\(words.byProduct) \(year)", heading: words.product,
+                                    words: words) { id in
+            names[id].map { "<a href=\"\(layout.toLanguageRoot)\(SitePaths.product(id))\">\(HTML.escape($0))</a>" } ?? HTML.escape(id)
+        }
         return out + "</section>\n"
     }
 }

@@ -149,32 +149,96 @@ struct AnnualReportTests {
         #expect(Self.recoverable(leaky) == [value])
     }
 
-    @Test("a year's allegations add nothing to the allegations page, which hides every small cell from an attacker knowing all its totals",
+    /// Fails when exactly one of a sum's members (its total or a part) is hidden: subtraction gives it away.
+    static func expectNoLoneHidden(_ total: PublishedCount, _ parts: [PublishedCount], _ comment: Comment) {
+        #expect(([total] + parts).filter(\.suppressed).count != 1, comment)
+        if let total = total.count, !parts.contains(where: \.suppressed) {
+            #expect(parts.reduce(0) { $0 + $1.count! } == total, "published parts add up to the published total (\(comment))")
+        }
+    }
+
+    @Test("every year's allegations are suppressed with the page: no small count, and no sum across years or tables with one hidden member",
           arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
     func attackerKnowingEveryTotal(seed: UInt64) throws {
         let allegations = Self.allegations(seed: seed, count: 60 + Int(seed) * 25)
         let page = AllegationsReport.aggregate(allegations, minimumCellSize: 11)
         Self.expectNoSmallCell(page, "seed \(seed), allegations page")
+        let years = [2024, 2025, 2026].map { page.year($0) }
+        let quarters = page.byQuarterAndFinding
+        for (year, tables) in zip([2024, 2025, 2026], years) {
+            let table = tables.byQuarterAndFinding
+            #expect(table.rowLabels == quarters.rowLabels.filter { $0.hasPrefix("\(year)-") })
+            // Every row is the page's own row, hidden cells included.
+            for (index, label) in table.rowLabels.enumerated() {
+                let row = try #require(quarters.rowLabels.firstIndex(of: label))
+                #expect(table.cells[index] == quarters.cells[row] && table.rowTotals[index] == quarters.rowTotals[row])
+            }
+            let published = table.cells.flatMap { $0 } + table.columnTotals + [table.grandTotal] + tables.byService.counts
+                + tables.byBasis.counts + tables.byProduct.counts
+            #expect(!published.compactMap(\.count).contains { $0 >= 1 && $0 < 11 }, "seed \(seed), \(year)")
+            for column in table.columnLabels.indices {
+                Self.expectNoLoneHidden(table.columnTotals[column], table.cells.map { $0[column] }, "seed \(seed), \(year) finding")
+            }
+            Self.expectNoLoneHidden(table.grandTotal, table.columnTotals, "seed \(seed), \(year) by finding")
+            Self.expectNoLoneHidden(table.grandTotal, table.rowTotals, "seed \(seed), \(year) by quarter")
+            Self.expectNoLoneHidden(try #require(tables.byService.total), tables.byService.counts, "seed \(seed), \(year) by service")
+            #expect(tables.byService.total == table.grandTotal)
+        }
+        // The years add up to the page's totals by finding, service, basis and product.
+        for (column, total) in quarters.columnTotals.enumerated() {
+            Self.expectNoLoneHidden(total, years.map { $0.byQuarterAndFinding.columnTotals[column] }, "seed \(seed), finding over years")
+        }
+        for (row, total) in page.byServiceAndFinding.rowTotals.enumerated() {
+            Self.expectNoLoneHidden(total, years.map { $0.byService.counts[row] }, "seed \(seed), service over years")
+        }
+        for (index, total) in page.byBasis.counts.enumerated() {
+            Self.expectNoLoneHidden(total, years.map { $0.byBasis.counts[index] }, "seed \(seed), basis over years")
+        }
+        Self.expectNoLoneHidden(page.total, years.map(\.byQuarterAndFinding.grandTotal), "seed \(seed), total over years")
         let reports = AnnualReport.all(UseHistory(products: [Self.product], reviews: [], checks: []),
                                        asOf: Self.day("2026-12-31"), allegations: page)
-        #expect(reports.count == 2)
-        let quarters = page.byQuarterAndFinding
-        for report in reports {
-            let year = try #require(report.allegations)
-            #expect(!year.rowLabels.isEmpty && year.rowLabels.allSatisfy { $0.hasPrefix("\(report.year)-") })
-            // Every row is the page's own row, hidden cells included.
-            for (index, label) in year.rowLabels.enumerated() {
-                let row = try #require(quarters.rowLabels.firstIndex(of: label))
-                #expect(year.cells[index] == quarters.cells[row] && year.rowTotals[index] == quarters.rowTotals[row])
-            }
-            // Every total is the sum of published counts, so anyone could compute it from the page.
-            for (column, total) in year.columnTotals.enumerated() {
-                let counts = year.cells.map { $0[column].count }
-                #expect(total.count == (counts.contains(nil) ? nil : counts.reduce(0) { $0 + $1! }), "seed \(seed), \(report.year)")
-            }
-            let rowTotals = year.rowTotals.map(\.count)
-            #expect(year.grandTotal.count == (rowTotals.contains(nil) ? nil : rowTotals.reduce(0) { $0 + $1! }))
+        #expect(reports.map(\.allegations) == [years[1], years[2]])
+    }
+
+    /// Writes the counts an attacker reads (`allegations.json` and each year's `allegations` in
+    /// `reports/<year>.json`) for the page and the given years' tables.
+    static func writeSite(_ page: AllegationsReport, years: [Int: YearAllegations], to folder: URL) throws {
+        struct Year: Encodable { let year: Int; let allegations: YearAllegations }
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("reports"), withIntermediateDirectories: true)
+        try JSONEncoder().encode(page).write(to: folder.appendingPathComponent("allegations.json"))
+        for (year, tables) in years {
+            try JSONEncoder().encode(Year(year: year, allegations: tables)).write(to: folder.appendingPathComponent("reports/\(year).json"))
         }
+    }
+
+    @Test("suppressed year by year on their own, as before, the years give small counts away to a solver; suppressed together they do not",
+          .enabled(if: SuppressionAttacker.required, Comment(rawValue: SuppressionAttacker.skipReason)))
+    func perYearSuppressionLeaks() throws {
+        let truth = packageRoot.appendingPathComponent("Data/allegations-demo.csv")
+        let allegations = try CatalogFixtures.demoAllegations()
+        let page = AllegationsReport.aggregate(allegations, minimumCellSize: 11)
+        let years = Set(allegations.map(\.dateReceived.year)).sorted()
+        let apart = Dictionary(uniqueKeysWithValues: years.map { year in
+            (year, AllegationsReport.aggregate(allegations.filter { $0.dateReceived.year == year }, minimumCellSize: 11).year(year))
+        })
+        let together = Dictionary(uniqueKeysWithValues: years.map { ($0, page.year($0)) })
+        let folder = try makeTemporaryDirectory("attack-per-year")
+        defer { folder.remove() }
+        try Self.writeSite(page, years: apart, to: folder.url)
+        let leaky = try SuppressionAttacker.attack(folder.url, truth: truth)
+        try Self.writeSite(page, years: together, to: folder.url)
+        let joint = try SuppressionAttacker.attack(folder.url, truth: truth)
+        print("demo allegations, years \(years): suppressed year by year: \(leaky); together: \(joint)")
+        #expect(!leaky.pinned.isEmpty, "\(leaky)")
+        #expect(joint.pinned.isEmpty && joint.small_suppressed > 0, "\(joint)")
+    }
+
+    @Test("a year without allegations reports zeros")
+    func yearWithoutAllegations() throws {
+        let page = AllegationsReport.aggregate(Self.allegations(seed: 1, count: 100), minimumCellSize: 11)
+        let empty = page.year(2030)
+        #expect(empty.byQuarterAndFinding.rowLabels.isEmpty && empty.byQuarterAndFinding.grandTotal == PublishedCount(0))
+        #expect(empty.byService.labels == page.byServiceAndFinding.rowLabels && empty.byService.counts.allSatisfy { $0 == PublishedCount(0) })
     }
 
     @Test("the demo allegations page holds no recoverable small cell")
