@@ -23,6 +23,10 @@ struct LinksCommand: AsyncParsableCommand {
     var jobs: Int = 8
     @Flag(help: "Fetch loopback addresses (127.0.0.1, ::1, localhost) instead of reporting them: for testing against a local server only.")
     var allowLoopback = false
+    // Hidden: the tests' local https server has a self-signed certificate; a real registry trusts
+    // the system's authorities only.
+    @Option(name: .customLong("test-ca-file"), help: ArgumentHelp("Trust this PEM file's certificate authorities instead of the system's: for testing against a local https server only.", visibility: .private))
+    var testCAFile: String?
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
@@ -33,7 +37,8 @@ struct LinksCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = LinkCheckOptions(timeout: timeout, maximumRedirects: maxRedirects, allowLoopback: allowLoopback, jobs: jobs)
+        let options = LinkCheckOptions(timeout: timeout, maximumRedirects: maxRedirects, allowLoopback: allowLoopback, jobs: jobs,
+                                       trustedCertificatesFile: testCAFile)
         let report = try await global.openRegistry().checkLinks(options: options)
         try output.emit(report) {
             TextTable(headers: ["OUTCOME", "STATUS", "LINK", "CITED BY"],
