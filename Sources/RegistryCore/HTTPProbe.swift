@@ -118,18 +118,8 @@ private func openPublicSocket(_ context: UnsafeMutableRawPointer?, _ purpose: cu
     let transfer = Unmanaged<ProbeTransfer>.fromOpaque(context).takeUnretainedValue()
     // `addr` is only the head of a sockaddr_in or sockaddr_in6 that libcurl allocated in full.
     let socketAddress = UnsafeRawPointer(address) + MemoryLayout<curl_sockaddr>.offset(of: \.addr)!
-    let peer: IPAddress
-    switch address.pointee.family {
-    case AF_INET:
-        let sin = socketAddress.loadUnaligned(as: sockaddr_in.self)
-        peer = IPAddress(bytes: withUnsafeBytes(of: sin.sin_addr) { Array($0) })
-    case AF_INET6:
-        let sin6 = socketAddress.loadUnaligned(as: sockaddr_in6.self)
-        peer = IPAddress(bytes: withUnsafeBytes(of: sin6.sin6_addr) { Array($0) })
-    default:
-        return CURL_SOCKET_BAD
-    }
-    if let kind = peer.nonPublicKind, !(transfer.allowLoopback && kind == .loopback) {
+    guard let peer = IPAddress(socketAddress: socketAddress, family: address.pointee.family) else { return CURL_SOCKET_BAD }
+    if let kind = peer.refusal(allowLoopback: transfer.allowLoopback) {
         transfer.refused = (peer, kind)
         return CURL_SOCKET_BAD
     }
