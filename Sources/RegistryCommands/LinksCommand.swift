@@ -9,7 +9,9 @@ struct LinksCommand: AsyncParsableCommand {
         Impact assessment links and addresses in the owner's contact, vendor contract, legal basis and
         objection route are fetched (redirects followed up to --max-redirects). Addresses the public
         cannot reach (not http or https, intranet host names, private, loopback or link-local
-        addresses) are reported without fetching. Results go to .registry/links.json, which
+        addresses) are reported without fetching, and the address of every connection is judged
+        again as it opens, so a name that resolves elsewhere a moment later (DNS rebinding) gets no
+        request either. Results go to .registry/links.json, which
         'registry check' and 'registry catalog build' read without touching the network.
         Example: registry links --timeout 5 --json
         """
