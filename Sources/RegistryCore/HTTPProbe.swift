@@ -15,7 +15,8 @@ struct HTTPProbe: Sendable {
     enum Outcome: Sendable, Equatable {
         /// The server answered; `location` is the absolute redirect target of a 3xx that names one.
         case response(status: Int, location: String?)
-        /// The name resolved, when connecting, to an address the public cannot reach: nothing was sent.
+        /// The name resolved, when connecting, to an address the public cannot reach, which got no
+        /// connection (and so no request). Reported even if another of the name's addresses answered.
         case refused(IPAddress, IPAddress.Kind)
         /// No response within the time allowed.
         case timedOut

@@ -152,7 +152,7 @@ struct LinkChecker: Sendable {
             switch await probe.fetch(url.absoluteString) {
             case .refused(let peer, let kind):
                 // The name-level check above passed, so the name answered differently when connecting.
-                return result(.notPublic, "The host '\(url.host ?? "")' resolved to \(peer), \(kind.rawValue) address, when the registry connected (a moment after it resolved to a public one), so nothing was sent.",
+                return result(.notPublic, "The host '\(url.host ?? "")' resolved to \(peer), \(kind.rawValue) address, when the registry connected (a moment after it resolved to a public one); the registry does not connect to such addresses.",
                               final: url.absoluteString)
             case .timedOut:
                 return result(.timeout, "No response within \(Self.seconds(options.timeout)).", final: url.absoluteString)
