@@ -1,3 +1,6 @@
+// Only for the C socket constants: libcurl's headers include <sys/socket.h>, so in a whole-module
+// (release) build Clang gives enums such as SOCK_STREAM to CCurl rather than Glibc. No libcurl here.
+import CCurl
 import Foundation
 #if canImport(Glibc)
 import Glibc
