@@ -20,6 +20,12 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
+        // The link checker's HTTP client: libcurl lets it vet the address of every connection it opens.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         .target(
             name: "RegistrySupport",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
@@ -68,7 +74,7 @@ let package = Package(
         ),
         .target(
             name: "RegistryCore",
-            dependencies: ["ProductModel", "RegistrySupport", "GitStore", "RegistryIndex", "Sandbox", "Policy", "Reviews", "Catalog"],
+            dependencies: ["CCurl", "ProductModel", "RegistrySupport", "GitStore", "RegistryIndex", "Sandbox", "Policy", "Reviews", "Catalog"],
             exclude: ["README.md"]
         ),
         .target(

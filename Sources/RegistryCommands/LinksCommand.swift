@@ -9,7 +9,9 @@ struct LinksCommand: AsyncParsableCommand {
         Impact assessment links and addresses in the owner's contact, vendor contract, legal basis and
         objection route are fetched (redirects followed up to --max-redirects). Addresses the public
         cannot reach (not http or https, intranet host names, private, loopback or link-local
-        addresses) are reported without fetching. Results go to .registry/links.json, which
+        addresses) are reported without fetching, and the address of every connection is judged
+        again as it opens, so a name that resolves elsewhere a moment later (DNS rebinding) gets no
+        request either. Results go to .registry/links.json, which
         'registry check' and 'registry catalog build' read without touching the network.
         Example: registry links --timeout 5 --json
         """
@@ -23,6 +25,10 @@ struct LinksCommand: AsyncParsableCommand {
     var jobs: Int = 8
     @Flag(help: "Fetch loopback addresses (127.0.0.1, ::1, localhost) instead of reporting them: for testing against a local server only.")
     var allowLoopback = false
+    // Hidden: the tests' local https server has a self-signed certificate; a real registry trusts
+    // the system's authorities only.
+    @Option(name: .customLong("test-ca-file"), help: ArgumentHelp("Trust this PEM file's certificate authorities instead of the system's: for testing against a local https server only.", visibility: .private))
+    var testCAFile: String?
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
@@ -33,7 +39,8 @@ struct LinksCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = LinkCheckOptions(timeout: timeout, maximumRedirects: maxRedirects, allowLoopback: allowLoopback, jobs: jobs)
+        let options = LinkCheckOptions(timeout: timeout, maximumRedirects: maxRedirects, allowLoopback: allowLoopback, jobs: jobs,
+                                       trustedCertificatesFile: testCAFile)
         let report = try await global.openRegistry().checkLinks(options: options)
         try output.emit(report) {
             TextTable(headers: ["OUTCOME", "STATUS", "LINK", "CITED BY"],

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import GitStore
 import ProductModel
 import Reviews
@@ -18,10 +15,15 @@ public struct LinkCheckOptions: Sendable {
     public var allowLoopback: Bool
     /// Links fetched at once.
     public var jobs: Int
+    /// A PEM file of certificate authorities trusted instead of the system's: for testing the
+    /// checker against a local https server, never for a real registry.
+    public var trustedCertificatesFile: String?
 
     /// Options with the command's defaults.
-    public init(timeout: Double = 10, maximumRedirects: Int = 5, allowLoopback: Bool = false, jobs: Int = 8) {
+    public init(timeout: Double = 10, maximumRedirects: Int = 5, allowLoopback: Bool = false, jobs: Int = 8,
+                trustedCertificatesFile: String? = nil) {
         self.timeout = timeout; self.maximumRedirects = maximumRedirects; self.allowLoopback = allowLoopback; self.jobs = jobs
+        self.trustedCertificatesFile = trustedCertificatesFile
     }
 }
 
@@ -128,6 +130,11 @@ extension RegistryWorkspace {
 struct LinkChecker: Sendable {
     let options: LinkCheckOptions
 
+    private var probe: HTTPProbe {
+        HTTPProbe(timeout: options.timeout, allowLoopback: options.allowLoopback,
+                  trustedCertificatesFile: options.trustedCertificatesFile)
+    }
+
     func check(_ address: String, citedBy: [EvidenceLinkCitation], at now: String) async -> EvidenceLinkResult {
         func result(_ outcome: EvidenceLinkOutcome, _ detail: String, status: Int? = nil, final: String? = nil) -> EvidenceLinkResult {
             EvidenceLinkResult(address: address, citedBy: citedBy, outcome: outcome, httpStatus: status,
@@ -136,57 +143,35 @@ struct LinkChecker: Sendable {
         guard var url = URL(string: address) else {
             return result(.notPublic, "It is not a web address.")
         }
-        for hop in 0...options.maximumRedirects {
+        hops: for hop in 0...options.maximumRedirects {
             switch PublicAddress.classify(url, allowLoopback: options.allowLoopback) {
             case .notPublic(let reason): return result(.notPublic, reason, final: url.absoluteString)
             case .unresolved(let reason): return result(.unreachable, reason, final: url.absoluteString)
             case .public: break
             }
-            let response: HTTPURLResponse
-            do {
-                response = try await fetch(url)
-            } catch let error as URLError where error.code == .timedOut {
+            switch await probe.fetch(url.absoluteString) {
+            case .refused(let peer, let kind):
+                // The name-level check above passed, so the name answered differently when connecting.
+                return result(.notPublic, "The host '\(url.host ?? "")' resolved to \(peer), \(kind.rawValue) address, when the registry connected (a moment after it resolved to a public one); the registry does not connect to such addresses.",
+                              final: url.absoluteString)
+            case .timedOut:
                 return result(.timeout, "No response within \(Self.seconds(options.timeout)).", final: url.absoluteString)
-            } catch {
-                return result(.unreachable, "The connection failed: \(error.localizedDescription)", final: url.absoluteString)
+            case .failed(let reason):
+                return result(.unreachable, "The connection failed: \(reason)", final: url.absoluteString)
+            case .response(let status, let location):
+                if (300..<400).contains(status), let location, let next = URL(string: location) {
+                    if hop == options.maximumRedirects { break hops }
+                    url = next
+                    continue
+                }
+                if (200..<300).contains(status) { return result(.ok, "HTTP \(status).", status: status, final: url.absoluteString) }
+                return result(.httpError, "The server answered HTTP \(status).", status: status, final: url.absoluteString)
             }
-            let status = response.statusCode
-            if (300..<400).contains(status), let location = response.value(forHTTPHeaderField: "Location"),
-               let next = URL(string: location, relativeTo: url)?.absoluteURL {
-                if hop == options.maximumRedirects { break }
-                url = next
-                continue
-            }
-            if (200..<300).contains(status) { return result(.ok, "HTTP \(status).", status: status, final: url.absoluteString) }
-            return result(.httpError, "The server answered HTTP \(status).", status: status, final: url.absoluteString)
         }
         return result(.httpError, "More than \(options.maximumRedirects) redirects.", final: url.absoluteString)
     }
 
-    /// One request without following redirects: each hop's address is checked for being public first.
-    private func fetch(_ url: URL) async throws -> HTTPURLResponse {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = options.timeout
-        configuration.timeoutIntervalForResource = options.timeout
-        configuration.httpShouldSetCookies = false
-        let session = URLSession(configuration: configuration, delegate: RedirectRefusal(), delegateQueue: nil)
-        defer { session.finishTasksAndInvalidate() }
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalAndRemoteCacheData, timeoutInterval: options.timeout)
-        request.setValue("analytics-registry link check", forHTTPHeaderField: "User-Agent")
-        let (_, response) = try await session.data(for: request)
-        guard let http = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
-        return http
-    }
-
     private static func seconds(_ value: Double) -> String {
         value == value.rounded() ? "\(Int(value)) seconds" : "\(value) seconds"
-    }
-}
-
-/// Stops URLSession following redirects itself, so the checker sees and vets every hop.
-private final class RedirectRefusal: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
-        completionHandler(nil)
     }
 }

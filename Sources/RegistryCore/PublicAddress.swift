@@ -1,3 +1,6 @@
+// Only for the C socket constants: libcurl's headers include <sys/socket.h>, so in a whole-module
+// (release) build Clang gives enums such as SOCK_STREAM to CCurl rather than Glibc. No libcurl here.
+import CCurl
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -23,8 +26,9 @@ enum PublicAddress: Equatable {
         guard let rawHost = url.host, !rawHost.isEmpty else { return .notPublic("It names no host.") }
         let host = rawHost.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         let literal = IPAddress(host)
-        if literal == nil {
-            if host == "localhost" || intranetSuffixes.contains(where: host.hasSuffix), !(allowLoopback && host == "localhost") {
+        // With loopback allowed (tests), 'localhost' goes on to resolve to its loopback addresses.
+        if literal == nil, !(allowLoopback && host == "localhost") {
+            if host == "localhost" || intranetSuffixes.contains(where: host.hasSuffix) {
                 return .notPublic("The host '\(host)' is an intranet name.")
             }
             if !host.contains(".") {
@@ -41,7 +45,7 @@ enum PublicAddress: Equatable {
             addresses = resolved
         }
         for address in addresses {
-            if let kind = address.nonPublicKind, !(allowLoopback && kind == .loopback) {
+            if let kind = address.refusal(allowLoopback: allowLoopback) {
                 return .notPublic("The host '\(host)' resolves to \(address), \(kind.rawValue) address.")
             }
         }
@@ -59,18 +63,8 @@ enum PublicAddress: Equatable {
         var addresses: [IPAddress] = []
         var entry: UnsafeMutablePointer<addrinfo>? = first
         while let current = entry {
-            if let address = current.pointee.ai_addr {
-                switch Int32(current.pointee.ai_family) {
-                case AF_INET:
-                    address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
-                        addresses.append(IPAddress(bytes: withUnsafeBytes(of: $0.pointee.sin_addr) { Array($0) }))
-                    }
-                case AF_INET6:
-                    address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
-                        addresses.append(IPAddress(bytes: withUnsafeBytes(of: $0.pointee.sin6_addr) { Array($0) }))
-                    }
-                default: break
-                }
+            if let address = current.pointee.ai_addr, let ip = IPAddress(socketAddress: address, family: current.pointee.ai_family) {
+                addresses.append(ip)
             }
             entry = current.pointee.ai_next
         }
@@ -92,6 +86,18 @@ struct IPAddress: Equatable, CustomStringConvertible {
         } else if inet_pton(AF_INET6, text, &v6) == 1 {
             bytes = withUnsafeBytes(of: v6) { Array($0) }
         } else {
+            return nil
+        }
+    }
+
+    /// The address in a `sockaddr_in` or `sockaddr_in6`, or `nil` for another family.
+    init?(socketAddress: UnsafeRawPointer, family: Int32) {
+        switch family {
+        case AF_INET:
+            bytes = withUnsafeBytes(of: socketAddress.loadUnaligned(as: sockaddr_in.self).sin_addr) { Array($0) }
+        case AF_INET6:
+            bytes = withUnsafeBytes(of: socketAddress.loadUnaligned(as: sockaddr_in6.self).sin6_addr) { Array($0) }
+        default:
             return nil
         }
     }
@@ -120,6 +126,12 @@ struct IPAddress: Equatable, CustomStringConvertible {
         case (169, 254): return .linkLocal
         default: return nil
         }
+    }
+
+    /// Why a link check may not connect to this address, or `nil`; loopback passes when allowed (tests).
+    func refusal(allowLoopback: Bool) -> Kind? {
+        guard let kind = nonPublicKind, !(allowLoopback && kind == .loopback) else { return nil }
+        return kind
     }
 
     var description: String {

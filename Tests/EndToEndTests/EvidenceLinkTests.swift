@@ -12,6 +12,7 @@ struct EvidenceLinkTests {
             let address: String
             let outcome: String
             let http_status: Int?
+            let final_address: String?
             let detail: String
             let checked_at: String
             let failing_since: String?
@@ -30,11 +31,17 @@ struct EvidenceLinkTests {
     final class LinkServer {
         let process = Process()
         let port: Int
+        let scheme: String
+        let host: String
 
-        init() throws {
+        /// Serves http on 127.0.0.1, or https for `host` with `tls` (certificate and key files).
+        init(host: String = "127.0.0.1", tls: (certificate: URL, key: URL)? = nil) throws {
             let output = Pipe()
+            self.scheme = tls == nil ? "http" : "https"
+            self.host = host
             process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
             process.arguments = [packageRoot.appendingPathComponent("Tests/Fixtures/link-server/server.py").path]
+                + (tls.map { ["--tls", $0.certificate.path, $0.key.path] } ?? [])
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -49,12 +56,23 @@ struct EvidenceLinkTests {
             self.port = port
         }
 
-        func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+        func url(_ path: String) -> String { "\(scheme)://\(host):\(port)\(path)" }
 
         /// Requests the server has answered, apart from these count requests.
         func requestCount() throws -> Int {
-            let result = try runProcess("/usr/bin/python3", ["-c", "import urllib.request,sys; print(urllib.request.urlopen(sys.argv[1]).read().decode())", url("/count")])
-            return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+            Int(try ask("/count")) ?? -1
+        }
+
+        /// Each request the server has answered, as "HOST PATH" (with " sni=NAME" over https).
+        func requests() throws -> [String] {
+            try JSONDecoder().decode([String].self, from: Data(try ask("/requests").utf8))
+        }
+
+        /// One of the server's own reports, fetched past certificate checks (it is the test's server).
+        private func ask(_ path: String) throws -> String {
+            let script = "import ssl,sys,urllib.request; print(urllib.request.urlopen(sys.argv[1], context=ssl._create_unverified_context()).read().decode())"
+            let result = try runProcess("/usr/bin/python3", ["-c", script, "\(scheme)://127.0.0.1:\(port)\(path)"])
+            return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
         func stop() {
@@ -67,23 +85,29 @@ struct EvidenceLinkTests {
     /// cites every kind of link in its impact assessments and objection route, committed: no link
     /// leaves this machine.
     private func registry(citing server: LinkServer) throws -> FixtureRegistry {
+        try registry(citing: ["/ok", "/moved", "/missing", "/broken", "/hang", "/loop"].map(server.url)
+                     + ["file:///srv/shared/eia.pdf", "http://intranet/eia.pdf"],
+                     objectionRoute: "Write to the owner, or appeal at \(server.url("/ok")).")
+    }
+
+    /// The example registry cut down to one product whose impact assessments link to `addresses`.
+    private func registry(citing addresses: [String], objectionRoute: String) throws -> FixtureRegistry {
         let registry = try FixtureRegistry.cloneOfExamples()
         let others = try FileManager.default.contentsOfDirectory(atPath: registry.url.appendingPathComponent("Products").path)
             .filter { $0 != "station-incident-hotspots" }
         for id in others { try registry.git("rm", "-q", "-r", "Products/\(id)") }
         let manifest = registry.url.appendingPathComponent("Products/station-incident-hotspots/product.yaml")
         var yaml = try String(contentsOf: manifest, encoding: .utf8)
-        let assessments = ["/ok", "/moved", "/missing", "/broken", "/hang", "/loop"].enumerated().map { index, path in
-            "  - title: Assessment \(index)\n    date: \"2026-02-18\"\n    link: \(server.url(path))\n"
-        }.joined() + "  - title: Shared drive copy\n    date: \"2026-02-18\"\n    link: file:///srv/shared/eia.pdf\n"
-            + "  - title: Intranet copy\n    date: \"2026-02-18\"\n    link: http://intranet/eia.pdf\n"
+        let assessments = addresses.enumerated().map { index, address in
+            "  - title: Assessment \(index)\n    date: \"2026-02-18\"\n    link: \(address)\n"
+        }.joined()
         let start = try #require(yaml.range(of: "impact_assessments:\n"))
         let end = try #require(yaml.range(of: "review_due:", range: start.upperBound..<yaml.endIndex))
         yaml.replaceSubrange(start.upperBound..<end.lowerBound, with: assessments)
         // An address in the objection route is checked too: the route is replaced by one citing the server.
         let route = try #require(yaml.range(of: "\nobjection_route: >-\n"))
         let routeEnd = try #require(yaml.range(of: "\nlegal_basis:", range: route.upperBound..<yaml.endIndex))
-        yaml.replaceSubrange(route.upperBound..<routeEnd.lowerBound, with: "  Write to the owner, or appeal at \(server.url("/ok")).")
+        yaml.replaceSubrange(route.upperBound..<routeEnd.lowerBound, with: "  \(objectionRoute)")
         try Data(yaml.utf8).write(to: manifest)
         try registry.git("commit", "-q", "-am", "Cite links of every kind")
         return registry
@@ -190,5 +214,106 @@ struct EvidenceLinkTests {
         #expect(spanish.contains("el enlace falló el \(today) (HTTP 404), falla desde el \(old.prefix(10))"))
         let catalog = try String(contentsOf: site.url.appendingPathComponent("catalog.json"), encoding: .utf8)
         #expect(catalog.contains("\"link_failures\""))
+    }
+
+    /// Runs `registry links` with `arguments` in `registry`, inside fresh network and mount namespaces
+    /// (`Tests/Fixtures/link-server/rebinding_namespace.sh`) where `rules` (`NAME=ADDRESS,ADDRESS…`)
+    /// make host names answer one address to the first lookup and another to the next, and a link
+    /// server listens on port 8080 of every address, 10.55.0.1 (private) included. Returns the
+    /// report, the requests the server received and the DNS answers given.
+    private func linksWhereNamesRebind(_ registry: FixtureRegistry, rules: [String], _ arguments: String...) throws
+        -> (report: Report, requests: [String], answers: [String]) {
+        let work = try makeTemporaryDirectory("links-rebinding")
+        defer { work.remove() }
+        let script = packageRoot.appendingPathComponent("Tests/Fixtures/link-server/rebinding_namespace.sh").path
+        let run = try runProcess("/usr/bin/unshare", ["-rnm", "/bin/bash", script, work.url.path] + rules
+                                 + ["--", registryExecutable.path, "links", "--json", "--timeout", "5"] + arguments,
+                                 in: registry.url, environment: fixtureGitEnvironment)
+        #expect(run.status == 1, "a refused link fails the run: \(run.stderr)")
+        let report = try JSONDecoder().decode(Report.self, from: Data(run.stdout.utf8))
+        let requests = try JSONDecoder().decode([String].self, from: Data(contentsOf: work.url.appendingPathComponent("requests.json")))
+        let answers = try String(contentsOf: work.url.appendingPathComponent("dns.log"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        return (report, requests, answers)
+    }
+
+    @Test("a host name that resolves to a public address for the check and to a private or loopback one when connecting (DNS rebinding) never receives a request, on the first hop or after a redirect")
+    func rebindingNamesGetNoRequest() throws {
+        let steady = "http://steady.example:8080/ok"
+        let rebinding = "http://rebind.example:8080/ok"
+        let redirected = "http://127.0.0.1:8080/redirect?to=http://rebind-hop.example:8080/ok"
+        let registry = try registry(citing: [steady, rebinding, redirected], objectionRoute: "Write to the owner.")
+        defer { registry.remove() }
+
+        // Loopback allowed (the server's own address): a name that keeps answering 127.0.0.1 is
+        // fetched, which shows the namespace's DNS and server work; the names that rebind to the
+        // private 10.55.0.1 are refused when connecting, directly and as a redirect's target.
+        let allowed = try linksWhereNamesRebind(
+            registry,
+            rules: ["steady.example=127.0.0.1", "rebind.example=203.0.113.7,10.55.0.1", "rebind-hop.example=203.0.113.7,10.55.0.1"],
+            "--allow-loopback")
+        #expect(allowed.answers.contains("rebind.example 203.0.113.7") && allowed.answers.contains("rebind.example 10.55.0.1"),
+                "the name must have rebound between the check and the connection: \(allowed.answers)")
+        #expect(allowed.answers.contains("rebind-hop.example 10.55.0.1"), "\(allowed.answers)")
+        #expect(allowed.requests.sorted() == ["127.0.0.1:8080 /redirect?to=http://rebind-hop.example:8080/ok", "steady.example:8080 /ok"],
+                "\(allowed.requests)")
+        let outcomes = Dictionary(uniqueKeysWithValues: allowed.report.links.map { ($0.address, $0) })
+        #expect(outcomes[steady]?.outcome == "ok")
+        let direct = try #require(outcomes[rebinding])
+        #expect(direct.outcome == "not-public")
+        #expect(direct.detail.contains("10.55.0.1") && direct.detail.contains("private-network") && direct.detail.contains("when the registry connected"),
+                "\(direct.detail)")
+        let hop = try #require(outcomes[redirected])
+        #expect(hop.outcome == "not-public")
+        #expect(hop.final_address == "http://rebind-hop.example:8080/ok")
+        #expect(hop.detail.contains("10.55.0.1"), "\(hop.detail)")
+
+        // Loopback not allowed: a name that rebinds to 127.0.0.1 is refused the same way, and the
+        // server hears nothing at all.
+        let strict = try linksWhereNamesRebind(registry, rules: ["steady.example=127.0.0.1", "rebind.example=203.0.113.7,127.0.0.1"])
+        #expect(strict.answers.contains("rebind.example 127.0.0.1"), "\(strict.answers)")
+        #expect(strict.requests.isEmpty, "\(strict.requests)")
+        let loopback = try #require(strict.report.links.first { $0.address == rebinding })
+        #expect(loopback.outcome == "not-public")
+        #expect(loopback.detail.contains("127.0.0.1") && loopback.detail.contains("loopback"), "\(loopback.detail)")
+    }
+
+    @Test("https links are fetched with the certificate checked against the host name, which is also the name sent as SNI and Host")
+    func httpsChecksTheCertificateAgainstTheHostName() throws {
+        let keys = try makeTemporaryDirectory("links-tls")
+        defer { keys.remove() }
+        let certificate = keys.url.appendingPathComponent("localhost.pem")
+        let key = keys.url.appendingPathComponent("localhost.key")
+        let made = try runProcess("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                                       "-nodes", "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                                                       "-keyout", key.path, "-out", certificate.path])
+        try #require(made.status == 0, "\(made.stderr)")
+        let server = try LinkServer(host: "localhost", tls: (certificate, key))
+        defer { server.stop() }
+        let byAddress = "https://127.0.0.1:\(server.port)/ok"
+        let registry = try registry(citing: [server.url("/ok"), server.url("/moved"), server.url("/missing"), byAddress],
+                                    objectionRoute: "Write to the owner.")
+        defer { registry.remove() }
+
+        let (trusted, _) = try links(registry, "--allow-loopback", "--test-ca-file", certificate.path)
+        let outcomes = Dictionary(uniqueKeysWithValues: trusted.links.map { ($0.address, $0) })
+        #expect(outcomes[server.url("/ok")]?.outcome == "ok")
+        #expect(outcomes[server.url("/ok")]?.http_status == 200)
+        #expect(outcomes[server.url("/moved")]?.outcome == "ok")
+        #expect(outcomes[server.url("/missing")]?.http_status == 404)
+        // The certificate names localhost, not 127.0.0.1: the same server by address fails verification.
+        let mismatch = try #require(outcomes[byAddress])
+        #expect(mismatch.outcome == "unreachable")
+        #expect(mismatch.detail.contains("127.0.0.1") && mismatch.detail.contains("certificate"), "\(mismatch.detail)")
+        let served = try server.requests()
+        #expect(served.contains("localhost:\(server.port) /ok sni=localhost"), "\(served)")
+        #expect(!served.contains { $0.hasPrefix("127.0.0.1") }, "nothing is sent over a connection whose certificate failed: \(served)")
+
+        // Without the test's authority the self-signed certificate is not trusted, and nothing is sent.
+        let before = try server.requestCount()
+        let (untrusted, _) = try links(registry, "--allow-loopback")
+        #expect(untrusted.links.allSatisfy { $0.outcome == "unreachable" }, "\(untrusted.links.map(\.detail))")
+        #expect(untrusted.links.first { $0.address == server.url("/ok") }?.detail.contains("certificate") == true)
+        #expect(try server.requestCount() == before)
     }
 }
