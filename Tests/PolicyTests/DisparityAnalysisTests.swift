@@ -94,14 +94,20 @@ import TestSupport
         #expect(groups.map(\.selected) == [2, 1])
         #expect(failure(output: output, audit: "id,race\n123456789012,A\n\"123456789012\",B\n")
             == "The audit file 'audit/riders.csv' line 3 repeats the key '123456789012'; each key must appear once.")
+        // Keys are inserted in batches: a repeat is still reported before a later row's error.
+        var labelled = spec
+        labelled.labelColumn = "outcome"
+        #expect(failure(output: output, audit: "id,race,outcome\nk1,A,1\nk2,A,0\nk1,B,1\nk3,A,maybe\n", spec: labelled)
+            == "The audit file 'audit/riders.csv' line 4 repeats the key 'k1'; each key must appear once.")
+        #expect(failure(output: output, audit: "id,race\nk1,A\nk1,B\nk3,\"A\n", spec: spec)?.contains("line 3 repeats the key 'k1'") == true)
     }
 
     @Test func theAuditKeyTableGrowsAndStillFindsEveryKeyOnce() {
         var table = AuditKeyTable(expectedKeys: 0)
         let initialSlots = table.slots.count
         let keys = (0..<5_000).map { Array(("k\($0)" + String(repeating: "y", count: $0 % 12)).utf8) }
-        let inserted = keys.indices.filter { number in keys[number].withUnsafeBytes { table.insert($0, info: UInt32(number)) } }
-        #expect(inserted.count == keys.count)
+        let packed = keys.map { key in key.withUnsafeBytes { table.pack($0) } }
+        #expect(table.insert(packed, infos: keys.indices.map { UInt32($0) }) == nil)
         #expect(table.count == keys.count)
         #expect(table.slots.count > initialSlots)
         var arena: [UInt8] = []
@@ -110,8 +116,10 @@ import TestSupport
             return arena.withUnsafeBytes { table.find(packed, keyArena: $0) }.map { table.slots[$0].info }
         }
         #expect(found == keys.indices.map { UInt32($0) })
-        let repeated = keys.filter { key in key.withUnsafeBytes { table.insert($0, info: 0) } }
-        #expect(repeated.isEmpty)
+        let again = [keys[4_331], keys[17]].map { key in key.withUnsafeBytes { table.pack($0) } }
+        #expect(table.insert(again, infos: [0, 0]) == 0)
+        #expect(table.text(again[0]) == "k4331yyyyyyyyyyy")
+        #expect(table.text(packed[17]) == "k17yyyyy")
         #expect(table.count == keys.count)
     }
 

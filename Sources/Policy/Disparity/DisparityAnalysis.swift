@@ -264,13 +264,29 @@ struct AuditTable {
             // The cell of each combination of small value numbers, 4 bits per attribute; -1 unseen.
             var smallCells = [Int32](repeating: -1, count: 1 << (4 * attributeIndices.count))
             let yes = Array("true".utf8), no = Array("false".utf8)
-            while try reader.next() {
+            // Keys go into the table in batches (see `AuditKeyTable.insert`); a batch is inserted
+            // before any other error is thrown, so a repeated key on an earlier line is still the
+            // error reported.
+            var pending = PendingKeys()
+            let repeated = { (line: Int, key: String) in
+                DisparityError("The audit file '\(spec.file)' line \(line) repeats the key '\(key)'; each key must appear once.")
+            }
+            while true {
+                let more: Bool
+                do {
+                    more = try reader.next()
+                } catch {
+                    if let duplicate = pending.flush(into: &keys) { throw repeated(duplicate.line, duplicate.key) }
+                    throw error
+                }
+                guard more else { break }
                 var code: UInt64 = 0
                 var small = 0
                 var allSmall = true
                 for position in attributeIndices.indices {
                     let valueIndex = attributeValues[position].insert(reader.bytes(attributeIndices[position])).number
                     guard valueIndex < 0xFFFF else {
+                        if let duplicate = pending.flush(into: &keys) { throw repeated(duplicate.line, duplicate.key) }
                         throw DisparityError("The audit file '\(spec.file)' column '\(spec.attributes[position])' has more than 65,535 distinct values; audit attributes must be group labels, not identifiers.")
                     }
                     code |= UInt64(valueIndex) << (16 * UInt64(position))
@@ -298,14 +314,38 @@ struct AuditTable {
                     } else if reader.field(labelIndex, equals: yes) {
                         label = true
                     } else if !reader.field(labelIndex, equals: no) {
+                        if let duplicate = pending.flush(into: &keys) { throw repeated(duplicate.line, duplicate.key) }
                         throw DisparityError("The audit file '\(spec.file)' line \(reader.line) has label '\(reader[labelIndex])' in column '\(spec.labelColumn ?? "")'; write 1 or 0 (true or false).")
                     }
                 }
-                guard keys.insert(reader.bytes(keyIndex), info: UInt32(cell) | (label ? AuditTable.labelBit : 0)) else {
-                    throw DisparityError("The audit file '\(spec.file)' line \(reader.line) repeats the key '\(reader[keyIndex])'; each key must appear once.")
-                }
+                pending.append(keys.pack(reader.bytes(keyIndex)), info: UInt32(cell) | (label ? AuditTable.labelBit : 0),
+                               line: reader.line)
+                if pending.isFull, let duplicate = pending.flush(into: &keys) { throw repeated(duplicate.line, duplicate.key) }
             }
+            if let duplicate = pending.flush(into: &keys) { throw repeated(duplicate.line, duplicate.key) }
         }
+    }
+}
+
+/// Audit keys waiting to go into the table together, with the line each came from.
+private struct PendingKeys {
+    private var keys: [PackedKey] = []
+    private var infos: [UInt32] = []
+    private var lines: [Int] = []
+    /// Enough keys that their cache misses overlap, few enough to stay in the CPU's reach.
+    private static let batchSize = 32
+
+    var isFull: Bool { keys.count >= Self.batchSize }
+
+    mutating func append(_ key: PackedKey, info: UInt32, line: Int) {
+        keys.append(key); infos.append(info); lines.append(line)
+    }
+
+    /// Inserts the waiting keys into `table`; the line and text of the first key already there, if any.
+    mutating func flush(into table: inout AuditKeyTable) -> (line: Int, key: String)? {
+        defer { keys.removeAll(keepingCapacity: true); infos.removeAll(keepingCapacity: true); lines.removeAll(keepingCapacity: true) }
+        guard let position = table.insert(keys, infos: infos) else { return nil }
+        return (lines[position], table.text(keys[position]))
     }
 }
 
