@@ -97,16 +97,39 @@ import TestSupport
 
     // MARK: the fairness numbers, against a plain count of the same generated files
 
-    @Test func fairnessNumbersMatchAPlainCountOfAGeneratedFile() throws {
+    /// A generated audit file and decision output, and what a plain count of them gives.
+    struct GeneratedFairness: Sendable, CustomTestStringConvertible {
+        /// Audit rows.
+        var rows: Int
+        /// Race labels beyond the five named ones (`Group 1`, `Group 2`, …), to pass the 16
+        /// values per attribute that the audit table numbers through its small array.
+        var extraRaces: Int
+        /// Keys padded to this many digits, plus a varying tail, so short (inline) and long
+        /// (arena) keys mix.
+        var keyDigits: Int
+        var testDescription: String { "\(rows) rows, \(5 + extraRaces) races, keys of \(keyDigits)+ digits" }
+    }
+
+    /// Small, in the shape of the benchmark; then over 1 MB, so rows cross the edge of the
+    /// scanner's 1 MB read buffer, with keys of 7 to 13 bytes (packed inline up to 8, in an arena
+    /// past it) and 45 races.
+    static let generated = [GeneratedFairness(rows: 5_000, extraRaces: 0, keyDigits: 1),
+                            GeneratedFairness(rows: 40_000, extraRaces: 40, keyDigits: 6)]
+
+    @Test(arguments: CSVScannerTests.generated)
+    func fairnessNumbersMatchAPlainCountOfAGeneratedFile(_ generated: GeneratedFairness) throws {
         var random = SeededRandom(seed: 1_600)
         let races = ["White", "Black", "Hispanic, Latino", "Asian \"East\"", "Pacific Islander"]
+            + (0..<generated.extraRaces).map { "Group \($0 + 1)" }
         var audit = "\u{FEFF}rider_id,race,sex,fare_evaded\r\n"
         var decisions: [String] = []
         var expected: [[String]: (count: Int, selected: Int, positives: Int, truePositives: Int)] = [:]
         var auditOnly = 0
-        for index in 0..<5_000 {
-            let key = index % 7 == 0 ? "r,\(index)" : "r\(index)"
-            let race = races[Int(random.next() % 5)]
+        for index in 0..<generated.rows {
+            let digits = String(repeating: "0", count: max(0, generated.keyDigits - String(index).count)) + String(index)
+            let tail = String(repeating: "x", count: index % 6)
+            let key = index % 7 == 0 ? "r,\(digits)\(tail)" : "r\(digits)\(tail)"
+            let race = races[Int(random.next() % UInt64(races.count))]
             let sex = random.next() % 2 == 0 ? "Female" : "Male"
             let label = random.next() % 9 == 0
             audit += [key, race, sex, label ? "1" : "0"].map(quotedIfNeeded).joined(separator: ",") + "\r\n"
@@ -137,7 +160,7 @@ import TestSupport
         let report = try DisparityAnalysis.run(outputURL: directory.url.appendingPathComponent("decisions.csv"),
                                                auditURL: directory.url.appendingPathComponent("audit.csv"),
                                                spec: spec, parameters: .defaults)
-        #expect(report.matchedRows == 5_000 - auditOnly)
+        #expect(report.matchedRows == generated.rows - auditOnly)
         #expect(report.unmatchedAuditRows == auditOnly)
         #expect(report.unmatchedOutputRows == 37)
         #expect(report.breakdowns.map(\.attributes) == [["race"], ["sex"], ["race", "sex"]])

@@ -79,6 +79,50 @@ import TestSupport
         #expect(failure(output: "id,flag\n1,yes,extra\n", audit: "id,race\n1,Black\n")?.hasPrefix("'flags.csv' line 2:") == true)
     }
 
+    @Test func keysJoinByAllTheirBytesWhetherPackedInlineOrInTheArena() throws {
+        // Up to 8 bytes a key is packed into a word, past that it is kept in an arena: keys that
+        // differ only in their ninth byte, only by a trailing NUL, or not at all must not meet.
+        let audit = "id,race\n12345678,A\n123456789,B\n1234567890123,B\n123456780,A\na,A\na\u{0},B\n,A\n"
+        let output = "id,flag\n123456789,yes\n123456780,yes\n1234567890123,no\na\u{0},no\n,yes\n123456789x,yes\n12345678,no\n"
+        let report = try analyse(output: output, audit: audit)
+        #expect(report.matchedRows == 6)
+        #expect(report.unmatchedOutputRows == 1)
+        #expect(report.unmatchedAuditRows == 1)
+        let groups = try #require(report.breakdowns.first?.groups)
+        #expect(groups.map(\.label) == ["race=A", "race=B"])
+        #expect(groups.map(\.count) == [3, 3])
+        #expect(groups.map(\.selected) == [2, 1])
+        #expect(failure(output: output, audit: "id,race\n123456789012,A\n\"123456789012\",B\n")
+            == "The audit file 'audit/riders.csv' line 3 repeats the key '123456789012'; each key must appear once.")
+        // Keys are inserted in batches: a repeat is still reported before a later row's error.
+        var labelled = spec
+        labelled.labelColumn = "outcome"
+        #expect(failure(output: output, audit: "id,race,outcome\nk1,A,1\nk2,A,0\nk1,B,1\nk3,A,maybe\n", spec: labelled)
+            == "The audit file 'audit/riders.csv' line 4 repeats the key 'k1'; each key must appear once.")
+        #expect(failure(output: output, audit: "id,race\nk1,A\nk1,B\nk3,\"A\n", spec: spec)?.contains("line 3 repeats the key 'k1'") == true)
+    }
+
+    @Test func theAuditKeyTableGrowsAndStillFindsEveryKeyOnce() {
+        var table = AuditKeyTable(expectedKeys: 0)
+        let initialSlots = table.slots.count
+        let keys = (0..<5_000).map { Array(("k\($0)" + String(repeating: "y", count: $0 % 12)).utf8) }
+        let packed = keys.map { key in key.withUnsafeBytes { table.pack($0) } }
+        #expect(table.insert(packed, infos: keys.indices.map { UInt32($0) }) == nil)
+        #expect(table.count == keys.count)
+        #expect(table.slots.count > initialSlots)
+        var arena: [UInt8] = []
+        let found = keys.map { key in
+            let packed = key.withUnsafeBytes { PackedKey($0, arena: &arena) }
+            return arena.withUnsafeBytes { table.find(packed, keyArena: $0) }.map { table.slots[$0].info }
+        }
+        #expect(found == keys.indices.map { UInt32($0) })
+        let again = [keys[4_331], keys[17]].map { key in key.withUnsafeBytes { table.pack($0) } }
+        #expect(table.insert(again, infos: [0, 0]) == 0)
+        #expect(table.text(again[0]) == "k4331yyyyyyyyyyy")
+        #expect(table.text(packed[17]) == "k17yyyyy")
+        #expect(table.count == keys.count)
+    }
+
     @Test func jsonLinesDecisionsGiveTheSameNumbersAsCSV() throws {
         var csv = "id,flag\n"
         var jsonl = ""

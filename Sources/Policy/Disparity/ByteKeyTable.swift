@@ -1,10 +1,11 @@
 import Foundation
 
-/// A set of byte strings (join keys) numbered in insertion order, hashed without building a
-/// `String` per key.
+/// A set of byte strings (an audit column's group labels, a sample column's distinct values)
+/// numbered in insertion order, hashed without building a `String` per value.
 ///
-/// The disparity join looks up a million keys on each side; creating and SipHashing a `String` for
-/// each dominated the run, so keys live in one arena and are found by open addressing.
+/// Every audit row looks up one value per attribute; creating and SipHashing a `String` for each
+/// cost more than the scan, so values live in one arena and are found by open addressing. (Join
+/// keys, a million distinct, use `AuditKeyTable`, which packs short keys into its slots.)
 struct ByteKeyTable {
     private var arena: [UInt8] = []
     private var offsets: [Int] = [0]
@@ -38,11 +39,6 @@ struct ByteKeyTable {
         hashes.append(hash)
         place(number, hash: hash)
         return (number, true)
-    }
-
-    /// The key's number, if present.
-    func find(_ key: UnsafeRawBufferPointer) -> Int? {
-        find(key, hash: Self.hash(key))
     }
 
     /// The text of key `number`, for messages.

@@ -70,7 +70,7 @@ public enum DisparityAnalysis {
         }
         return DisparityReport(parametersDigest: parameters.digest, minimumGroupSize: parameters.minimumGroupSize,
                                selectionIs: spec.selectionIs, hasLabels: audit.hasLabels, matchedRows: matched,
-                               unmatchedOutputRows: unmatched, unmatchedAuditRows: audit.rows.count - joinedAuditRows,
+                               unmatchedOutputRows: unmatched, unmatchedAuditRows: audit.keys.count - joinedAuditRows,
                                breakdowns: breakdowns)
     }
 
@@ -167,44 +167,71 @@ struct CellCounts: Sendable, Hashable {
 }
 
 /// One thread's share of the join: per-cell counts of a range of decision rows, and which audit
-/// rows they joined (one bit per row).
+/// slots they joined (one bit per slot of the audit table).
 struct JoinCounts {
     var cells: [CellCounts]
     var matched = 0
     var joined: [UInt64]
 
     init(_ decisions: DecisionRows, _ range: Range<Int>, audit: AuditTable) {
-        cells = [CellCounts](repeating: CellCounts(), count: audit.cellValues.count)
-        joined = [UInt64](repeating: 0, count: (audit.rows.count + 63) / 64)
-        for index in range {
-            guard let row = decisions.withKey(index, { audit.keys.find($0) }) else { continue }
-            matched += 1
-            joined[row >> 6] |= 1 << UInt64(row & 63)
-            let info = audit.rows[row]
-            let selected = decisions.selected[index]
-            let cell = Int(info & AuditTable.cellMask)
-            cells[cell].count += 1
-            if selected { cells[cell].selected += 1 }
-            if info & AuditTable.labelBit != 0 {
-                cells[cell].positives += 1
-                if selected { cells[cell].truePositives += 1 }
+        var cells = [CellCounts](repeating: CellCounts(), count: audit.cellValues.count)
+        var joined = [UInt64](repeating: 0, count: (audit.keys.slots.count + 63) / 64)
+        var matched = 0
+        let table = audit.keys
+        decisions.keyArena.withUnsafeBytes { keyArena in
+            cells.withUnsafeMutableBufferPointer { cells in
+                joined.withUnsafeMutableBufferPointer { joined in
+                    table.slots.withUnsafeBufferPointer { slots in
+                        decisions.keys.withUnsafeBufferPointer { keys in
+                            decisions.selected.withUnsafeBufferPointer { selectedBits in
+                                for index in range {
+                                    guard let slot = table.find(keys[index], keyArena: keyArena) else { continue }
+                                    matched += 1
+                                    joined[slot >> 6] |= 1 << UInt64(slot & 63)
+                                    let info = slots[slot].info
+                                    let selected = selectedBits[index >> 6] & (1 << UInt64(index & 63)) != 0
+                                    let cell = Int(info & AuditTable.cellMask)
+                                    cells[cell].count += 1
+                                    if selected { cells[cell].selected += 1 }
+                                    if info & AuditTable.labelBit != 0 {
+                                        cells[cell].positives += 1
+                                        if selected { cells[cell].truePositives += 1 }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
+        self.cells = cells
+        self.joined = joined
+        self.matched = matched
     }
+}
+
+/// Expected rows of a file of `bytes` bytes, so tables start near their final size instead of
+/// doubling (and copying) their way there; a guess from a short row, capped so a file of long rows
+/// does not reserve more than it needs.
+private func expectedRows(fileSize bytes: Int?, shortestRow: Int) -> Int {
+    min((bytes ?? 0) / shortestRow, 1 << 22)
 }
 
 /// The audit file held in memory: each key's intersection cell and label.
 struct AuditTable {
-    /// The join keys; a key's number is its row (0-based).
-    var keys = ByteKeyTable()
-    /// Per row, packed so the join touches one word per lookup: the intersection cell in the low
+    /// The join keys, each with its row's packed cell and label: the intersection cell in the low
     /// bits, then whether the true outcome is positive.
-    var rows: [UInt32] = []
+    var keys = AuditKeyTable(expectedKeys: 0)
     static let cellMask: UInt32 = (1 << 30) - 1
     static let labelBit: UInt32 = 1 << 30
     /// Each cell's attribute values, in the spec's attribute order.
     var cellValues: [[String]] = []
     var hasLabels: Bool
+
+    /// Attribute values are numbered per column as they appear; a row's cell is found from its
+    /// values' numbers through `smallCells` while each number is below 16 (group labels: nearly
+    /// always), through a dictionary beyond.
+    private static let smallValues = 16
 
     init(url: URL, spec: AuditSpec) throws(DisparityError) {
         hasLabels = spec.labelColumn != nil
@@ -230,56 +257,110 @@ struct AuditTable {
                 }
                 labelIndex = index
             }
+            // An audit row is at least a key, a label and one short value per attribute.
+            keys = AuditKeyTable(expectedKeys: expectedRows(fileSize: reader.fileSize, shortestRow: 20))
             var attributeValues = [ByteKeyTable](repeating: ByteKeyTable(capacity: 8), count: attributeIndices.count)
             var cellByCode: [UInt64: Int32] = [:]
-            let one = Array("1".utf8), zero = Array("0".utf8), yes = Array("true".utf8), no = Array("false".utf8)
-            while try reader.next() {
+            // The cell of each combination of small value numbers, 4 bits per attribute; -1 unseen.
+            var smallCells = [Int32](repeating: -1, count: 1 << (4 * attributeIndices.count))
+            let yes = Array("true".utf8), no = Array("false".utf8)
+            // Keys go into the table in batches (see `AuditKeyTable.insert`); a batch is inserted
+            // before any other error is thrown, so a repeated key on an earlier line is still the
+            // error reported.
+            var pending = PendingKeys()
+            let repeated = { (line: Int, key: String) in
+                DisparityError("The audit file '\(spec.file)' line \(line) repeats the key '\(key)'; each key must appear once.")
+            }
+            while true {
+                let more: Bool
+                do {
+                    more = try reader.next()
+                } catch {
+                    if let duplicate = pending.flush(into: &keys) { throw repeated(duplicate.line, duplicate.key) }
+                    throw error
+                }
+                guard more else { break }
                 var code: UInt64 = 0
-                for (position, column) in attributeIndices.enumerated() {
-                    let valueIndex = attributeValues[position].insert(reader.bytes(column)).number
+                var small = 0
+                var allSmall = true
+                for position in attributeIndices.indices {
+                    let valueIndex = attributeValues[position].insert(reader.bytes(attributeIndices[position])).number
                     guard valueIndex < 0xFFFF else {
+                        if let duplicate = pending.flush(into: &keys) { throw repeated(duplicate.line, duplicate.key) }
                         throw DisparityError("The audit file '\(spec.file)' column '\(spec.attributes[position])' has more than 65,535 distinct values; audit attributes must be group labels, not identifiers.")
                     }
                     code |= UInt64(valueIndex) << (16 * UInt64(position))
+                    small |= valueIndex << (4 * position)
+                    allSmall = allSmall && valueIndex < Self.smallValues
                 }
-                let cell: Int32
-                if let existing = cellByCode[code] {
-                    cell = existing
-                } else {
-                    cell = Int32(cellValues.count)
-                    cellByCode[code] = cell
-                    cellValues.append((0..<attributeIndices.count).map { position in
-                        attributeValues[position].text(Int((code >> (16 * UInt64(position))) & 0xFFFF))
-                    })
+                var cell = allSmall ? smallCells[small] : -1
+                if cell < 0 {
+                    if let existing = cellByCode[code] {
+                        cell = existing
+                    } else {
+                        cell = Int32(cellValues.count)
+                        cellByCode[code] = cell
+                        cellValues.append((0..<attributeIndices.count).map { position in
+                            attributeValues[position].text(Int((code >> (16 * UInt64(position))) & 0xFFFF))
+                        })
+                    }
+                    if allSmall { smallCells[small] = cell }
                 }
                 var label = false
                 if let labelIndex {
-                    if reader.field(labelIndex, equals: one) || reader.field(labelIndex, equals: yes) {
+                    let field = reader.bytes(labelIndex)
+                    if field.count == 1, field[0] == UInt8(ascii: "1") || field[0] == UInt8(ascii: "0") {
+                        label = field[0] == UInt8(ascii: "1")
+                    } else if reader.field(labelIndex, equals: yes) {
                         label = true
-                    } else if !(reader.field(labelIndex, equals: zero) || reader.field(labelIndex, equals: no)) {
+                    } else if !reader.field(labelIndex, equals: no) {
+                        if let duplicate = pending.flush(into: &keys) { throw repeated(duplicate.line, duplicate.key) }
                         throw DisparityError("The audit file '\(spec.file)' line \(reader.line) has label '\(reader[labelIndex])' in column '\(spec.labelColumn ?? "")'; write 1 or 0 (true or false).")
                     }
                 }
-                guard keys.insert(reader.bytes(keyIndex)).inserted else {
-                    throw DisparityError("The audit file '\(spec.file)' line \(reader.line) repeats the key '\(reader[keyIndex])'; each key must appear once.")
-                }
-                rows.append(UInt32(cell) | (label ? AuditTable.labelBit : 0))
+                pending.append(keys.pack(reader.bytes(keyIndex)), info: UInt32(cell) | (label ? AuditTable.labelBit : 0),
+                               line: reader.line)
+                if pending.isFull, let duplicate = pending.flush(into: &keys) { throw repeated(duplicate.line, duplicate.key) }
             }
+            if let duplicate = pending.flush(into: &keys) { throw repeated(duplicate.line, duplicate.key) }
         }
     }
 }
 
-/// The decision output held in memory as its join keys (bytes, one arena) and whether each row was
-/// selected: all the join needs, without keeping rows.
+/// Audit keys waiting to go into the table together, with the line each came from.
+private struct PendingKeys {
+    private var keys: [PackedKey] = []
+    private var infos: [UInt32] = []
+    private var lines: [Int] = []
+    /// Enough keys that their cache misses overlap, few enough to stay in the CPU's reach.
+    private static let batchSize = 32
+
+    var isFull: Bool { keys.count >= Self.batchSize }
+
+    mutating func append(_ key: PackedKey, info: UInt32, line: Int) {
+        keys.append(key); infos.append(info); lines.append(line)
+    }
+
+    /// Inserts the waiting keys into `table`; the line and text of the first key already there, if any.
+    mutating func flush(into table: inout AuditKeyTable) -> (line: Int, key: String)? {
+        defer { keys.removeAll(keepingCapacity: true); infos.removeAll(keepingCapacity: true); lines.removeAll(keepingCapacity: true) }
+        guard let position = table.insert(keys, infos: infos) else { return nil }
+        return (lines[position], table.text(keys[position]))
+    }
+}
+
+/// The decision output held in memory as its packed join keys and whether each row was selected:
+/// all the join needs, without keeping rows.
 struct DecisionRows {
-    private var keyBytes: [UInt8] = []
-    /// Where each row's key ends in `keyBytes`; a key starts where the previous one ended.
-    private var keyEnds: [Int] = []
-    /// Per row, whether its decision is the selected value.
-    private(set) var selected: [Bool] = []
+    /// Per row, its packed key.
+    private(set) var keys: [PackedKey] = []
+    /// The bytes of keys longer than 8 bytes.
+    private(set) var keyArena: [UInt8] = []
+    /// Per row, one bit: whether its decision is the selected value.
+    private(set) var selected: [UInt64] = []
 
     /// How many decision rows were read.
-    var count: Int { keyEnds.count }
+    var count: Int { keys.count }
 
     /// Reads the decision output: CSV by default, JSON lines when `output` says so.
     init(url: URL, spec: AuditSpec, output: ProductOutput?) throws(DisparityError) {
@@ -291,7 +372,8 @@ struct DecisionRows {
             guard let decisionIndex = columns.firstIndex(of: spec.decisionColumn) else { throw missingDecision }
             do {
                 try OutputRows.read(url, output: output) { _, fields in
-                    append(key: fields[keyIndex].utf8, selected: fields[decisionIndex] == spec.selectedValue)
+                    var key = fields[keyIndex]
+                    key.withUTF8 { append(key: UnsafeRawBufferPointer($0), selected: fields[decisionIndex] == spec.selectedValue) }
                 }
             } catch {
                 throw DisparityError(error.message)
@@ -302,6 +384,10 @@ struct DecisionRows {
             let reader = try CSVScanner(url: url, displayName: spec.output)
             guard let keyIndex = reader.columnIndex(spec.key) else { throw missingKey }
             guard let decisionIndex = reader.columnIndex(spec.decisionColumn) else { throw missingDecision }
+            // A decision row is at least a short key and a one-character decision.
+            let expected = expectedRows(fileSize: reader.fileSize, shortestRow: 10)
+            keys.reserveCapacity(expected)
+            selected.reserveCapacity(expected / 64 + 1)
             let selectedBytes = Array(spec.selectedValue.utf8)
             while try reader.next() {
                 append(key: reader.bytes(keyIndex), selected: reader.field(decisionIndex, equals: selectedBytes))
@@ -309,15 +395,10 @@ struct DecisionRows {
         }
     }
 
-    private mutating func append(key: some Collection<UInt8>, selected isSelected: Bool) {
-        keyBytes.append(contentsOf: key)
-        keyEnds.append(keyBytes.count)
-        selected.append(isSelected)
-    }
-
-    /// Calls `body` with the bytes of row `index`'s key.
-    func withKey<Result>(_ index: Int, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        let start = index == 0 ? 0 : keyEnds[index - 1]
-        return keyBytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<keyEnds[index]])) }
+    private mutating func append(key: UnsafeRawBufferPointer, selected isSelected: Bool) {
+        let index = keys.count
+        keys.append(PackedKey(key, arena: &keyArena))
+        if index & 63 == 0 { selected.append(0) }
+        if isSelected { selected[index >> 6] |= 1 << UInt64(index & 63) }
     }
 }
