@@ -52,8 +52,30 @@ public enum ManifestDecoder {
 
     /// Decodes a manifest and keeps the line of every value, for validation messages.
     public static func decodeDocument(_ bytes: [UInt8], file: String) throws(ManifestError) -> DecodedManifest {
+        try decodeDocument(bytes, file: file, parsers: .subsetFirst)
+    }
+
+    /// Which YAML parsers decoding may use.
+    enum Parsers {
+        /// The subset parser, then Yams for anything outside the subset and for any manifest that
+        /// has a problem, so that every message comes from the tree Yams composes.
+        case subsetFirst
+        /// Yams alone (the subset parser's differential tests compare the two).
+        case yamsOnly
+    }
+
+    static func decodeDocument(_ bytes: [UInt8], file: String, parsers: Parsers) throws(ManifestError) -> DecodedManifest {
+        let text = try checkedText(bytes, file: file)
+        if parsers == .subsetFirst, let root = ManifestYAMLSubset.parse(text),
+           let decoded = try? read(root, file: file) {
+            return decoded
+        }
+        return try read(parseSingleDocument(text, file: file), file: file)
+    }
+
+    /// Reads a manifest out of a YAML tree, throwing every problem found.
+    private static func read(_ root: ManifestNode, file: String) throws(ManifestError) -> DecodedManifest {
         let reader = ManifestReader(file: file)
-        let root = try parseSingleDocument(bytes, reader: reader)
         reader.checkStructure(root, depth: 1, path: "")
         if let error = ManifestError(problems: inFileOrder(reader.problems)) { throw error }
         let manifest = reader.readManifest(root, folder: folderName(of: file))
@@ -79,12 +101,14 @@ public enum ManifestDecoder {
         return String(parts[parts.count - 2])
     }
 
-    /// Checks the raw bytes and returns the one YAML document they hold.
-    private static func parseSingleDocument(_ bytes: [UInt8], reader: ManifestReader) throws(ManifestError) -> Node {
-        let file = reader.file
-        func stop(_ line: Int?, _ reason: String, _ fix: String) -> ManifestError {
-            ManifestError(ManifestProblem(SourceLocation(file: file, line: line), reason, fix: fix))
-        }
+    private static func stop(_ file: String, _ line: Int?, _ reason: String, _ fix: String) -> ManifestError {
+        ManifestError(ManifestProblem(SourceLocation(file: file, line: line), reason, fix: fix))
+    }
+
+    /// The raw bytes as text, once they are known to be a manifest-sized UTF-8 file without raw
+    /// control characters or alias keys, which neither parser should see.
+    private static func checkedText(_ bytes: [UInt8], file: String) throws(ManifestError) -> String {
+        func stop(_ line: Int?, _ reason: String, _ fix: String) -> ManifestError { Self.stop(file, line, reason, fix) }
         guard bytes.count <= maximumFileSize else {
             throw stop(nil, "the file is \(bytes.count) bytes, more than the \(maximumFileSize) bytes a manifest may have",
                        "move long text into the product's README and keep the manifest short")
@@ -101,6 +125,12 @@ public enum ManifestDecoder {
             throw stop(line, "a YAML alias or complex value is used as a mapping key, which can expand without bound",
                        "anchors, aliases and complex keys are not allowed in a manifest; write every key as a plain word")
         }
+        return text
+    }
+
+    /// The one YAML document the text holds, as Yams composes it.
+    static func parseSingleDocument(_ text: String, file: String) throws(ManifestError) -> ManifestNode {
+        func stop(_ line: Int?, _ reason: String, _ fix: String) -> ManifestError { Self.stop(file, line, reason, fix) }
         do {
             var duplicates: [DuplicateKey] = []
             var source = text
@@ -122,9 +152,8 @@ public enum ManifestDecoder {
                     if let error = ManifestError(problems: inFileOrder(duplicates.map { $0.problem(in: root, file: file) })) {
                         throw error
                     }
-                    // The parser must outlive the walk: Yams holds anchors weakly on the nodes.
-                    reader.parser = parser
-                    return root
+                    // Converted while the parser lives: Yams holds anchors weakly on the nodes.
+                    return ManifestNode(root)
                 } catch let YamlError.duplicatedKeysInMapping(keys, context) {
                     let key = keys.first ?? ""
                     let marker = "\u{E000}\(duplicates.count)\u{E000}"

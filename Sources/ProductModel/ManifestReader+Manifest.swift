@@ -1,8 +1,6 @@
-import Yams
-
 /// The manifest's own shape: which key is read as what.
 extension ManifestReader {
-    func readManifest(_ root: Node, folder: String?) -> ProductManifest? {
+    func readManifest(_ root: ManifestNode, folder: String?) -> ProductManifest? {
         guard let fields = mapping(root, at: "", shape: .manifest) else { return nil }
         let format = fields["format"].map { string($0, at: "format") }
         let id = fields["id"].flatMap { readID($0, folder: folder) }
@@ -54,7 +52,7 @@ extension ManifestReader {
         fields[key].flatMap { string($0, at: fields.path(key), multiline: true) }
     }
 
-    private func readID(_ node: Node, folder: String?) -> ProductID? {
+    private func readID(_ node: ManifestNode, folder: String?) -> ProductID? {
         guard let text = string(node, at: "id") else { return nil }
         guard let id = ProductID(text) else {
             if ProductID.reserved.contains(text) {
@@ -74,7 +72,7 @@ extension ManifestReader {
         return id
     }
 
-    private func readOwner(_ node: Node) -> ProductOwner? {
+    private func readOwner(_ node: ManifestNode) -> ProductOwner? {
         guard let fields = mapping(node, at: "owner", shape: .owner) else { return nil }
         let team = text(fields, "team"), role = text(fields, "accountable_role"), contact = text(fields, "contact")
         let members = fields["board_members"].map { stringList($0, at: fields.path("board_members")) }
@@ -82,7 +80,7 @@ extension ManifestReader {
         return ProductOwner(team: team, accountableRole: role, contact: contact, boardMembers: (members ?? nil) ?? [])
     }
 
-    private func readVendor(_ node: Node) -> Vendor? {
+    private func readVendor(_ node: ManifestNode) -> Vendor? {
         guard let fields = mapping(node, at: "vendor", shape: .vendor) else { return nil }
         let name = text(fields, "name")
         let product = fields["product"].map { string($0, at: fields.path("product")) }
@@ -91,13 +89,13 @@ extension ManifestReader {
         return Vendor(name: name, product: product ?? nil, contract: contract ?? nil)
     }
 
-    private func readRisk(_ node: Node, _ path: String) -> Risk? {
+    private func readRisk(_ node: ManifestNode, _ path: String) -> Risk? {
         guard let fields = mapping(node, at: path, shape: .risk) else { return nil }
         guard let risk = prose(fields, "risk"), let mitigation = prose(fields, "mitigation") else { return nil }
         return Risk(risk: risk, mitigation: mitigation)
     }
 
-    private func readImpactAssessment(_ node: Node, _ path: String) -> ImpactAssessment? {
+    private func readImpactAssessment(_ node: ManifestNode, _ path: String) -> ImpactAssessment? {
         guard let fields = mapping(node, at: path, shape: .impactAssessment) else { return nil }
         let title = text(fields, "title"), link = text(fields, "link")
         let day = fields["date"].flatMap { date($0, at: fields.path("date")) }
@@ -105,7 +103,7 @@ extension ManifestReader {
         return ImpactAssessment(title: title, date: day, link: link)
     }
 
-    private func readDataSource(_ node: Node, _ path: String) -> DataSource? {
+    private func readDataSource(_ node: ManifestNode, _ path: String) -> DataSource? {
         guard let fields = mapping(node, at: path, shape: .dataSource) else { return nil }
         let id = text(fields, "id"), name = text(fields, "name"), steward = text(fields, "steward")
         let origin = fields["origin"].flatMap { choice($0, at: fields.path("origin"), DataOrigin.self) }
@@ -114,14 +112,14 @@ extension ManifestReader {
         return DataSource(id: id, name: name, origin: origin, steward: steward, fields: names)
     }
 
-    private func readDemographicField(_ node: Node, _ path: String) -> DemographicField? {
+    private func readDemographicField(_ node: ManifestNode, _ path: String) -> DemographicField? {
         guard let fields = mapping(node, at: path, shape: .demographicField) else { return nil }
         guard let field = text(fields, "field"), let source = text(fields, "source"),
               let justification = prose(fields, "justification") else { return nil }
         return DemographicField(field: field, source: source, justification: justification)
     }
 
-    private func readInput(_ node: Node, _ path: String) -> ProductInput? {
+    private func readInput(_ node: ManifestNode, _ path: String) -> ProductInput? {
         guard let fields = mapping(node, at: path, shape: .input) else { return nil }
         let name = text(fields, "name"), source = text(fields, "source"), sample = text(fields, "sample")
         let columns = fields["columns"].flatMap { stringList($0, at: fields.path("columns")) }
@@ -129,7 +127,7 @@ extension ManifestReader {
         return ProductInput(name: name, source: source, sample: sample, columns: columns)
     }
 
-    private func readOutput(_ node: Node, _ path: String) -> ProductOutput? {
+    private func readOutput(_ node: ManifestNode, _ path: String) -> ProductOutput? {
         guard let fields = mapping(node, at: path, shape: .output) else { return nil }
         let name = text(fields, "name")
         let format = fields["format"].flatMap { choice($0, at: fields.path("format"), OutputFormat.self) }
@@ -144,7 +142,7 @@ extension ManifestReader {
                              directsDeployment: directs, published: (published ?? nil) ?? false)
     }
 
-    private func readColumn(_ node: Node, _ path: String) -> OutputColumn? {
+    private func readColumn(_ node: ManifestNode, _ path: String) -> OutputColumn? {
         guard let fields = mapping(node, at: path, shape: .outputColumn) else { return nil }
         let name = text(fields, "name")
         let type = fields["type"].flatMap { choice($0, at: fields.path("type"), ColumnType.self) }
@@ -152,7 +150,7 @@ extension ManifestReader {
         return OutputColumn(name: name, type: type)
     }
 
-    private func readRun(_ node: Node) -> RunSpec? {
+    private func readRun(_ node: ManifestNode) -> RunSpec? {
         guard let fields = mapping(node, at: "run", shape: .run) else { return nil }
         let command = fields["command"].flatMap { stringList($0, at: fields.path("command")) }
         let time = fields["time_limit_seconds"].map { integer($0, at: fields.path("time_limit_seconds")) }
@@ -163,7 +161,7 @@ extension ManifestReader {
                        memoryLimitMB: (memory ?? nil) ?? defaults.memoryLimitMB)
     }
 
-    private func readAudit(_ node: Node) -> AuditSpec? {
+    private func readAudit(_ node: ManifestNode) -> AuditSpec? {
         guard let fields = mapping(node, at: "audit", shape: .audit) else { return nil }
         let file = text(fields, "file"), key = text(fields, "key"), output = text(fields, "output")
         let attributes = fields["attributes"].flatMap { stringList($0, at: fields.path("attributes")) }
@@ -176,13 +174,13 @@ extension ManifestReader {
                          decisionColumn: decision, selectedValue: selected, selectionIs: polarity)
     }
 
-    private func readPublication(_ node: Node) -> PublicationSpec? {
+    private func readPublication(_ node: ManifestNode) -> PublicationSpec? {
         guard let fields = mapping(node, at: "public", shape: .publication) else { return nil }
         guard let withheld = fields["withheld"].flatMap({ list($0, at: fields.path("withheld"), readWithheld) }) else { return nil }
         return PublicationSpec(withheld: withheld)
     }
 
-    private func readWithheld(_ node: Node, _ path: String) -> WithheldField? {
+    private func readWithheld(_ node: ManifestNode, _ path: String) -> WithheldField? {
         guard let fields = mapping(node, at: path, shape: .withheldField) else { return nil }
         guard let field = text(fields, "field"), let reason = prose(fields, "reason") else { return nil }
         // A missing salt is left to the validator, so history written before salts still reads.
@@ -191,7 +189,7 @@ extension ManifestReader {
         return WithheldField(field: field, reason: reason, salt: salt ?? nil)
     }
 
-    private func readTranslation(_ node: Node, _ path: String) -> Translation? {
+    private func readTranslation(_ node: ManifestNode, _ path: String) -> Translation? {
         guard let fields = mapping(node, at: path, shape: .translation) else { return nil }
         func line(_ key: String) -> String?? { fields[key].map { string($0, at: fields.path(key)) } }
         func prose(_ key: String) -> String?? { fields[key].map { string($0, at: fields.path(key), multiline: true) } }
@@ -212,7 +210,7 @@ extension ManifestReader {
                            dataSources: sources ?? nil, demographicFields: demographics ?? nil, withheld: withheld ?? nil)
     }
 
-    private func readTranslatedRisk(_ node: Node, _ path: String) -> Risk? {
+    private func readTranslatedRisk(_ node: ManifestNode, _ path: String) -> Risk? {
         guard let fields = mapping(node, at: path, shape: .translatedRisk) else { return nil }
         guard let risk = prose(fields, "risk"), let mitigation = prose(fields, "mitigation") else { return nil }
         return Risk(risk: risk, mitigation: mitigation)

@@ -1,5 +1,4 @@
 import RegistrySupport
-import Yams
 
 /// Walks a composed YAML tree into manifest values, collecting a problem for everything that does
 /// not fit instead of stopping at the first.
@@ -10,13 +9,11 @@ final class ManifestReader {
     private(set) var problems: [ManifestProblem] = []
     /// The line each key path's value starts on.
     private(set) var lines: [String: Int] = [:]
-    /// Kept alive while the tree is walked: Yams holds anchors weakly on the nodes.
-    var parser: Parser?
 
     init(file: String) { self.file = file }
 
-    func report(_ path: String, _ node: Node?, _ reason: String, fix: String) {
-        report(path, line: node?.mark?.line, reason, fix: fix)
+    func report(_ path: String, _ node: ManifestNode?, _ reason: String, fix: String) {
+        report(path, line: node?.line, reason, fix: fix)
     }
 
     func report(_ path: String, line: Int?, _ reason: String, fix: String) {
@@ -28,17 +25,17 @@ final class ManifestReader {
 
     /// Rejects what no manifest needs and what could make reading it expensive: anchors and aliases,
     /// explicit tags, non-text keys and deep nesting. Stops descending where it reports.
-    func checkStructure(_ node: Node, depth: Int, path: String) {
+    func checkStructure(_ node: ManifestNode, depth: Int, path: String) {
         if let anchor = node.anchor {
-            report(path, node, "the YAML anchor '&\(anchor.rawValue)' (and any alias '*\(anchor.rawValue)' to it) is not allowed in a manifest",
+            report(path, node, "the YAML anchor '&\(anchor)' (and any alias '*\(anchor)' to it) is not allowed in a manifest",
                    fix: "write the value out in full everywhere it is used")
             return
         }
-        if let tag = explicitTag(node) {
+        if let tag = node.explicitTag {
             report(path, node, "the YAML tag '\(tag)' is not allowed in a manifest", fix: "remove the tag and write the plain value")
             return
         }
-        switch node {
+        switch node.content {
         case .scalar, .alias:
             return
         case .mapping, .sequence:
@@ -48,35 +45,21 @@ final class ManifestReader {
                 return
             }
         }
-        if case .mapping(let mapping) = node {
-            for (key, value) in mapping {
+        if case .mapping(let mapping) = node.content {
+            for pair in mapping {
+                let key = pair.key, value = pair.value
                 // Keys' tags are not checked: Yams resolves them in place while looking for duplicates.
-                guard let name = key.scalar?.string, key.anchor == nil else {
+                guard let name = key.text, key.anchor == nil else {
                     report(path, key, "a key is not plain text", fix: "write every key as a plain word such as 'name'")
                     continue
                 }
                 checkStructure(value, depth: depth + 1, path: KeyPath.child(path, name))
             }
-        } else if case .sequence(let sequence) = node {
+        } else if case .sequence(let sequence) = node.content {
             for (index, element) in sequence.enumerated() {
                 checkStructure(element, depth: depth + 1, path: KeyPath.element(path, index))
             }
         }
-    }
-
-    /// The tag a node was explicitly given, if any; quoted scalars carry an implicit `str` tag.
-    private func explicitTag(_ node: Node) -> String? {
-        let tag: String
-        switch node {
-        case .scalar(let scalar):
-            tag = scalar.tag.description
-            if tag.isEmpty || (scalar.style != .plain && tag == Tag.Name.str.rawValue) { return nil }
-        case .mapping(let mapping): tag = mapping.tag.description
-        case .sequence(let sequence): tag = sequence.tag.description
-        case .alias: return nil
-        }
-        guard !tag.isEmpty else { return nil }
-        return tag.replacingPrefix("tag:yaml.org,2002:", with: "!!")
     }
 
     // MARK: Mappings
@@ -84,24 +67,25 @@ final class ManifestReader {
     /// The values of a mapping by key, after reporting unknown and missing keys.
     struct Fields {
         let path: String
-        let node: Node
-        let values: [String: Node]
-        subscript(key: String) -> Node? { values[key] }
+        let node: ManifestNode
+        let values: [String: ManifestNode]
+        subscript(key: String) -> ManifestNode? { values[key] }
         func path(_ key: String) -> String { KeyPath.child(path, key) }
     }
 
-    func mapping(_ node: Node, at path: String, shape: ManifestShape) -> Fields? {
+    func mapping(_ node: ManifestNode, at path: String, shape: ManifestShape) -> Fields? {
         record(path, node)
-        guard case .mapping(let mapping) = node else {
+        guard case .mapping(let mapping) = node.content else {
             report(path, node, "expected a mapping of keys (\(shape.requiredKeys.joined(separator: ", "))) but found \(describe(node))",
                    fix: path.isEmpty ? "write one 'key: value' per line at the top level"
                        : "write one 'key: value' per line, indented under '\(path)'")
             return nil
         }
-        var values: [String: Node] = [:]
+        var values: [String: ManifestNode] = [:]
         var suggested: Set<String> = []
-        for (key, value) in mapping {
-            guard let name = key.scalar?.string else { continue }
+        for pair in mapping {
+            let key = pair.key, value = pair.value
+            guard let name = key.text else { continue }
             guard shape.keys.contains(name) else {
                 let keyPath = KeyPath.child(path, name)
                 if let nearest = Self.nearest(to: name, in: shape.keys) {
@@ -145,16 +129,17 @@ final class ManifestReader {
     }
 
     /// A mapping of language tags (or other free keys) to values read by `element`.
-    func dictionary<T>(_ node: Node, at path: String, _ element: (Node, String) -> T?) -> [String: T]? {
+    func dictionary<T>(_ node: ManifestNode, at path: String, _ element: (ManifestNode, String) -> T?) -> [String: T]? {
         record(path, node)
-        guard case .mapping(let mapping) = node else {
+        guard case .mapping(let mapping) = node.content else {
             report(path, node, "expected a mapping but found \(describe(node))", fix: "write one 'key: value' per line under '\(path)'")
             return nil
         }
         var result: [String: T] = [:]
         var complete = true
-        for (key, value) in mapping {
-            guard let name = key.scalar?.string else { continue }
+        for pair in mapping {
+            let key = pair.key, value = pair.value
+            guard let name = key.text else { continue }
             if let item = element(value, KeyPath.child(path, name)) { result[name] = item } else { complete = false }
         }
         return complete ? result : nil
@@ -162,9 +147,9 @@ final class ManifestReader {
 
     // MARK: Lists
 
-    func list<T>(_ node: Node, at path: String, _ element: (Node, String) -> T?) -> [T]? {
+    func list<T>(_ node: ManifestNode, at path: String, _ element: (ManifestNode, String) -> T?) -> [T]? {
         record(path, node)
-        guard case .sequence(let sequence) = node else {
+        guard case .sequence(let sequence) = node.content else {
             report(path, node, "expected a list but found \(describe(node))",
                    fix: "write each item on its own line starting with '- ', or '[]' for none")
             return nil
@@ -177,7 +162,7 @@ final class ManifestReader {
         return complete ? result : nil
     }
 
-    func stringList(_ node: Node, at path: String) -> [String]? {
+    func stringList(_ node: ManifestNode, at path: String) -> [String]? {
         list(node, at: path) { string($0, at: $1) }
     }
 
@@ -188,7 +173,7 @@ final class ManifestReader {
     /// No control character is accepted, even written as a YAML escape (`"\e"`, `"\u0000"`): a NUL
     /// truncates the text in the index, and others break the XML feed or drive terminals that show
     /// the value. `multiline` prose may hold line breaks and tabs; every other value is one line.
-    func string(_ node: Node, at path: String, multiline: Bool = false) -> String? {
+    func string(_ node: ManifestNode, at path: String, multiline: Bool = false) -> String? {
         guard let scalar = scalar(node, at: path, expecting: "text") else { return nil }
         if let control = scalar.string.unicodeScalars.first(where: { $0.isControlCharacter && !(multiline && ($0 == "\n" || $0 == "\t")) }) {
             report(path, node, "the value holds the control character \(control.codePointName)",
@@ -196,7 +181,7 @@ final class ManifestReader {
                        : "delete it, since this value is one line of printable text without tabs, line breaks or escapes such as \\e or \\u0000")
             return nil
         }
-        if scalar.style == .plain {
+        if scalar.plain {
             if Self.isNull(scalar.string) {
                 report(path, node, "the value is empty", fix: "write the text, or remove the key if it is optional")
                 return nil
@@ -214,20 +199,20 @@ final class ManifestReader {
         return scalar.string
     }
 
-    func bool(_ node: Node, at path: String) -> Bool? {
+    func bool(_ node: ManifestNode, at path: String) -> Bool? {
         guard let scalar = scalar(node, at: path, expecting: "true or false") else { return nil }
-        if scalar.style == .plain, scalar.string == "true" { return true }
-        if scalar.style == .plain, scalar.string == "false" { return false }
-        let shown = scalar.style == .plain ? scalar.string : "\"\(scalar.string)\""
+        if scalar.plain, scalar.string == "true" { return true }
+        if scalar.plain, scalar.string == "false" { return false }
+        let shown = scalar.plain ? scalar.string : "\"\(scalar.string)\""
         report(path, node, shown.isEmpty ? "the value is empty" : "the value '\(shown.shortenedForMessage)' is not a boolean",
                fix: "write true or false, lower-case and without quotes")
         return nil
     }
 
-    func integer(_ node: Node, at path: String) -> Int? {
+    func integer(_ node: ManifestNode, at path: String) -> Int? {
         guard let scalar = scalar(node, at: path, expecting: "a whole number") else { return nil }
         let digits = scalar.string.hasPrefix("-") ? scalar.string.dropFirst() : Substring(scalar.string)
-        guard scalar.style == .plain, !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+        guard scalar.plain, !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
               let value = Int(scalar.string) else {
             report(path, node, "the value '\(scalar.string.shortenedForMessage)' is not a whole number", fix: "write digits only, without quotes, such as 60")
             return nil
@@ -235,7 +220,7 @@ final class ManifestReader {
         return value
     }
 
-    func date(_ node: Node, at path: String) -> CalendarDate? {
+    func date(_ node: ManifestNode, at path: String) -> CalendarDate? {
         guard let scalar = scalar(node, at: path, expecting: "a date") else { return nil }
         guard let date = CalendarDate(scalar.string) else {
             report(path, node, "the value '\(scalar.string.shortenedForMessage)' is not a calendar date", fix: "write it as YYYY-MM-DD, such as 2027-03-31")
@@ -244,7 +229,7 @@ final class ManifestReader {
         return date
     }
 
-    func choice<E: RawRepresentable & CaseIterable>(_ node: Node, at path: String, _: E.Type) -> E? where E.RawValue == String {
+    func choice<E: RawRepresentable & CaseIterable>(_ node: ManifestNode, at path: String, _: E.Type) -> E? where E.RawValue == String {
         let allowed = E.allCases.map(\.rawValue)
         guard let scalar = scalar(node, at: path, expecting: "one of \(allowed.joined(separator: ", "))") else { return nil }
         guard let value = E(rawValue: scalar.string) else {
@@ -255,26 +240,26 @@ final class ManifestReader {
         return value
     }
 
-    private func scalar(_ node: Node, at path: String, expecting: String) -> Node.Scalar? {
+    private func scalar(_ node: ManifestNode, at path: String, expecting: String) -> (string: String, plain: Bool)? {
         record(path, node)
-        guard case .scalar(let scalar) = node else {
+        guard case .scalar(let string, let plain) = node.content else {
             report(path, node, "expected \(expecting) but found \(describe(node))", fix: "write a single value after the key")
             return nil
         }
-        return scalar
+        return (string, plain)
     }
 
-    private func record(_ path: String, _ node: Node) {
-        if lines[path] == nil, let line = node.mark?.line { lines[path] = line }
+    private func record(_ path: String, _ node: ManifestNode) {
+        if lines[path] == nil, let line = node.line { lines[path] = line }
     }
 
-    private func describe(_ node: Node) -> String {
-        switch node {
+    private func describe(_ node: ManifestNode) -> String {
+        switch node.content {
         case .mapping: "a mapping"
         case .sequence: "a list"
         case .alias: "an alias"
-        case .scalar(let scalar):
-            scalar.style == .plain && Self.isNull(scalar.string) ? "an empty value" : "the value '\(scalar.string.shortenedForMessage)'"
+        case .scalar(let string, let plain):
+            plain && Self.isNull(string) ? "an empty value" : "the value '\(string.shortenedForMessage)'"
         }
     }
 
@@ -308,11 +293,5 @@ final class ManifestReader {
         var exponent = parts[1]
         if exponent.first == "-" || exponent.first == "+" { exponent = exponent.dropFirst() }
         return !exponent.isEmpty && exponent.allSatisfy { $0.isASCII && $0.isNumber }
-    }
-}
-
-extension String {
-    fileprivate func replacingPrefix(_ prefix: String, with replacement: String) -> String {
-        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
     }
 }
