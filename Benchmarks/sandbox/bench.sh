@@ -48,14 +48,10 @@ uid=65534
 if [ "$(id -u)" = 0 ]; then chown "$uid:$uid" "$stage/output"; fi
 
 command=(/usr/bin/python3 main.py)
-options=(--unshare-all --unshare-user --disable-userns --die-with-parent --new-session --cap-drop ALL
-  --hostname sandbox --clearenv --setenv PATH /usr/local/bin:/usr/bin:/bin --setenv HOME /tmp
-  --setenv LANG C.UTF-8 --setenv REGISTRY_INPUT /input --setenv REGISTRY_OUTPUT /output
-  --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/sbin /sbin --symlink usr/lib /lib --symlink usr/lib64 /lib64
-  --ro-bind-try /etc/alternatives /etc/alternatives --ro-bind-try /etc/ld.so.cache /etc/ld.so.cache
-  --proc /proc --dev /dev --size 67108864 --tmpfs /dev/shm --size 67108864 --tmpfs /tmp
-  --ro-bind "$stage/product" /product --ro-bind "$stage/input" /input --bind "$stage/output" /output
-  --remount-ro / --chdir /product)
+# shellcheck source=Benchmarks/sandbox/bare_bwrap.sh
+source "$root/Benchmarks/sandbox/bare_bwrap.sh"
+bare_bwrap_options "$stage/product" "$stage/input" "$stage/output"
+options=("${bare_bwrap_options[@]}")
 
 # The launch plan as the launcher's argument words (LaunchPlan.arguments), NUL-separated.
 mapfile -d '' plan < <(python3 - "$bwrap" "$uid" "$(id -u)" "${command[@]}" -- "${options[@]}" <<'PY'
@@ -81,8 +77,7 @@ exec 7< <(exec sleep 1000000)
 lifeline_holder=$!
 trap 'kill "$lifeline_holder"; rm -rf "$stage"' EXIT
 
-as_user=()
-if [ "$(id -u)" = 0 ]; then as_user=(setpriv --reuid="$uid" --regid="$uid" --clear-groups); fi
+as_user=("${bare_bwrap_user[@]}")
 
 direct_env=(env -i -C "$stage/product" PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp LANG=C.UTF-8
   REGISTRY_INPUT="$stage/input" REGISTRY_OUTPUT="$stage/direct-output")
