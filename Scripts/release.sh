@@ -94,7 +94,8 @@ cp "$fresh/README.md" "$stage/$name/README.md"
     echo "# Install.sh checks them; bubblewrap (apt-get install bubblewrap) is needed to run products."
     echo "# library package"
     for product in "${executables[@]}"; do
-        ldd "$bin/$product" | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }'
+        # The launcher is a static executable and loads nothing: ldd says so and exits 1.
+        { ldd "$bin/$product" || true; } | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }'
     done | sort -u | while read -r library path; do
         package=$(dpkg -S "$path" 2>/dev/null || dpkg -S "$(readlink -f "$path")" 2>/dev/null || dpkg -S "/usr$path" 2>/dev/null || true)
         package=${package%%:*}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Per-run overhead of `registry run`, measured in one go on this machine on the same trivial product
-# (the Python product `registry new` scaffolds, on its sample):
+# (the shell product `registry new --language shell` scaffolds, on its sample; the Python one now
+# needs a built environment, which the bare runs would not have):
 #   direct   - exec of the product command with no isolation
 #   bwrap    - a bare bwrap call with the same mounts and namespaces the registry uses
 #   launcher - `registry-launcher __sandbox-launch PLAN…` (the executable beside the registry):
@@ -40,22 +41,19 @@ trap 'rm -rf "$stage"' EXIT
 chmod 711 "$stage"
 mkdir -p "$stage/registry" "$stage/input" "$stage/output" "$stage/direct-output"
 (cd "$stage/registry" && git init -q . && "$registry" init --title "Sandbox benchmark" >/dev/null \
-  && "$registry" new bench-product --language python >/dev/null)
+  && "$registry" new bench-product --language shell >/dev/null)
 cp -r "$stage/registry/Products/bench-product" "$stage/product"
 cp "$stage/product/samples/incidents.csv" "$stage/input/incidents.csv"
 chmod -R a+rX "$stage/product" "$stage/input"
 uid=65534
 if [ "$(id -u)" = 0 ]; then chown "$uid:$uid" "$stage/output"; fi
 
-command=(/usr/bin/python3 main.py)
-options=(--unshare-all --unshare-user --disable-userns --die-with-parent --new-session --cap-drop ALL
-  --hostname sandbox --clearenv --setenv PATH /usr/local/bin:/usr/bin:/bin --setenv HOME /tmp
-  --setenv LANG C.UTF-8 --setenv REGISTRY_INPUT /input --setenv REGISTRY_OUTPUT /output
-  --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/sbin /sbin --symlink usr/lib /lib --symlink usr/lib64 /lib64
-  --ro-bind-try /etc/alternatives /etc/alternatives --ro-bind-try /etc/ld.so.cache /etc/ld.so.cache
-  --proc /proc --dev /dev --size 67108864 --tmpfs /dev/shm --size 67108864 --tmpfs /tmp
-  --ro-bind "$stage/product" /product --ro-bind "$stage/input" /input --bind "$stage/output" /output
-  --remount-ro / --chdir /product)
+# The manifest says ./main.sh, which the registry runs as /product/main.sh.
+command=(/product/main.sh)
+# shellcheck source=Benchmarks/sandbox/bare_bwrap.sh
+source "$root/Benchmarks/sandbox/bare_bwrap.sh"
+bare_bwrap_options "$stage/product" "$stage/input" "$stage/output"
+options=("${bare_bwrap_options[@]}")
 
 # The launch plan as the launcher's argument words (LaunchPlan.arguments), NUL-separated.
 mapfile -d '' plan < <(python3 - "$bwrap" "$uid" "$(id -u)" "${command[@]}" -- "${options[@]}" <<'PY'
@@ -81,8 +79,7 @@ exec 7< <(exec sleep 1000000)
 lifeline_holder=$!
 trap 'kill "$lifeline_holder"; rm -rf "$stage"' EXIT
 
-as_user=()
-if [ "$(id -u)" = 0 ]; then as_user=(setpriv --reuid="$uid" --regid="$uid" --clear-groups); fi
+as_user=("${bare_bwrap_user[@]}")
 
 direct_env=(env -i -C "$stage/product" PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp LANG=C.UTF-8
   REGISTRY_INPUT="$stage/input" REGISTRY_OUTPUT="$stage/direct-output")
@@ -90,7 +87,7 @@ direct_env=(env -i -C "$stage/product" PATH=/usr/local/bin:/usr/bin:/bin HOME=/t
 cases=(direct bwrap launcher version list run)
 run_case() {
   case "$1" in
-    direct) "${direct_env[@]}" "${command[@]}" ;;
+    direct) "${direct_env[@]}" ./main.sh ;;
     bwrap) "${as_user[@]}" "$bwrap" "${options[@]}" -- "${command[@]}" ;;
     launcher) "$launcher" __sandbox-launch "${plan[@]}" 4<&7 ;;
     version) "$registry" --version ;;

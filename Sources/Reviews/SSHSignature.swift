@@ -172,21 +172,25 @@ public struct SSHSignature: Sendable, Hashable {
         guard !bytes.contains(UInt8(ascii: "\r")) else { throw .malformedArmor("it has CR (Windows) line endings") }
         guard bytes.last == UInt8(ascii: "\n") else { throw .malformedArmor("it does not end with a newline") }
         let lines = bytes.dropLast().split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        guard lines.count >= 3, lines.first.map(Array.init) == Array(armorBegin.utf8) else {
+        // Compared in place and joined into one buffer: dearmoring is on every verification's path.
+        guard lines.count >= 3, lines[0].elementsEqual(armorBegin.utf8) else {
             throw .malformedArmor("the first line is not '\(armorBegin)'")
         }
-        guard let endIndex = lines.firstIndex(where: { Array($0) == Array(armorEnd.utf8) }) else {
+        guard let endIndex = lines.firstIndex(where: { $0.elementsEqual(armorEnd.utf8) }) else {
             throw .malformedArmor("the line '\(armorEnd)' is missing")
         }
         guard endIndex == lines.count - 1 else { throw .trailingData("armor's END line") }
         let body = lines[1..<endIndex]
+        var text: [UInt8] = []
+        text.reserveCapacity(body.count * armorWidth)
         for (offset, line) in body.enumerated() {
             let isLast = offset == body.count - 1
             guard isLast ? (1...armorWidth).contains(line.count) : line.count == armorWidth else {
                 throw .malformedArmor("base64 line \(offset + 1) is \(line.count) characters long; ssh-keygen writes \(armorWidth)-character lines")
             }
+            text.append(contentsOf: line)
         }
-        guard let blob = StrictBase64.decode(body.joined()) else {
+        guard let blob = StrictBase64.decode(text) else {
             throw .malformedArmor("the base64 text is not canonical standard base64")
         }
         return blob

@@ -52,8 +52,6 @@ enum SSHWire {
 /// Base64 with the standard alphabet and padding, decoded strictly so one text means one blob.
 enum StrictBase64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-    private static let values: [UInt8: UInt8] = Dictionary(
-        uniqueKeysWithValues: alphabet.enumerated().map { ($0.element, UInt8($0.offset)) })
 
     static func encode(_ bytes: [UInt8]) -> String {
         var out = [UInt8]()
@@ -73,34 +71,59 @@ enum StrictBase64 {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Each byte's six-bit value, or 0xFF for a byte outside the alphabet (`=` included): one
+    /// array look-up per character, since decoding is on the path of every signature verified.
+    private static let sextetValues: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (value, character) in alphabet.enumerated() { table[Int(character)] = UInt8(value) }
+        return table
+    }()
+
     /// Decodes padded base64, refusing stray characters, misplaced padding and non-zero spare bits.
     static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
-        let input = Array(text)
-        guard !input.isEmpty, input.count % 4 == 0 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(input.count / 4 * 3)
-        for start in stride(from: 0, to: input.count, by: 4) {
-            let quad = input[start..<start + 4]
-            let isLast = start + 4 == input.count
-            let padding = quad.reversed().prefix(while: { $0 == UInt8(ascii: "=") }).count
-            guard padding <= 2, padding == 0 || isLast else { return nil }
-            var sextets = [UInt8]()
-            for byte in quad.dropLast(padding) {
-                guard let value = values[byte] else { return nil }
-                sextets.append(value)
+        if let decoded = text.withContiguousStorageIfAvailable({ decode(buffer: $0) }) { return decoded }
+        return Array(text).withUnsafeBufferPointer { decode(buffer: $0) }
+    }
+
+    /// Decodes in one pass into a buffer of the exact size, without per-character allocation.
+    private static func decode(buffer input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        let count = input.count
+        guard count > 0, count % 4 == 0 else { return nil }
+        let pad = UInt8(ascii: "=")
+        // Only the last quad may end in one or two `=`; any other `=` fails the alphabet look-up.
+        let padding = input[count - 1] != pad ? 0 : input[count - 2] != pad ? 1 : 2
+        let decodedCount = count / 4 * 3 - padding
+        return sextetValues.withUnsafeBufferPointer { values -> [UInt8]? in
+            var valid = true
+            let decoded = [UInt8](unsafeUninitializedCapacity: decodedCount) { out, initialized in
+                var read = 0
+                var written = 0
+                let unpadded = padding == 0 ? count : count - 4
+                while read < unpadded {
+                    let a = values[Int(input[read])], b = values[Int(input[read + 1])]
+                    let c = values[Int(input[read + 2])], d = values[Int(input[read + 3])]
+                    guard (a | b | c | d) & 0xC0 == 0 else { valid = false; break }
+                    out[written] = a << 2 | b >> 4
+                    out[written + 1] = b << 4 | c >> 2
+                    out[written + 2] = c << 6 | d
+                    read += 4
+                    written += 3
+                }
+                if valid && padding > 0 {
+                    let a = values[Int(input[read])], b = values[Int(input[read + 1])]
+                    let c = padding == 1 ? values[Int(input[read + 2])] : 0
+                    // The spare bits before the padding must be zero, so one blob has one text.
+                    let spareBits = padding == 1 ? c & 0x03 : b & 0x0f
+                    if (a | b | c) & 0xC0 != 0 || spareBits != 0 {
+                        valid = false
+                    } else {
+                        out[written] = a << 2 | b >> 4
+                        if padding == 1 { out[written + 1] = b << 4 | c >> 2 }
+                    }
+                }
+                initialized = valid ? decodedCount : 0
             }
-            out.append(sextets[0] << 2 | sextets[1] >> 4)
-            switch padding {
-            case 0:
-                out.append(sextets[1] << 4 | sextets[2] >> 2)
-                out.append(sextets[2] << 6 | sextets[3])
-            case 1:
-                guard sextets[2] & 0x03 == 0 else { return nil }
-                out.append(sextets[1] << 4 | sextets[2] >> 2)
-            default:
-                guard sextets[1] & 0x0f == 0 else { return nil }
-            }
+            return valid ? decoded : nil
         }
-        return out
     }
 }

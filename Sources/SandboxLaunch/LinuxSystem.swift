@@ -1,32 +1,24 @@
+internal import CLinuxCalls
 import Glibc
 
 /// Thin wrappers over the Linux calls the sandbox needs that Swift cannot import directly.
 package enum LinuxSystem {
-    /// `prctl(2)`, which is variadic in C and therefore not imported; resolved through the loader.
+    /// `prctl(2)`, which is variadic in C and therefore not imported.
     package static func prctl(_ option: Int32, _ argument: UInt) -> Int32 {
-        typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prctl") else { return -1 }
-        return unsafeBitCast(symbol, to: Prctl.self)(option, argument, 0, 0, 0)
+        registry_prctl(option, argument)
     }
 
-    /// `pipe2(2)`, a GNU extension Swift's Glibc module does not import; resolved through the loader.
+    /// `pipe2(2)`, a GNU extension Swift's Glibc module does not import.
     ///
     /// The flags must apply atomically: another thread spawning a process between `pipe` and
     /// `fcntl` would otherwise inherit our write end and hold the pipe open.
     private static func pipe2(_ ends: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32 {
-        typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pipe2") else {
-            errno = ENOSYS
-            return -1
-        }
-        return unsafeBitCast(symbol, to: Pipe2.self)(ends, flags)
+        registry_pipe2(ends, flags)
     }
 
     /// `pidfd_open(2)`: a descriptor (close-on-exec) that turns readable when `pid` ends; nil before Linux 5.3.
     package static func exitDescriptor(of pid: pid_t) -> Int32? {
-        typealias PidfdOpen = @convention(c) (pid_t, UInt32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pidfd_open") else { return nil }
-        let descriptor = unsafeBitCast(symbol, to: PidfdOpen.self)(pid, 0)
+        let descriptor = registry_pidfd_open(pid)
         return descriptor >= 0 ? descriptor : nil
     }
 
@@ -43,21 +35,13 @@ package enum LinuxSystem {
     /// The namespace lives as long as a process in it (bubblewrap and the product), so the mount
     /// cannot outlive the run however it ends, and nothing outside the run ever sees it.
     package static func bindInPrivateMountNamespace(_ source: String, at target: String) throws(SandboxSetupFailure) {
-        typealias Unshare = @convention(c) (Int32) -> Int32
-        typealias Mount = @convention(c) (UnsafePointer<CChar>?, UnsafePointer<CChar>, UnsafePointer<CChar>?, UInt, UnsafeRawPointer?) -> Int32
-        guard let unshareSymbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "unshare"),
-              let mountSymbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mount") else {
-            throw SandboxSetupFailure("unshare and mount are not available")
-        }
-        let unshare = unsafeBitCast(unshareSymbol, to: Unshare.self)
-        let mount = unsafeBitCast(mountSymbol, to: Mount.self)
         let newMountNamespace: Int32 = 0x0002_0000                    // CLONE_NEWNS
         let bind: UInt = 0x1000, recursive: UInt = 0x4000, slave: UInt = 0x8_0000  // MS_BIND, MS_REC, MS_SLAVE
-        guard unshare(newMountNamespace) == 0 else { throw SandboxSetupFailure("unshare(CLONE_NEWNS): \(lastError)") }
-        guard mount(nil, "/", nil, recursive | slave, nil) == 0 else {
+        guard registry_unshare(newMountNamespace) == 0 else { throw SandboxSetupFailure("unshare(CLONE_NEWNS): \(lastError)") }
+        guard registry_mount(nil, "/", recursive | slave) == 0 else {
             throw SandboxSetupFailure("making the run's mounts private: \(lastError)")
         }
-        guard mount(source, target, nil, bind | recursive, nil) == 0 else {
+        guard registry_mount(source, target, bind | recursive) == 0 else {
             throw SandboxSetupFailure("bind \(source) at \(target): \(lastError)")
         }
     }

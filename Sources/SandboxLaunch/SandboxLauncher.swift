@@ -3,8 +3,8 @@ import Glibc
 /// The launcher of the sandbox: the `registry-launcher` executable beside the registry binary,
 /// started as `registry-launcher __sandbox-launch PLAN-WORDS…` (see `LaunchPlan.arguments`).
 ///
-/// It is built without Foundation and with the standard library linked in, so it starts in about
-/// a millisecond where a re-exec of the whole registry took tens. It runs in a fresh
+/// It is built without Foundation as a static executable, so it starts in well under a
+/// millisecond of CPU where a re-exec of the whole registry took tens. It runs in a fresh
 /// single-threaded process and forks once. The child sets everything that must
 /// hold for the product and for bubblewrap itself (descriptors, cgroup, uid, limits,
 /// no_new_privs, seccomp), in order, before `execv` of bwrap; any failure is reported on the
