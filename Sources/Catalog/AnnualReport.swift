@@ -208,7 +208,7 @@ public struct AnnualReport: Sendable, Hashable, Codable {
             guard let linked else { return "" }
             return (linked[id] ?? PublishedCount(0)).count.map(String.init) ?? "suppressed"
         }
-        let rows = products.map { row in
+        let rows = products.map { row -> [String] in
             [String(year), row.id, row.name, row.inUse ? "true" : "false", row.inUseSince?.description ?? "",
              row.inUseUntil?.description ?? "", row.removed?.description ?? "", row.versionsRegistered.joined(separator: ";"),
              String(row.approvalsGranted), String(row.approvalStatements), row.approvalsLapsed.map(\.description).joined(separator: ";"),
