@@ -80,7 +80,7 @@ public struct CatalogSite: Sendable {
 /// input digest is unchanged and whose bytes still match.
 public enum CatalogBuilder {
     /// Changes whenever rendering changes, so pages from an older renderer are never kept.
-    public static let rendererVersion = "catalog-renderer/4"
+    public static let rendererVersion = "catalog-renderer/5"
 
     /// The state file's name inside the output folder.
     public static let stateFileName = ".catalog-state.json"

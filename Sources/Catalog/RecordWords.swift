@@ -8,6 +8,8 @@ struct RecordWords: Sendable, Decodable {
     var translationCoverage: String
     /// "{translated} of {total} texts translated."
     var coverage: String
+    /// "All texts translated ({total} of {total})." — so a whole translation never says part is left in English.
+    var coverageComplete: String
     /// "link failed on {date} ({reason})"
     var linkFailed: String
     /// "failing since {date}"
@@ -17,9 +19,9 @@ struct RecordWords: Sendable, Decodable {
     var linkNotPublic: String
     var linkUnreachable: String
 
-    /// "12 of 20 texts translated."
+    /// "12 of 20 texts translated.", or "All texts translated (20 of 20)."
     func coverage(_ coverage: TranslationCoverage) -> String {
-        self.coverage.replacingOccurrences(of: "{translated}", with: String(coverage.translated))
+        (coverage.translated == coverage.total ? coverageComplete : self.coverage).replacingOccurrences(of: "{translated}", with: String(coverage.translated))
             .replacingOccurrences(of: "{total}", with: String(coverage.total))
     }
 }

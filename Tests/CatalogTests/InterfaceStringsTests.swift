@@ -21,6 +21,8 @@ struct InterfaceStringsTests {
         #expect(languages[1].words.skipLink == "Saltar al contenido principal")
         #expect(languages[1].words.stateName(.lapsed) == "vencido (revisión de la junta atrasada)")
         #expect(languages[0].recordWords.coverage(TranslationCoverage(translated: 3, total: 7)) == "3 of 7 texts translated.")
+        #expect(languages[0].recordWords.coverage(TranslationCoverage(translated: 7, total: 7)) == "All texts translated (7 of 7).",
+                "a whole translation does not say part of it is left untranslated")
         #expect(languages[0].others.map(\.name) == ["Español"])
     }
 

@@ -113,7 +113,7 @@ struct PublicRecordTests {
         #expect(spanish.contains("El planificador de despliegue de la Policía de Tránsito"))
         #expect(spanish.contains("Exportación de informes de incidentes de seguridad"))
         #expect(spanish.contains("Los recuentos semanales pequeños podrían identificar"))
-        #expect(spanish.contains("11 de 11 textos traducidos"), "\(spanish)")
+        #expect(spanish.contains("Todos los textos traducidos (11 de 11)"), "\(spanish)")
         #expect(spanish.contains("Registro de Análisis de Seguridad Pública"))
         #expect(spanish.contains("mailto:registry-corrections@transit.example.org?subject="))
         let main = try #require(spanish.components(separatedBy: "<main").last)
