@@ -29,6 +29,14 @@ public struct LineStatement: Sendable, Hashable {
         public let keys: [Key]
         /// Describes a statement type by its keys in order.
         public init(_ keys: [Key]) { self.keys = keys }
+
+        /// The position of `key`, trying the key after `previous` first: in a canonical statement
+        /// that is the one, so a statement is parsed without scanning the schema on every line.
+        func index(of key: String, after previous: Int?) -> Int? {
+            let next = (previous ?? -1) + 1
+            if next < keys.count, keys[next].name.utf8.elementsEqual(key.utf8) { return next }
+            return keys.firstIndex(where: { $0.name.utf8.elementsEqual(key.utf8) })
+        }
     }
 
     /// Why a statement's text was rejected.
@@ -62,14 +70,19 @@ public struct LineStatement: Sendable, Hashable {
         guard bytes.last == UInt8(ascii: "\n") else {
             throw FormatError(line: nil, reason: "the file does not end with a newline")
         }
-        let lines = bytes.dropLast().split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        // Lines are walked in place rather than split into an array: statements are parsed on every verification.
+        let end = bytes.count - 1
         var fields: [(key: String, value: String)] = []
         var position: Int?
-        var seen = Set<String>()
-        for (offset, line) in lines.enumerated() {
-            let number = offset + 1
+        var lineStart = 0
+        var number = 0
+        repeat {
+            let lineEnd = bytes[lineStart..<end].firstIndex(of: UInt8(ascii: "\n")) ?? end
+            let line = bytes[lineStart..<lineEnd]
+            lineStart = lineEnd + 1
+            number += 1
             let (key, value) = try LineStatement.split(line, number: number)
-            guard let index = schema.keys.firstIndex(where: { $0.name.utf8.elementsEqual(key.utf8) }) else {
+            guard let index = schema.index(of: key, after: position) else {
                 throw FormatError(line: number, reason: "unknown key '\(key)'")
             }
             if let current = position, index <= current {
@@ -77,7 +90,8 @@ public struct LineStatement: Sendable, Hashable {
                     fields.append((key, value))
                     continue
                 }
-                let reason = index == current || seen.contains(key)
+                // Keys arrive in schema order, so whether one came before is only asked on this error path.
+                let reason = index == current || fields.contains(where: { $0.key == key })
                     ? "key '\(key)' appears twice"
                     : "key '\(key)' is out of order; it must come before '\(schema.keys[current].name)'"
                 throw FormatError(line: number, reason: reason)
@@ -87,9 +101,8 @@ public struct LineStatement: Sendable, Hashable {
                 throw FormatError(line: number, reason: "required key '\(missing.name)' is missing before '\(key)'")
             }
             position = index
-            seen.insert(key)
             fields.append((key, value))
-        }
+        } while lineStart <= end
         let remaining = schema.keys[((position ?? -1) + 1)...]
         if let missing = remaining.first(where: { !$0.optional }) {
             throw FormatError(line: nil, reason: "required key '\(missing.name)' is missing")

@@ -27,7 +27,7 @@ public enum ApprovalEvaluator {
     public static func evaluate(_ subject: ProductVersionUnderReview, keyring: Keyring,
                                 files: [RepositoryFile], now: Date, reviewDay: CalendarDate? = nil) -> ApprovalVerdict {
         var evaluation = Evaluation(subject: subject, keyring: keyring, files: files, now: StatementTime(now),
-                                    reviewDay: reviewDay ?? CalendarDate(utcDayOf: now))
+                                    reviewDay: reviewDay ?? subject.reviewDue.map { _ in CalendarDate(utcDayOf: now) })
         return evaluation.run()
     }
 }
@@ -43,7 +43,8 @@ private struct Evaluation {
     let keyring: Keyring
     let files: [RepositoryFile]
     let now: StatementTime
-    let reviewDay: CalendarDate
+    /// Only worked out when the product has a review date: the calendar is costly and most products have none.
+    let reviewDay: CalendarDate?
     let expectedFields: [String]
 
     var uncounted: [UncountedStatement] = []
@@ -53,7 +54,7 @@ private struct Evaluation {
     var history: [SignedReview] = []
 
     init(subject: ProductVersionUnderReview, keyring: Keyring, files: [RepositoryFile], now: StatementTime,
-         reviewDay: CalendarDate) {
+         reviewDay: CalendarDate?) {
         self.subject = subject
         self.keyring = keyring
         self.files = files
@@ -64,7 +65,8 @@ private struct Evaluation {
 
     mutating func run() -> ApprovalVerdict {
         let base = ReviewPaths.product(subject.product) + "/"
-        let paths = Set(files.map(\.path))
+        // One map serves both questions (does a statement exist, what is this signature): built once per product.
+        let bytesByPath = Dictionary(files.map { ($0.path, $0.bytes) }, uniquingKeysWith: { first, _ in first })
         var reviews: [RepositoryFile] = []
         var boardRevocations: [RepositoryFile] = []
         for file in files.sorted(by: { $0.path < $1.path }) {
@@ -73,30 +75,29 @@ private struct Evaluation {
                 continue
             }
             let parts = file.path.dropFirst(base.count).split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count >= 2, StatementSyntax.isVersionLabel(String(parts[0])) else {
+            guard parts.count >= 2, StatementSyntax.isVersionLabel(parts[0]) else {
                 reject(file.path, .unrecognisedFile)
                 continue
             }
             let name = parts[1]
             if parts.count == 3, name == Substring(ReviewPaths.boardRevocationName + ".sigs"), parts[2].hasSuffix(".sig") {
                 let statementPath = String(file.path.dropLast(parts[2].count + 6))
-                if !paths.contains(statementPath) { reject(file.path, .orphanSignature) }
+                if bytesByPath[statementPath] == nil { reject(file.path, .orphanSignature) }
             } else if parts.count != 2 {
                 reject(file.path, .unrecognisedFile)
             } else if name == Substring(ReviewPaths.boardRevocationName) {
                 boardRevocations.append(file)
             } else if name.hasSuffix(".sig") {
-                if !paths.contains(String(file.path.dropLast(4))) { reject(file.path, .orphanSignature) }
+                if bytesByPath[String(file.path.dropLast(4))] == nil { reject(file.path, .orphanSignature) }
             } else if Evaluation.isReviewFileName(name) {
                 reviews.append(file)
             } else {
                 reject(file.path, .unrecognisedFile)
             }
         }
-        let signatures = Dictionary(files.map { ($0.path, $0.bytes) }, uniquingKeysWith: { first, _ in first })
         var signed: [SignedReview] = []
         for file in reviews {
-            if let review = checkSignedReview(file, signature: signatures[ReviewPaths.signature(of: file.path)]) {
+            if let review = checkSignedReview(file, signature: bytesByPath[ReviewPaths.signature(of: file.path)]) {
                 signed.append(review)
             }
         }
@@ -113,7 +114,7 @@ private struct Evaluation {
     static func isReviewFileName(_ name: Substring) -> Bool {
         guard let dot = name.lastIndex(of: ".") else { return false }
         return ReviewStatement.Decision(rawValue: String(name[name.index(after: dot)...])) != nil
-            && StatementSyntax.isMemberID(String(name[..<dot]))
+            && StatementSyntax.isMemberID(name[..<dot])
     }
 
     mutating func reject(_ path: String, _ reason: UncountedReason) {
@@ -266,7 +267,7 @@ private struct Evaluation {
                 (.rejected, "A rejection stands: \(rejections.map(\.path).joined(separator: ", ")).")
             } else if keyring.isExpired(at: now) {
                 (.expired, "Keyring version \(keyring.version) expired at \(keyring.expires); approvals are frozen until the board signs a renewed keyring.")
-            } else if approvers.count >= threshold, let due = subject.reviewDue, due < reviewDay {
+            } else if approvers.count >= threshold, let due = subject.reviewDue, let reviewDay, due < reviewDay {
                 (.lapsed, "Approved by \(approvers.count) of the \(threshold) distinct members required, but the board review was due on \(due) (judged as of \(reviewDay)); the approval lapsed until the board reviews the product again and a version with a new review_due is approved.")
             } else if approvers.count >= threshold {
                 (.approved, "Approved by \(approvers.count) of the \(threshold) distinct members required (\(counted.map(\.member).joined(separator: ", "))).")

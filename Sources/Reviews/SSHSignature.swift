@@ -57,13 +57,6 @@ public struct SSHSignature: Sendable, Hashable {
         case sha512
         /// `sha256`.
         case sha256
-
-        func digest(_ message: [UInt8]) -> [UInt8] {
-            switch self {
-            case .sha512: Array(SHA512.hash(data: message))
-            case .sha256: Array(SHA256.hash(data: message))
-            }
-        }
     }
 
     static let magic = Array("SSHSIG".utf8)
@@ -97,7 +90,7 @@ public struct SSHSignature: Sendable, Hashable {
     /// Parses the binary SSHSIG blob strictly.
     public init(blob: [UInt8]) throws(SignatureProblem) {
         var reader = SSHWireReader(blob)
-        guard reader.readBytes(6) == SSHSignature.magic else { throw .malformedBlob("it does not start with 'SSHSIG'") }
+        guard reader.readSlice(6)?.elementsEqual(SSHSignature.magic) == true else { throw .malformedBlob("it does not start with 'SSHSIG'") }
         guard let version = reader.readUInt32() else { throw .malformedBlob("the version is missing") }
         guard version == 1 else { throw .unsupportedVersion(version) }
         guard let keyBlob = reader.readString() else { throw .malformedBlob("the public key is missing") }
@@ -106,7 +99,7 @@ public struct SSHSignature: Sendable, Hashable {
         guard keyType == SSHPublicKey.keyType else { throw .unsupportedKeyType(keyType) }
         guard let key = SSHPublicKey(blob: keyBlob) else { throw .malformedBlob("the ed25519 public key is malformed") }
         guard let namespace = reader.readName() else { throw .malformedBlob("the namespace is missing") }
-        guard let reserved = reader.readString() else { throw .malformedBlob("the reserved field is missing") }
+        guard let reserved = reader.readStringSlice() else { throw .malformedBlob("the reserved field is missing") }
         guard reserved.isEmpty else { throw .reservedFieldNotEmpty }
         guard let hashName = reader.readName() else { throw .malformedBlob("the hash algorithm is missing") }
         guard let hash = HashAlgorithm(rawValue: hashName) else { throw .unsupportedHashAlgorithm(hashName) }
@@ -141,9 +134,19 @@ public struct SSHSignature: Sendable, Hashable {
     }
 
     /// The bytes an SSHSIG signature covers: magic, namespace, reserved, hash name and H(message).
+    /// Written into one buffer of the final size: this runs once per verification.
     static func signedData(_ message: [UInt8], namespace: String, hashAlgorithm: HashAlgorithm) -> [UInt8] {
-        magic + SSHWire.string(namespace) + SSHWire.string([UInt8]()) + SSHWire.string(hashAlgorithm.rawValue)
-            + SSHWire.string(hashAlgorithm.digest(message))
+        var data: [UInt8] = []
+        data.reserveCapacity(magic.count + 4 * 4 + namespace.utf8.count + hashAlgorithm.rawValue.utf8.count + 64)
+        data.append(contentsOf: magic)
+        SSHWire.appendString(namespace.utf8, to: &data)
+        SSHWire.appendString(EmptyCollection<UInt8>(), to: &data)
+        SSHWire.appendString(hashAlgorithm.rawValue.utf8, to: &data)
+        switch hashAlgorithm {
+        case .sha512: SHA512.hash(data: message).withUnsafeBytes { SSHWire.appendString($0, to: &data) }
+        case .sha256: SHA256.hash(data: message).withUnsafeBytes { SSHWire.appendString($0, to: &data) }
+        }
+        return data
     }
 
     /// The binary SSHSIG blob.

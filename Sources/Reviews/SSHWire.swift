@@ -11,25 +11,35 @@ struct SSHWireReader {
     /// True once every byte has been consumed; callers use it to refuse trailing data.
     var isAtEnd: Bool { offset == bytes.count }
 
-    mutating func readBytes(_ count: Int) -> [UInt8]? {
+    /// The next `count` bytes in place; the other readers build on it so that only the values a
+    /// caller keeps are copied (every verified signature is read this way).
+    mutating func readSlice(_ count: Int) -> ArraySlice<UInt8>? {
         guard count >= 0, bytes.count - offset >= count else { return nil }
         defer { offset += count }
-        return Array(bytes[offset..<offset + count])
+        return bytes[offset..<offset + count]
+    }
+
+    mutating func readBytes(_ count: Int) -> [UInt8]? {
+        readSlice(count).map(Array.init)
     }
 
     mutating func readUInt32() -> UInt32? {
-        guard let raw = readBytes(4) else { return nil }
-        return raw.reduce(0) { ($0 << 8) | UInt32($1) }
+        readSlice(4)?.reduce(0) { ($0 << 8) | UInt32($1) }
+    }
+
+    /// A length-prefixed string, in place.
+    mutating func readStringSlice() -> ArraySlice<UInt8>? {
+        guard let length = readUInt32(), length <= UInt32(Int32.max) else { return nil }
+        return readSlice(Int(length))
     }
 
     mutating func readString() -> [UInt8]? {
-        guard let length = readUInt32(), length <= UInt32(Int32.max) else { return nil }
-        return readBytes(Int(length))
+        readStringSlice().map(Array.init)
     }
 
     /// A string that must be printable ASCII, as SSH names (key types, namespaces, algorithms) are.
     mutating func readName() -> String? {
-        guard let raw = readString(), raw.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { return nil }
+        guard let raw = readStringSlice(), raw.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { return nil }
         return String(decoding: raw, as: UTF8.self)
     }
 }
@@ -41,7 +51,16 @@ enum SSHWire {
     }
 
     static func string(_ bytes: some Collection<UInt8>) -> [UInt8] {
-        uint32(UInt32(bytes.count)) + Array(bytes)
+        var data: [UInt8] = []
+        appendString(bytes, to: &data)
+        return data
+    }
+
+    /// Appends a length-prefixed string in place, so a caller can build a message in one buffer.
+    static func appendString(_ bytes: some Collection<UInt8>, to data: inout [UInt8]) {
+        let count = UInt32(bytes.count)
+        for shift in stride(from: 24, through: 0, by: -8) { data.append(UInt8(truncatingIfNeeded: count >> UInt32(shift))) }
+        data.append(contentsOf: bytes)
     }
 
     static func string(_ text: String) -> [UInt8] {

@@ -118,21 +118,24 @@ enum StatementSyntax {
     struct Problem: Error { let reason: String }
 
     /// Member ids look like product ids but may be a single character; `board` names the board itself.
-    static func isMemberID(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard (1...63).contains(bytes.count), text != "board", bytes[0] != UInt8(ascii: "-") else { return false }
+    ///
+    /// These checks read the UTF-8 view in place (no array copies): they run on every statement verified.
+    static func isMemberID(_ text: some StringProtocol) -> Bool {
+        let bytes = text.utf8
+        guard (1...63).contains(bytes.count), !bytes.elementsEqual("board".utf8), bytes.first != UInt8(ascii: "-")
+        else { return false }
         return bytes.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") }
     }
 
     /// Version labels become folder names, so they are limited to SemVer's characters.
-    static func isVersionLabel(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard (1...64).contains(bytes.count), isAlnum(bytes[0]) else { return false }
+    static func isVersionLabel(_ text: some StringProtocol) -> Bool {
+        let bytes = text.utf8
+        guard (1...64).contains(bytes.count), let first = bytes.first, isAlnum(first) else { return false }
         return bytes.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }
     }
 
-    static func isLowercaseHex(_ text: String, lengths: Set<Int>) -> Bool {
-        let bytes = Array(text.utf8)
+    static func isLowercaseHex(_ text: String, lengths: [Int]) -> Bool {
+        let bytes = text.utf8
         return lengths.contains(bytes.count)
             && bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
     }

@@ -47,6 +47,11 @@ let nonCanonicalCases: [NonCanonicalCase] = [
     .init("bidi override inside a value", "format: a\u{202E}b\ntype: b\nmember: m\n", reason: "formatting", line: 1),
     .init("Unicode line separator inside a value", "format: a\u{2028}b\ntype: b\nmember: m\n", reason: "line-separator", line: 1),
     .init("blank line", "format: a\n\ntype: b\nmember: m\n", reason: "expected 'key: value'", line: 2),
+    // The parser walks lines in place and tries the next schema key first; these edges exercise both.
+    .init("blank last line", "format: a\ntype: b\nmember: m\n\n", reason: "expected 'key: value'", line: 4),
+    .init("only a newline", "\n", reason: "expected 'key: value'", line: 1),
+    .init("first key repeated after the last", "format: a\ntype: b\nmember: m\nformat: a\n", reason: "key 'format' appears twice", line: 4),
+    .init("optional key skipped, then a key from before", "format: a\ntype: b\nmember: m\ntype: b\n", reason: "key 'type' appears twice", line: 4),
     .init("key in another case", "Format: a\ntype: b\nmember: m\n", reason: "unknown key 'Format'", line: 1),
     .init("key starting with a dash", "-format: a\ntype: b\nmember: m\n", reason: "not a key", line: 1),
     .init("space before the colon", "format : a\ntype: b\nmember: m\n", reason: "not a key", line: 1),
