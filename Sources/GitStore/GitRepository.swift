@@ -150,9 +150,18 @@ public final class GitRepository {
     }
 
     func content(ofBlob blob: Owned<OpaquePointer>) -> Data {
-        let size = Int(git_blob_rawsize(blob.pointer))
-        guard size > 0, let bytes = git_blob_rawcontent(blob.pointer) else { return Data() }
-        return Data(bytes: bytes, count: size)
+        withContent(ofBlob: blob) { Data($0) }
+    }
+
+    /// Runs `body` on a blob's content where libgit2 holds it, without copying it.
+    func withContent<T>(ofBlob blob: Owned<OpaquePointer>, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try withExtendedLifetime(blob) {
+            let size = Int(git_blob_rawsize(blob.pointer))
+            guard size > 0, let bytes = git_blob_rawcontent(blob.pointer) else {
+                return try body(UnsafeRawBufferPointer(start: nil, count: 0))
+            }
+            return try body(UnsafeRawBufferPointer(start: bytes, count: size))
+        }
     }
 
     /// The entry at a slash-separated path below a tree, or nil when nothing is there.

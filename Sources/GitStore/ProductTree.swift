@@ -77,21 +77,34 @@ extension GitRepository {
     ///
     /// Throws `invalidProductTree` when the folder holds a submodule.
     public func productTree(_ id: String, tree: TreeID, at commit: CommitID) throws -> ProductTree {
+        var unused: [BlobID: [UInt8]] = [:]
+        return try productTree(id, tree: tree, at: commit, keeping: nil, in: &unused)
+    }
+
+    /// `productTree(_:tree:at:)` that also adds to `contents` the bytes of the file at `path` (relative
+    /// to the product folder) unless its blob is there already, read in the same pass that hashes it:
+    /// an index rebuild needs every distinct manifest's text as well as its digest, and reading a
+    /// blob means inflating it again.
+    public func productTree(_ id: String, tree: TreeID, at commit: CommitID, keeping path: String?,
+                            in contents: inout [BlobID: [UInt8]]) throws -> ProductTree {
         let folder = try productFolder(id)
         var entries: [ProductTreeEntry] = []
-        try collectEntries(of: lookupTree(tree.oid), prefix: "", into: &entries, folder: folder, commit: commit)
+        try collectEntries(of: lookupTree(tree.oid), prefix: "", into: &entries, folder: folder, commit: commit,
+                           keeping: path, in: &contents)
         entries.sort { bytewiseLess($0.path, $1.path) }
         return ProductTree(productID: id, tree: tree, contentDigest: ProductTree.contentDigest(of: entries), entries: entries)
     }
 
     private func collectEntries(of tree: Owned<OpaquePointer>, prefix: String, into entries: inout [ProductTreeEntry],
-                                folder: String, commit: CommitID) throws {
+                                folder: String, commit: CommitID, keeping kept: String?,
+                                in contents: inout [BlobID: [UInt8]]) throws {
         for index in 0..<git_tree_entrycount(tree.pointer) {
             guard let raw = git_tree_entry_byindex(tree.pointer, index) else { continue }
             let record = TreeEntryRecord(raw)
             let path = prefix + record.name
             if record.type == GIT_OBJECT_TREE {
-                try collectEntries(of: lookupTree(record.oid), prefix: path + "/", into: &entries, folder: folder, commit: commit)
+                try collectEntries(of: lookupTree(record.oid), prefix: path + "/", into: &entries, folder: folder,
+                                   commit: commit, keeping: kept, in: &contents)
                 continue
             }
             guard record.type == GIT_OBJECT_BLOB, let mode = FileMode(rawValue: record.mode) else {
@@ -99,12 +112,18 @@ extension GitRepository {
                                "'\(folder)/\(path)' at commit \(commit.short) is a submodule, which a product may not contain; commit its files into the product folder instead.")
             }
             let blob = BlobID(record.oid)
-            let digest = try blobDigests[blob] ?? {
-                let content = try content(ofBlob: lookupBlob(record.oid))
-                let digest = (size: content.count, sha256: SHA256Hex.of(content))
+            let keep = path == kept && contents[blob] == nil
+            let digest: (size: Int, sha256: String)
+            if let known = blobDigests[blob], !keep {
+                digest = known
+            } else {
+                // Hashed (and kept) straight from libgit2's buffer: the content is copied only when kept.
+                digest = try withContent(ofBlob: lookupBlob(record.oid)) { bytes in
+                    if keep { contents[blob] = Array(bytes) }
+                    return blobDigests[blob] ?? (size: bytes.count, sha256: SHA256Hex.of(bytes))
+                }
                 blobDigests[blob] = digest
-                return digest
-            }()
+            }
             entries.append(ProductTreeEntry(path: path, mode: mode, blob: blob, size: digest.size, sha256: digest.sha256))
         }
     }

@@ -149,6 +149,7 @@ extension RegistryWorkspace {
     /// these commits come after.
     private func historySource(of id: String, commits: [ProductVersionCommit],
                                continuing earlier: [ProductVersionRecord]) throws -> ProductHistorySource {
+        // Each manifest's text is kept by the same read that hashes it for the content digest.
         var texts: [BlobID: [UInt8]] = [:]
         func manifestBlob(in tree: ProductTree?) -> BlobID? {
             guard let blob = tree?.entry(at: "product.yaml")?.blob else { return nil }
@@ -157,7 +158,9 @@ extension RegistryWorkspace {
         }
         let versions = try commits.map { commit in
             // A commit that removed the product is listed with an empty tree, as git log lists it.
-            let tree = try commit.tree.map { try repository.productTree(id, tree: $0, at: commit.commit) }
+            let tree = try commit.tree.map {
+                try repository.productTree(id, tree: $0, at: commit.commit, keeping: "product.yaml", in: &texts)
+            }
             return ProductHistorySource.Version(commit: commit, tree: tree?.tree.hex ?? "",
                                                 contentDigest: tree?.contentDigest ?? "", manifest: manifestBlob(in: tree))
         }

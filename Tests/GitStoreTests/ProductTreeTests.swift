@@ -41,6 +41,27 @@ struct ProductTreeTests {
         #expect(try repository.productTree("missing", at: id) == nil)
     }
 
+    @Test("a kept file's bytes are git's, read with its digest or after it was hashed already")
+    func keptFileBytes() throws {
+        let repo = try FixtureRepository()
+        defer { repo.remove() }
+        let commit = try #require(CommitID(hex: try Self.buildProduct(repo)))
+        let repository = try GitRepository.open(at: repo.url)
+        let tree = try #require(try repository.productTree("hotspots", at: commit))
+        let other = try #require(try repository.productTree("other", at: commit))
+        // "hotspots" was hashed above without keeping anything; "other" is kept in the pass that hashes it.
+        var contents: [BlobID: [UInt8]] = [:]
+        let kept = try repository.productTree("hotspots", tree: tree.tree, at: commit, keeping: "samples/data.csv",
+                                              in: &contents)
+        let fresh = try GitRepository.open(at: repo.url)
+        let keptFresh = try fresh.productTree("other", tree: other.tree, at: commit, keeping: "product.yaml", in: &contents)
+        #expect(kept == tree)
+        #expect(keptFresh == other)
+        let data = try #require(tree.entry(at: "samples/data.csv")?.blob)
+        let manifest = try #require(other.entry(at: "product.yaml")?.blob)
+        #expect(contents == [data: Array("a,b\n1,2\n".utf8), manifest: Array("id: other\n".utf8)])
+    }
+
     @Test("changing one byte changes both the tree id and the digest")
     func oneByteChangesIdentity() throws {
         let repo = try FixtureRepository()
