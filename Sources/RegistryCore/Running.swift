@@ -153,6 +153,9 @@ extension RegistryWorkspace {
         let prepared = try prepareRun(id: id, source: source)
         defer { prepared.scratch.remove() }
         if case let .unavailable(reason) = prepared.environment { throw EnvironmentError.unavailable(reason) }
+        // The record names the system python3's version; probing it beside the product run keeps
+        // the interpreter's start-up out of the command's wall time.
+        if case .system = prepared.environment { PythonInterpreter.probeInBackground() }
         let run = try await Self.sandboxRun(prepared, collection: "collected")
         let record = ProductRunRecord(prepared: prepared, source: sourceLabel, run: run)
         _ = try index.insertRun(RunRecord(productID: id.rawValue, treeID: prepared.treeID,

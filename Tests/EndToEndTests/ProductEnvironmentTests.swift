@@ -262,6 +262,11 @@ struct ProductEnvironmentTests {
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("\"interpreter\" : \"system interpreter\""), "\(run.stdout)")
         #expect(run.stdout.contains("\"digest\"") == false)
+        // The version is probed beside the product run; the record must still carry it, and the system's own.
+        let python = try runProcess("/usr/bin/python3", ["-c", "import sys; print(sys.version.split()[0])"])
+        let version = python.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!version.isEmpty)
+        #expect(run.stdout.contains("\"interpreter_version\" : \"\(version)\""), "\(run.stdout)")
     }
 
     @Test("env build killed with SIGKILL at random moments never leaves an environment a run would use")
