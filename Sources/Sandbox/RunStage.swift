@@ -98,12 +98,10 @@ struct RunStage: Sendable {
         }
     }
 
-    /// Picks a uid no process uses, so every process of this run (and only those) can be found by uid.
+    /// Picks a uid no process used when this registry first looked and that no earlier run of this
+    /// registry had, so every process of this run (and only those) can be found by uid.
     private static func allocateIdentity() -> LaunchPlan.Identity {
-        var id: UInt32
-        repeat {
-            id = UInt32.random(in: 1_900_000_000..<2_000_000_000)
-        } while !RunProcesses.owned(by: id).isEmpty
+        let id = RunUIDPool.shared.allocate()
         return LaunchPlan.Identity(uid: id, gid: id)
     }
 
