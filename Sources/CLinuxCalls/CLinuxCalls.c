@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 int registry_prctl(int option, unsigned long argument) { return prctl(option, argument, 0UL, 0UL, 0UL); }
@@ -17,4 +18,9 @@ int registry_unshare(int flags) { return unshare(flags); }
 
 int registry_mount(const char *source, const char *target, unsigned long flags) {
     return mount(source, target, NULL, flags, NULL);
+}
+
+long registry_filesystem_type(const char *path) {
+    struct statfs info;
+    return statfs(path, &info) == 0 ? (long)info.f_type : -1;
 }

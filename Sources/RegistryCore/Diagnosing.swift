@@ -121,7 +121,7 @@ public enum Doctor {
     /// Runs `program --version` in the sandbox exactly as a product would run, with the standard limits.
     private static func sandboxed(_ command: [String]) async -> (run: SandboxRun?, failure: String?) {
         do {
-            let scratch = try TemporaryDirectory(prefix: "registry-doctor-")
+            let scratch = try RegistryWorkspace.runScratch(for: "doctor")
             defer { scratch.remove() }
             let product = scratch.url.appendingPathComponent("product", isDirectory: true)
             let input = scratch.url.appendingPathComponent("input", isDirectory: true)
@@ -130,7 +130,8 @@ public enum Doctor {
             }
             let profile = SandboxProfile(productDirectory: product, inputDirectory: input,
                                          collectionDirectory: scratch.url.appendingPathComponent("collected", isDirectory: true),
-                                         command: command, declaredOutputs: [], timeLimitSeconds: 20)
+                                         command: command, declaredOutputs: [], timeLimitSeconds: 20,
+                                         workRoot: scratch.url.deletingLastPathComponent())
             return (try await Sandbox.run(profile), nil)
         } catch let error as RegistryDiagnostic {
             return (nil, error.message)

@@ -36,7 +36,7 @@ struct PreparedRun: Sendable {
 }
 
 extension RegistryWorkspace {
-    /// How every run's scratch folder (below `TMPDIR`) is named; the owner token comes next, so a
+    /// How every run's scratch folder (below the run folder, `RunFolder`) is named; the owner token comes next, so a
     /// later registry can tell which registry a leftover folder belonged to.
     static let scratchPrefix = "registry-run-"
 
@@ -44,13 +44,21 @@ extension RegistryWorkspace {
     /// processes still running, cgroups, staging folders and scratch folders. Runs of registries
     /// that are still running (another `check` at the same time) are never touched.
     static func removeLeftoversOfDeadRuns() {
-        RunLeftovers.removeDeadRuns(workRoot: SandboxProfile.temporaryFolder)
-        RunLeftovers.removeFolders(in: SandboxProfile.temporaryFolder, prefix: scratchPrefix)
+        for folder in RunFolder.everyCandidate {
+            RunLeftovers.removeDeadRuns(workRoot: folder)
+            RunLeftovers.removeFolders(in: folder, prefix: scratchPrefix)
+        }
+    }
+
+    /// A new scratch folder for one run of `id`, in the folder runs stage below (`RunFolder`).
+    static func runScratch(for id: String) throws -> TemporaryDirectory {
+        try TemporaryDirectory(prefix: scratchPrefix + RunOwner.current.token + "-" + id, in: RunFolder.current,
+                               folderNote: "runs are staged below TMPDIR, or /dev/shm or /tmp when it is unset")
     }
 
     /// Copies a product out of git (or the working tree) and builds its inputs.
     func prepareRun(id: ProductID, source: ProductSource) throws -> PreparedRun {
-        let scratch = try TemporaryDirectory(prefix: Self.scratchPrefix + RunOwner.current.token + "-" + id.rawValue)
+        let scratch = try Self.runScratch(for: id.rawValue)
         do {
             return try prepareRun(id: id, source: source, scratch: scratch)
         } catch {

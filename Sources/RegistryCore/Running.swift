@@ -201,7 +201,9 @@ extension RegistryWorkspace {
                                      command: manifest.run.command,
                                      declaredOutputs: manifest.outputs.map(\.name),
                                      timeLimitSeconds: Double(manifest.run.timeLimitSeconds),
-                                     memoryLimitBytes: UInt64(manifest.run.memoryLimitMB) << 20)
+                                     memoryLimitBytes: UInt64(manifest.run.memoryLimitMB) << 20,
+                                     // Beside the scratch copy, so the stage can hard-link its files.
+                                     workRoot: prepared.scratch.url.deletingLastPathComponent())
         if case let .ready(folder, _) = prepared.environment { profile.environmentDirectory = folder }
         return try await Sandbox.run(profile)
     }

@@ -5,15 +5,17 @@ public struct TemporaryDirectory: Sendable {
     /// The directory's location.
     public let url: URL
 
-    /// Creates a fresh directory whose name starts with `prefix` in `TMPDIR` (default `/tmp`).
+    /// Creates a fresh directory whose name starts with `prefix` in `folder`, by default `TMPDIR`
+    /// (`/tmp` when it is unset); `folderNote` says in a failure's message where `folder` came from.
     ///
-    /// A `TMPDIR` that does not exist is an error naming it, never created: created here it would
+    /// A folder that does not exist is an error naming it, never created: created here it would
     /// be private to this user (0700), which the sandbox's own uid cannot traverse.
-    public init(prefix: String) throws(AtomicFile.WriteError) {
-        let base = URL(fileURLWithPath: NSTemporaryDirectory(), isDirectory: true)
-        let url = base.appendingPathComponent("\(prefix)-\(UUID().uuidString)", isDirectory: true)
+    public init(prefix: String,
+                in folder: URL = URL(fileURLWithPath: NSTemporaryDirectory(), isDirectory: true),
+                folderNote: String = "the temporary folder is TMPDIR, default /tmp") throws(AtomicFile.WriteError) {
+        let url = folder.appendingPathComponent("\(prefix)-\(UUID().uuidString)", isDirectory: true)
         guard mkdir(url.path, 0o700) == 0 else {
-            throw AtomicFile.WriteError(path: url.path, reason: String(cString: strerror(errno)) + " (the temporary folder is TMPDIR, default /tmp)")
+            throw AtomicFile.WriteError(path: url.path, reason: String(cString: strerror(errno)) + " (\(folderNote))")
         }
         self.url = url
     }

@@ -35,7 +35,7 @@ public enum SandboxError: RegistryDiagnostic, Equatable {
         case .invalidProfile(let detail):
             "The sandbox profile is invalid: \(detail)"
         case .workRootClosed(let workRoot, let folder):
-            "Runs are staged in '\(workRoot)' (TMPDIR, default /tmp), but '\(folder)' is closed to other users, so the product's own uid cannot reach its files; set TMPDIR to a folder every user can traverse (such as /tmp) or run 'chmod o+x \(folder)', then retry."
+            "Runs are staged in '\(workRoot)' (TMPDIR, or /dev/shm or /tmp when it is unset), but '\(folder)' is closed to other users, so the product's own uid cannot reach its files; set TMPDIR to a folder every user can traverse (such as /tmp) or run 'chmod o+x \(folder)', then retry."
         case .staging(let path, let detail):
             "Could not prepare the sandbox folder '\(path)' (\(detail)); check that the work folder is writable and has free space, then retry."
         }

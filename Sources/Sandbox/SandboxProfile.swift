@@ -37,7 +37,7 @@ public struct SandboxProfile: Sendable, Codable, Equatable {
     /// Where a product environment appears inside the sandbox; it is built to work from there.
     public static let environmentMountPoint = "/env"
 
-    /// Creates a profile with the standard caps, staging under the temporary folder (`TMPDIR`, default `/tmp`).
+    /// Creates a profile with the standard caps, staging below the run folder (`RunFolder.current`).
     public init(launcherExecutable: URL = SandboxProfile.installedLauncher,
                 productDirectory: URL,
                 inputDirectory: URL,
@@ -47,7 +47,7 @@ public struct SandboxProfile: Sendable, Codable, Equatable {
                 timeLimitSeconds: Double = 60,
                 memoryLimitBytes: UInt64 = 512 << 20,
                 limits: SandboxLimits = .standard,
-                workRoot: URL = SandboxProfile.temporaryFolder,
+                workRoot: URL = RunFolder.current,
                 environmentDirectory: URL? = nil) {
         self.launcherExecutable = launcherExecutable
         self.productDirectory = productDirectory
@@ -60,11 +60,6 @@ public struct SandboxProfile: Sendable, Codable, Equatable {
         self.limits = limits
         self.workRoot = workRoot
         self.environmentDirectory = environmentDirectory
-    }
-
-    /// The folder `TMPDIR` names, or `/tmp` when it is unset; runs stage their files below it.
-    public static var temporaryFolder: URL {
-        URL(fileURLWithPath: NSTemporaryDirectory(), isDirectory: true).standardizedFileURL
     }
 
     /// The launcher executable beside the running binary, which is resolved from `/proc/self/exe`

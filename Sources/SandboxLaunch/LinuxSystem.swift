@@ -104,6 +104,12 @@ package enum LinuxSystem {
         return ids.isEmpty ? nil : ids
     }
 
+    /// The magic number of the file system holding `path` (`statfs`'s `f_type`), or nil when it cannot be read.
+    package static func fileSystemType(of path: String) -> Int? {
+        let type = registry_filesystem_type(path)
+        return type < 0 ? nil : type
+    }
+
     /// A pipe whose ends close on exec; `nonBlockingRead` makes the read end non-blocking.
     package static func pipe(nonBlockingRead: Bool) throws(SandboxSetupFailure) -> (read: Int32, write: Int32) {
         var ends: [Int32] = [-1, -1]

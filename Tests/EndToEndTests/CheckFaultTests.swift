@@ -256,6 +256,41 @@ struct CheckFaultTests {
         #expect(result.stderr.contains("TMPDIR") && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: missing.deletingLastPathComponent().path), "the registry created the missing TMPDIR")
     }
+
+    @Test("with TMPDIR unset, runs stage in /dev/shm when it is a memory file system with room, else in /tmp")
+    func runFolderWithoutTemporaryDirectory() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        // The rule as `stat` and `df` see it: a tmpfs, world-writable and sticky, with 1 GiB free.
+        let type = try runProcess("/usr/bin/stat", ["-f", "-c", "%T", "/dev/shm"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let mode = try runProcess("/usr/bin/stat", ["-c", "%a", "/dev/shm"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let free = try runProcess("/usr/bin/df", ["--output=avail", "-B1", "/dev/shm"]).stdout
+            .split(separator: "\n").last.flatMap { UInt64($0.trimmingCharacters(in: .whitespaces)) } ?? 0
+        let expected = type == "tmpfs" && mode == "1777" && free >= 1 << 30 ? "/dev/shm" : "/tmp"
+        let other = expected == "/tmp" ? "/dev/shm" : "/tmp"
+
+        let process = Process()
+        process.executableURL = registryExecutable
+        process.arguments = ["check", "--no-cache", "--json"]
+        process.currentDirectoryURL = fixture.registry.url
+        process.environment = fixtureGitEnvironment.filter { $0.key != "TMPDIR" }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let owner = Owner(pid: process.processIdentifier)
+        var seenElsewhere = false
+        let staged = waitUntil(.seconds(10)) {
+            seenElsewhere = seenElsewhere || !Owner.entries(in: URL(fileURLWithPath: other), prefix: "registry-sandbox-\(owner.token)").isEmpty
+            return Owner.entries(in: URL(fileURLWithPath: expected), prefix: "registry-sandbox-\(owner.token)").count == 1
+                && Owner.entries(in: URL(fileURLWithPath: expected), prefix: "registry-run-\(owner.token)").count == 1
+        }
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(staged, "the run's scratch and stage were created below \(expected)")
+        #expect(!seenElsewhere, "nothing of the run was staged below \(other)")
+        #expect(owner.leftovers(in: URL(fileURLWithPath: expected)).isEmpty, "a finished check removes its own folders")
+    }
 }
 
 /// A registry process seen from the outside, by the owner token its folders and cgroups carry.

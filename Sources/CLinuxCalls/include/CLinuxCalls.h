@@ -17,4 +17,6 @@ int registry_pidfd_open(int pid);
 int registry_unshare(int flags);
 /* mount(2) without a file system type or data (binds and propagation changes). */
 int registry_mount(const char *source, const char *target, unsigned long flags);
+/* statfs(2)'s f_type: the file system's magic number, or -1 with errno set. */
+long registry_filesystem_type(const char *path);
 #endif
