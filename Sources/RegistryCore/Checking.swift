@@ -112,10 +112,7 @@ extension RegistryWorkspace {
         let today = Self.today()
 
         var results: [String: ProductCheckResult] = [:]
-        var pending: [(key: String, work: CheckWork)] = []
-        // Each run removes its own scratch folder; this removes those of runs never started, when
-        // an environment error stops the check part-way.
-        defer { for item in pending { item.work.prepared.scratch.remove() } }
+        var pending: [(id: String, productID: ProductID, key: String, tree: ProductTree)] = []
         var completed = 0
         for id in targets {
             guard let productID = ProductID(id), let tree = try repository.productTree(id, at: commit) else {
@@ -139,37 +136,41 @@ extension RegistryWorkspace {
                 progress(CheckProgress(productID: id, completed: completed, total: targets.count, cached: true))
                 continue
             }
-            do {
-                let prepared = try prepareRun(id: productID, source: .commit(commit))
-                if case let .unavailable(reason) = prepared.environment {
-                    prepared.scratch.remove()
-                    throw EnvironmentFinding(message: reason.prefix(1).uppercased() + reason.dropFirst() + ".")
-                }
-                pending.append((key, CheckWork(prepared: prepared, parameters: parameters, today: today,
-                                               source: "commit \(commit.hex)")))
-            } catch let error as RegistryDiagnostic where error.category == .invalidContent {
-                let result = Self.unrunnable(id: id, tree: tree.tree.hex, digest: tree.contentDigest,
-                                             parameters: parameters, today: today, message: error.message,
-                                             rule: error is EnvironmentFinding ? EnvironmentNeed.findingRule : "manifest-valid")
-                results[id] = result
-                try storeCheck(result, key: key, runID: nil)
-                completed += 1
-                progress(CheckProgress(productID: id, completed: completed, total: targets.count, cached: false))
-            }
+            pending.append((id, productID, key, tree))
         }
 
         let total = targets.count
-        var alreadyDone = completed
         try await withThrowingTaskGroup(of: (String, ProductCheckResult).self) { group in
             var queue = pending[...]
-            func startNext() {
-                guard let next = queue.popFirst() else { return }
-                group.addTask {
-                    defer { next.work.prepared.scratch.remove() }
-                    return (next.key, try await next.work.performReportingFailure())
+            // Each product is prepared (its scratch copy and inputs) only when a job is free for it,
+            // on this task while the other jobs run: preparing every product first would be a
+            // serial phase before the first run, with every scratch copy on disk at once.
+            func startNext() throws {
+                while let next = queue.popFirst() {
+                    do {
+                        let prepared = try prepareRun(id: next.productID, source: .commit(commit))
+                        if case let .unavailable(reason) = prepared.environment {
+                            prepared.scratch.remove()
+                            throw EnvironmentFinding(message: reason.prefix(1).uppercased() + reason.dropFirst() + ".")
+                        }
+                        let work = CheckWork(prepared: prepared, parameters: parameters, today: today, source: "commit \(commit.hex)")
+                        group.addTask {
+                            defer { work.prepared.scratch.remove() }
+                            return (next.key, try await work.performReportingFailure())
+                        }
+                        return
+                    } catch let error as RegistryDiagnostic where error.category == .invalidContent {
+                        let result = Self.unrunnable(id: next.id, tree: next.tree.tree.hex, digest: next.tree.contentDigest,
+                                                     parameters: parameters, today: today, message: error.message,
+                                                     rule: error is EnvironmentFinding ? EnvironmentNeed.findingRule : "manifest-valid")
+                        results[next.id] = result
+                        try storeCheck(result, key: next.key, runID: nil)
+                        completed += 1
+                        progress(CheckProgress(productID: next.id, completed: completed, total: total, cached: false))
+                    }
                 }
             }
-            for _ in 0..<max(1, jobs) { startNext() }
+            for _ in 0..<max(1, jobs) { try startNext() }
             while let (key, result) = try await group.next() {
                 var runID: Int64?
                 if let record = result.run {
@@ -181,9 +182,9 @@ extension RegistryWorkspace {
                 // A check that could not finish says so in the report, but is not cached: it may work next time.
                 if !result.unfinished { try storeCheck(result, key: key, runID: runID) }
                 results[result.id] = result
-                alreadyDone += 1
-                progress(CheckProgress(productID: result.id, completed: alreadyDone, total: total, cached: false))
-                startNext()
+                completed += 1
+                progress(CheckProgress(productID: result.id, completed: completed, total: total, cached: false))
+                try startNext()
             }
         }
 
@@ -244,7 +245,7 @@ struct EnvironmentFinding: RegistryDiagnostic {
     var category: DiagnosticCategory { .invalidContent }
 }
 
-/// One product's check, prepared on the registry's task and performed in parallel.
+/// One product's check, prepared on the registry's task when a job is free, and performed in parallel.
 struct CheckWork: Sendable {
     let prepared: PreparedRun
     let parameters: PolicyParameters
