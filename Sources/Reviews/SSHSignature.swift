@@ -62,6 +62,8 @@ public struct SSHSignature: Sendable, Hashable {
     static let magic = Array("SSHSIG".utf8)
     static let armorBegin = "-----BEGIN SSH SIGNATURE-----"
     static let armorEnd = "-----END SSH SIGNATURE-----"
+    private static let armorBeginBytes = Array(armorBegin.utf8)
+    private static let armorEndBytes = Array(armorEnd.utf8)
     /// ssh-keygen wraps armored base64 at 70 columns.
     static let armorWidth = 70
 
@@ -174,12 +176,19 @@ public struct SSHSignature: Sendable, Hashable {
     static func dearmor(_ bytes: [UInt8]) throws(SignatureProblem) -> [UInt8] {
         guard !bytes.contains(UInt8(ascii: "\r")) else { throw .malformedArmor("it has CR (Windows) line endings") }
         guard bytes.last == UInt8(ascii: "\n") else { throw .malformedArmor("it does not end with a newline") }
-        let lines = bytes.dropLast().split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        // Compared in place and joined into one buffer: dearmoring is on every verification's path.
-        guard lines.count >= 3, lines[0].elementsEqual(armorBegin.utf8) else {
+        // Lines found by a plain walk (the generic `split` was most of dearmoring), compared with the
+        // armor's bytes in place and joined into one buffer: dearmoring is on every verification's path.
+        var lines: [ArraySlice<UInt8>] = []
+        lines.reserveCapacity(bytes.count / armorWidth + 3)
+        var start = 0
+        while start < bytes.count, let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            lines.append(bytes[start..<end])
+            start = end + 1
+        }
+        guard lines.count >= 3, lines[0].elementsEqual(armorBeginBytes) else {
             throw .malformedArmor("the first line is not '\(armorBegin)'")
         }
-        guard let endIndex = lines.firstIndex(where: { $0.elementsEqual(armorEnd.utf8) }) else {
+        guard let endIndex = lines.firstIndex(where: { $0.elementsEqual(armorEndBytes) }) else {
             throw .malformedArmor("the line '\(armorEnd)' is missing")
         }
         guard endIndex == lines.count - 1 else { throw .trailingData("armor's END line") }

@@ -121,7 +121,11 @@ enum StatementSyntax {
     ///
     /// These checks read the UTF-8 view in place (no array copies): they run on every statement verified.
     static func isMemberID(_ text: some StringProtocol) -> Bool {
-        let bytes = text.utf8
+        isMemberID(text.utf8)
+    }
+
+    /// A member id given as UTF-8 bytes (file names are read as bytes).
+    static func isMemberID(_ bytes: some Collection<UInt8>) -> Bool {
         guard (1...63).contains(bytes.count), !bytes.elementsEqual("board".utf8), bytes.first != UInt8(ascii: "-")
         else { return false }
         return bytes.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") }
@@ -129,7 +133,11 @@ enum StatementSyntax {
 
     /// Version labels become folder names, so they are limited to SemVer's characters.
     static func isVersionLabel(_ text: some StringProtocol) -> Bool {
-        let bytes = text.utf8
+        isVersionLabel(text.utf8)
+    }
+
+    /// A version label given as UTF-8 bytes (folder names are read as bytes).
+    static func isVersionLabel(_ bytes: some Collection<UInt8>) -> Bool {
         guard (1...64).contains(bytes.count), let first = bytes.first, isAlnum(first) else { return false }
         return bytes.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }
     }

@@ -56,6 +56,10 @@ let nonCanonicalCases: [NonCanonicalCase] = [
     .init("key starting with a dash", "-format: a\ntype: b\nmember: m\n", reason: "not a key", line: 1),
     .init("space before the colon", "format : a\ntype: b\nmember: m\n", reason: "not a key", line: 1),
     .init("look-alike key in decomposed form", "format: a\ntype\u{0301}: b\nmember: m\n", reason: "not a key", line: 2),
+    // Keys are matched to the schema as bytes and UTF-8 is checked only past the ASCII fast path.
+    .init("key that is a prefix of the schema's key", "form: a\ntype: b\nmember: m\n", reason: "unknown key 'form'", line: 1),
+    .init("key that extends the schema's key", "format: a\ntypes: b\nmember: m\n", reason: "unknown key 'types'", line: 2),
+    .init("multi-byte character cut short", Array("format: a\ntype: caf".utf8) + [0xC3, 0x0a, 0x0a], reason: "not valid UTF-8", line: nil),
 ]
 
 @Suite("Strict statement text")
