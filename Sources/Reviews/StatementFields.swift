@@ -157,8 +157,7 @@ enum StatementSyntax {
     }
 
     /// A demographic field name: letters, digits, `_`, `.` and `-`, starting with a letter or digit.
-    static func isFieldName(_ text: Substring) -> Bool {
-        let bytes = Array(text.utf8)
+    static func isFieldName(_ bytes: Substring.UTF8View) -> Bool {
         guard let first = bytes.first, isAlnum(first) else { return false }
         return bytes.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
     }
@@ -166,16 +165,17 @@ enum StatementSyntax {
     /// `a,b,c` sorted bytewise without repeats or spaces; the empty text is the empty list.
     static func demographicFields(_ text: String) -> Result<[String], Problem> {
         guard !text.isEmpty else { return .success([]) }
-        let names = text.split(separator: ",", omittingEmptySubsequences: false)
-        if let bad = names.first(where: { !isFieldName($0) }) {
+        // Split and compared as UTF-8 bytes, without an array per name: this runs on every statement verified.
+        let names = text.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
+        if let bad = names.first(where: { !isFieldName($0) }).map(Substring.init) {
             return .failure(Problem(reason: bad.contains(" ")
                 ? "demographic-fields '\(text)' contains a space; write names separated by ',' only"
                 : "demographic-fields '\(text)' contains '\(bad)', which is not a field name"))
         }
-        for (left, right) in zip(names, names.dropFirst()) where !Array(left.utf8).lexicographicallyPrecedes(Array(right.utf8)) {
-            return .failure(Problem(reason: "demographic-fields '\(text)' is not sorted without repeats ('\(left)' comes before '\(right)')"))
+        for (left, right) in zip(names, names.dropFirst()) where !left.lexicographicallyPrecedes(right) {
+            return .failure(Problem(reason: "demographic-fields '\(text)' is not sorted without repeats ('\(Substring(left))' comes before '\(Substring(right))')"))
         }
-        return .success(names.map(String.init))
+        return .success(names.map { String(Substring($0)) })
     }
 
     /// The canonical text of a demographic field list.
