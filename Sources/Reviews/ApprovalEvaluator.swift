@@ -111,7 +111,8 @@ private struct Evaluation {
             return nil
         }
         let key: SSHPublicKey
-        switch SSHSignature.verify(armored: signature, message: file.bytes, namespace: ReviewNamespace.review) {
+        switch SSHSignature.verify(armored: signature, message: file.bytes, namespace: ReviewNamespace.review,
+                                    knownKeys: keyring) {
         case .failure(let problem):
             reject(file.path, .badSignature(problem))
             return nil
