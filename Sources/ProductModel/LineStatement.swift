@@ -20,9 +20,12 @@ public struct LineStatement: Sendable, Hashable {
             public let repeats: Bool
             /// Whether the key may be left out.
             public let optional: Bool
+            /// The name's UTF-8 bytes, compared with each line's key without making a `String` of it.
+            let nameBytes: [UInt8]
             /// Describes one key.
             public init(_ name: String, repeats: Bool = false, optional: Bool = false) {
                 self.name = name; self.repeats = repeats; self.optional = optional
+                self.nameBytes = Array(name.utf8)
             }
         }
         /// The keys in the only order they may appear.
@@ -32,10 +35,10 @@ public struct LineStatement: Sendable, Hashable {
 
         /// The position of `key`, trying the key after `previous` first: in a canonical statement
         /// that is the one, so a statement is parsed without scanning the schema on every line.
-        func index(of key: String, after previous: Int?) -> Int? {
+        func index(of key: ArraySlice<UInt8>, after previous: Int?) -> Int? {
             let next = (previous ?? -1) + 1
-            if next < keys.count, keys[next].name.utf8.elementsEqual(key.utf8) { return next }
-            return keys.firstIndex(where: { $0.name.utf8.elementsEqual(key.utf8) })
+            if next < keys.count, keys[next].nameBytes[...] == key { return next }
+            return keys.firstIndex(where: { $0.nameBytes[...] == key })
         }
     }
 
@@ -58,7 +61,8 @@ public struct LineStatement: Sendable, Hashable {
     /// Parses bytes against a schema, rejecting anything non-canonical.
     public init(parsing bytes: [UInt8], schema: Schema) throws(FormatError) {
         guard !bytes.isEmpty else { throw FormatError(line: nil, reason: "the file is empty") }
-        guard String(validating: bytes, as: UTF8.self) != nil else {
+        // ASCII, the common case, is valid UTF-8 without building a `String` of the whole file.
+        guard bytes.allSatisfy({ $0 < 0x80 }) || String(validating: bytes, as: UTF8.self) != nil else {
             throw FormatError(line: nil, reason: "the file is not valid UTF-8")
         }
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
@@ -73,6 +77,7 @@ public struct LineStatement: Sendable, Hashable {
         // Lines are walked in place rather than split into an array: statements are parsed on every verification.
         let end = bytes.count - 1
         var fields: [(key: String, value: String)] = []
+        fields.reserveCapacity(schema.keys.count)
         var position: Int?
         var lineStart = 0
         var number = 0
@@ -81,10 +86,12 @@ public struct LineStatement: Sendable, Hashable {
             let line = bytes[lineStart..<lineEnd]
             lineStart = lineEnd + 1
             number += 1
-            let (key, value) = try LineStatement.split(line, number: number)
-            guard let index = schema.index(of: key, after: position) else {
-                throw FormatError(line: number, reason: "unknown key '\(key)'")
+            let (keyBytes, value) = try LineStatement.split(line, number: number)
+            guard let index = schema.index(of: keyBytes, after: position) else {
+                throw FormatError(line: number, reason: "unknown key '\(String(decoding: keyBytes, as: UTF8.self))'")
             }
+            // The schema's own name has the key's bytes: no `String` is made per line for it.
+            let key = schema.keys[index].name
             if let current = position, index <= current {
                 if index == current && schema.keys[index].repeats {
                     fields.append((key, value))
@@ -110,18 +117,19 @@ public struct LineStatement: Sendable, Hashable {
         self.fields = fields
     }
 
-    /// Splits one line into key and value, enforcing `key: value` with exactly one space.
-    private static func split(_ line: ArraySlice<UInt8>, number: Int) throws(FormatError) -> (String, String) {
+    /// Splits one line into key bytes and value, enforcing `key: value` with exactly one space.
+    private static func split(_ line: ArraySlice<UInt8>, number: Int) throws(FormatError) -> (ArraySlice<UInt8>, String) {
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
             throw FormatError(line: number, reason: "expected 'key: value' but found '\(printable(line))'")
         }
         let keyBytes = line[..<colon]
-        let key = String(decoding: keyBytes, as: UTF8.self)
+        // Only messages need the key as text; isKeyName has proven it ASCII by then.
+        var key: String { String(decoding: keyBytes, as: UTF8.self) }
         guard isKeyName(keyBytes) else {
             throw FormatError(line: number, reason: "'\(printable(keyBytes))' is not a key (keys are ASCII letters, digits, '-', '_' and '.')")
         }
         let rest = line[(colon + 1)...]
-        if rest.isEmpty { return (key, "") }
+        if rest.isEmpty { return (keyBytes, "") }
         guard rest.first == UInt8(ascii: " "), rest.count > 1 else {
             throw FormatError(line: number, reason: rest.elementsEqual([UInt8(ascii: " ")])
                 ? "key '\(key)' has an empty value written with a trailing space; write '\(key):' alone"
@@ -131,7 +139,7 @@ public struct LineStatement: Sendable, Hashable {
         let value = String(decoding: valueBytes, as: UTF8.self)
         // Printable ASCII without edge spaces is the common case and needs no Unicode lookups.
         if valueBytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }), valueBytes.first != 0x20, valueBytes.last != 0x20 {
-            return (key, value)
+            return (keyBytes, value)
         }
         let scalars = value.unicodeScalars
         if let first = scalars.first, let last = scalars.last,
@@ -141,7 +149,7 @@ public struct LineStatement: Sendable, Hashable {
         if scalars.contains(where: isInvisibleControl) {
             throw FormatError(line: number, reason: "the value of '\(key)' contains a control, formatting or line-separator character")
         }
-        return (key, value)
+        return (keyBytes, value)
     }
 
     /// Text from a rejected line as a message may quote it: control and formatting characters

@@ -61,7 +61,7 @@ public enum BoardQuorum {
                 continue
             }
             let member = String(name.dropLast(4))
-            switch SSHSignature.verify(armored: file.bytes, message: statement.bytes, namespace: namespace) {
+            switch SSHSignature.verify(armored: file.bytes, message: statement.bytes, namespace: namespace, knownKeys: keyring) {
             case .failure(let problem):
                 uncounted.append(UncountedSignature(path: file.path, reason: problem.description))
             case .success(let key) where keyring.member(member)?.key == key:

@@ -31,6 +31,8 @@ public struct Keyring: Sendable, Hashable {
     /// Members sorted by id.
     public let members: [Member]
     private let membersByKey: [SSHPublicKey: String]
+    /// Each member's key by its SSH wire blob, so a signature naming a member's key reuses the decoded key.
+    private let keysByBlob: [ArraySlice<UInt8>: SSHPublicKey]
 
     /// The keys of a keyring statement, in their only order.
     public static let schema = LineStatement.Schema([
@@ -59,6 +61,7 @@ public struct Keyring: Sendable, Hashable {
         self.thresholdBoardRevocation = thresholdBoardRevocation
         self.members = members
         self.membersByKey = Dictionary(members.map { ($0.key, $0.id) }, uniquingKeysWith: { first, _ in first })
+        self.keysByBlob = Dictionary(members.map { ($0.key.blob[...], $0.key) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Parses the exact bytes of `keyring.v<NNNN>`, refusing non-canonical text and broken rules.
@@ -132,6 +135,12 @@ public struct Keyring: Sendable, Hashable {
     /// The member who holds `key`, if any.
     public func memberID(holding key: SSHPublicKey) -> String? {
         membersByKey[key]
+    }
+
+    /// A member's key, already decoded, whose SSH wire blob is `blob`; `nil` for any other key.
+    func key(blob: ArraySlice<UInt8>) -> SSHPublicKey? {
+        // Keyed by slices, which hash and compare element by element wherever they start: no copy of the blob.
+        keysByBlob[blob]
     }
 
     /// The member with `id`, if any.

@@ -22,6 +22,11 @@ public struct SSHPublicKey: Sendable, Hashable, CustomStringConvertible {
 
     /// Decodes the SSH wire blob (`string "ssh-ed25519"`, `string key`), refusing trailing bytes.
     public init?(blob: [UInt8]) {
+        self.init(blob: blob[...])
+    }
+
+    /// Decodes the SSH wire blob in place (a signature carries it inside its own blob).
+    init?(blob: ArraySlice<UInt8>) {
         var reader = SSHWireReader(blob)
         guard reader.readName() == SSHPublicKey.keyType, let raw = reader.readString(), reader.isAtEnd
         else { return nil }

@@ -62,6 +62,8 @@ public struct SSHSignature: Sendable, Hashable {
     static let magic = Array("SSHSIG".utf8)
     static let armorBegin = "-----BEGIN SSH SIGNATURE-----"
     static let armorEnd = "-----END SSH SIGNATURE-----"
+    private static let armorBeginBytes = Array(armorBegin.utf8)
+    private static let armorEndBytes = Array(armorEnd.utf8)
     /// ssh-keygen wraps armored base64 at 70 columns.
     static let armorWidth = 70
 
@@ -83,27 +85,32 @@ public struct SSHSignature: Sendable, Hashable {
     }
 
     /// Parses an armored signature file strictly: exact armor, 70-column canonical base64, nothing trailing.
-    public init(armored bytes: [UInt8]) throws(SignatureProblem) {
-        try self.init(blob: try SSHSignature.dearmor(bytes))
+    public init(armored bytes: [UInt8], knownKeys: Keyring? = nil) throws(SignatureProblem) {
+        try self.init(blob: try SSHSignature.dearmor(bytes), knownKeys: knownKeys)
     }
 
     /// Parses the binary SSHSIG blob strictly.
-    public init(blob: [UInt8]) throws(SignatureProblem) {
+    ///
+    /// - Parameter knownKeys: a keyring whose members' keys, already decoded, stand in for an equal
+    ///   embedded key, so verifying many statements decodes each member's key once.
+    public init(blob: [UInt8], knownKeys: Keyring? = nil) throws(SignatureProblem) {
         var reader = SSHWireReader(blob)
         guard reader.readSlice(6)?.elementsEqual(SSHSignature.magic) == true else { throw .malformedBlob("it does not start with 'SSHSIG'") }
         guard let version = reader.readUInt32() else { throw .malformedBlob("the version is missing") }
         guard version == 1 else { throw .unsupportedVersion(version) }
-        guard let keyBlob = reader.readString() else { throw .malformedBlob("the public key is missing") }
+        guard let keyBlob = reader.readStringSlice() else { throw .malformedBlob("the public key is missing") }
         var keyReader = SSHWireReader(keyBlob)
         guard let keyType = keyReader.readName() else { throw .malformedBlob("the public key type is unreadable") }
         guard keyType == SSHPublicKey.keyType else { throw .unsupportedKeyType(keyType) }
-        guard let key = SSHPublicKey(blob: keyBlob) else { throw .malformedBlob("the ed25519 public key is malformed") }
+        guard let key = knownKeys?.key(blob: keyBlob) ?? SSHPublicKey(blob: keyBlob) else {
+            throw .malformedBlob("the ed25519 public key is malformed")
+        }
         guard let namespace = reader.readName() else { throw .malformedBlob("the namespace is missing") }
         guard let reserved = reader.readStringSlice() else { throw .malformedBlob("the reserved field is missing") }
         guard reserved.isEmpty else { throw .reservedFieldNotEmpty }
         guard let hashName = reader.readName() else { throw .malformedBlob("the hash algorithm is missing") }
         guard let hash = HashAlgorithm(rawValue: hashName) else { throw .unsupportedHashAlgorithm(hashName) }
-        guard let signatureBlob = reader.readString() else { throw .malformedBlob("the signature is missing") }
+        guard let signatureBlob = reader.readStringSlice() else { throw .malformedBlob("the signature is missing") }
         guard reader.isAtEnd else { throw .trailingData("SSHSIG structure") }
         var signatureReader = SSHWireReader(signatureBlob)
         guard let signatureType = signatureReader.readName() else { throw .malformedBlob("the signature type is unreadable") }
@@ -123,9 +130,12 @@ public struct SSHSignature: Sendable, Hashable {
     }
 
     /// Parses an armored signature file and verifies it over `message`, returning the signing key.
-    public static func verify(armored: [UInt8], message: [UInt8], namespace: String) -> Result<SSHPublicKey, SignatureProblem> {
+    ///
+    /// - Parameter knownKeys: the keyring the key will be looked up in, whose decoded keys are reused.
+    public static func verify(armored: [UInt8], message: [UInt8], namespace: String,
+                              knownKeys: Keyring? = nil) -> Result<SSHPublicKey, SignatureProblem> {
         do {
-            let signature = try SSHSignature(armored: armored)
+            let signature = try SSHSignature(armored: armored, knownKeys: knownKeys)
             if let problem = signature.problem(verifying: message, namespace: namespace) { return .failure(problem) }
             return .success(signature.publicKey)
         } catch {
@@ -174,12 +184,19 @@ public struct SSHSignature: Sendable, Hashable {
     static func dearmor(_ bytes: [UInt8]) throws(SignatureProblem) -> [UInt8] {
         guard !bytes.contains(UInt8(ascii: "\r")) else { throw .malformedArmor("it has CR (Windows) line endings") }
         guard bytes.last == UInt8(ascii: "\n") else { throw .malformedArmor("it does not end with a newline") }
-        let lines = bytes.dropLast().split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        // Compared in place and joined into one buffer: dearmoring is on every verification's path.
-        guard lines.count >= 3, lines[0].elementsEqual(armorBegin.utf8) else {
+        // Lines found by a plain walk (the generic `split` was most of dearmoring), compared with the
+        // armor's bytes in place and joined into one buffer: dearmoring is on every verification's path.
+        var lines: [ArraySlice<UInt8>] = []
+        lines.reserveCapacity(bytes.count / armorWidth + 3)
+        var start = 0
+        while start < bytes.count, let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            lines.append(bytes[start..<end])
+            start = end + 1
+        }
+        guard lines.count >= 3, lines[0].elementsEqual(armorBeginBytes) else {
             throw .malformedArmor("the first line is not '\(armorBegin)'")
         }
-        guard let endIndex = lines.firstIndex(where: { $0.elementsEqual(armorEnd.utf8) }) else {
+        guard let endIndex = lines.firstIndex(where: { $0.elementsEqual(armorEndBytes) }) else {
             throw .malformedArmor("the line '\(armorEnd)' is missing")
         }
         guard endIndex == lines.count - 1 else { throw .trailingData("armor's END line") }

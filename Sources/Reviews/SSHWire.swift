@@ -1,20 +1,25 @@
 /// Reads the SSH wire encoding (RFC 4251 `uint32` and length-prefixed `string`) without copying.
 struct SSHWireReader {
-    private let bytes: [UInt8]
+    private let bytes: ArraySlice<UInt8>
     private var offset: Int
 
-    init(_ bytes: [UInt8]) {
+    /// Reads `bytes`, which may be a slice of a larger blob (nested SSH strings are read in place).
+    init(_ bytes: ArraySlice<UInt8>) {
         self.bytes = bytes
-        self.offset = 0
+        self.offset = bytes.startIndex
+    }
+
+    init(_ bytes: [UInt8]) {
+        self.init(bytes[...])
     }
 
     /// True once every byte has been consumed; callers use it to refuse trailing data.
-    var isAtEnd: Bool { offset == bytes.count }
+    var isAtEnd: Bool { offset == bytes.endIndex }
 
     /// The next `count` bytes in place; the other readers build on it so that only the values a
     /// caller keeps are copied (every verified signature is read this way).
     mutating func readSlice(_ count: Int) -> ArraySlice<UInt8>? {
-        guard count >= 0, bytes.count - offset >= count else { return nil }
+        guard count >= 0, bytes.endIndex - offset >= count else { return nil }
         defer { offset += count }
         return bytes[offset..<offset + count]
     }

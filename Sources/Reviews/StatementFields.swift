@@ -121,7 +121,11 @@ enum StatementSyntax {
     ///
     /// These checks read the UTF-8 view in place (no array copies): they run on every statement verified.
     static func isMemberID(_ text: some StringProtocol) -> Bool {
-        let bytes = text.utf8
+        isMemberID(text.utf8)
+    }
+
+    /// A member id given as UTF-8 bytes (file names are read as bytes).
+    static func isMemberID(_ bytes: some Collection<UInt8>) -> Bool {
         guard (1...63).contains(bytes.count), !bytes.elementsEqual("board".utf8), bytes.first != UInt8(ascii: "-")
         else { return false }
         return bytes.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") }
@@ -129,7 +133,11 @@ enum StatementSyntax {
 
     /// Version labels become folder names, so they are limited to SemVer's characters.
     static func isVersionLabel(_ text: some StringProtocol) -> Bool {
-        let bytes = text.utf8
+        isVersionLabel(text.utf8)
+    }
+
+    /// A version label given as UTF-8 bytes (folder names are read as bytes).
+    static func isVersionLabel(_ bytes: some Collection<UInt8>) -> Bool {
         guard (1...64).contains(bytes.count), let first = bytes.first, isAlnum(first) else { return false }
         return bytes.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }
     }
@@ -149,8 +157,7 @@ enum StatementSyntax {
     }
 
     /// A demographic field name: letters, digits, `_`, `.` and `-`, starting with a letter or digit.
-    static func isFieldName(_ text: Substring) -> Bool {
-        let bytes = Array(text.utf8)
+    static func isFieldName(_ bytes: Substring.UTF8View) -> Bool {
         guard let first = bytes.first, isAlnum(first) else { return false }
         return bytes.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
     }
@@ -158,16 +165,17 @@ enum StatementSyntax {
     /// `a,b,c` sorted bytewise without repeats or spaces; the empty text is the empty list.
     static func demographicFields(_ text: String) -> Result<[String], Problem> {
         guard !text.isEmpty else { return .success([]) }
-        let names = text.split(separator: ",", omittingEmptySubsequences: false)
-        if let bad = names.first(where: { !isFieldName($0) }) {
+        // Split and compared as UTF-8 bytes, without an array per name: this runs on every statement verified.
+        let names = text.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
+        if let bad = names.first(where: { !isFieldName($0) }).map(Substring.init) {
             return .failure(Problem(reason: bad.contains(" ")
                 ? "demographic-fields '\(text)' contains a space; write names separated by ',' only"
                 : "demographic-fields '\(text)' contains '\(bad)', which is not a field name"))
         }
-        for (left, right) in zip(names, names.dropFirst()) where !Array(left.utf8).lexicographicallyPrecedes(Array(right.utf8)) {
-            return .failure(Problem(reason: "demographic-fields '\(text)' is not sorted without repeats ('\(left)' comes before '\(right)')"))
+        for (left, right) in zip(names, names.dropFirst()) where !left.lexicographicallyPrecedes(right) {
+            return .failure(Problem(reason: "demographic-fields '\(text)' is not sorted without repeats ('\(Substring(left))' comes before '\(Substring(right))')"))
         }
-        return .success(names.map(String.init))
+        return .success(names.map { String(Substring($0)) })
     }
 
     /// The canonical text of a demographic field list.

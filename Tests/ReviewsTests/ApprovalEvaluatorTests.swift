@@ -345,6 +345,26 @@ let approvalCases: [ApprovalCase] = [
         setup.folder.add(version + "carol.approval.sig", try board.sign(Array("x\n".utf8), by: "carol", namespace: ReviewNamespace.review))
         setup.folder.add("Reviews/station-incident-hotspots/alice.approval", try S.statement(reviewer: "alice").canonicalBytes())
     },
+    // File names are judged on their bytes: each shape below takes another branch of that reading.
+    ApprovalCase("odd review file names are reported by what they are, never counted", .approved, counted: ["alice", "bob"],
+                 reasons: [("board.revocation.sigs/carol.sig", "orphanSignature"), ("board.revocation.sigs/carol.txt", "unrecognisedFile"),
+                           ("extra/alice.approval", "unrecognisedFile"), ("Alice.approval", "unrecognisedFile"),
+                           ("carol.approvals", "unrecognisedFile"), ("board.approval", "unrecognisedFile"),
+                           (".sig", "orphanSignature"), ("Reviews/station-incident-hotspots/1.2.0é/carol.approval", "unrecognisedFile"),
+                           ("Reviews/station-incident-hotspots/\u{301}1.2.0/carol.approval", "unrecognisedFile"),
+                           ("Reviews/station-incident-hotspots-2/1.2.0/carol.approval", "unrecognisedFile")]) { board, setup in
+        try approvals(["alice", "bob"], board, &setup)
+        let carol = try S.statement(reviewer: "carol").canonicalBytes()
+        let stray = try board.sign(Array("x\n".utf8), by: "carol", namespace: ReviewNamespace.keyring)
+        setup.folder.add(version + "board.revocation.sigs/carol.sig", stray)
+        setup.folder.add(version + "board.revocation.sigs/carol.txt", stray)
+        for name in ["extra/alice.approval", "Alice.approval", "carol.approvals", "board.approval", ".sig"] {
+            setup.folder.add(version + name, carol)
+        }
+        for path in ["1.2.0é/carol.approval", "\u{301}1.2.0/carol.approval", "-2/1.2.0/carol.approval"] {
+            setup.folder.add("Reviews/station-incident-hotspots" + (path.hasPrefix("-") ? "" : "/") + path, carol)
+        }
+    },
 ]
 
 /// Checks every `.sig` in a folder with this module and with `ssh-keygen -Y verify`, expecting the same answer.

@@ -213,6 +213,9 @@ struct SSHSignatureTests {
         case .failure(let problem): SignatureProblemKind(problem)
         case .success(let key): keyring.member(identity)?.key == key ? nil : .notMember
         }
+        // Reusing the keyring's decoded keys changes no answer and no sentence.
+        let withKnownKeys = SSHSignature.verify(armored: signature, message: message, namespace: namespace, knownKeys: keyring)
+        #expect(withKnownKeys == SSHSignature.verify(armored: signature, message: message, namespace: namespace))
         let theirs = try board.sshKeygenAccepts(message: message, signature: signature, identity: identity,
                                                 namespace: namespace, allowedSigners: AllowedSigners.render(keyring))
         switch testCase.agreement {

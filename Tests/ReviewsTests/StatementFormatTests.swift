@@ -56,6 +56,10 @@ let nonCanonicalCases: [NonCanonicalCase] = [
     .init("key starting with a dash", "-format: a\ntype: b\nmember: m\n", reason: "not a key", line: 1),
     .init("space before the colon", "format : a\ntype: b\nmember: m\n", reason: "not a key", line: 1),
     .init("look-alike key in decomposed form", "format: a\ntype\u{0301}: b\nmember: m\n", reason: "not a key", line: 2),
+    // Keys are matched to the schema as bytes and UTF-8 is checked only past the ASCII fast path.
+    .init("key that is a prefix of the schema's key", "form: a\ntype: b\nmember: m\n", reason: "unknown key 'form'", line: 1),
+    .init("key that extends the schema's key", "format: a\ntypes: b\nmember: m\n", reason: "unknown key 'types'", line: 2),
+    .init("multi-byte character cut short", Array("format: a\ntype: caf".utf8) + [0xC3, 0x0a, 0x0a], reason: "not valid UTF-8", line: nil),
 ]
 
 @Suite("Strict statement text")
@@ -125,6 +129,12 @@ struct StatementFormatTests {
         ("expires: 2027-05-25T00:00:00Z", "expires: 2026-11-25T08:30:00Z", "must be later than"),
         ("issued: 2026-11-25T08:30:00Z", "issued: 2026-02-30T08:30:00Z", "YYYY-MM-DDTHH:MM:SSZ"),
         ("format: analytics-registry/1", "format: analytics-registry/2", "must be 'analytics-registry/1'"),
+        // Demographic field lists are split and ordered as bytes.
+        ("demographic-fields:", "demographic-fields: sex,age_band", "is not sorted without repeats ('sex' comes before 'age_band')"),
+        ("demographic-fields:", "demographic-fields: age_band,age_band", "is not sorted without repeats ('age_band' comes before 'age_band')"),
+        ("demographic-fields:", "demographic-fields: age_band, sex", "contains a space; write names separated by ',' only"),
+        ("demographic-fields:", "demographic-fields: age_band,,sex", "contains '', which is not a field name"),
+        ("demographic-fields:", "demographic-fields: âge", "contains 'âge', which is not a field name"),
     ])
     func reviewFieldRules(_ original: String, _ replacement: String, _ reason: String) throws {
         let text = String(decoding: try ReviewScenario.statement(reviewer: "alice").canonicalBytes(), as: UTF8.self)
@@ -133,6 +143,13 @@ struct StatementFormatTests {
             try ReviewStatement(parsing: Array(text.replacingOccurrences(of: original + "\n", with: replacement + "\n").utf8))
         }
         #expect(error?.reason.contains(reason) == true, "\(String(describing: error))")
+    }
+
+    @Test("a sorted demographic field list reads back as its names")
+    func demographicFieldList() throws {
+        let statement = ReviewScenario.statement(reviewer: "alice", fields: ["age_band", "race.detail", "sex"])
+        let parsed = try ReviewStatement(parsing: try statement.canonicalBytes())
+        #expect(parsed.demographicFields == ["age_band", "race.detail", "sex"])
     }
 
     @Test("statement times are exact UTC seconds", arguments: [

@@ -2,7 +2,9 @@
 // working tree goes through `ApprovalEvaluator` (armor, SSHSIG structure, ed25519 signature,
 // strict statement parsing, keyring membership and binding to the product version), as
 // `registry status` and `review verify` do. As a floor, it also times swift-crypto's bare ed25519
-// verification of a message of the same size on the same thread.
+// verification of a message of the same size on the same thread. The two alternate in chunks of
+// about 500 statements (A B A B …), each chunk timed on the thread's CPU clock, so that a busy
+// machine's load falls on both sides alike instead of on whichever ran second.
 //
 // Usage: verify-benchmark REGISTRY [ROUNDS]   (prints one `key: value` per line)
 import Crypto
@@ -42,13 +44,14 @@ guard let keyringName = boardFiles.filter({ $0.hasPrefix("keyring.v") && !$0.con
 }
 
 // Every product's review files, and the version each statement speaks for as the subject.
-var work: [(subject: ProductVersionUnderReview, files: [RepositoryFile])] = []
+var work: [(subject: ProductVersionUnderReview, files: [RepositoryFile], statements: Int)] = []
 var statementCount = 0
 let reviewsFolder = root.appendingPathComponent("Reviews")
 for product in ((try? FileManager.default.contentsOfDirectory(atPath: reviewsFolder.path)) ?? []).sorted() where product != "board" {
     guard let enumerator = FileManager.default.enumerator(atPath: reviewsFolder.appendingPathComponent(product).path) else { continue }
     var files: [RepositoryFile] = []
     var subject: ProductVersionUnderReview?
+    var statements = 0
     while let relative = enumerator.nextObject() as? String {
         let path = "Reviews/\(product)/\(relative)"
         var isDirectory: ObjCBool = false
@@ -57,44 +60,55 @@ for product in ((try? FileManager.default.contentsOfDirectory(atPath: reviewsFol
         let bytes = read(path)
         files.append(RepositoryFile(path: path, bytes: bytes))
         if path.hasSuffix(".approval"), let statement = try? ReviewStatement(parsing: bytes) {
-            statementCount += 1
+            statements += 1
             subject = subject ?? ProductVersionUnderReview(product: statement.product, version: statement.version,
                                                            tree: statement.tree, contentDigest: statement.contentDigest,
                                                            demographicFields: statement.demographicFields)
         }
     }
-    if let subject { work.append((subject, files)) }
-}
-guard statementCount > 0 else { fail("no approval statements under \(reviewsFolder.path)") }
-
-// Judge every statement as of the newest issue time, so the result does not depend on today.
-let now = Date()
-var counted = 0
-let start = threadCPUSeconds()
-let wallStart = Date()
-for _ in 0..<rounds {
-    counted = 0
-    for item in work {
-        counted += ApprovalEvaluator.evaluate(item.subject, keyring: keyring, files: item.files, now: now).counted.count
+    if let subject {
+        work.append((subject, files, statements))
+        statementCount += statements
     }
 }
-let cpu = threadCPUSeconds() - start
-let wall = Date().timeIntervalSince(wallStart)
+guard statementCount > 0 else { fail("no approval statements under \(reviewsFolder.path)") }
 
 // The floor: bare ed25519 verification with the same library, of a message as long as SSHSIG's signed data.
 let key = Curve25519.Signing.PrivateKey()
 let messages = (0..<1_000).map { index in Array(repeating: UInt8(truncatingIfNeeded: index), count: 114) }
 let signatures = try messages.map { try key.signature(for: $0) }
-let floorRounds = max(1, statementCount * rounds / messages.count)
 var valid = 0
-let floorStart = threadCPUSeconds()
-for _ in 0..<floorRounds {
-    for (message, signature) in zip(messages, signatures) where key.publicKey.isValidSignature(signature, for: message) {
-        valid += 1
+var floorVerified = 0
+
+// Judge every statement as of now; evaluation and floor take turns, chunk by chunk.
+let now = Date()
+let chunkProducts = 100
+var counted = 0
+var cpu = 0.0
+var wall = 0.0
+var floorCPU = 0.0
+for _ in 0..<rounds {
+    counted = 0
+    for chunkStart in stride(from: 0, to: work.count, by: chunkProducts) {
+        let chunk = work[chunkStart..<min(chunkStart + chunkProducts, work.count)]
+        let start = threadCPUSeconds()
+        let wallStart = Date()
+        for item in chunk {
+            counted += ApprovalEvaluator.evaluate(item.subject, keyring: keyring, files: item.files, now: now).counted.count
+        }
+        cpu += threadCPUSeconds() - start
+        wall += Date().timeIntervalSince(wallStart)
+        // As many bare verifications as the chunk had statements.
+        let floorStart = threadCPUSeconds()
+        for _ in 0..<chunk.reduce(0, { $0 + $1.statements }) {
+            let index = floorVerified % messages.count
+            if key.publicKey.isValidSignature(signatures[index], for: messages[index]) { valid += 1 }
+            floorVerified += 1
+        }
+        floorCPU += threadCPUSeconds() - floorStart
     }
 }
-let floorCPU = threadCPUSeconds() - floorStart
-guard valid == floorRounds * messages.count else { fail("the ed25519 floor measurement failed to verify its own signatures") }
+guard valid == floorVerified else { fail("the ed25519 floor measurement failed to verify its own signatures") }
 
 let verified = statementCount * rounds
 print("statements: \(statementCount)")
