@@ -49,7 +49,7 @@ public enum CoreError: RegistryDiagnostic {
         case let .insufficientSignatures(path, detail):
             return "'\(path)' cannot be adopted yet: \(detail)."
         case let .libcurlUnavailable(reason):
-            return "'registry links' fetches through libcurl, which could not be loaded (\(reason)); install it with 'apt-get install libcurl4' (libcurl4t64 on Ubuntu 24.04) and run 'registry links' again: the other commands do not need it."
+            return "'registry links' fetches through libcurl, which could not be loaded (\(reason)); \(HTTPProbe.installAdvice) and run 'registry links' again: the other commands do not need it."
         }
     }
 

@@ -42,10 +42,22 @@ struct HTTPProbe: Sendable {
 
     /// Loads libcurl (and runs its process-wide set-up) unless it already is: only `registry links`
     /// fetches, so libcurl is opened then rather than linked, and every other command starts
-    /// without loading it. Throws when this machine's libcurl cannot be loaded.
-    static func loadLibrary() throws {
-        if let problem = registry_curl_load() { throw CoreError.libcurlUnavailable(String(cString: problem)) }
+    /// without loading it. Returns why this machine's libcurl cannot be loaded, or nil once it is.
+    static func loadLibrary() -> String? {
+        registry_curl_load().map { String(cString: $0) }
     }
+
+    /// Loads libcurl, throwing the error that names the package when it cannot be loaded.
+    static func requireLibrary() throws {
+        if let problem = loadLibrary() { throw CoreError.libcurlUnavailable(problem) }
+    }
+
+    /// The loaded libcurl's version line (`libcurl/7.88.1 OpenSSL/3.0…`): only after `loadLibrary()`
+    /// returned nil.
+    static var libraryVersion: String { String(cString: registry_curl_version()) }
+
+    /// How to get libcurl, for every message that finds it missing.
+    static let installAdvice = "install it with 'apt-get install libcurl4' (libcurl4t64 on Ubuntu 24.04)"
 
     private func perform(_ address: String) -> Outcome {
         guard let handle = registry_curl_easy_init() else { return .failed("libcurl could not start a transfer.") }

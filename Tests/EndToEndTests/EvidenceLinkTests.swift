@@ -317,7 +317,7 @@ struct EvidenceLinkTests {
         #expect(try server.requestCount() == before)
     }
 
-    @Test("the binary does not link libcurl, which it loads only for 'registry links': without it, links exits 2 with one sentence naming the package and stores nothing, and other commands run as before")
+    @Test("the binary does not link libcurl, which it loads only for 'registry links': without it, links exits 2 with one sentence naming the package and stores nothing, doctor warns with the same package, and other commands run as before")
     func libcurlIsLoadedOnlyForLinks() throws {
         // Linked, libcurl and the libraries it needs would be loaded at every command's start-up.
         let dynamic = try runProcess("/usr/bin/readelf", ["-d", registryExecutable.path])
@@ -354,5 +354,10 @@ struct EvidenceLinkTests {
         #expect(list.status == 0 && list.stdout.contains("station-incident-hotspots"), "\(list.stderr)")
         let show = try withoutLibcurl("show", "station-incident-hotspots")
         #expect(show.status == 0, "\(show.stderr)")
+        // doctor's exit status here depends on sandboxing inside this namespace; its libcurl line does not.
+        struct Doctor: Decodable { struct Check: Decodable { let id: String; let status: String; let fix: String? }; let checks: [Check] }
+        let doctor = try JSONDecoder().decode(Doctor.self, from: Data(try withoutLibcurl("doctor", "--json").stdout.utf8))
+        let check = try #require(doctor.checks.first { $0.id == "libcurl" })
+        #expect(check.status == "warning" && check.fix?.contains("apt-get install libcurl4") == true, "\(check)")
     }
 }
