@@ -21,11 +21,9 @@ let package = Package(
             providers: [.apt(["libgit2-dev"])]
         ),
         // The link checker's HTTP client: libcurl lets it vet the address of every connection it opens.
-        .systemLibrary(
-            name: "CCurl",
-            pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]
-        ),
+        // Opened with dlopen when `registry links` runs, not linked, so no other command loads it;
+        // building needs only its headers (libcurl4-openssl-dev).
+        .target(name: "CCurl"),
         .target(
             name: "RegistrySupport",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],

@@ -101,4 +101,11 @@ for program in "$work/$name"/bin/*; do
 done
 echo "Installed $("$prefix/bin/registry" --version) into $prefix/bin."
 command -v bwrap >/dev/null 2>&1 || [ -x /usr/bin/bwrap ] || echo "install.sh: note: products run inside bubblewrap; install it with 'apt-get install bubblewrap'." >&2
+# libcurl is not in SYSTEM-LIBRARIES: the binary runs without it and only `registry links` loads it.
+if libraries=$( (ldconfig -p || /sbin/ldconfig -p) 2>/dev/null); then
+    case $libraries in
+        *"libcurl.so.4 "*) ;;
+        *) echo "install.sh: note: 'registry links' fetches through libcurl; install it with 'apt-get install libcurl4' (libcurl4t64 on Ubuntu 24.04)." >&2 ;;
+    esac
+fi
 echo "Run 'registry doctor' to see what this machine can do."

@@ -61,7 +61,7 @@ done
 # The build's output goes to stderr, so a caller reading the archive's path from stdout still sees errors.
 for product in "${executables[@]}"; do
     swift build -c release --static-swift-stdlib --package-path "$source" --scratch-path "$scratch/build" --product "$product" >&2 ||
-        fail "the release build of $product failed (its errors are above); 'cannot find -lcurl' means libcurl4-openssl-dev is missing."
+        fail "the release build of $product failed (its errors are above); 'curl/curl.h' file not found means libcurl4-openssl-dev is missing."
 done
 bin=$(swift build -c release --static-swift-stdlib --package-path "$source" --scratch-path "$scratch/build" --show-bin-path)
 
@@ -78,6 +78,11 @@ for product in "${executables[@]}"; do
     if ldd "$bin/$product" | grep -E 'libswift|libFoundation|lib_Foundation|libdispatch|libBlocksRuntime|libicu.*swift'; then
         fail "bin/$product still links the Swift libraries above; it must be built with --static-swift-stdlib."
     fi
+    # libcurl and its libraries are opened by `registry links` alone (Sources/CCurl); linked, every
+    # command would load them at start-up.
+    if ldd "$bin/$product" | grep -E 'libcurl'; then
+        fail "bin/$product links libcurl (above); only 'registry links' may load it, with dlopen (Sources/CCurl)."
+    fi
 done
 
 stage="$scratch/stage"
@@ -92,6 +97,7 @@ cp "$fresh/README.md" "$stage/$name/README.md"
 {
     echo "# System libraries bin/ needs at run time (from ldd), and the Debian/Ubuntu package providing each."
     echo "# Install.sh checks them; bubblewrap (apt-get install bubblewrap) is needed to run products."
+    echo "# libcurl.so.4 (libcurl4; libcurl4t64 on Ubuntu 24.04) is not listed: only 'registry links' loads it."
     echo "# library package"
     for product in "${executables[@]}"; do
         # The launcher is a static executable and loads nothing: ldd says so and exits 1.

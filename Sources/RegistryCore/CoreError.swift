@@ -17,6 +17,8 @@ public enum CoreError: RegistryDiagnostic {
     case cannotSign(path: String, reason: String)
     /// `board adopt` refuses a keyring proposal that is not yet signed by both quorums.
     case insufficientSignatures(path: String, detail: String)
+    /// `registry links` cannot load libcurl, which only it needs (the reason is the loader's).
+    case libcurlUnavailable(String)
 
     public var message: String {
         switch self {
@@ -46,6 +48,8 @@ public enum CoreError: RegistryDiagnostic {
             return "Not signing '\(path)': \(reason)."
         case let .insufficientSignatures(path, detail):
             return "'\(path)' cannot be adopted yet: \(detail)."
+        case let .libcurlUnavailable(reason):
+            return "'registry links' fetches through libcurl, which could not be loaded (\(reason)); \(HTTPProbe.installAdvice) and run 'registry links' again: the other commands do not need it."
         }
     }
 
@@ -53,7 +57,7 @@ public enum CoreError: RegistryDiagnostic {
         switch self {
         case .invalidManifest, .insufficientSignatures: .invalidContent
         case .invalidArgument, .cannotSign, .invalidProductID, .unknownProduct, .productExists: .usage
-        case .notARegistry, .configuration, .noCommits, .shallowHistory, .fileProblem: .environment
+        case .notARegistry, .configuration, .noCommits, .shallowHistory, .fileProblem, .libcurlUnavailable: .environment
         }
     }
 }

@@ -26,7 +26,7 @@ public struct DoctorCheck: Codable, Sendable {
     }
 
     /// A stable name: `bubblewrap`, `user_namespaces`, `cgroup`, `seccomp`, `sandbox`,
-    /// `interpreter:<program>`, `git_identity`, `index`.
+    /// `interpreter:<program>`, `libcurl`, `git_identity`, `index`.
     public var id: String
     public var status: Status
     /// One sentence saying what was found.
@@ -70,6 +70,7 @@ public enum Doctor {
             checks.append(DoctorCheck(id: "sandbox", status: .skipped,
                                       summary: "No sandboxed run was tried, because of the errors above."))
         }
+        checks.append(libcurl())
         checks.append(gitIdentity(repository, start: start))
         checks.append(index(repository, isRegistry: products != nil, start: start))
         let runChecks: Set<String> = ["bubblewrap", "user_namespaces", "seccomp", "sandbox"]
@@ -107,6 +108,16 @@ public enum Doctor {
         return DoctorCheck(id: "cgroup", status: .warning,
                            summary: "Runs get no cgroup of their own because \(why); memory and processes are limited by rlimits only (address space, processes per uid).",
                            fix: "For whole-run memory and process limits, run the registry as root on a host with the cgroup v1 memory and pids controllers mounted.")
+    }
+
+    /// Whether `registry links` can fetch: libcurl is opened only by it, so nothing else fails without it.
+    private static func libcurl() -> DoctorCheck {
+        if let problem = HTTPProbe.loadLibrary() {
+            return DoctorCheck(id: "libcurl", status: .warning,
+                               summary: "libcurl could not be loaded (\(problem)), so 'registry links' cannot fetch; no other command needs it.",
+                               fix: "For 'registry links', \(HTTPProbe.installAdvice).")
+        }
+        return DoctorCheck(id: "libcurl", status: .ok, summary: "'registry links' fetches through \(HTTPProbe.libraryVersion).")
     }
 
     private static func seccomp() -> DoctorCheck {

@@ -40,12 +40,28 @@ struct HTTPProbe: Sendable {
         }
     }
 
-    /// libcurl's process-wide set-up, done once before the first transfer.
-    private static let libraryReady: Bool = curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
+    /// Loads libcurl (and runs its process-wide set-up) unless it already is: only `registry links`
+    /// fetches, so libcurl is opened then rather than linked, and every other command starts
+    /// without loading it. Returns why this machine's libcurl cannot be loaded, or nil once it is.
+    static func loadLibrary() -> String? {
+        registry_curl_load().map { String(cString: $0) }
+    }
+
+    /// Loads libcurl, throwing the error that names the package when it cannot be loaded.
+    static func requireLibrary() throws {
+        if let problem = loadLibrary() { throw CoreError.libcurlUnavailable(problem) }
+    }
+
+    /// The loaded libcurl's version line (`libcurl/7.88.1 OpenSSL/3.0…`): only after `loadLibrary()`
+    /// returned nil.
+    static var libraryVersion: String { String(cString: registry_curl_version()) }
+
+    /// How to get libcurl, for every message that finds it missing.
+    static let installAdvice = "install it with 'apt-get install libcurl4' (libcurl4t64 on Ubuntu 24.04)"
 
     private func perform(_ address: String) -> Outcome {
-        guard Self.libraryReady, let handle = curl_easy_init() else { return .failed("libcurl could not start a transfer.") }
-        defer { curl_easy_cleanup(handle) }
+        guard let handle = registry_curl_easy_init() else { return .failed("libcurl could not start a transfer.") }
+        defer { registry_curl_easy_cleanup(handle) }
         let transfer = ProbeTransfer(allowLoopback: allowLoopback)
         let context = Unmanaged.passUnretained(transfer).toOpaque()
         var errorText = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
@@ -81,9 +97,9 @@ struct HTTPProbe: Sendable {
                 // An option this libcurl does not know (CURLOPT_PROTOCOLS_STR needs 7.85) must stop the
                 // transfer rather than let it run with a guard missing.
                 if let refusal = settings.first(where: { $0 != CURLE_OK }) {
-                    return .failed("libcurl \(String(cString: curl_version())) refused a setting: \(String(cString: curl_easy_strerror(refusal))).")
+                    return .failed("libcurl \(String(cString: registry_curl_version())) refused a setting: \(String(cString: registry_curl_easy_strerror(refusal))).")
                 }
-                let code = curl_easy_perform(handle)
+                let code = registry_curl_easy_perform(handle)
                 if let refused = transfer.refused { return .refused(refused.0, refused.1) }
                 if code == CURLE_OK || (code == CURLE_WRITE_ERROR && transfer.reachedBody) {
                     var status = 0
@@ -94,7 +110,7 @@ struct HTTPProbe: Sendable {
                 }
                 if code == CURLE_OPERATION_TIMEDOUT { return .timedOut }
                 let detail = String(cString: errorBuffer.baseAddress!)
-                return .failed(detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
+                return .failed(detail.isEmpty ? String(cString: registry_curl_easy_strerror(code)) : detail)
             }
         }
     }

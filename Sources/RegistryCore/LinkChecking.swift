@@ -54,6 +54,8 @@ extension RegistryWorkspace {
 
     /// Checks every address the manifests at HEAD cite and stores the results with their date.
     public func checkLinks(options: LinkCheckOptions) async throws -> LinksReport {
+        // Before any work, so a machine without libcurl learns it at once and nothing is stored.
+        try HTTPProbe.requireLibrary()
         let commit = try targetCommit(nil)
         var citations: [String: [EvidenceLinkCitation]] = [:]
         for id in try repository.productIDs(at: commit) {

@@ -28,10 +28,11 @@ struct DoctorTests {
         #expect(first.status == 0, "\(first.stderr)")
         let before = try report(first)
         #expect(before.runs_possible)
-        for id in ["bubblewrap", "user_namespaces", "seccomp", "sandbox", "interpreter:python3", "git_identity"] {
+        for id in ["bubblewrap", "user_namespaces", "seccomp", "sandbox", "interpreter:python3", "libcurl", "git_identity"] {
             #expect(before.check(id)?.status == "ok", "\(id): \(String(describing: before.check(id)))")
         }
         #expect(before.check("bubblewrap")?.summary.contains("bubblewrap") == true)
+        #expect(before.check("libcurl")?.summary.contains("libcurl/") == true, "the version line libcurl gives")
         #expect(before.check("git_identity")?.summary.contains("Fixture Author <fixture@example.org>") == true)
         #expect(before.check("cgroup") != nil)
         #expect(before.check("index")?.status == "warning")

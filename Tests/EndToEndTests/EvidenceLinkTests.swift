@@ -316,4 +316,48 @@ struct EvidenceLinkTests {
         #expect(untrusted.links.first { $0.address == server.url("/ok") }?.detail.contains("certificate") == true)
         #expect(try server.requestCount() == before)
     }
+
+    @Test("the binary does not link libcurl, which it loads only for 'registry links': without it, links exits 2 with one sentence naming the package and stores nothing, doctor warns with the same package, and other commands run as before")
+    func libcurlIsLoadedOnlyForLinks() throws {
+        // Linked, libcurl and the libraries it needs would be loaded at every command's start-up.
+        let dynamic = try runProcess("/usr/bin/readelf", ["-d", registryExecutable.path])
+        try #require(dynamic.status == 0 && dynamic.stdout.contains("(NEEDED)"), "readelf lists what the binary loads: \(dynamic.stderr)")
+        #expect(!dynamic.stdout.contains("libcurl"), "\(dynamic.stdout)")
+
+        // A machine without libcurl, made real: in a mount namespace of its own the file the loader
+        // finds for libcurl.so.4 reads as empty (/dev/null mounted over it).
+        let cache = try runProcess("/sbin/ldconfig", ["-p"])
+        let listed = try #require(cache.stdout.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("libcurl.so.4 ") },
+                                  "this machine has libcurl (the other link tests need it)")
+        let library = URL(fileURLWithPath: String(try #require(listed.split(separator: " ").last))).resolvingSymlinksInPath().path
+        let registry = try FixtureRegistry.cloneOfExamples()
+        defer { registry.remove() }
+        func withoutLibcurl(_ arguments: String...) throws -> ProcessResult {
+            var environment = fixtureGitEnvironment
+            environment["NO_COLOR"] = "1"
+            return try runProcess("/usr/bin/unshare", ["-rm", "/bin/sh", "-c", #"mount --bind /dev/null "$0" && exec "$@""#,
+                                                       library, registryExecutable.path] + arguments,
+                                  in: registry.url, environment: environment)
+        }
+
+        let links = try withoutLibcurl("links", "--timeout", "1")
+        #expect(links.status == 2, "\(links.stdout)\(links.stderr)")
+        #expect(!links.crashed)
+        let message = links.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!message.contains("\n"), "one sentence: \(message)")
+        #expect(message.contains("libcurl") && message.contains("apt-get install libcurl4"), "\(message)")
+        #expect(!FileManager.default.fileExists(atPath: registry.url.appendingPathComponent(".registry/links.json").path))
+
+        let version = try withoutLibcurl("--version")
+        #expect(version.status == 0 && version.stdout.hasPrefix("registry "), "\(version.stderr)")
+        let list = try withoutLibcurl("list", "--json")
+        #expect(list.status == 0 && list.stdout.contains("station-incident-hotspots"), "\(list.stderr)")
+        let show = try withoutLibcurl("show", "station-incident-hotspots")
+        #expect(show.status == 0, "\(show.stderr)")
+        // doctor's exit status here depends on sandboxing inside this namespace; its libcurl line does not.
+        struct Doctor: Decodable { struct Check: Decodable { let id: String; let status: String; let fix: String? }; let checks: [Check] }
+        let doctor = try JSONDecoder().decode(Doctor.self, from: Data(try withoutLibcurl("doctor", "--json").stdout.utf8))
+        let check = try #require(doctor.checks.first { $0.id == "libcurl" })
+        #expect(check.status == "warning" && check.fix?.contains("apt-get install libcurl4") == true, "\(check)")
+    }
 }

@@ -41,6 +41,7 @@ for file in bin/registry README.md SYSTEM-LIBRARIES; do
 done
 binary="$work/unpacked/$name/bin/registry"
 check "ldd shows no Swift library" sh -c "! ldd '$binary' | grep -E 'libswift|libFoundation|lib_Foundation|libdispatch|libBlocksRuntime'"
+check "ldd shows no libcurl (only registry links loads it)" sh -c "! ldd '$binary' | grep -q libcurl"
 check "SYSTEM-LIBRARIES names libgit2 and its Debian package" grep -Eq '^libgit2[^ ]* libgit2' "$work/unpacked/$name/SYSTEM-LIBRARIES"
 
 # Only the system's programs: no Swift toolchain, no library path, a fresh home with a git identity.
