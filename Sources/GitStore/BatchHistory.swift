@@ -1,5 +1,6 @@
 internal import CLibgit2
 import Foundation
+import RegistrySupport
 
 extension GitRepository {
     /// The histories of every product at once, each exactly what `history(of:from:)` returns.
@@ -20,10 +21,30 @@ extension GitRepository {
 
     /// The history of every product that ever existed, in one pass over the first-parent chain, or
     /// nil when a commit reachable from `start` is a merge (see `histories(of:from:)`).
+    ///
+    /// Each commit is compared with its parent alone, so a long chain is compared in two halves at
+    /// once (from 128 commits on, where opening a second handle costs far less than the walk): the
+    /// older half on a second thread with its own repository handle (libgit2 handles are not shared
+    /// between threads).
     public func linearHistories(from start: CommitID) throws -> [String: [ProductVersionCommit]]? {
         guard let chain = try linearChain(from: start) else { return nil }
+        guard chain.count >= 128 else { return try versions(along: chain, in: chain.indices) }
+        let middle = chain.count / 2
+        let (newer, older) = Parallel.both(
+            { Result { try self.versions(along: chain, in: 0..<middle) } },
+            { Result { try GitRepository.open(at: self.workingDirectory, environment: self.environment)
+                .versions(along: chain, in: middle..<chain.count) } })
+        var result = try newer.get()
+        for (id, versions) in try older.get() { result[id, default: []] += versions }
+        return result
+    }
+
+    /// The product versions made by the commits at `range` of a first-parent chain (newest first),
+    /// each compared with the next commit in the chain, its parent.
+    private func versions(along chain: [CommitID], in range: Range<Int>) throws -> [String: [ProductVersionCommit]] {
         var result: [String: [ProductVersionCommit]] = [:]
-        for (index, commit) in chain.enumerated() {
+        for index in range {
+            let commit = chain[index]
             let parent = index + 1 < chain.count ? chain[index + 1] : nil
             let changed = try changedProducts(between: parent, and: commit)
             guard !changed.isEmpty else { continue }

@@ -75,9 +75,11 @@ struct TreeWalkDifferentialTests {
     func linearWalkEqualsGit(seed: UInt64) throws {
         let repo = try FixtureRepository()
         defer { repo.remove() }
-        try Self.buildRandomHistory(repo, seed: seed, steps: 70)
+        try Self.buildRandomHistory(repo, seed: seed, steps: 150)
         let repository = try GitRepository.open(at: repo.url)
         let head = try #require(try repository.head())
+        // Over 128 commits, so the walk compares the two halves of the chain on two threads.
+        #expect((Int(try repo.run(["rev-list", "--count", "HEAD"])) ?? 0) >= 128)
         let all = try #require(try repository.linearHistories(from: head))
         let compared = Self.names.filter { $0 != "s" }
         #expect(Set(all.keys).isSuperset(of: compared), "every name was a product at some point (seed \(seed))")
