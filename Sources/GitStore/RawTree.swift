@@ -152,8 +152,12 @@ extension RawTree {
             default: order = 1
             }
             if order <= 0, let new = newEntry {
-                // Same name with another id or mode, or a new name.
-                if new.isTree { changes.append((new.nameString, TreeID(new.id))) }
+                // A new name, or the same name with another id or mode; the same id and mode spelt
+                // differently ("040000" for "40000", which old tools wrote) is no change, as for git.
+                let unchanged = order == 0 && oldEntry.map {
+                    $0.mode == new.mode && memcmp($0.idBytes.baseAddress!, new.idBytes.baseAddress!, new.idBytes.count) == 0
+                } == true
+                if new.isTree, !unchanged { changes.append((new.nameString, TreeID(new.id))) }
                 newEntry = try newEntries?.next()
                 if order == 0 { oldEntry = try oldEntries?.next() }
             } else if let old = oldEntry {

@@ -143,6 +143,40 @@ struct TreeWalkDifferentialTests {
     }
 }
 
+extension TreeWalkDifferentialTests {
+    @Test("a folder whose mode is spelt 040000 instead of 40000, with the same id, is no new version")
+    func zeroPaddedFolderModeIsNoChange() throws {
+        let repo = try FixtureRepository()
+        defer { repo.remove() }
+        try repo.write("id: a\n", to: "Products/a/product.yaml")
+        try repo.write("id: b\n", to: "Products/b/product.yaml")
+        try repo.commitAll("Add a and b", date: 1_700_000_000)
+        // The same Products tree written again with a zero-padded folder mode for "a", as some old
+        // tools wrote trees; git treats the two spellings as one mode.
+        let products = try repo.run(["rev-parse", "HEAD:Products"])
+        let script = """
+            set -e
+            a=$(git rev-parse HEAD:Products/a); b=$(git rev-parse HEAD:Products/b)
+            tree=$( { printf '040000 a\\0'; printf '%s' "$a" | xxd -r -p; printf '40000 b\\0'; printf '%s' "$b" | xxd -r -p; } \
+                | git hash-object -t tree -w --literally --stdin)
+            root=$(printf '40000 Products\\0' | cat - <(printf '%s' "$tree" | xxd -r -p) | git hash-object -t tree -w --literally --stdin)
+            commit=$(git commit-tree "$root" -p HEAD -m 'Same products, padded mode')
+            git update-ref refs/heads/main "$commit"
+            """
+        let result = try runProcess("/bin/bash", ["-c", script], in: repo.url, environment: fixtureGitEnvironment)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try repo.run(["rev-parse", "HEAD:Products"]) != products, "the padded tree is a different object")
+        let repository = try GitRepository.open(at: repo.url)
+        let head = try #require(try repository.head())
+        let all = try #require(try repository.linearHistories(from: head))
+        for id in ["a", "b"] {
+            let expected = try repo.run(["log", "--format=%H", "--", "Products/\(id)"]).split(separator: "\n").map(String.init)
+            #expect(all[id]?.map(\.commit.hex) == expected, "\(id)")
+            #expect(expected.count == 1)
+        }
+    }
+}
+
 /// SplitMix64: the same numbers on every run, so a failing history can be rebuilt from its seed.
 struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
