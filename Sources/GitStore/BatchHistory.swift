@@ -1,5 +1,6 @@
 internal import CLibgit2
 import Foundation
+import RegistrySupport
 
 extension GitRepository {
     /// The histories of every product at once, each exactly what `history(of:from:)` returns.
@@ -20,10 +21,30 @@ extension GitRepository {
 
     /// The history of every product that ever existed, in one pass over the first-parent chain, or
     /// nil when a commit reachable from `start` is a merge (see `histories(of:from:)`).
+    ///
+    /// Each commit is compared with its parent alone, so a long chain is compared in two halves at
+    /// once (from 128 commits on, where opening a second handle costs far less than the walk): the
+    /// older half on a second thread with its own repository handle (libgit2 handles are not shared
+    /// between threads).
     public func linearHistories(from start: CommitID) throws -> [String: [ProductVersionCommit]]? {
         guard let chain = try linearChain(from: start) else { return nil }
+        guard chain.count >= 128 else { return try versions(along: chain, in: chain.indices) }
+        let middle = chain.count / 2
+        let (newer, older) = Parallel.both(
+            { Result { try self.versions(along: chain, in: 0..<middle) } },
+            { Result { try GitRepository.open(at: self.workingDirectory, environment: self.environment)
+                .versions(along: chain, in: middle..<chain.count) } })
+        var result = try newer.get()
+        for (id, versions) in try older.get() { result[id, default: []] += versions }
+        return result
+    }
+
+    /// The product versions made by the commits at `range` of a first-parent chain (newest first),
+    /// each compared with the next commit in the chain, its parent.
+    private func versions(along chain: [CommitID], in range: Range<Int>) throws -> [String: [ProductVersionCommit]] {
         var result: [String: [ProductVersionCommit]] = [:]
-        for (index, commit) in chain.enumerated() {
+        for index in range {
+            let commit = chain[index]
             let parent = index + 1 < chain.count ? chain[index + 1] : nil
             let changed = try changedProducts(between: parent, and: commit)
             guard !changed.isEmpty else { continue }
@@ -92,81 +113,21 @@ extension GitRepository {
     private func changedProducts(between parent: CommitID?, and commit: CommitID) throws -> [(String, TreeID?)] {
         let newTree = try productsTree(of: commit)
         let oldTree = try parent.map(productsTree(of:)) ?? nil
-        if let newTree, let oldTree, git_oid_equal(git_tree_id(newTree.pointer), git_tree_id(oldTree.pointer)) != 0 {
-            return []
-        }
-        let newCount = newTree.map { git_tree_entrycount($0.pointer) } ?? 0
-        let oldCount = oldTree.map { git_tree_entrycount($0.pointer) } ?? 0
-        var changes: [(String, TreeID?)] = []
-        var newIndex = 0
-        var oldIndex = 0
-        // Entries are in git's tree order, which compares a folder's name as if it ended in "/".
-        while newIndex < newCount || oldIndex < oldCount {
-            let newEntry = newIndex < newCount ? newTree.flatMap { git_tree_entry_byindex($0.pointer, newIndex) } : nil
-            let oldEntry = oldIndex < oldCount ? oldTree.flatMap { git_tree_entry_byindex($0.pointer, oldIndex) } : nil
-            let order: Int32
-            switch (newEntry, oldEntry) {
-            case let (new?, old?):
-                // Most entries keep their name and kind from one commit to the next: a plain string
-                // comparison settles those before git's order is worked out.
-                let sameEntry = git_tree_entry_type(new) == git_tree_entry_type(old)
-                    && strcmp(git_tree_entry_name(new), git_tree_entry_name(old)) == 0
-                order = sameEntry ? 0 : Self.treeOrder(new, old)
-            case (_?, nil): order = -1
-            default: order = 1
-            }
-            if order == 0, let new = newEntry, let old = oldEntry {
-                if git_oid_equal(git_tree_entry_id(new), git_tree_entry_id(old)) == 0
-                    || git_tree_entry_filemode(new) != git_tree_entry_filemode(old) {
-                    changes.append(Self.productChange(new))
-                }
-                newIndex += 1
-                oldIndex += 1
-            } else if order < 0, let new = newEntry {
-                changes.append(Self.productChange(new))
-                newIndex += 1
-            } else if let old = oldEntry {
-                if git_tree_entry_type(old) == GIT_OBJECT_TREE {
-                    changes.append((String(cString: git_tree_entry_name(old)), nil))
-                }
-                oldIndex += 1
-            }
-        }
-        return changes.filter { $0.0 != "" }
-    }
-
-    /// git's order of two tree entries: bytewise, with a folder's name read as ending in "/".
-    private static func treeOrder(_ lhs: OpaquePointer, _ rhs: OpaquePointer) -> Int32 {
-        guard var left = git_tree_entry_name(lhs), var right = git_tree_entry_name(rhs) else { return 0 }
-        let leftFolder = git_tree_entry_type(lhs) == GIT_OBJECT_TREE
-        let rightFolder = git_tree_entry_type(rhs) == GIT_OBJECT_TREE
-        while true {
-            var a = UInt8(bitPattern: left.pointee)
-            var b = UInt8(bitPattern: right.pointee)
-            if a == 0 && leftFolder { a = UInt8(ascii: "/") }
-            if b == 0 && rightFolder { b = UInt8(ascii: "/") }
-            if a != b { return a < b ? -1 : 1 }
-            if a == 0 || left.pointee == 0 || right.pointee == 0 {
-                // Both ended (or both reached their implied "/" at the same place).
-                return left.pointee == 0 && right.pointee == 0 ? 0 : (left.pointee == 0 ? -1 : 1)
-            }
-            left += 1
-            right += 1
-        }
-    }
-
-    private static func productChange(_ entry: OpaquePointer) -> (String, TreeID?) {
-        guard git_tree_entry_type(entry) == GIT_OBJECT_TREE else { return ("", nil) }
-        return (String(cString: git_tree_entry_name(entry)), TreeID(git_tree_entry_id(entry).pointee))
+        if let newTree, let oldTree, newTree.id.same(as: oldTree.id) { return [] }
+        return try RawTree.changedFolders(from: oldTree, to: newTree)
     }
 
     /// The `Products` tree of a commit, or nil when it has none.
-    private func productsTree(of commit: CommitID) throws -> Owned<OpaquePointer>? {
+    private func productsTree(of commit: CommitID) throws -> RawTree? {
         if let recent = recentProductsTrees.first(where: { $0.commit == commit }) { return recent.tree }
-        let root = try rootTree(of: lookupCommit(commit.oid))
-        var tree: Owned<OpaquePointer>?
-        if let products = try entry(at: productsFolder, in: root), products.type == GIT_OBJECT_TREE {
-            tree = try lookupTree(products.oid)
+        let odb = try objectDatabase()
+        let object = try lookupCommit(commit.oid)
+        let root = try withExtendedLifetime(object) {
+            try RawTree(reading: git_commit_tree_id(object.pointer).pointee, from: odb)
+        }
+        var tree: RawTree?
+        if let products = try root.entry(named: productsFolder), products.isTree {
+            tree = try RawTree(reading: products.id, from: odb)
         }
         recentProductsTrees = [(commit, tree)] + recentProductsTrees.prefix(1)
         return tree

@@ -16,7 +16,9 @@ public final class GitRepository {
     var blobDigests: [BlobID: (size: Int, sha256: String)] = [:]
     /// The `Products` trees of the last two commits read, newest first: a walk compares each commit
     /// with its parent, so every such tree (large, and stored as a delta) is read once, not twice.
-    var recentProductsTrees: [(commit: CommitID, tree: Owned<OpaquePointer>?)] = []
+    var recentProductsTrees: [(commit: CommitID, tree: RawTree?)] = []
+    /// The object database, opened on first use by `objectDatabase()`.
+    private var openedObjectDatabase: Owned<OpaquePointer>?
 
     private init(handle: Owned<OpaquePointer>, environment: [String: String]) throws {
         self.handle = handle
@@ -142,6 +144,14 @@ public final class GitRepository {
     func lookupTree(_ oid: git_oid) throws -> Owned<OpaquePointer> {
         var id = oid
         return try make("reading tree \(TreeID(oid).hex)", free: git_tree_free) { git_tree_lookup(&$0, pointer, &id) }
+    }
+
+    /// The repository's object database, for reading objects as stored (`RawTree`).
+    func objectDatabase() throws -> OpaquePointer {
+        if let openedObjectDatabase { return openedObjectDatabase.pointer }
+        let odb = try make("opening the object database", free: git_odb_free) { git_repository_odb(&$0, pointer) }
+        openedObjectDatabase = odb
+        return odb.pointer
     }
 
     func lookupBlob(_ oid: git_oid) throws -> Owned<OpaquePointer> {

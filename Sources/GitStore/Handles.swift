@@ -5,9 +5,12 @@ import Foundation
 ///
 /// Writes into `.git` are synced to disk (libgit2 does not by default, unlike git): a register's
 /// commit, its audit entry and the moved branch must not point at objects a power loss took back.
+/// Objects are not re-hashed on every read, as git log's walk does not (see the shim): ids are
+/// checked when objects enter the repository, and `git fsck` checks them at rest.
 let libgit2Runtime: Void = {
     git_libgit2_init()
     _ = registry_git_enable_fsync()
+    _ = registry_git_disable_read_hash_verification()
     atexit { git_libgit2_shutdown() }
 }()
 

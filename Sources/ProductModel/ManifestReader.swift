@@ -75,8 +75,9 @@ final class ManifestReader {
 
     func mapping(_ node: ManifestNode, at path: String, shape: ManifestShape) -> Fields? {
         record(path, node)
+        let shapeKeys = ManifestShapeKeys.of(shape)
         guard case .mapping(let mapping) = node.content else {
-            report(path, node, "expected a mapping of keys (\(shape.requiredKeys.joined(separator: ", "))) but found \(describe(node))",
+            report(path, node, "expected a mapping of keys (\(shapeKeys.required.joined(separator: ", "))) but found \(describe(node))",
                    fix: path.isEmpty ? "write one 'key: value' per line at the top level"
                        : "write one 'key: value' per line, indented under '\(path)'")
             return nil
@@ -86,21 +87,21 @@ final class ManifestReader {
         for pair in mapping {
             let key = pair.key, value = pair.value
             guard let name = key.text else { continue }
-            guard shape.keys.contains(name) else {
+            guard shapeKeys.allowed.contains(name) else {
                 let keyPath = KeyPath.child(path, name)
-                if let nearest = Self.nearest(to: name, in: shape.keys) {
+                if let nearest = Self.nearest(to: name, in: shapeKeys.keys) {
                     suggested.insert(nearest)
                     report(keyPath, key, "unknown key '\(name)'", fix: "rename it to '\(nearest)' or remove it")
                 } else {
                     report(keyPath, key, "unknown key '\(name)'",
-                           fix: "remove it (the keys allowed here are \(shape.keys.joined(separator: ", ")))")
+                           fix: "remove it (the keys allowed here are \(shapeKeys.keys.joined(separator: ", ")))")
                 }
                 continue
             }
             values[name] = value
         }
         // A missing key that a misspelt one was suggested to become needs no second message.
-        for key in shape.requiredKeys where values[key] == nil && !suggested.contains(key) {
+        for key in shapeKeys.required where values[key] == nil && !suggested.contains(key) {
             report(KeyPath.child(path, key), node, "the required key '\(key)' is missing",
                    fix: "add '\(key):' to \(path.isEmpty ? "the top level" : "'\(path)'")")
         }

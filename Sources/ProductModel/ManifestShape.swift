@@ -75,6 +75,32 @@ enum ManifestShape: CaseIterable {
     var requiredKeys: [String] { keys.filter { !optionalKeys.contains($0) } }
 }
 
+/// A shape's keys worked out once: the reader checks every key of every mapping of every manifest
+/// version an index rebuild decodes, and building the lists again each time was a visible part of it.
+struct ManifestShapeKeys {
+    /// Every key allowed, in declaration order (for messages).
+    let keys: [String]
+    /// The same keys, for membership tests.
+    let allowed: Set<String>
+    /// The keys that must be present, in declaration order.
+    let required: [String]
+
+    private init(_ shape: ManifestShape) {
+        keys = shape.keys
+        allowed = Set(keys)
+        required = shape.requiredKeys
+    }
+
+    private static let all: [ManifestShape: ManifestShapeKeys] =
+        Dictionary(uniqueKeysWithValues: ManifestShape.allCases.map { ($0, ManifestShapeKeys($0)) })
+
+    /// The keys of one shape.
+    static func of(_ shape: ManifestShape) -> ManifestShapeKeys {
+        // Every shape is in the table, built from allCases.
+        all[shape] ?? ManifestShapeKeys(shape)
+    }
+}
+
 extension ProductManifest {
     /// Every key the decoder reads, and where: it changes whenever a registry release reads more
     /// (or less) of a manifest, so manifests stored decoded (the index) know to be read again.
