@@ -18,7 +18,12 @@ jobs=${2:-$(nproc)}
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 command -v bwrap > /dev/null || { echo "install bubblewrap: apt-get install bubblewrap" >&2; exit 2; }
 
-stage=$(mktemp -d /tmp/registry-floor-XXXXXX)
+# Staged where the registry stages its runs (Sources/Sandbox/RunFolder.swift): TMPDIR when set, else
+# /dev/shm when it is a tmpfs with 1 GiB free, else /tmp; the products' outputs land there too.
+folder=${TMPDIR:-/tmp}
+if [ -z "${TMPDIR:-}" ] && [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] \
+  && [ "$(df --output=avail -B1 /dev/shm | tail -1)" -ge $((1 << 30)) ]; then folder=/dev/shm; fi
+stage=$(mktemp -d "$folder/registry-floor-XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 chmod 711 "$stage"
 # shellcheck source=Benchmarks/sandbox/bare_bwrap.sh
