@@ -67,13 +67,13 @@ struct RunCgroup: Sendable {
         })
     }
 
-    /// The `cgroup.procs` files the launcher writes its pid to.
-    var procsFiles: [String] {
-        ([memory, pids] + [cpuAccounting].compactMap { $0 }).map { $0.appendingPathComponent("cgroup.procs").path }
+    /// The groups' folders, which the launcher joins.
+    var folders: [String] {
+        ([memory, pids] + [cpuAccounting].compactMap { $0 }).map(\.path)
     }
 
     /// The pids currently in the group.
-    var members: Set<pid_t> { RunProcesses.listed(in: procsFiles) }
+    var members: Set<pid_t> { RunProcesses.members(ofGroups: folders) }
 
     /// Whether the kernel's OOM killer acted or an allocation hit the limit in this group.
     var memoryLimitHit: Bool {

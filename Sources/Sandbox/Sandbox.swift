@@ -22,7 +22,7 @@ public enum Sandbox {
                               command: resolvedCommand(profile),
                               identity: stage.identity,
                               rlimits: rlimits,
-                              cgroupProcsFiles: stage.cgroup?.procsFiles ?? [],
+                              cgroups: stage.cgroup?.folders ?? [],
                               seccomp: architecture,
                               privateBind: stage.environmentBind)
         var watch = try RunWatch.start(profile, plan: plan)

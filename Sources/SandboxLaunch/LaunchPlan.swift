@@ -2,7 +2,7 @@
 ///
 /// The arguments are words, not JSON, so the launcher needs no Foundation to read them: keyword
 /// and value pairs (`bubblewrap PATH`, `seccomp ARCH`, `identity UID:GID`, `rlimit
-/// NAME:RESOURCE:VALUE:HARD`, `cgroup-procs FILE`, `private-bind-source PATH`, `private-bind-target
+/// NAME:RESOURCE:VALUE:HARD`, `cgroup FOLDER`, `private-bind-source PATH`, `private-bind-target
 /// PATH`), then `options N` and N bubblewrap options,
 /// then `command` and the product's command as the remaining words.
 package struct LaunchPlan: Sendable, Equatable {
@@ -42,20 +42,21 @@ package struct LaunchPlan: Sendable, Equatable {
     package var command: [String]
     package var identity: Identity?
     package var rlimits: [ResourceLimit]
-    package var cgroupProcsFiles: [String]
+    /// The run's cgroup folders, one per controller, which the launcher joins before anything of the run starts.
+    package var cgroups: [String]
     package var seccomp: SeccompFilter.Architecture
     package var privateBind: PrivateBind?
 
     /// A plan from its parts.
     package init(bubblewrap: String, options: [String], command: [String], identity: Identity?,
-                 rlimits: [ResourceLimit], cgroupProcsFiles: [String], seccomp: SeccompFilter.Architecture,
+                 rlimits: [ResourceLimit], cgroups: [String], seccomp: SeccompFilter.Architecture,
                  privateBind: PrivateBind? = nil) {
         self.bubblewrap = bubblewrap
         self.options = options
         self.command = command
         self.identity = identity
         self.rlimits = rlimits
-        self.cgroupProcsFiles = cgroupProcsFiles
+        self.cgroups = cgroups
         self.seccomp = seccomp
         self.privateBind = privateBind
     }
@@ -65,7 +66,7 @@ package struct LaunchPlan: Sendable, Equatable {
         var words = ["bubblewrap", bubblewrap, "seccomp", seccomp.rawValue]
         if let identity { words += ["identity", "\(identity.uid):\(identity.gid)"] }
         for limit in rlimits { words += ["rlimit", "\(limit.name):\(limit.resource):\(limit.value):\(limit.hardValue)"] }
-        for file in cgroupProcsFiles { words += ["cgroup-procs", file] }
+        for folder in cgroups { words += ["cgroup", folder] }
         if let privateBind { words += ["private-bind-source", privateBind.source, "private-bind-target", privateBind.target] }
         return words + ["options", "\(options.count)"] + options + ["command"] + command
     }
@@ -77,7 +78,7 @@ package struct LaunchPlan: Sendable, Equatable {
         var seccomp: SeccompFilter.Architecture?
         var identity: Identity?
         var rlimits: [ResourceLimit] = []
-        var cgroupProcsFiles: [String] = []
+        var cgroups: [String] = []
         var options: [String]?
         var bindSource: String?
         var bindTarget: String?
@@ -87,7 +88,7 @@ package struct LaunchPlan: Sendable, Equatable {
                       (bindSource == nil) == (bindTarget == nil) else { return nil }
                 let privateBind = bindSource.flatMap { source in bindTarget.map { PrivateBind(source: source, target: $0) } }
                 self.init(bubblewrap: bubblewrap, options: options, command: Array(rest), identity: identity,
-                          rlimits: rlimits, cgroupProcsFiles: cgroupProcsFiles, seccomp: seccomp, privateBind: privateBind)
+                          rlimits: rlimits, cgroups: cgroups, seccomp: seccomp, privateBind: privateBind)
                 return
             }
             guard let value = rest.popFirst() else { return nil }
@@ -102,7 +103,7 @@ package struct LaunchPlan: Sendable, Equatable {
                 guard fields.count == 4, let resource = Int32(fields[1]), let soft = UInt64(fields[2]),
                       let hard = UInt64(fields[3]) else { return nil }
                 rlimits.append(ResourceLimit(name: String(fields[0]), resource: resource, value: soft, hardValue: hard))
-            case "cgroup-procs": cgroupProcsFiles.append(value)
+            case "cgroup": cgroups.append(value)
             case "private-bind-source": bindSource = value
             case "private-bind-target": bindTarget = value
             case "options":

@@ -51,9 +51,9 @@ package enum RunProcesses {
         return found
     }
 
-    /// The pids listed in `cgroup.procs` files; a missing group has none.
-    package static func listed(in procsFiles: [String]) -> Set<pid_t> {
-        Set(procsFiles.flatMap { LinuxSystem.text(of: $0).split(separator: "\n").compactMap { pid_t($0) } })
+    /// The pids in the cgroups at `folders`, as their `cgroup.procs` files list them; a missing group has none.
+    package static func members(ofGroups folders: [String]) -> Set<pid_t> {
+        Set(folders.flatMap { LinuxSystem.text(of: $0 + "/cgroup.procs").split(separator: "\n").compactMap { pid_t($0) } })
     }
 
     /// Whether a pid exists and is not a zombie; zombies are dead and only wait for their parent to reap them.

@@ -83,13 +83,8 @@ package enum SandboxLauncher {
         // "0" naming the caller) moves the whole process. Writing the pid to `cgroup.procs` would
         // take the kernel's global thread-group lock instead, whose RCU grace period cost every run
         // 6-20 ms of waiting on cgroup v1.
-        for file in plan.cgroupProcsFiles {
-            let procs = "/cgroup.procs"
-            if file.hasSuffix(procs) {
-                try LinuxSystem.writeKernelFile("0", to: String(file.dropLast(procs.count)) + "/tasks")
-            } else {
-                try LinuxSystem.writeKernelFile("\(getpid())", to: file)
-            }
+        for folder in plan.cgroups {
+            try LinuxSystem.writeKernelFile("0", to: folder + "/tasks")
         }
         let seccompDescriptor = try seccompProgram(plan.seccomp)
         if let bind = plan.privateBind {
@@ -172,8 +167,8 @@ package enum SandboxLauncher {
     /// subreaper of all of them), and the cgroup's members, or without a cgroup the run uid's processes.
     private static func processesOfRun(_ plan: LaunchPlan) -> [pid_t] {
         var pids = RunProcesses.descendants(of: getpid())
-        pids.formUnion(RunProcesses.listed(in: plan.cgroupProcsFiles))
-        if plan.cgroupProcsFiles.isEmpty, let identity = plan.identity { pids.formUnion(RunProcesses.owned(by: identity.uid)) }
+        pids.formUnion(RunProcesses.members(ofGroups: plan.cgroups))
+        if plan.cgroups.isEmpty, let identity = plan.identity { pids.formUnion(RunProcesses.owned(by: identity.uid)) }
         return Array(pids)
     }
 

@@ -212,13 +212,13 @@ struct SandboxHostTests {
         let plan = LaunchPlan(bubblewrap: "/usr/bin/bwrap", options: ["--bind", "/a b", "/output", "command", "options"],
                               command: ["python3", "main.py", "--", "options", "3"],
                               identity: .init(uid: 70_001, gid: 70_001),
-                              rlimits: [.cpu(10), .noCoreDumps], cgroupProcsFiles: ["/sys/fs/cgroup/pids/x/cgroup.procs"],
+                              rlimits: [.cpu(10), .noCoreDumps], cgroups: ["/sys/fs/cgroup/pids/x"],
                               seccomp: .x86_64,
                               privateBind: .init(source: "/root/a b:c/.registry/envs/0123", target: "/tmp/registry-sandbox-x/env"))
         #expect(LaunchPlan(arguments: plan.arguments) == plan)
         var unprivileged = plan
         unprivileged.identity = nil
-        unprivileged.cgroupProcsFiles = []
+        unprivileged.cgroups = []
         unprivileged.options = []
         unprivileged.privateBind = nil
         #expect(LaunchPlan(arguments: unprivileged.arguments) == unprivileged)
@@ -247,7 +247,7 @@ struct SandboxHostTests {
         let script = "\"$@\" 3>&1 4< <(exec sleep 5 2>/dev/null 3>&-)"
         let architecture = try #require(SeccompFilter.Architecture.current)
         let plan = LaunchPlan(bubblewrap: "/no \"such\"\nbwrap", options: [], command: ["true"], identity: nil,
-                              rlimits: [.cpu(1)], cgroupProcsFiles: [], seccomp: architecture)
+                              rlimits: [.cpu(1)], cgroups: [], seccomp: architecture)
         let failed = try runProcess("/bin/bash", ["-c", script, "bash", launcherExecutable.path, SandboxLauncher.marker] + plan.arguments)
         #expect(failed.status == 127)
         let report = try JSONSerialization.jsonObject(with: Data(failed.stdout.utf8)) as? [String: String]
