@@ -177,29 +177,19 @@ extension RegistryWorkspace {
         let checks = try index.latestChecks(of: Dictionary(uniqueKeysWithValues: heads.map { ($0.productID, $0.treeID) }))
         // One instant for every verdict, so each product's rendering holds from it until its next statement time.
         let evaluatedAt = StatementTime(now)
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, heads.count))
-        return try await withThrowingTaskGroup(of: [FreshCatalogProduct].self) { group in
-            for worker in 0..<workers {
-                group.addTask {
-                    try stride(from: worker, to: heads.count, by: workers).compactMap { index in
-                        let head = heads[index]
-                        guard let json = head.manifestJSON,
-                              let manifest = try? JSONDecoder().decode(ProductManifest.self, from: Data(json.utf8)) else { return nil }
-                        let source = CatalogSource(head: head, manifest: manifest, reviews: reviews[head.productID] ?? [],
-                                                   versions: versions[head.productID] ?? [], check: checks[head.productID],
-                                                   linkFailures: links?.failures(of: head.productID) ?? [])
-                        let approval = source.approvalInput(chain: chain).evaluate(chain: chain, now: now, asOf: site.asOf)
-                        let product = try source.catalogProduct(approval: approval)
-                        return FreshCatalogProduct(
-                            head: head, rendered: try CatalogBuilder.render(product, site: site, into: folder),
-                            renderedAt: evaluatedAt.secondsSinceEpoch,
-                            validUntil: CatalogFreshness.validUntil(reviews: source.reviews, keyring: chain.keyring, after: evaluatedAt))
-                    }
-                }
-            }
-            var fresh: [FreshCatalogProduct] = []
-            for try await part in group { fresh += part }
-            return fresh
+        return try await Parallel.striped(count: heads.count) { index in
+            let head = heads[index]
+            guard let json = head.manifestJSON,
+                  let manifest = try? JSONDecoder().decode(ProductManifest.self, from: Data(json.utf8)) else { return nil }
+            let source = CatalogSource(head: head, manifest: manifest, reviews: reviews[head.productID] ?? [],
+                                       versions: versions[head.productID] ?? [], check: checks[head.productID],
+                                       linkFailures: links?.failures(of: head.productID) ?? [])
+            let approval = source.approvalInput(chain: chain).evaluate(chain: chain, now: now, asOf: site.asOf)
+            let product = try source.catalogProduct(approval: approval)
+            return FreshCatalogProduct(
+                head: head, rendered: try CatalogBuilder.render(product, site: site, into: folder),
+                renderedAt: evaluatedAt.secondsSinceEpoch,
+                validUntil: CatalogFreshness.validUntil(reviews: source.reviews, keyring: chain.keyring, after: evaluatedAt))
         }
     }
 }

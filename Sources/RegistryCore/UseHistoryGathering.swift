@@ -3,6 +3,7 @@ import Foundation
 import GitStore
 import ProductModel
 import RegistryIndex
+import RegistrySupport
 import Reviews
 
 extension RegistryWorkspace {
@@ -35,7 +36,7 @@ extension RegistryWorkspace {
         }
         let checks = try index.checkHistory().map { CheckEvent(product: $0.productID, day: CalendarDate(utcDayOf: $0.checkedAt), passed: $0.passed) }
         return UseHistory(products: products, reviews: Self.reviewEvents(reviews), checks: checks,
-                          quorums: await Self.approvalQuorums(quorumCandidates(versions: versions, reviews: reviews, chain: chain)))
+                          quorums: try await Self.approvalQuorums(quorumCandidates(versions: versions, reviews: reviews, chain: chain)))
     }
 
     /// The product versions that may have reached their approval quorum, read from git on this task:
@@ -68,18 +69,8 @@ extension RegistryWorkspace {
     /// evaluated, against the trusted keyring as `status` does, at each approval's issue time in
     /// turn until a quorum stands. Signature checks are most of the work, so candidates are
     /// evaluated on every core.
-    private static func approvalQuorums(_ candidates: [QuorumCandidate]) async -> [ApprovalQuorum] {
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, candidates.count))
-        return await withTaskGroup(of: [ApprovalQuorum].self) { group in
-            for worker in 0..<workers {
-                group.addTask {
-                    stride(from: worker, to: candidates.count, by: workers).compactMap { candidates[$0].quorum() }
-                }
-            }
-            var quorums: [ApprovalQuorum] = []
-            for await part in group { quorums += part }
-            return quorums
-        }
+    private static func approvalQuorums(_ candidates: [QuorumCandidate]) async throws -> [ApprovalQuorum] {
+        try await Parallel.striped(count: candidates.count) { candidates[$0].quorum() }
     }
 
     /// The field changes the reports undo (status, review date, demographic fields), decoded only

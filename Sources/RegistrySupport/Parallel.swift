@@ -1,7 +1,24 @@
 import Foundation
 
-/// Two independent pieces of synchronous work run on two threads at once.
+/// Independent pieces of synchronous work spread over threads: two at once, or many in stripes.
 public enum Parallel {
+    /// `transform` of every index in `0..<count`, on one task per core: task k takes k, k + n,
+    /// k + 2n, … (n tasks), so neighbouring items of uneven cost land on different cores. Nil
+    /// results are dropped and the order of the results is not kept; the first error thrown ends
+    /// the work.
+    public static func striped<Result: Sendable>(count: Int, _ transform: @escaping @Sendable (Int) throws -> Result?)
+        async throws -> [Result] {
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count))
+        return try await withThrowingTaskGroup(of: [Result].self) { group in
+            for worker in 0..<workers {
+                group.addTask { try stride(from: worker, to: count, by: workers).compactMap(transform) }
+            }
+            var results: [Result] = []
+            for try await part in group { results += part }
+            return results
+        }
+    }
+
     /// Runs `first` and `second` at the same time and returns both results once both are done.
     ///
     /// For CPU-bound work inside a synchronous call (reading two large files), where making every
