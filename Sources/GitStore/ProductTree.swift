@@ -50,9 +50,9 @@ public enum FileMode: UInt32, Sendable, Hashable, Codable {
 }
 
 extension ProductTree {
-    /// The digest of DESIGN section 2 over a list of entries: sorted lines, hashed together.
-    static func contentDigest(of entries: [ProductTreeEntry]) -> String {
-        let lines = entries.sorted { bytewiseLess($0.path, $1.path) }.map(\.digestLine).joined()
+    /// The digest of DESIGN section 2 over entries already sorted bytewise by path: their lines, hashed together.
+    static func contentDigest(ofSorted entries: [ProductTreeEntry]) -> String {
+        let lines = entries.map(\.digestLine).joined()
         return SHA256Hex.of(lines)
     }
 }
@@ -92,7 +92,7 @@ extension GitRepository {
         try collectEntries(of: lookupTree(tree.oid), prefix: "", into: &entries, folder: folder, commit: commit,
                            keeping: path, in: &contents)
         entries.sort { bytewiseLess($0.path, $1.path) }
-        return ProductTree(productID: id, tree: tree, contentDigest: ProductTree.contentDigest(of: entries), entries: entries)
+        return ProductTree(productID: id, tree: tree, contentDigest: ProductTree.contentDigest(ofSorted: entries), entries: entries)
     }
 
     private func collectEntries(of tree: Owned<OpaquePointer>, prefix: String, into entries: inout [ProductTreeEntry],
