@@ -50,6 +50,31 @@ struct VersionLabelTests {
         #expect(release.stderr.contains("version: \"1.2.0\""), "\(release.stderr)")
     }
 
+    @Test("a manifest with CRLF line endings keeps its label: history shows it and register still demands a higher one")
+    func crlfManifestKeepsItsLabel() throws {
+        let registry = try FixtureRegistry.withExampleProducts([Self.product])
+        defer { registry.remove() }
+        let committed = try registry.versionLabel(of: Self.product)
+        let url = registry.url.appendingPathComponent(Self.manifest)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        try text.replacingOccurrences(of: "\n", with: "\r\n").write(to: url, atomically: true, encoding: .utf8)
+        let head = try registry.git("rev-parse", "HEAD")
+
+        let same = try registry.registry("register", Self.product, "-m", "CRLF line endings")
+        #expect(same.status == 1, "changed content under the same label must be refused: \(same.stdout)")
+        #expect(same.stderr.contains("'\(committed)' is not higher than \(committed)"), "\(same.stderr)")
+        #expect(try registry.git("rev-parse", "HEAD") == head, "nothing was committed")
+
+        let raised = nextPatch(of: committed)
+        try text.replacingOccurrences(of: "version: \"\(committed)\"", with: "version: \"\(raised)\"")
+            .replacingOccurrences(of: "\n", with: "\r\n").write(to: url, atomically: true, encoding: .utf8)
+        let higher = try registry.registry("register", Self.product, "-m", "CRLF line endings")
+        #expect(higher.status == 0, "\(higher.stderr)")
+        let history = try registry.registry("history", Self.product)
+        let newest = history.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(newest.contains("  \(raised)  "), "history shows the CRLF version's label: \(history.stdout)")
+    }
+
     @Test("diff names the commits of a label old history gave to two contents; review template keeps the earlier statement")
     func ambiguousLabel() throws {
         // The example registry holds alice's signed approval of the version at HEAD.

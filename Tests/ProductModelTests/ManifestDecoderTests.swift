@@ -392,3 +392,24 @@ struct ManifestDecoderTests {
         #expect(manifest.id.rawValue == "station-incident-hotspots")
     }
 }
+
+@Suite("Version label read without decoding")
+struct ManifestVersionLabelTests {
+    @Test("the label is read the same with LF and CRLF line endings, quotes, comments and spaces", arguments: [
+        ("id: a\nversion: \"1.2.3\"\nname: A\n", "1.2.3"),
+        ("id: a\r\nversion: \"1.2.3\"\r\nname: A\r\n", "1.2.3"),
+        ("id: a\r\nversion: '2.0.0-rc.1'  # next release\r\n", "2.0.0-rc.1"),
+        ("version:\t1.0.0 \r\n", "1.0.0"),
+        ("id: a\n  version: \"9.9.9\"\nversion: 1.0.0", "1.0.0"),
+        ("id: a\r\nname: A\r\n", nil),
+        ("version: \"\"\r\n", nil),
+    ] as [(String, String?)])
+    func label(text: String, expected: String?) {
+        #expect(ManifestDecoder.versionLabel(in: Array(text.utf8)) == expected)
+    }
+
+    @Test("a file that is not UTF-8 has no label")
+    func notUTF8() {
+        #expect(ManifestDecoder.versionLabel(in: Array("version: 1.0.0\n".utf8) + [0xFF]) == nil)
+    }
+}
