@@ -224,22 +224,25 @@ struct ProductHistorySource: Sendable {
 
     /// One record per version, with its content digest, the manifest's version label and the
     /// field-level changes from the version before (so the catalog never decodes old manifests),
-    /// followed by the earlier versions. Each distinct manifest is decoded once.
+    /// followed by the earlier versions. Versions are decoded one after another, each reading again
+    /// only the manifest sections that changed since the one before; the newest is also decoded
+    /// whole, with its lines, for the product's HEAD record.
     func indexed() throws -> IndexedHistory {
         let file = RegistryWorkspace.productPath(productID) + "/product.yaml"
-        var decoded: [BlobID: Result<DecodedManifest, ManifestError>] = [:]
-        func decode(_ blob: BlobID?) -> DecodedBlob? {
+        var decoder = ManifestVersionDecoder(file: file)
+        var decoded: [BlobID: ProductManifest?] = [:]
+        func decodedManifest(_ blob: BlobID?) -> ProductManifest? {
             guard let blob, let text = manifestTexts[blob] else { return nil }
-            if decoded[blob] == nil {
-                decoded[blob] = Result { () throws(ManifestError) in try ManifestDecoder.decodeDocument(text, file: file) }
-            }
-            return decoded[blob].map { DecodedBlob(blob: blob, manifest: $0) }
+            if let known = decoded[blob] { return known }
+            let manifest = decoder.manifest(text)
+            decoded[blob] = manifest
+            return manifest
         }
         var records: [ProductVersionRecord] = []
         var manifests: [ProductManifest?] = []
         for version in versions {
             let commit = version.commit
-            manifests.append(try? decode(version.manifest)?.manifest.get().manifest)
+            manifests.append(decodedManifest(version.manifest))
             records.append(ProductVersionRecord(
                 productID: productID, commitID: commit.commit.hex, position: records.count, treeID: version.tree,
                 contentDigest: version.contentDigest,
@@ -248,7 +251,7 @@ struct ProductHistorySource: Sendable {
                 committedAt: commit.committerDate, message: commit.message))
         }
         if previousManifest != nil {
-            manifests.append(try? decode(previousManifest)?.manifest.get().manifest)
+            manifests.append(decodedManifest(previousManifest))
         }
         for index in records.indices where index + 1 < manifests.count {
             if let new = manifests[index], let old = manifests[index + 1] {
@@ -260,7 +263,12 @@ struct ProductHistorySource: Sendable {
             record.position += added
             records.append(record)
         }
-        return IndexedHistory(productID: productID, records: records, newestManifest: decode(versions.first?.manifest))
+        let newest = versions.first?.manifest.flatMap { blob in
+            manifestTexts[blob].map { text in
+                DecodedBlob(blob: blob, manifest: Result { () throws(ManifestError) in try ManifestDecoder.decodeDocument(text, file: file) })
+            }
+        }
+        return IndexedHistory(productID: productID, records: records, newestManifest: newest)
     }
 }
 
