@@ -201,7 +201,7 @@ public enum ManifestDecoder {
 
     /// Whether an anchor (`&name` at the start of a line or after white space, `[`, `{` or `,`) could
     /// appear: a byte scan, since almost no manifest has one and this runs for every version indexed.
-    private static func mayHoldAnchor(_ text: String) -> Bool {
+    static func mayHoldAnchor(_ text: String) -> Bool {
         var previous: UInt8 = UInt8(ascii: "\n")
         var afterAmpersand = false
         for byte in text.utf8 {

@@ -10,11 +10,13 @@
 /// `ManifestDecoder.decode` whole, so the outcome is always the one it gives
 /// (`ManifestVersionDecoderTests` compares the two on generated and mutated histories).
 public struct ManifestVersionDecoder {
-    /// One top-level section: its key, its bytes (from the key's line to the next top-level key)
-    /// and what was read from them.
+    /// One top-level section: its bytes (from the key's line to the next top-level key), what was
+    /// read from them, and whether they could hold an anchor, which calls for the whole text's
+    /// alias-key check.
     private struct Section {
         let bytes: ArraySlice<UInt8>
         let part: ManifestPart
+        let mayHoldAnchor: Bool
     }
 
     private let file: String
@@ -41,30 +43,47 @@ public struct ManifestVersionDecoder {
     }
 
     /// The manifest read section by section, or nil when that path is unsure.
+    ///
+    /// The checks `ManifestDecoder` makes on the whole text (UTF-8, no raw control character) hold
+    /// for the text when they hold for each section, since sections split at line breaks; they run
+    /// on the changed sections only. The alias-key check runs on the whole text, as there, when any
+    /// section could hold an anchor.
     private mutating func sectionwise(_ bytes: [UInt8]) -> ProductManifest? {
-        guard (try? ManifestDecoder.checkedText(bytes, file: file)) != nil,
-              let spans = Self.sections(of: bytes) else { return nil }
+        guard bytes.count <= ManifestDecoder.maximumFileSize, let (preamble, spans) = Self.sections(of: bytes),
+              let preambleText = Self.checkedText(bytes[preamble]) else { return nil }
+        var mayHoldAnchor = ManifestDecoder.mayHoldAnchor(preambleText)
         var sections: [String: Section] = [:]
         var parts = ManifestParts()
         for (key, span) in spans {
             let slice = bytes[span]
+            let section: Section
             if let earlier = previous[key], earlier.bytes == slice {
-                sections[key] = earlier
+                section = earlier
                 reusedSections += 1
             } else {
-                guard let part = read(key, slice) else { return nil }
-                sections[key] = Section(bytes: slice, part: part)
+                guard let text = Self.checkedText(slice), let part = read(key, text) else { return nil }
+                section = Section(bytes: slice, part: part, mayHoldAnchor: ManifestDecoder.mayHoldAnchor(text))
             }
-            parts.values[key] = sections[key]?.part
+            sections[key] = section
+            parts.values[key] = section.part
+            mayHoldAnchor = mayHoldAnchor || section.mayHoldAnchor
         }
+        if mayHoldAnchor, ManifestDecoder.aliasKeyLine(String(decoding: bytes, as: UTF8.self)) != nil { return nil }
         guard let manifest = parts.manifest else { return nil }
         previous = sections
         return manifest
     }
 
+    /// A section's bytes as text, when they are UTF-8 without raw control characters.
+    private static func checkedText(_ slice: ArraySlice<UInt8>) -> String? {
+        guard let text = String(validating: slice, as: UTF8.self), ManifestDecoder.rawControlCharacter(in: text) == nil
+        else { return nil }
+        return text
+    }
+
     /// One section read on its own, when it parses in the subset and reads without a problem.
-    private func read(_ key: String, _ slice: ArraySlice<UInt8>) -> ManifestPart? {
-        guard let root = ManifestYAMLSubset.parse(String(decoding: slice, as: UTF8.self)),
+    private func read(_ key: String, _ text: String) -> ManifestPart? {
+        guard let root = ManifestYAMLSubset.parse(text),
               case .mapping(let pairs) = root.content, pairs.count == 1, pairs[0].key.text == key else { return nil }
         let reader = ManifestReader(file: file)
         reader.checkStructure(pairs[0].value, depth: 2, path: key)
@@ -73,10 +92,11 @@ public struct ManifestVersionDecoder {
         return part
     }
 
-    /// The byte ranges of the top-level sections by key, or nil unless every line before the first
+    /// Where the lines before the first key end, and the byte ranges of the top-level sections by
+    /// key; nil unless every line before the first
     /// key is blank or a comment, every top-level line is a known key written plainly (`key:` or
     /// `key: value`), no key appears twice and the text ends with a line break.
-    private static func sections(of bytes: [UInt8]) -> [(key: String, span: Range<Int>)]? {
+    private static func sections(of bytes: [UInt8]) -> (preamble: Range<Int>, sections: [(key: String, span: Range<Int>)])? {
         guard bytes.last == UInt8(ascii: "\n") else { return nil }
         var result: [(key: String, span: Range<Int>)] = []
         var seen: Set<String> = []
@@ -101,7 +121,7 @@ public struct ManifestVersionDecoder {
             }
             start = end + 1
         }
-        return result
+        return (0..<(result.first?.span.lowerBound ?? bytes.count), result)
     }
 
     /// The key a top-level line names, when it is a known manifest key followed by `:` and a space

@@ -92,6 +92,17 @@ import TestSupport
         }
     }
 
+    /// An anchor-like word in a section that does not change still calls for the whole text's
+    /// alias-key check when another section gains a line that looks like an alias key.
+    @Test func anchorInAnUnchangedSection() throws {
+        let name = try #require(fareInspectionYAML.split(separator: "\n").first { $0.hasPrefix("name: ") })
+        let anchored = edited(fareInspectionYAML, String(name), "name: \"Fares &checks\"")
+        let aliasKey = edited(anchored, "\nsummary: ", "\nsummary: |\n  *checks: here\nx_summary: ")
+            .replacingOccurrences(of: "\nx_summary: ", with: "\n  ")
+        let (decoded, _) = Self.compare([anchored, aliasKey, anchored], name: "alias key")
+        #expect(decoded == 2)
+    }
+
     /// The same section bytes under a different product folder are read again for that folder.
     @Test func folderIsPartOfTheReading() {
         var decoder = ManifestVersionDecoder(file: fareInspectionFile)
