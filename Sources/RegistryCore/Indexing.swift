@@ -230,19 +230,19 @@ struct ProductHistorySource: Sendable {
     func indexed() throws -> IndexedHistory {
         let file = RegistryWorkspace.productPath(productID) + "/product.yaml"
         var decoder = ManifestVersionDecoder(file: file)
-        var decoded: [BlobID: ProductManifest?] = [:]
-        func decodedManifest(_ blob: BlobID?) -> ProductManifest? {
+        var flattened: [BlobID: ManifestLeaves?] = [:]
+        func leaves(_ blob: BlobID?) -> ManifestLeaves? {
             guard let blob, let text = manifestTexts[blob] else { return nil }
-            if let known = decoded[blob] { return known }
-            let manifest = decoder.manifest(text)
-            decoded[blob] = manifest
-            return manifest
+            if let known = flattened[blob] { return known }
+            let leaves = decoder.manifest(text).map(ManifestLeaves.init)
+            flattened[blob] = leaves
+            return leaves
         }
         var records: [ProductVersionRecord] = []
-        var manifests: [ProductManifest?] = []
+        var manifests: [ManifestLeaves?] = []
         for version in versions {
             let commit = version.commit
-            manifests.append(decodedManifest(version.manifest))
+            manifests.append(leaves(version.manifest))
             records.append(ProductVersionRecord(
                 productID: productID, commitID: commit.commit.hex, position: records.count, treeID: version.tree,
                 contentDigest: version.contentDigest,
@@ -251,11 +251,11 @@ struct ProductHistorySource: Sendable {
                 committedAt: commit.committerDate, message: commit.message))
         }
         if previousManifest != nil {
-            manifests.append(decodedManifest(previousManifest))
+            manifests.append(leaves(previousManifest))
         }
         for index in records.indices where index + 1 < manifests.count {
             if let new = manifests[index], let old = manifests[index + 1] {
-                records[index].changesJSON = try CanonicalJSON.string(ManifestDiff.between(old, new))
+                records[index].changesJSON = FieldChange.canonicalJSON(ManifestDiff.between(old, new))
             }
         }
         let added = records.count
