@@ -1,12 +1,17 @@
 /// The manifest's own shape: which key is read as what.
 extension ManifestReader {
     func readManifest(_ root: ManifestNode, folder: String?) -> ProductManifest? {
+        readManifestParts(root, folder: folder)?.manifest
+    }
+
+    /// Each top-level key's value, or nil when the root is not a mapping.
+    func readManifestParts(_ root: ManifestNode, folder: String?) -> ManifestParts? {
         guard let fields = mapping(root, at: "", shape: .manifest) else { return nil }
         var parts = ManifestParts()
         for key in ManifestParts.readingOrder {
             if let node = fields[key] { parts.values[key] = readPart(key, node, folder: folder) }
         }
-        return parts.manifest
+        return parts
     }
 
     /// One top-level key's value. Each is read on its own, whatever the other keys hold, so a

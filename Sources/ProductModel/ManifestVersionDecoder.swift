@@ -34,6 +34,29 @@ public struct ManifestVersionDecoder {
         self.folder = ManifestDecoder.folderName(of: file)
     }
 
+    /// A version decoded whole, with the line of every value, exactly as `ManifestDecoder.decodeDocument`
+    /// decodes it; when the subset parser read it, its sections are what the next version reuses.
+    public mutating func document(_ bytes: [UInt8]) -> Result<DecodedManifest, ManifestError> {
+        previous = [:]
+        let decoded: (decoded: DecodedManifest, parts: ManifestParts?)
+        do {
+            decoded = try ManifestDecoder.decodeDocumentAndParts(bytes, file: file, parsers: .subsetFirst)
+        } catch {
+            return .failure(error)
+        }
+        if let parts = decoded.parts, let (_, spans) = Self.sections(of: bytes) {
+            var sections: [String: Section] = [:]
+            for (key, span) in spans {
+                guard let part = parts.values[key] else { return .success(decoded.decoded) }
+                let slice = bytes[span]
+                sections[key] = Section(bytes: slice, part: part,
+                                        mayHoldAnchor: ManifestDecoder.mayHoldAnchor(String(decoding: slice, as: UTF8.self)))
+            }
+            previous = sections
+        }
+        return .success(decoded.decoded)
+    }
+
     /// The manifest `bytes` hold when it decodes strictly, and nil exactly when
     /// `ManifestDecoder.decode` would throw.
     public mutating func manifest(_ bytes: [UInt8]) -> ProductManifest? {

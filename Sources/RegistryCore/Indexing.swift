@@ -225,12 +225,17 @@ struct ProductHistorySource: Sendable {
     /// One record per version, with its content digest, the manifest's version label and the
     /// field-level changes from the version before (so the catalog never decodes old manifests),
     /// followed by the earlier versions. Versions are decoded one after another, each reading again
-    /// only the manifest sections that changed since the one before; the newest is also decoded
-    /// whole, with its lines, for the product's HEAD record.
+    /// only the manifest sections that changed since the one before.
     func indexed() throws -> IndexedHistory {
         let file = RegistryWorkspace.productPath(productID) + "/product.yaml"
         var decoder = ManifestVersionDecoder(file: file)
+        // The newest version is decoded whole, with its lines, for the product's HEAD record; the
+        // versions before it reuse its sections.
+        let newest = versions.first?.manifest.flatMap { blob in
+            manifestTexts[blob].map { DecodedBlob(blob: blob, manifest: decoder.document($0)) }
+        }
         var flattened: [BlobID: ManifestLeaves?] = [:]
+        if let newest { flattened[newest.blob] = (try? newest.manifest.get()).map { ManifestLeaves($0.manifest) } }
         func leaves(_ blob: BlobID?) -> ManifestLeaves? {
             guard let blob, let text = manifestTexts[blob] else { return nil }
             if let known = flattened[blob] { return known }
@@ -262,11 +267,6 @@ struct ProductHistorySource: Sendable {
         for var record in earlier {
             record.position += added
             records.append(record)
-        }
-        let newest = versions.first?.manifest.flatMap { blob in
-            manifestTexts[blob].map { text in
-                DecodedBlob(blob: blob, manifest: Result { () throws(ManifestError) in try ManifestDecoder.decodeDocument(text, file: file) })
-            }
         }
         return IndexedHistory(productID: productID, records: records, newestManifest: newest)
     }

@@ -9,12 +9,20 @@ import TestSupport
     /// Decodes `versions` in order with one version decoder and each on its own; returns how many
     /// decoded and how many sections the version decoder reused.
     @discardableResult
-    static func compare(_ versions: [String], file: String = fareInspectionFile, name: String,
+    /// With `wholeFirst`, the first version is decoded whole (with its lines) as the index decodes
+    /// a product's newest version, and the versions after it reuse its sections.
+    static func compare(_ versions: [String], file: String = fareInspectionFile, name: String, wholeFirst: Bool = false,
                         sourceLocation: Testing.SourceLocation = #_sourceLocation) -> (decoded: Int, reused: Int) {
         var decoder = ManifestVersionDecoder(file: file)
         var decoded = 0
         for (number, text) in versions.enumerated() {
             let bytes = Array(text.utf8)
+            if wholeFirst && number == 0 {
+                let whole = Result { () throws(ManifestError) in try ManifestDecoder.decodeDocument(bytes, file: file) }
+                #expect(decoder.document(bytes) == whole, "\(name): the whole document differs", sourceLocation: sourceLocation)
+                if case .success = whole { decoded += 1 }
+                continue
+            }
             let whole = try? ManifestDecoder.decode(bytes, file: file)
             let sectionwise = decoder.manifest(bytes)
             #expect(sectionwise == whole, "\(name), version \(number): the version decoder differs\n\(text)",
@@ -38,7 +46,10 @@ import TestSupport
             let texts = try commits.map { try runProcess("/usr/bin/git", ["show", "\($0):\(file)"], in: registry.url).stdout }
             let newestFirst = Self.compare(texts, file: file, name: "\(id) newest first")
             let oldestFirst = Self.compare(texts.reversed(), file: file, name: "\(id) oldest first")
-            #expect(newestFirst.decoded == texts.count && oldestFirst.decoded == texts.count)
+            let seeded = Self.compare(texts, file: file, name: "\(id) newest first, whole", wholeFirst: true)
+            #expect(newestFirst.decoded == texts.count && oldestFirst.decoded == texts.count && seeded.decoded == texts.count)
+            // The sections of the version decoded whole serve the next version as well as sections read one by one.
+            #expect(seeded.reused == newestFirst.reused)
             versions += texts.count
             reused += newestFirst.reused
         }
@@ -77,7 +88,7 @@ import TestSupport
                 }
                 versions.append(next)
             }
-            let count = Self.compare(versions, file: file, name: "history \(history)").decoded
+            let count = Self.compare(versions, file: file, name: "history \(history)", wholeFirst: history % 2 == 0).decoded
             decoded += count
             refused += versions.count - count
         }
