@@ -65,26 +65,34 @@ public enum ManifestDecoder {
     }
 
     static func decodeDocument(_ bytes: [UInt8], file: String, parsers: Parsers) throws(ManifestError) -> DecodedManifest {
+        try decodeDocumentAndParts(bytes, file: file, parsers: parsers).decoded
+    }
+
+    /// Decodes a manifest, and when the subset parser read it, also gives each top-level key's value
+    /// (which `ManifestVersionDecoder` reuses for the next version).
+    static func decodeDocumentAndParts(_ bytes: [UInt8], file: String, parsers: Parsers)
+        throws(ManifestError) -> (decoded: DecodedManifest, parts: ManifestParts?) {
         let text = try checkedText(bytes, file: file)
         if parsers == .subsetFirst, let root = ManifestYAMLSubset.parse(text),
-           let decoded = try? read(root, file: file) {
-            return decoded
+           let read = try? read(root, file: file) {
+            return (read.decoded, read.parts)
         }
-        return try read(parseSingleDocument(text, file: file), file: file)
+        return (try read(parseSingleDocument(text, file: file), file: file).decoded, nil)
     }
 
     /// Reads a manifest out of a YAML tree, throwing every problem found.
-    private static func read(_ root: ManifestNode, file: String) throws(ManifestError) -> DecodedManifest {
+    private static func read(_ root: ManifestNode, file: String) throws(ManifestError) -> (decoded: DecodedManifest, parts: ManifestParts) {
         let reader = ManifestReader(file: file)
         reader.checkStructure(root, depth: 1, path: "")
         if let error = ManifestError(problems: inFileOrder(reader.problems)) { throw error }
-        let manifest = reader.readManifest(root, folder: folderName(of: file))
+        let parts = reader.readManifestParts(root, folder: folderName(of: file))
+        let manifest = parts?.manifest
         if let error = ManifestError(problems: inFileOrder(reader.problems)) { throw error }
-        guard let manifest else {
+        guard let parts, let manifest else {
             throw ManifestError(ManifestProblem(SourceLocation(file: file), "the manifest could not be read for an unknown reason",
                                                 fix: "report this as a bug in the registry"))
         }
-        return DecodedManifest(manifest: manifest, file: file, lines: reader.lines)
+        return (DecodedManifest(manifest: manifest, file: file, lines: reader.lines), parts)
     }
 
     /// Problems sorted by line, keeping the reading order among problems on the same line.
@@ -107,7 +115,7 @@ public enum ManifestDecoder {
 
     /// The raw bytes as text, once they are known to be a manifest-sized UTF-8 file without raw
     /// control characters or alias keys, which neither parser should see.
-    private static func checkedText(_ bytes: [UInt8], file: String) throws(ManifestError) -> String {
+    static func checkedText(_ bytes: [UInt8], file: String) throws(ManifestError) -> String {
         func stop(_ line: Int?, _ reason: String, _ fix: String) -> ManifestError { Self.stop(file, line, reason, fix) }
         guard bytes.count <= maximumFileSize else {
             throw stop(nil, "the file is \(bytes.count) bytes, more than the \(maximumFileSize) bytes a manifest may have",
@@ -201,7 +209,7 @@ public enum ManifestDecoder {
 
     /// Whether an anchor (`&name` at the start of a line or after white space, `[`, `{` or `,`) could
     /// appear: a byte scan, since almost no manifest has one and this runs for every version indexed.
-    private static func mayHoldAnchor(_ text: String) -> Bool {
+    static func mayHoldAnchor(_ text: String) -> Bool {
         var previous: UInt8 = UInt8(ascii: "\n")
         var afterAmpersand = false
         for byte in text.utf8 {

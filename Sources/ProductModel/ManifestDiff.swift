@@ -1,3 +1,5 @@
+import RegistrySupport
+
 /// One field that differs between two versions of a manifest.
 public struct FieldChange: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Where the field is; list elements are named by their natural id where they have one
@@ -31,9 +33,13 @@ public enum ManifestDiff {
     /// plus an addition. Lists of plain names (fields, columns, attributes) are matched by value;
     /// only `run.command` and risks are compared by position, since their order is their meaning.
     public static func between(_ old: ProductManifest, _ new: ProductManifest) -> [FieldChange] {
-        let before = flatten(old), after = flatten(new)
-        let oldValues = Dictionary(before, uniquingKeysWith: { first, _ in first })
-        let newValues = Dictionary(after, uniquingKeysWith: { first, _ in first })
+        between(ManifestLeaves(old), ManifestLeaves(new))
+    }
+
+    /// Every leaf value that was added, removed or changed between two manifests flattened before.
+    public static func between(_ old: ManifestLeaves, _ new: ManifestLeaves) -> [FieldChange] {
+        let before = old.items, after = new.items
+        let oldValues = old.values, newValues = new.values
         var order = after.map(\.0)
         var placed = Set(order)
         var previous: String?
@@ -154,5 +160,45 @@ public enum ManifestDiff {
         mutating func names(_ path: String, _ values: [String]) {
             for value in values { items.append(("\(path)[\(value)]", value)) }
         }
+    }
+}
+
+extension FieldChange {
+    /// `changes` as the canonical JSON `CanonicalJSON.string` gives for them (keys sorted, a nil
+    /// value left out), written directly: an index rebuild stores one such list per version.
+    public static func canonicalJSON(_ changes: [FieldChange]) -> String {
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        for (index, change) in changes.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(UInt8(ascii: "{"))
+            if let after = change.after {
+                bytes.append(contentsOf: #""after":"#.utf8)
+                CanonicalJSON.appendString(after, to: &bytes)
+                bytes.append(UInt8(ascii: ","))
+            }
+            if let before = change.before {
+                bytes.append(contentsOf: #""before":"#.utf8)
+                CanonicalJSON.appendString(before, to: &bytes)
+                bytes.append(UInt8(ascii: ","))
+            }
+            bytes.append(contentsOf: #""keyPath":"#.utf8)
+            CanonicalJSON.appendString(change.keyPath, to: &bytes)
+            bytes.append(UInt8(ascii: "}"))
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// A manifest flattened into ordered (key path, value) leaves once, so that each version of a
+/// history is compared with the versions on both sides of it without being flattened twice.
+public struct ManifestLeaves: Sendable {
+    let items: [(String, String)]
+    let values: [String: String]
+
+    /// The leaves of `manifest`.
+    public init(_ manifest: ProductManifest) {
+        items = ManifestDiff.flatten(manifest)
+        values = Dictionary(items, uniquingKeysWith: { first, _ in first })
     }
 }

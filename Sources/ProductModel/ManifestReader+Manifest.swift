@@ -1,46 +1,44 @@
 /// The manifest's own shape: which key is read as what.
 extension ManifestReader {
     func readManifest(_ root: ManifestNode, folder: String?) -> ProductManifest? {
-        guard let fields = mapping(root, at: "", shape: .manifest) else { return nil }
-        let format = fields["format"].map { string($0, at: "format") }
-        let id = fields["id"].flatMap { readID($0, folder: folder) }
-        let name = text(fields, "name"), version = text(fields, "version")
-        let status = fields["status"].flatMap { choice($0, at: "status", ProductStatus.self) }
-        let summary = prose(fields, "summary"), purpose = prose(fields, "purpose")
-        let decisionUse = prose(fields, "decision_use"), humanOversight = prose(fields, "human_oversight")
-        let nonLawEnforcement = fields["non_law_enforcement_response"].flatMap { bool($0, at: "non_law_enforcement_response") }
-        let owner = fields["owner"].flatMap(readOwner)
-        let objectionRoute = fields["objection_route"].map { string($0, at: "objection_route", multiline: true) }
-        let vendor = fields["vendor"].map(readVendor)
-        let legalBasis = prose(fields, "legal_basis")
-        let risks = fields["risks"].flatMap { list($0, at: "risks", readRisk) }
-        let assessments = fields["impact_assessments"].flatMap { list($0, at: "impact_assessments", readImpactAssessment) }
-        let reviewDue = fields["review_due"].flatMap { date($0, at: "review_due") }
-        let sources = fields["data_sources"].flatMap { list($0, at: "data_sources", readDataSource) }
-        let demographics = fields["demographic_fields"].flatMap { list($0, at: "demographic_fields", readDemographicField) }
-        let inputs = fields["inputs"].flatMap { list($0, at: "inputs", readInput) }
-        let outputs = fields["outputs"].flatMap { list($0, at: "outputs", readOutput) }
-        let run = fields["run"].flatMap(readRun)
-        let audit = fields["audit"].map(readAudit)
-        let publication = fields["public"].map(readPublication)
-        let translations = fields["translations"].map { dictionary($0, at: "translations", readTranslation) }
+        readManifestParts(root, folder: folder)?.manifest
+    }
 
-        guard let id, let name, let version, let status, let summary, let purpose, let decisionUse,
-              let humanOversight, let nonLawEnforcement, let owner, let legalBasis, let risks, let assessments,
-              let reviewDue, let sources, let demographics, let inputs, let outputs, let run
-        else { return nil }
-        // An optional section that was present but unreadable has been reported; do not drop it silently.
-        if vendor == .some(nil) || audit == .some(nil) || publication == .some(nil) || translations == .some(nil)
-            || format == .some(nil) || objectionRoute == .some(nil) {
-            return nil
+    /// Each top-level key's value, or nil when the root is not a mapping.
+    func readManifestParts(_ root: ManifestNode, folder: String?) -> ManifestParts? {
+        guard let fields = mapping(root, at: "", shape: .manifest) else { return nil }
+        var parts = ManifestParts()
+        for key in ManifestParts.readingOrder {
+            if let node = fields[key] { parts.values[key] = readPart(key, node, folder: folder) }
         }
-        return ProductManifest(
-            id: id, name: name, version: version, status: status, summary: summary, purpose: purpose,
-            decisionUse: decisionUse, humanOversight: humanOversight, nonLawEnforcementResponse: nonLawEnforcement,
-            owner: owner, vendor: vendor ?? nil, legalBasis: legalBasis, risks: risks, impactAssessments: assessments,
-            reviewDue: reviewDue, dataSources: sources, demographicFields: demographics, inputs: inputs,
-            outputs: outputs, run: run, audit: audit ?? nil, publication: (publication ?? nil) ?? PublicationSpec(),
-            translations: (translations ?? nil) ?? [:], format: format ?? nil, objectionRoute: objectionRoute ?? nil)
+        return parts
+    }
+
+    /// One top-level key's value. Each is read on its own, whatever the other keys hold, so a
+    /// version whose key is written byte for byte as before can reuse what was read then.
+    func readPart(_ key: String, _ node: ManifestNode, folder: String?) -> ManifestPart? {
+        switch key {
+        case "id": .id(readID(node, folder: folder))
+        case "format", "name", "version": .text(string(node, at: key))
+        case "summary", "purpose", "decision_use", "human_oversight", "objection_route", "legal_basis":
+            .text(string(node, at: key, multiline: true))
+        case "status": .status(choice(node, at: key, ProductStatus.self))
+        case "non_law_enforcement_response": .flag(bool(node, at: key))
+        case "owner": .owner(readOwner(node))
+        case "vendor": .vendor(readVendor(node))
+        case "risks": .risks(list(node, at: key, readRisk))
+        case "impact_assessments": .assessments(list(node, at: key, readImpactAssessment))
+        case "review_due": .date(date(node, at: key))
+        case "data_sources": .sources(list(node, at: key, readDataSource))
+        case "demographic_fields": .demographics(list(node, at: key, readDemographicField))
+        case "inputs": .inputs(list(node, at: key, readInput))
+        case "outputs": .outputs(list(node, at: key, readOutput))
+        case "run": .run(readRun(node))
+        case "audit": .audit(readAudit(node))
+        case "public": .publication(readPublication(node))
+        case "translations": .translations(dictionary(node, at: key, readTranslation))
+        default: nil
+        }
     }
 
     private func text(_ fields: Fields, _ key: String) -> String? {
@@ -214,5 +212,91 @@ extension ManifestReader {
         guard let fields = mapping(node, at: path, shape: .translatedRisk) else { return nil }
         guard let risk = prose(fields, "risk"), let mitigation = prose(fields, "mitigation") else { return nil }
         return Risk(risk: risk, mitigation: mitigation)
+    }
+}
+
+/// One top-level key's value as read; the value inside is nil when the key was present but could
+/// not be read, after a problem was reported.
+enum ManifestPart: Sendable {
+    case text(String?)
+    case id(ProductID?)
+    case status(ProductStatus?)
+    case flag(Bool?)
+    case owner(ProductOwner?)
+    case vendor(Vendor?)
+    case risks([Risk]?)
+    case assessments([ImpactAssessment]?)
+    case date(CalendarDate?)
+    case sources([DataSource]?)
+    case demographics([DemographicField]?)
+    case inputs([ProductInput]?)
+    case outputs([ProductOutput]?)
+    case run(RunSpec?)
+    case audit(AuditSpec?)
+    case publication(PublicationSpec?)
+    case translations([String: Translation]?)
+
+    var text: String? { if case .text(let value) = self { value } else { nil } }
+    var id: ProductID? { if case .id(let value) = self { value } else { nil } }
+    var status: ProductStatus? { if case .status(let value) = self { value } else { nil } }
+    var flag: Bool? { if case .flag(let value) = self { value } else { nil } }
+    var owner: ProductOwner? { if case .owner(let value) = self { value } else { nil } }
+    var vendor: Vendor? { if case .vendor(let value) = self { value } else { nil } }
+    var risks: [Risk]? { if case .risks(let value) = self { value } else { nil } }
+    var assessments: [ImpactAssessment]? { if case .assessments(let value) = self { value } else { nil } }
+    var date: CalendarDate? { if case .date(let value) = self { value } else { nil } }
+    var sources: [DataSource]? { if case .sources(let value) = self { value } else { nil } }
+    var demographics: [DemographicField]? { if case .demographics(let value) = self { value } else { nil } }
+    var inputs: [ProductInput]? { if case .inputs(let value) = self { value } else { nil } }
+    var outputs: [ProductOutput]? { if case .outputs(let value) = self { value } else { nil } }
+    var run: RunSpec? { if case .run(let value) = self { value } else { nil } }
+    var audit: AuditSpec? { if case .audit(let value) = self { value } else { nil } }
+    var publication: PublicationSpec? { if case .publication(let value) = self { value } else { nil } }
+    var translations: [String: Translation]? { if case .translations(let value) = self { value } else { nil } }
+}
+
+/// The top-level keys of a manifest as read, put together into the manifest once all are in.
+struct ManifestParts: Sendable {
+    /// The order keys are read in (as the type declares them), which orders problems reported on the same line.
+    static let readingOrder = ProductManifest.CodingKeys.allCases.map(\.rawValue)
+
+    /// Each key present, by name.
+    var values: [String: ManifestPart] = [:]
+
+    /// nil when the key is absent, `.some(nil)` when it was present but unreadable.
+    private func part<T>(_ key: String, _ value: (ManifestPart) -> T?) -> T?? {
+        values[key].map(value)
+    }
+
+    /// The manifest, when every required key was read and every optional key present was read too.
+    var manifest: ProductManifest? {
+        guard let id = part("id", \.id) ?? nil, let name = part("name", \.text) ?? nil,
+              let version = part("version", \.text) ?? nil, let status = part("status", \.status) ?? nil,
+              let summary = part("summary", \.text) ?? nil, let purpose = part("purpose", \.text) ?? nil,
+              let decisionUse = part("decision_use", \.text) ?? nil,
+              let humanOversight = part("human_oversight", \.text) ?? nil,
+              let nonLawEnforcement = part("non_law_enforcement_response", \.flag) ?? nil,
+              let owner = part("owner", \.owner) ?? nil, let legalBasis = part("legal_basis", \.text) ?? nil,
+              let risks = part("risks", \.risks) ?? nil, let assessments = part("impact_assessments", \.assessments) ?? nil,
+              let reviewDue = part("review_due", \.date) ?? nil, let sources = part("data_sources", \.sources) ?? nil,
+              let demographics = part("demographic_fields", \.demographics) ?? nil,
+              let inputs = part("inputs", \.inputs) ?? nil, let outputs = part("outputs", \.outputs) ?? nil,
+              let run = part("run", \.run) ?? nil
+        else { return nil }
+        let vendor = part("vendor", \.vendor), audit = part("audit", \.audit)
+        let publication = part("public", \.publication), translations = part("translations", \.translations)
+        let format = part("format", \.text), objectionRoute = part("objection_route", \.text)
+        // An optional section that was present but unreadable has been reported; do not drop it silently.
+        if vendor == .some(nil) || audit == .some(nil) || publication == .some(nil) || translations == .some(nil)
+            || format == .some(nil) || objectionRoute == .some(nil) {
+            return nil
+        }
+        return ProductManifest(
+            id: id, name: name, version: version, status: status, summary: summary, purpose: purpose,
+            decisionUse: decisionUse, humanOversight: humanOversight, nonLawEnforcementResponse: nonLawEnforcement,
+            owner: owner, vendor: vendor ?? nil, legalBasis: legalBasis, risks: risks, impactAssessments: assessments,
+            reviewDue: reviewDue, dataSources: sources, demographicFields: demographics, inputs: inputs,
+            outputs: outputs, run: run, audit: audit ?? nil, publication: (publication ?? nil) ?? PublicationSpec(),
+            translations: (translations ?? nil) ?? [:], format: format ?? nil, objectionRoute: objectionRoute ?? nil)
     }
 }

@@ -224,22 +224,30 @@ struct ProductHistorySource: Sendable {
 
     /// One record per version, with its content digest, the manifest's version label and the
     /// field-level changes from the version before (so the catalog never decodes old manifests),
-    /// followed by the earlier versions. Each distinct manifest is decoded once.
+    /// followed by the earlier versions. Versions are decoded one after another, each reading again
+    /// only the manifest sections that changed since the one before.
     func indexed() throws -> IndexedHistory {
         let file = RegistryWorkspace.productPath(productID) + "/product.yaml"
-        var decoded: [BlobID: Result<DecodedManifest, ManifestError>] = [:]
-        func decode(_ blob: BlobID?) -> DecodedBlob? {
+        var decoder = ManifestVersionDecoder(file: file)
+        // The newest version is decoded whole, with its lines, for the product's HEAD record; the
+        // versions before it reuse its sections.
+        let newest = versions.first?.manifest.flatMap { blob in
+            manifestTexts[blob].map { DecodedBlob(blob: blob, manifest: decoder.document($0)) }
+        }
+        var flattened: [BlobID: ManifestLeaves?] = [:]
+        if let newest { flattened[newest.blob] = (try? newest.manifest.get()).map { ManifestLeaves($0.manifest) } }
+        func leaves(_ blob: BlobID?) -> ManifestLeaves? {
             guard let blob, let text = manifestTexts[blob] else { return nil }
-            if decoded[blob] == nil {
-                decoded[blob] = Result { () throws(ManifestError) in try ManifestDecoder.decodeDocument(text, file: file) }
-            }
-            return decoded[blob].map { DecodedBlob(blob: blob, manifest: $0) }
+            if let known = flattened[blob] { return known }
+            let leaves = decoder.manifest(text).map(ManifestLeaves.init)
+            flattened[blob] = leaves
+            return leaves
         }
         var records: [ProductVersionRecord] = []
-        var manifests: [ProductManifest?] = []
+        var manifests: [ManifestLeaves?] = []
         for version in versions {
             let commit = version.commit
-            manifests.append(try? decode(version.manifest)?.manifest.get().manifest)
+            manifests.append(leaves(version.manifest))
             records.append(ProductVersionRecord(
                 productID: productID, commitID: commit.commit.hex, position: records.count, treeID: version.tree,
                 contentDigest: version.contentDigest,
@@ -248,11 +256,11 @@ struct ProductHistorySource: Sendable {
                 committedAt: commit.committerDate, message: commit.message))
         }
         if previousManifest != nil {
-            manifests.append(try? decode(previousManifest)?.manifest.get().manifest)
+            manifests.append(leaves(previousManifest))
         }
         for index in records.indices where index + 1 < manifests.count {
             if let new = manifests[index], let old = manifests[index + 1] {
-                records[index].changesJSON = try CanonicalJSON.string(ManifestDiff.between(old, new))
+                records[index].changesJSON = FieldChange.canonicalJSON(ManifestDiff.between(old, new))
             }
         }
         let added = records.count
@@ -260,7 +268,7 @@ struct ProductHistorySource: Sendable {
             record.position += added
             records.append(record)
         }
-        return IndexedHistory(productID: productID, records: records, newestManifest: decode(versions.first?.manifest))
+        return IndexedHistory(productID: productID, records: records, newestManifest: newest)
     }
 }
 

@@ -38,6 +38,22 @@ public struct ProductVersionRecord: Codable, Sendable, Hashable, FetchableRecord
     }
 }
 
+extension ProductVersionRecord {
+    /// An insertion of one row with every column, for a statement prepared once and run per version
+    /// (the record's own `insert` encodes it through `Codable` each time).
+    static let insertSQL = """
+        INSERT INTO product_version(product_id, commit_id, position, tree_id, content_digest, version_label,
+                                    author_name, author_email, authored_at, committed_at, message, changes_json)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// The values `insertSQL` takes, in its order.
+    var insertArguments: StatementArguments {
+        [productID, commitID, position, treeID, contentDigest, versionLabel, authorName, authorEmail,
+         authoredAt, committedAt, message, changesJSON]
+    }
+}
+
 /// A product as it stands at the indexed HEAD, for fast `list`, `show` and `status`.
 public struct ProductHeadRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "product_head"

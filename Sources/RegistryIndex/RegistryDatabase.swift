@@ -189,9 +189,12 @@ public struct RegistryDatabase: Sendable {
             for commit in newCommits {
                 try db.execute(sql: "INSERT OR IGNORE INTO indexed_commit(commit_id) VALUES (?)", arguments: [commit])
             }
+            // A rebuild inserts every version of every product: one prepared statement serves them all.
+            let deleteVersions = try db.cachedStatement(sql: "DELETE FROM product_version WHERE product_id = ?")
+            let insertVersion = try db.cachedStatement(sql: ProductVersionRecord.insertSQL)
             for (product, versions) in histories {
-                try db.execute(sql: "DELETE FROM product_version WHERE product_id = ?", arguments: [product])
-                for version in versions { try version.insert(db) }
+                try deleteVersions.execute(arguments: [product])
+                for version in versions { try insertVersion.execute(arguments: version.insertArguments) }
             }
             for product in removedProducts {
                 try db.execute(sql: "DELETE FROM product_head WHERE product_id = ?", arguments: [product])
