@@ -39,9 +39,11 @@ let package = Package(
             dependencies: ["CLibgit2", "ProductModel", "RegistrySupport"],
             exclude: ["README.md"]
         ),
+        // SQLite connection settings GRDB does not expose (variadic sqlite3_db_config).
+        .target(name: "CSQLiteSettings", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(
             name: "RegistryIndex",
-            dependencies: ["ProductModel", "RegistrySupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CSQLiteSettings", "ProductModel", "RegistrySupport", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["README.md"]
         ),
         // The Linux calls the launcher makes that Swift cannot import, linked in directly.

@@ -3,6 +3,7 @@ import GitStore
 import ProductModel
 import RegistryIndex
 import RegistrySupport
+import Sandbox
 
 /// An opened registry: its git repository, configuration and index, and every use case on them.
 ///
@@ -48,6 +49,7 @@ public final class RegistryWorkspace {
         }
         let configuration = try RegistryConfiguration.load(from: root)
         let index = try openIndex(in: root, verifyingIntegrity: verifyingIndex)
+        HostProbes.current = HostProbes(file: stateDirectory(root).appendingPathComponent("host-probes.json"))
         let workspace = RegistryWorkspace(repository: repository, root: root, configuration: configuration,
                                           index: index.database, actor: repository.configuredIdentity() ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown")
         if let recovery = index.recovery {

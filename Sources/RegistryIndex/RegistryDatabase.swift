@@ -1,3 +1,4 @@
+import CSQLiteSettings
 import Foundation
 import Glibc
 import GRDB
@@ -40,7 +41,15 @@ public struct RegistryDatabase: Sendable {
         configuration.busyMode = .timeout(30)
         configuration.label = "registry-index"
         // What GRDB sets for WAL databases: commits are durable at checkpoints, not each on its own.
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        // The log also stays when the command ends, neither checkpointed nor deleted: closing used
+        // to sync the log and the database and delete the log, and the next writing command then
+        // created and synced a new one, four fsyncs per command. Commits in the log survive the
+        // process being killed as they did before; SQLite checkpoints when the log reaches 1,000
+        // pages. Best effort: a connection that refuses only costs those fsyncs again.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if let connection = db.sqliteConnection { _ = registry_sqlite_keep_wal_on_close(UnsafeMutableRawPointer(connection)) }
+        }
         // Creating and migrating the file is serialised between processes with an advisory lock:
         // two first commands would otherwise both try to create the same tables.
         let lock = Glibc.open(url.path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -50,6 +59,11 @@ public struct RegistryDatabase: Sendable {
                 flock(lock, LOCK_UN)
                 close(lock)
             }
+        }
+        // A log left without its database (the file removed by hand to start afresh) belongs to the
+        // removed file: SQLite would apply its pages to the new one.
+        if access(url.path, F_OK) != 0 && errno == ENOENT {
+            for suffix in ["-wal", "-shm"] { unlink(url.path + suffix) }
         }
         do {
             let queue = try openQueue(path: url.path, configuration: configuration)

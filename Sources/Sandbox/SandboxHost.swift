@@ -63,16 +63,27 @@ public enum SandboxHost {
         guard let path = candidates.first(where: { access($0, X_OK) == 0 }) else {
             throw .bubblewrapMissing(searched: candidates)
         }
-        let version: (status: Int32, output: String)
-        do {
-            version = try LinuxSystem.capture(path, arguments: ["--version"])
-        } catch {
-            throw .bubblewrapUnusable(path: path, detail: error.detail)
+        // Remembered between commands while the executable stays the same file (`HostProbes`):
+        // starting bubblewrap only to read its version cost every command a process.
+        func probe() throws(SandboxError) -> String? {
+            let version: (status: Int32, output: String)
+            do {
+                version = try LinuxSystem.capture(path, arguments: ["--version"])
+            } catch {
+                throw .bubblewrapUnusable(path: path, detail: error.detail)
+            }
+            guard version.status == 0 else {
+                throw .bubblewrapUnusable(path: path, detail: "exit status \(version.status)")
+            }
+            return version.output.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        guard version.status == 0 else {
-            throw .bubblewrapUnusable(path: path, detail: "exit status \(version.status)")
+        let answer: String?
+        if let probes = HostProbes.current {
+            answer = try probes.answer(program: path, arguments: ["--version"], probe: probe)
+        } else {
+            answer = try probe()
         }
-        return (path, version.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        return (path, answer ?? "")
     }
 
     /// The architecture the seccomp filter is built for on this machine, or nil when it has no table for it.

@@ -134,6 +134,30 @@ struct RegistryDatabaseTests {
         #expect(throws: IndexError.self) { try RegistryDatabase.open(at: url, verifyingIntegrity: true) }
     }
 
+    @Test("closing leaves the write-ahead log unsynced and in place; the next opening reads its commits")
+    func logKeptOnClose() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { directory.remove() }
+        let url = directory.url.appendingPathComponent("index.sqlite")
+        let run = RunRecord(productID: "p", treeID: "t", contentDigest: "d", startedAt: Date(timeIntervalSince1970: 5),
+                            succeeded: true, recordJSON: "{}")
+        do {
+            let db = try RegistryDatabase.open(at: url)
+            _ = try db.insertRun(run)
+        }
+        var log = stat(), database = stat()
+        #expect(stat(url.path + "-wal", &log) == 0 && log.st_size > 0, "the log was deleted on close")
+        // Not checkpointed either: the tables and the run are still only in the log.
+        #expect(stat(url.path, &database) == 0 && database.st_size <= 4096, "\(database.st_size) bytes")
+        #expect(try RegistryDatabase.open(at: url).runs(of: "p").count == 1)
+
+        // A log whose database was removed by hand belongs to the removed file and is discarded.
+        unlink(url.path)
+        let fresh = try RegistryDatabase.open(at: url)
+        #expect(try fresh.runs(of: "p").isEmpty)
+        #expect(try fresh.indexedHead() == nil)
+    }
+
     @Test("a file that is not a database is reported as corrupt")
     func corruptFile() throws {
         let directory = try makeTemporaryDirectory()
