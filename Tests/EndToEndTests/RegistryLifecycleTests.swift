@@ -142,12 +142,12 @@ struct RegistryLifecycleTests {
         try Data("Final\n".utf8).write(to: readme)
         try setVersion("1.2.0")
         var final = try registry.registry("register", "station-incident-hotspots", "-m", "Final attempt")
-        let staleLock = registry.url.appendingPathComponent(".git/refs/heads/main.lock")
-        if final.status == 2, FileManager.default.fileExists(atPath: staleLock.path) {
-            // Killed while holding git's branch lock: the registry names the file, as git would,
-            // and registering works once it is removed.
-            #expect(final.stderr.contains(staleLock.path))
-            try FileManager.default.removeItem(at: staleLock)
+        // Killed while holding one of git's lock files (the branch's or the staging index's): the
+        // registry names the file, as git would, and registering works once it is removed.
+        var locks = [".git/refs/heads/main.lock", ".git/index.lock"].map { registry.url.appendingPathComponent($0).path }
+            .filter { FileManager.default.fileExists(atPath: $0) }
+        while final.status == 2, let named = locks.firstIndex(where: { final.stderr.contains($0) }) {
+            try FileManager.default.removeItem(atPath: locks.remove(at: named))
             final = try registry.registry("register", "station-incident-hotspots", "-m", "Final attempt")
         }
         #expect(final.status == 0, "\(final.stderr)")
