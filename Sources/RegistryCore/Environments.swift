@@ -145,8 +145,13 @@ enum ExternalCommand {
     /// util-linux's `setpriv`, which can make a child die with the registry.
     private static let setpriv = "/usr/bin/setpriv"
 
-    static func run(_ executable: String, _ arguments: [String]) throws -> Output {
+    /// Runs `executable`; `temporaryFolder`, when given, is the child's TMPDIR, so the files it
+    /// keeps there (pip's) stay where the registry can find them after a kill.
+    static func run(_ executable: String, _ arguments: [String], temporaryFolder: URL? = nil) throws -> Output {
         let process = Process()
+        if let temporaryFolder {
+            process.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": temporaryFolder.path]) { $1 }
+        }
         // A registry killed mid-build must not leave pip writing into a folder the next build is
         // removing, so the child gets SIGKILL when the registry goes (where setpriv exists).
         if access(setpriv, X_OK) == 0 {
@@ -274,11 +279,8 @@ extension RegistryWorkspace {
             guard lock.language == .python else {
                 throw EnvironmentError.interpreterMissing("R", fix: "building R environments is not implemented (and Rscript is needed); remove Products/\(id)/renv.lock to run with the system's Rscript")
             }
-            let scratch = try TemporaryDirectory(prefix: "registry-env-lock")
-            defer { scratch.remove() }
-            let lockFile = scratch.url.appendingPathComponent(lock.fileName)
-            try ScratchFile.write(try readFile(lock.fileName) ?? Data(), to: lockFile, permissions: 0o644)
-            let (manifest, built) = try buildEnvironment(lockDigest: lockDigest, lockFile: lockFile, indexURL: index)
+            let lockText = try readFile(lock.fileName) ?? Data()
+            let (manifest, built) = try buildEnvironment(lockDigest: lockDigest, lock: (lock.fileName, lockText), indexURL: index)
             results.append(EnvironmentBuildResult(id: id, state: built ? "built" : "cached", digest: manifest.digest,
                                                   path: environmentsDirectory.appendingPathComponent(manifest.digest).path,
                                                   durationSeconds: Date().timeIntervalSince(started),
@@ -292,7 +294,8 @@ extension RegistryWorkspace {
     /// The environment is built in a hidden sibling folder and renamed into place only once
     /// complete and synced, so a build killed at any point leaves no folder a run would mount; the
     /// next build for the digest removes what the killed one left.
-    private func buildEnvironment(lockDigest: String, lockFile: URL, indexURL: String) throws -> (EnvironmentManifest, Bool) {
+    private func buildEnvironment(lockDigest: String, lock: (fileName: String, text: Data),
+                                  indexURL: String) throws -> (EnvironmentManifest, Bool) {
         guard let python = PythonInterpreter.system else {
             throw EnvironmentError.interpreterMissing("Python", fix: "install Debian's python3 and python3-venv (apt-get install python3 python3-venv)")
         }
@@ -327,7 +330,19 @@ extension RegistryWorkspace {
         }
         let building = envs.appendingPathComponent(prefix + "\(getpid())", isDirectory: true)
         defer { try? FileManager.default.removeItem(at: building) }
-        let venv = try ExternalCommand.run(PythonInterpreter.path, ["-m", "venv", "--without-pip", building.path])
+        // The lock pip reads and pip's own temporary files go beside the build, under the same
+        // prefix, so what a killed build leaves is removed by the next one, not left in /tmp.
+        let scratch = envs.appendingPathComponent(prefix + "\(getpid())-scratch", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        do {
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: false)
+        } catch {
+            throw CoreError.fileProblem(path: scratch.path, detail: "the build's scratch folder cannot be created (\(error.localizedDescription))")
+        }
+        let lockFile = scratch.appendingPathComponent(lock.fileName)
+        try ScratchFile.write(lock.text, to: lockFile, permissions: 0o644)
+        let venv = try ExternalCommand.run(PythonInterpreter.path, ["-m", "venv", "--without-pip", building.path],
+                                           temporaryFolder: scratch)
         guard venv.status == 0 else {
             throw EnvironmentError.buildFailed(step: "python3 -m venv", detail: venv.text, fix: "install Debian's python3-venv")
         }
@@ -340,7 +355,7 @@ extension RegistryWorkspace {
             "-m", "pip", "install", "--target", sitePackages.path,
             "--require-hashes", "--only-binary=:all:", "--no-input", "--disable-pip-version-check",
             "--index-url", indexURL, "-r", lockFile.path,
-        ])
+        ], temporaryFolder: scratch)
         guard pip.status == 0 else {
             throw EnvironmentError.buildFailed(step: "pip install", detail: pip.text,
                                                fix: "check that every line of the lock has wheels for Python \(python.version) on \(python.platform) at \(indexURL)")

@@ -274,12 +274,17 @@ struct ProductEnvironmentTests {
         let registry = try self.registry(lock: "tzdata.lock", entryPoint: Self.tzdataEntryPoint)
         defer { registry.remove() }
         let envs = registry.url.appendingPathComponent(".registry/envs")
+        // The killed builds get a temporary folder of their own, which must stay empty: a kill skips
+        // every clean-up, so whatever a build keeps outside its registry would stay behind.
+        let temporary = try makeTemporaryDirectory("registry-env-kill-tmp")
+        defer { temporary.remove() }
         var killedBeforeFinishing = 0
         var rounds = 0
         let started = Date()
         for round in 0..<8 {
             rounds += 1
-            if try killRegistry(["env", "build", Self.product], in: registry.url, after: UInt32(200_000 + round * 600_000)) {
+            if try killRegistry(["env", "build", Self.product], in: registry.url, after: UInt32(200_000 + round * 600_000),
+                                environment: ["TMPDIR": temporary.url.path]) {
                 killedBeforeFinishing += 1
             }
             // Whatever the kill left, a run either finds no environment or a whole one.
@@ -304,6 +309,8 @@ struct ProductEnvironmentTests {
         #expect(run.stdout.contains("tzdata 2026.6"), "\(run.stdout)")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: envs.path).filter { $0.hasPrefix(".building-") }
         #expect(leftovers.isEmpty, "the finished build removed what killed builds left: \(leftovers)")
+        let outside = try FileManager.default.contentsOfDirectory(atPath: temporary.url.path)
+        #expect(outside.isEmpty, "killed builds left files in their temporary folder: \(outside)")
         print("env build kill loop: \(killedBeforeFinishing) of \(rounds) builds killed before finishing, \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         #expect(killedBeforeFinishing > 0)
     }

@@ -148,12 +148,13 @@ public func runRegistry(_ arguments: [String], in directory: URL,
 /// Starts the built `registry` binary, sends it SIGKILL after `microseconds`, and waits for it;
 /// true when the kill ended it (false when it had already exited). For kill loops.
 @discardableResult
-public func killRegistry(_ arguments: [String], in directory: URL, after microseconds: UInt32) throws -> Bool {
+public func killRegistry(_ arguments: [String], in directory: URL, after microseconds: UInt32,
+                         environment: [String: String] = [:]) throws -> Bool {
     let process = Process()
     process.executableURL = registryExecutable
     process.arguments = arguments
     process.currentDirectoryURL = directory
-    process.environment = fixtureGitEnvironment
+    process.environment = fixtureGitEnvironment.merging(environment) { $1 }
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
