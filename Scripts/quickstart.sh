@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libgit2-dev libsqlite3-dev libcurl4-openssl-dev pkg-config bubblewrap openssh-client git python3 python3-venv chromium chromium-driver)
+packages=(libgit2-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev pkg-config bubblewrap openssh-client git python3 python3-venv chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -102,9 +102,16 @@ struct ManifestShapeKeys {
 }
 
 extension ProductManifest {
-    /// Every key the decoder reads, and where: it changes whenever a registry release reads more
-    /// (or less) of a manifest, so manifests stored decoded (the index) know to be read again.
+    /// Every key the decoder reads, and where, with the reading revision: it changes whenever a
+    /// registry release reads more (or less) of a manifest, or reads the same text differently, so
+    /// manifests stored decoded (the index) know to be read again.
     public static var modelSignature: String {
-        ManifestShape.allCases.map { "\($0.pattern): \($0.keys.joined(separator: ","))" }.joined(separator: "\n")
+        "reading revision \(readingRevision)\n"
+            + ManifestShape.allCases.map { "\($0.pattern): \($0.keys.joined(separator: ","))" }.joined(separator: "\n")
     }
+
+    /// Raised when a release reads the same keys from the same text differently. 2: version labels
+    /// are read on bytes, so manifests with CRLF line endings have one (indexes built before hold
+    /// none for them).
+    static let readingRevision = 2
 }

@@ -75,6 +75,32 @@ struct VersionLabelTests {
         #expect(newest.contains("  \(raised)  "), "history shows the CRLF version's label: \(history.stdout)")
     }
 
+    @Test("an index that holds no label for a CRLF version, as indexes built before labels were read on bytes do, is rebuilt once and shows it")
+    func indexFromBeforeCRLFLabels() throws {
+        let registry = try FixtureRegistry.withExampleProducts([Self.product])
+        defer { registry.remove() }
+        let raised = nextPatch(of: try registry.versionLabel(of: Self.product))
+        try setVersion(raised, in: registry)
+        let url = registry.url.appendingPathComponent(Self.manifest)
+        try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "\n", with: "\r\n")
+            .write(to: url, atomically: true, encoding: .utf8)
+        #expect(try registry.registry("register", Self.product, "-m", "CRLF line endings").status == 0)
+        // What the last release that read labels as text left: no label for the CRLF version, and
+        // the manifest model it wrote (the same keys as now).
+        let forget = try runProcess("/usr/bin/python3", ["-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            db.execute("UPDATE product_version SET version_label = NULL WHERE product_id = ? AND version_label = ?", (sys.argv[2], sys.argv[3]))
+            db.commit()
+            """, registry.url.appendingPathComponent(".registry/index.sqlite").path, Self.product, raised])
+        #expect(forget.status == 0, "\(forget.stderr)")
+        try writeFile("c5cc97492615b1ade300eed3e6474a1e219ce68c77ec13cdeb14310b74e28f16\n",
+                      to: ".registry/index-manifest-model", in: registry.url)
+        let history = try registry.registry("history", Self.product)
+        let newest = history.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(newest.contains("  \(raised)  "), "the rebuilt index has the CRLF version's label: \(history.stdout)")
+    }
+
     @Test("diff names the commits of a label old history gave to two contents; review template keeps the earlier statement")
     func ambiguousLabel() throws {
         // The example registry holds alice's signed approval of the version at HEAD.
