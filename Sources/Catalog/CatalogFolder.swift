@@ -450,22 +450,3 @@ struct SiteWriter {
         }
     }
 }
-
-/// A value several threads update under a lock.
-private final class Guarded<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-
-    init(_ value: Value) { stored = value }
-
-    /// A copy of the value.
-    var value: Value { lock.withLock { stored } }
-
-    /// A part of the value, read without copying it: a copy alive during an `update` would make
-    /// that update copy a whole dictionary.
-    func read<Part>(_ part: (Value) -> Part) -> Part { lock.withLock { part(stored) } }
-
-    /// Changes the value in place.
-
-    func update(_ change: (inout Value) -> Void) { lock.withLock { change(&stored) } }
-}

@@ -115,7 +115,7 @@ public enum ManifestDecoder {
 
     /// The raw bytes as text, once they are known to be a manifest-sized UTF-8 file without raw
     /// control characters or alias keys, which neither parser should see.
-    static func checkedText(_ bytes: [UInt8], file: String) throws(ManifestError) -> String {
+    private static func checkedText(_ bytes: [UInt8], file: String) throws(ManifestError) -> String {
         func stop(_ line: Int?, _ reason: String, _ fix: String) -> ManifestError { Self.stop(file, line, reason, fix) }
         guard bytes.count <= maximumFileSize else {
             throw stop(nil, "the file is \(bytes.count) bytes, more than the \(maximumFileSize) bytes a manifest may have",

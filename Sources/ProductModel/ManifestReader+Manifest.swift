@@ -1,9 +1,5 @@
 /// The manifest's own shape: which key is read as what.
 extension ManifestReader {
-    func readManifest(_ root: ManifestNode, folder: String?) -> ProductManifest? {
-        readManifestParts(root, folder: folder)?.manifest
-    }
-
     /// Each top-level key's value, or nil when the root is not a mapping.
     func readManifestParts(_ root: ManifestNode, folder: String?) -> ManifestParts? {
         guard let fields = mapping(root, at: "", shape: .manifest) else { return nil }

@@ -119,25 +119,9 @@ extension HostProbes {
     /// The probes of this process, once a command has said where its registry keeps them; until
     /// then (or for commands outside a registry) every probe runs.
     public static var current: HostProbes? {
-        get { location.withLock { $0 } }
-        set { location.withLock { $0 = newValue } }
+        get { location.value }
+        set { location.update { $0 = newValue } }
     }
 
-    private static let location = LockedSetting<HostProbes?>(nil)
-}
-
-/// A value shared by the threads of one process behind a lock.
-private final class LockedSetting<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) {
-        self.value = value
-    }
-
-    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
-    }
+    private static let location = Guarded<HostProbes?>(nil)
 }
